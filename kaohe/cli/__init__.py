@@ -1,0 +1,1 @@
+"""The `kaohe` command line: one command for the whole project."""

@@ -1,0 +1,59 @@
+"""`kaohe`: the project's one command line.
+
+    kaohe scheme list|check|show|summary|import|export|diff …
+
+Exit codes: 0 success; 1 the input was read but has errors (e.g. `scheme check` found errors);
+2 unreadable input or bad usage, with a one-line reason on stderr. No tracebacks: set
+KAOHE_DEBUG=1 to see one for an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from kaohe import __version__
+from kaohe.cli import scheme as scheme_commands
+from kaohe.formats.errors import FormatError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 70
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors: one line, exit 2
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNREADABLE, f"kaohe: 错误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kaohe", description="Kaohe (考核)：按指标体系开展综合考核。")
+    parser.add_argument("--version", action="version", version=f"kaohe {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    scheme_commands.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or EXIT_OK)
+    except FormatError as error:
+        print(f"kaohe: 错误：{error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # last resort: one line, never a traceback in front of a user
+        if os.environ.get("KAOHE_DEBUG"):
+            raise
+        print(f"kaohe: 内部错误：{type(error).__name__}: {error}（设 KAOHE_DEBUG=1 查看详情）", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

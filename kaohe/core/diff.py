@@ -1,0 +1,147 @@
+"""What changed between two schemes (e.g. last year's and next year's): `diff(a, b)`.
+
+Nodes are matched in three passes: first by their path of (level, title, note) from the top;
+then, among the rest, by (level, title, note) anywhere (a moved node); then children left over
+under a matched parent are paired by position (a retitled node). What remains was removed or added;
+only the topmost removed or added node of a subtree is reported. Matched nodes are compared for
+points, departments, applicability (the units a note resolves to), content and title.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from kaohe.core.applicability import normalize_name, resolve_all
+from kaohe.core.points import format_points
+from kaohe.core.scheme import Node, Scheme, title_path
+
+KINDS = ("added", "removed", "moved", "title", "points", "departments", "applicability", "content")
+KIND_LABELS = {
+    "added": "新增", "removed": "删除", "moved": "移动", "title": "标题", "points": "分值",
+    "departments": "考核单位", "applicability": "适用范围", "content": "内容",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    level: str
+    code_a: str
+    code_b: str
+    path: str
+    old: str = ""
+    new: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(vars(self))
+
+    def describe(self) -> str:
+        codes = self.code_a if self.code_a == self.code_b else " → ".join(c or "—" for c in (self.code_a, self.code_b))
+        detail = f"：{self.old} → {self.new}" if (self.old or self.new) else ""
+        return f"[{KIND_LABELS[self.kind]}] {codes} {self.path}{detail}"
+
+
+def _key(node: Node) -> tuple[str, str, str]:
+    return node.level.value, normalize_name(node.title), normalize_name(node.note)
+
+
+def _index(scheme: Scheme) -> dict[int, tuple[Node, tuple[Node, ...], tuple]]:
+    result = {}
+    for node, parents in scheme.walk_with_parents():
+        result[id(node)] = (node, parents, tuple(_key(n) for n in (*parents, node)))
+    return result
+
+
+def diff(a: Scheme, b: Scheme) -> list[Change]:
+    index_a, index_b = _index(a), _index(b)
+    pairs: dict[int, int] = {}  # id in a -> id in b
+    moved: set[int] = set()
+
+    by_path_b: dict[tuple, list[int]] = defaultdict(list)
+    for node_id, (_, _, path) in index_b.items():
+        by_path_b[path].append(node_id)
+    for node_id, (_, _, path) in index_a.items():
+        candidates = by_path_b.get(path)
+        if candidates:
+            pairs[node_id] = candidates.pop(0)
+
+    matched_b = set(pairs.values())
+    rest_a = defaultdict(list)
+    for node_id, (node, _, _) in index_a.items():
+        if node_id not in pairs:
+            rest_a[_key(node)].append(node_id)
+    rest_b = defaultdict(list)
+    for node_id, (node, _, _) in index_b.items():
+        if node_id not in matched_b:
+            rest_b[_key(node)].append(node_id)
+    for key, ids_a in rest_a.items():
+        ids_b = rest_b.get(key, [])
+        if len(ids_a) == 1 and len(ids_b) == 1:
+            pairs[ids_a[0]] = ids_b[0]
+            moved.add(ids_a[0])
+            matched_b.add(ids_b[0])
+
+    # Children left over under a matched parent pair, same level and position: retitled.
+    for id_a, id_b in list(pairs.items()):
+        node_a, node_b = index_a[id_a][0], index_b[id_b][0]
+        free_a = [c for c in node_a.children if id(c) not in pairs]
+        free_b = [c for c in node_b.children if id(c) not in matched_b]
+        for child_a, child_b in zip(free_a, free_b):
+            if child_a.level is child_b.level and normalize_name(child_a.note) == normalize_name(child_b.note):
+                pairs[id(child_a)] = id(child_b)
+                matched_b.add(id(child_b))
+
+    units_a, units_b = resolve_all(a), resolve_all(b)
+    changes: list[Change] = []
+    for node, parents in a.walk_with_parents():
+        if id(node) not in pairs:
+            if not parents or id(parents[-1]) in pairs:
+                changes.append(Change("removed", node.level.value, node.code, "", title_path(parents, node),
+                                      old=_summary(node)))
+            continue
+        other, other_parents, _ = index_b[pairs[id(node)]]
+        path = title_path(other_parents, other)
+        change = _changer(node, other, path)
+        if id(node) in moved:
+            change("moved", title_path(parents, node), path)
+        if normalize_name(node.title) != normalize_name(other.title):
+            change("title", node.title, other.title)
+        if node.points != other.points:
+            change("points", format_points(node.points), format_points(other.points))
+        if node.departments != other.departments:
+            change("departments", "、".join(node.departments), "、".join(other.departments))
+        if normalize_name(node.note) != normalize_name(other.note) or \
+                units_a.of(node) != units_b.of(other):
+            change("applicability", _applicability(node, units_a.of(node)),
+                   _applicability(other, units_b.of(other)))
+        if normalize_name(node.content) != normalize_name(other.content):
+            change("content", node.content, other.content)
+        changes.extend(change.made)
+
+    reverse = set(pairs.values())
+    for node, parents in b.walk_with_parents():
+        if id(node) not in reverse and (not parents or id(parents[-1]) in reverse):
+            changes.append(Change("added", node.level.value, "", node.code, title_path(parents, node),
+                                  new=_summary(node)))
+    return changes
+
+
+class _changer:
+    def __init__(self, a: Node, b: Node, path: str):
+        self.a, self.b, self.path = a, b, path
+        self.made: list[Change] = []
+
+    def __call__(self, kind: str, old: str, new: str) -> None:
+        self.made.append(Change(kind, self.a.level.value, self.a.code, self.b.code, self.path, old, new))
+
+
+def _summary(node: Node) -> str:
+    descendants = sum(1 for _ in node.walk()) - 1
+    text = f"{format_points(node.points)}分"
+    return f"{text}，含{descendants}个下级节点" if descendants else text
+
+
+def _applicability(node: Node, units: frozenset[str]) -> str:
+    note = node.note or "全部单位"
+    return f"{note}（{len(units)}个单位）"

@@ -1,0 +1,44 @@
+"""Points (分值) as Decimal: parsing and display. Never float."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+MAX_PLACES = 2
+
+
+class PointsError(ValueError):
+    """A points value that is not a non-negative decimal with at most two places."""
+
+
+def parse_points(text: str | int | Decimal) -> Decimal:
+    """Parse '1.5', '2', 3 or Decimal('0.5') into a Decimal; reject floats, negatives, >2 places."""
+    if isinstance(text, bool) or isinstance(text, float):
+        raise PointsError(f"分值必须是十进制数，不能是浮点数：{text!r}")
+    raw = str(text).strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise PointsError(f"分值不是数字：{raw!r}") from None
+    if not value.is_finite():
+        raise PointsError(f"分值不是有限数：{raw!r}")
+    if value < 0:
+        raise PointsError(f"分值不能为负：{raw}")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES and value != value.quantize(Decimal("0.01")):
+        raise PointsError(f"分值最多两位小数：{raw}")
+    return normalize(value)
+
+
+def normalize(value: Decimal) -> Decimal:
+    """1.50 -> 1.5, 2.0 -> 2: one spelling per amount, so equal points compare and print alike."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def format_points(value: Decimal | None) -> str:
+    """Display form used in labels, sheets and messages: '2', '1.5', '0.25'."""
+    if value is None:
+        return "?"
+    return str(normalize(value))
