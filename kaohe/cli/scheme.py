@@ -118,7 +118,7 @@ def _report(scheme: Scheme, findings: list[Finding]) -> dict[str, Any]:
 def cmd_check(args: argparse.Namespace) -> int:
     result = read_reference(args.scheme)
     reports = [(scheme, own + check(scheme))
-               for scheme, own in zip(result.schemes, _reader_findings(result))]
+               for scheme, own in zip(result.schemes, _reader_findings(result), strict=False)]
     failed = has_errors(result.findings) or any(has_errors(f) for _, f in reports)
     if args.json:
         data = [_report(s, f) for s, f in reports]
@@ -250,7 +250,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise FormatError("输出位置已存在且不是目录", None)
     failed = has_errors(result.findings)
-    for scheme, own in zip(result.schemes, _reader_findings(result)):
+    for scheme, own in zip(result.schemes, _reader_findings(result), strict=False):
         findings = own + check(scheme)
         failed = failed or has_errors(findings)
         out.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from kaohe.core.applicability import Applicability, normalize_name, resolve_all
 from kaohe.core.codes import is_variant_set, variant_groups
@@ -25,7 +25,7 @@ from kaohe.core.points import format_points
 from kaohe.core.scheme import Level, Location, Node, Scheme, title_path
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 

@@ -36,7 +36,7 @@ def number_children(prefix: str, siblings: list[Node]) -> None:
     for group in variant_groups(siblings):
         if is_variant_set(group):
             number += 1
-            for letter, node in zip(ascii_lowercase, group):
+            for letter, node in zip(ascii_lowercase, group, strict=False):
                 _assign(node, f"{prefix}{number}{letter}")
         else:
             for node in group:

@@ -2,7 +2,7 @@
 
 Nodes are matched in three passes: first by their path of (level, title, note) from the top;
 then, among the rest, by (level, title, note) anywhere (a moved node); then children left over
-under a matched parent are paired by position (a retitled node). What remains was removed or added;
+under a matched parent are paired by title (a changed note), then in order (a reworded node). What remains was removed or added;
 only the topmost removed or added node of a subtree is reported. Matched nodes are compared for
 points, departments, applicability (the units a note resolves to), content and title.
 """
@@ -82,15 +82,19 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
             moved.add(ids_a[0])
             matched_b.add(ids_b[0])
 
-    # Children left over under a matched parent pair, same level and position: retitled.
+    # Children left over under a matched parent pair: first the same title (its note changed),
+    # then the same level and note in the same order (reworded).
     for id_a, id_b in list(pairs.items()):
         node_a, node_b = index_a[id_a][0], index_b[id_b][0]
-        free_a = [c for c in node_a.children if id(c) not in pairs]
-        free_b = [c for c in node_b.children if id(c) not in matched_b]
-        for child_a, child_b in zip(free_a, free_b):
-            if child_a.level is child_b.level and normalize_name(child_a.note) == normalize_name(child_b.note):
-                pairs[id(child_a)] = id(child_b)
-                matched_b.add(id(child_b))
+        for same in (_same_title, _same_place):
+            free_a = [c for c in node_a.children if id(c) not in pairs]
+            free_b = [c for c in node_b.children if id(c) not in matched_b]
+            for child_a in free_a:
+                match = next((c for c in free_b if same(child_a, c)), None)
+                if match is not None:
+                    pairs[id(child_a)] = id(match)
+                    matched_b.add(id(match))
+                    free_b.remove(match)
 
     units_a, units_b = resolve_all(a), resolve_all(b)
     changes: list[Change] = []
@@ -125,6 +129,14 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
             changes.append(Change("added", node.level.value, "", node.code, title_path(parents, node),
                                   new=_summary(node)))
     return changes
+
+
+def _same_title(a: Node, b: Node) -> bool:
+    return a.level is b.level and normalize_name(a.title) == normalize_name(b.title)
+
+
+def _same_place(a: Node, b: Node) -> bool:
+    return a.level is b.level and normalize_name(a.note) == normalize_name(b.note)
 
 
 class _changer:

@@ -35,6 +35,11 @@ SCHEME_KEYS = (FORMAT_KEY, "name", "title", "year", "audience", "total", "source
                "groups", "aliases", "departments", "dimensions")
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): ten times faster, same marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER_BASE = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 # -- reading ---------------------------------------------------------------------------------
 
 class _Reader:
@@ -187,7 +192,7 @@ def loads_yaml(text: str, filename: str | None = None) -> Scheme:
     if not text.strip():
         raise FormatError("文件为空", Location(file=filename))
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -207,7 +212,7 @@ def read_yaml(path: str | Path) -> Scheme:
 
 # -- writing ---------------------------------------------------------------------------------
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(_DUMPER_BASE):  # type: ignore[misc, valid-type]
     pass
 
 
