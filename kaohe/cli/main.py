@@ -1,6 +1,8 @@
 """`kaohe`: the project's one command line.
 
-    kaohe scheme list|check|show|summary|import|export|diff …
+    kaohe scheme list|check|show|summary|import|export|diff …   (no database needed)
+    kaohe user create … | token create … | load-defaults | cycle list | demo
+    kaohe migrate | runserver | … (every Django management command)
 
 Exit codes: 0 success; 1 the input was read but has errors (e.g. `scheme check` found errors);
 2 unreadable input or bad usage, with a one-line reason on stderr. No tracebacks: set
@@ -27,8 +29,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_UNREADABLE, f"kaohe: 错误：{message}\n")
 
 
+OWN_COMMANDS = {"scheme"}
+EPILOG = ("其他命令由 Django 执行：kaohe user create、kaohe token create、kaohe load-defaults、"
+          "kaohe cycle list、kaohe demo、kaohe migrate、kaohe runserver 等；"
+          "kaohe help 列出全部，kaohe help 命令 查看说明。")
+
+
+def run_django(argv: list[str]) -> int:
+    """Django's management commands under the same `kaohe` command (`load-defaults` → load_defaults)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.web.settings")
+    from django.core.management import execute_from_command_line
+
+    name, rest = argv[0].replace("-", "_"), argv[1:]
+    if name == "help" and rest:
+        rest = [rest[0].replace("-", "_"), *rest[1:]]
+    try:
+        execute_from_command_line(["kaohe", name, *rest])
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if not isinstance(exit_.code, str) else EXIT_FINDINGS
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kaohe", description="Kaohe (考核)：按指标体系开展综合考核。")
+    parser = _Parser(prog="kaohe", description="Kaohe (考核)：按指标体系开展综合考核。", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"kaohe {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
@@ -37,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in OWN_COMMANDS:
+        return run_django(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,1 @@
+"""Accounts and roles: office admin, department scorer, department head, unit user, leader."""

@@ -1,0 +1,28 @@
+"""`kaohe token create USERNAME [--name 用途]`: prints a new API token once."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kaohe.accounts.models import ApiToken, User
+from kaohe.audit.context import acting_as
+from kaohe.audit.record import record
+
+
+class Command(BaseCommand):
+    help = "为用户创建 API 令牌（只显示一次）：kaohe token create USERNAME"
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="创建令牌")
+        create.add_argument("username")
+        create.add_argument("--name", default="", help="用途说明")
+
+    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        user = User.objects.filter(username=options["username"]).first()
+        if user is None:
+            raise CommandError(f"没有用户“{options['username']}”。")
+        with acting_as(name="kaohe token create"):
+            token, key = ApiToken.issue(user, options["name"])
+            record("token.create", "user", f"user:{user.username}", new={"token": f"{token.prefix}…"})
+        self.stdout.write(key)

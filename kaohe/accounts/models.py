@@ -1,0 +1,82 @@
+"""Users with one role each, and API tokens (stored hashed; shown once when created)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICE = "office", "考核办管理员"
+    SCORER = "scorer", "考核部门评分人"
+    HEAD = "head", "考核部门负责人"
+    UNIT = "unit", "被考核单位用户"
+    LEADER = "leader", "领导（只读）"
+
+
+NEEDS_DEPARTMENT = {Role.SCORER, Role.HEAD}
+NEEDS_UNIT = {Role.UNIT}
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.LEADER)
+    department = models.ForeignKey("orgs.Department", verbose_name="所属考核部门", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="users")
+    unit = models.ForeignKey("orgs.Unit", verbose_name="所属单位", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="users")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role in NEEDS_DEPARTMENT and self.department_id is None:
+            raise ValidationError({"department": "该角色必须属于一个考核部门。"})
+        if self.role in NEEDS_UNIT and self.unit_id is None:
+            raise ValidationError({"unit": "该角色必须属于一个被考核单位。"})
+        if self.role not in NEEDS_DEPARTMENT and self.department_id is not None:
+            raise ValidationError({"department": "只有评分人和部门负责人属于考核部门。"})
+        if self.role not in NEEDS_UNIT and self.unit_id is not None:
+            raise ValidationError({"unit": "只有被考核单位用户属于单位。"})
+
+    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        # The Django admin is the office's tool only: office users get it, nobody else does.
+        self.is_staff = self.is_superuser = self.role == Role.OFFICE
+        super().save(*args, **kwargs)
+
+    @property
+    def is_office(self) -> bool:
+        return self.role == Role.OFFICE
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100, blank=True)
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "API 令牌"
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
+        """Create a token; the plain key is returned once and never stored."""
+        key = f"kh_{secrets.token_urlsafe(32)}"
+        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=hash_token(key))
+        return token, key
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

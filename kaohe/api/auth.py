@@ -1,0 +1,23 @@
+"""API authentication: `Authorization: Bearer <token>` (tokens from `kaohe token create`), or the
+browser session (with CSRF) so the browsable docs work for a logged-in user."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from ninja.security import HttpBearer, SessionAuth
+
+from kaohe.accounts.models import ApiToken, hash_token
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token: str):  # noqa: ANN001, ANN201
+        found = ApiToken.objects.select_related("user", "user__department", "user__unit").filter(
+            key_hash=hash_token(token), user__is_active=True).first()
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+AUTH = [BearerToken(), SessionAuth()]

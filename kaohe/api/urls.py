@@ -1,0 +1,12 @@
+"""The API object under /api/v1/: schema at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from kaohe.api.auth import AUTH
+
+api = NinjaAPI(title="Kaohe API", version="1", urls_namespace="api", docs_url="/docs", auth=AUTH)
+
+from kaohe.api import cycles, sheets  # noqa: E402  (routers register themselves on `api`)
+
+api.add_router("/cycles", cycles.router)
+api.add_router("/cycles", sheets.router)

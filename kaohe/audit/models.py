@@ -1,0 +1,49 @@
+"""Audit events. Rows are only ever inserted: `save` refuses updates and `delete` refuses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ANN003
+        raise AppendOnlyError("审计记录只能追加，不能修改。")
+
+    def delete(self):
+        raise AppendOnlyError("审计记录只能追加，不能删除。")
+
+
+class Event(models.Model):
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField("操作人名称", max_length=150, blank=True)
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    action = models.CharField("操作", max_length=40, db_index=True)
+    object_type = models.CharField("对象类型", max_length=40, db_index=True)
+    object_key = models.CharField("对象", max_length=200, db_index=True)
+    cycle = models.ForeignKey("cycles.Cycle", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="events")
+    old = models.JSONField("原值", null=True, blank=True, encoder=DjangoJSONEncoder)
+    new = models.JSONField("新值", null=True, blank=True, encoder=DjangoJSONEncoder)
+    reason = models.TextField("理由", blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "审计记录"
+
+    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        if self.pk is not None:
+            raise AppendOnlyError("审计记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        raise AppendOnlyError("审计记录只能追加，不能删除。")

@@ -1,0 +1,1 @@
+"""Assessment cycles: tasks generated from a published scheme, scores, submissions and review."""

@@ -1,0 +1,127 @@
+"""Creating and moving cycles: draft → open for scoring → under review → locked.
+
+Opening freezes the units and departments into the cycle and generates the scoring tasks: one
+Score row for every (unit, item) where the item applies to the unit, owned by the item's first
+department. Each transition is a transaction with its audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from kaohe.audit.record import record
+from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
+from kaohe.orgs.models import Department, Unit
+from kaohe.schemes.models import SchemeRecord
+
+
+class CycleError(Exception):
+    """A cycle operation the rules do not allow; the message is for the user."""
+
+
+@transaction.atomic
+def create_cycle(*, name: str, scheme: SchemeRecord, unit_codes: list[str], step: Decimal = Decimal("0.1"),
+                 scoring_deadline: date | None = None, review_deadline: date | None = None,
+                 created_by=None) -> Cycle:  # noqa: ANN001
+    if not scheme.is_published:
+        raise CycleError("只能用已发布的指标体系创建考核周期。")
+    if Cycle.objects.filter(name=name).exists():
+        raise CycleError(f"已有名为“{name}”的考核周期。")
+    if step <= 0:
+        raise CycleError("评分步长必须大于0。")
+    units = list(Unit.objects.filter(code__in=unit_codes))
+    unknown = sorted(set(unit_codes) - {u.code for u in units})
+    if unknown:
+        raise CycleError(f"未知的单位编码：{'、'.join(unknown)}")
+    if not units:
+        raise CycleError("请至少选择一个被考核单位。")
+    outside = [u.name for u in units if u.name not in scheme.core().units]
+    if outside:
+        raise CycleError(f"这些单位不在指标体系“{scheme.name}”的考核对象中：{'、'.join(outside)}")
+    cycle = Cycle.objects.create(name=name, scheme=scheme, unit_codes=sorted(unit_codes), step=step,
+                                 scoring_deadline=scoring_deadline, review_deadline=review_deadline,
+                                 created_by=created_by)
+    record("cycle.create", "cycle", f"cycle:{cycle.pk}", cycle=cycle,
+           new={"name": name, "scheme": scheme.name, "units": cycle.unit_codes, "step": str(step)})
+    return cycle
+
+
+def _locked(cycle: Cycle) -> Cycle:
+    return Cycle.objects.select_for_update().get(pk=cycle.pk)
+
+
+def _move(cycle: Cycle, to: str, reason: str = "") -> None:
+    old = cycle.status
+    cycle.status = to
+    cycle.save(update_fields=["status", "opened_at"])
+    record(f"cycle.{to}", "cycle", f"cycle:{cycle.pk}", cycle=cycle, old={"status": old},
+           new={"status": to}, reason=reason)
+
+
+@transaction.atomic
+def open_cycle(cycle: Cycle) -> int:
+    """Freeze units and departments, generate the tasks; returns how many tasks were made."""
+    cycle = _locked(cycle)
+    if cycle.status != Cycle.Status.DRAFT:
+        raise CycleError("只有草稿状态的考核周期可以开始评分。")
+    units = {u.name: u for u in Unit.objects.filter(code__in=cycle.unit_codes)}
+    order = {name: i for i, name in enumerate(cycle.scheme.core().units)}
+    frozen_units = {
+        name: CycleUnit.objects.create(cycle=cycle, code=u.code, name=u.name, category=u.category,
+                                       party_organisation=u.party_organisation, position=order.get(name, 0))
+        for name, u in units.items()
+    }
+    leaves = list(cycle.scheme.nodes.filter(is_leaf=True).order_by("position"))
+    owners = sorted({leaf.owner for leaf in leaves if leaf.owner and set(leaf.units) & units.keys()})
+    departments = {d.name: d for d in Department.objects.filter(name__in=owners)}
+    missing = [name for name in owners if name not in departments]
+    if missing:
+        raise CycleError(f"这些考核部门不在考核部门名单中，请先添加：{'、'.join(missing)}")
+    frozen_departments = {
+        name: CycleDepartment.objects.create(cycle=cycle, code=d.code, name=d.name, position=d.position)
+        for name, d in departments.items()
+    }
+    Submission.objects.bulk_create([Submission(cycle=cycle, department=d) for d in frozen_departments.values()])
+    tasks = [
+        Score(cycle=cycle, unit=frozen_units[name], node=leaf, department=frozen_departments[leaf.owner])
+        for leaf in leaves if leaf.owner
+        for name in leaf.units if name in frozen_units
+    ]
+    Score.objects.bulk_create(tasks, batch_size=1000)
+    cycle.opened_at = timezone.now()
+    _move(cycle, Cycle.Status.OPEN)
+    return len(tasks)
+
+
+@transaction.atomic
+def start_review(cycle: Cycle) -> None:
+    cycle = _locked(cycle)
+    if cycle.status != Cycle.Status.OPEN:
+        raise CycleError("只有评分中的考核周期可以进入审核。")
+    _move(cycle, Cycle.Status.REVIEW)
+
+
+@transaction.atomic
+def lock_cycle(cycle: Cycle) -> None:
+    cycle = _locked(cycle)
+    if cycle.status != Cycle.Status.REVIEW:
+        raise CycleError("只有审核中的考核周期可以锁定。")
+    pending = cycle.submissions.exclude(state=Submission.State.LOCKED).select_related("department")
+    if pending:
+        names = "、".join(s.department.name for s in pending)
+        raise CycleError(f"还有考核部门的评分未锁定：{names}")
+    _move(cycle, Cycle.Status.LOCKED)
+
+
+@transaction.atomic
+def reopen_cycle(cycle: Cycle, reason: str) -> None:
+    cycle = _locked(cycle)
+    if cycle.status != Cycle.Status.LOCKED:
+        raise CycleError("只有已锁定的考核周期可以重新打开。")
+    if not reason.strip():
+        raise CycleError("重新打开必须填写理由。")
+    _move(cycle, Cycle.Status.REVIEW, reason=reason.strip())

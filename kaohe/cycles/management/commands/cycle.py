@@ -1,0 +1,32 @@
+"""`kaohe cycle list [--json]`."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand
+from django.db.models import Count, Q
+
+from kaohe.cycles.models import Cycle
+
+
+class Command(BaseCommand):
+    help = "考核周期：kaohe cycle list [--json]"
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        sub = parser.add_subparsers(dest="action", required=True)
+        listing = sub.add_parser("list", help="列出考核周期")
+        listing.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        cycles = (Cycle.objects.select_related("scheme").order_by("pk")
+                  .annotate(tasks=Count("scores"), scored=Count("scores", filter=Q(scores__points__isnull=False))))
+        rows = [{"id": c.pk, "name": c.name, "scheme": c.scheme.name, "status": c.status,
+                 "scoring_deadline": c.scoring_deadline.isoformat() if c.scoring_deadline else None,
+                 "tasks": c.tasks, "scored": c.scored} for c in cycles]
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for row, cycle in zip(rows, cycles, strict=True):
+            self.stdout.write(f"{row['id']}\t{row['name']}\t{cycle.get_status_display()}\t{row['scheme']}\t"
+                              f"已评 {row['scored']}/{row['tasks']}")

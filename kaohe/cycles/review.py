@@ -1,0 +1,112 @@
+"""A department's scores on their way up: scorer submits → head approves or sends back →
+the office locks or returns; a locked submission changes only when the office re-opens it with a
+reason. One function per step; each checks the user's role and the state, and is audited.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from kaohe.accounts.models import Role, User
+from kaohe.accounts.permissions import is_office, scoring_department
+from kaohe.audit.record import record
+from kaohe.cycles.models import Cycle, Score, Submission
+
+S = Submission.State
+OPEN_CYCLE = (Cycle.Status.OPEN, Cycle.Status.REVIEW)
+
+
+class ReviewError(Exception):
+    def __init__(self, message: str, status: int = 409):
+        self.message, self.status = message, status
+        super().__init__(message)
+
+
+def _load(submission: Submission) -> Submission:
+    return Submission.objects.select_for_update().select_related("department", "cycle").get(pk=submission.pk)
+
+
+def _own(user: User, submission: Submission, roles: tuple[str, ...]) -> None:
+    department = scoring_department(user, submission.cycle)
+    if department is None or department.pk != submission.department_id or user.role not in roles:
+        raise ReviewError("您无权对该考核部门的评分执行此操作。", 403)
+
+
+def _office(user: User) -> None:
+    if not is_office(user):
+        raise ReviewError("只有考核办可以执行此操作。", 403)
+
+
+def _move(submission: Submission, to: str, action: str, comment: str = "") -> Submission:
+    old = submission.state
+    submission.state = to
+    submission.comment = comment
+    submission.save(update_fields=["state", "comment", "updated_at"])
+    record(f"submission.{action}", "submission",
+           f"cycle:{submission.cycle_id}/department:{submission.department.code}", cycle=submission.cycle,
+           old={"state": old}, new={"state": to}, reason=comment)
+    return submission
+
+
+def _expect(submission: Submission, *states: str) -> None:
+    if submission.state not in states:
+        raise ReviewError(f"当前状态为“{submission.get_state_display()}”，不能执行此操作。")
+    if submission.cycle.status not in OPEN_CYCLE:
+        raise ReviewError(f"考核周期{submission.cycle.get_status_display()}，不能执行此操作。")
+
+
+def _required(text: str, what: str) -> str:
+    if not (text or "").strip():
+        raise ReviewError(f"请填写{what}。", 422)
+    return text.strip()
+
+
+@transaction.atomic
+def submit(user: User, submission: Submission) -> Submission:
+    submission = _load(submission)
+    _own(user, submission, (Role.SCORER, Role.HEAD))
+    _expect(submission, S.DRAFT)
+    missing = Score.objects.filter(department=submission.department, points__isnull=True).count()
+    if missing:
+        raise ReviewError(f"还有{missing}项未评分，全部评分后才能提交。", 422)
+    return _move(submission, S.SUBMITTED, "submit")
+
+
+@transaction.atomic
+def approve(user: User, submission: Submission) -> Submission:
+    submission = _load(submission)
+    _own(user, submission, (Role.HEAD,))
+    _expect(submission, S.SUBMITTED)
+    return _move(submission, S.APPROVED, "approve")
+
+
+@transaction.atomic
+def send_back(user: User, submission: Submission, comment: str) -> Submission:
+    submission = _load(submission)
+    _own(user, submission, (Role.HEAD,))
+    _expect(submission, S.SUBMITTED)
+    return _move(submission, S.DRAFT, "send_back", _required(comment, "退回意见"))
+
+
+@transaction.atomic
+def return_to_department(user: User, submission: Submission, comment: str) -> Submission:
+    submission = _load(submission)
+    _office(user)
+    _expect(submission, S.APPROVED)
+    return _move(submission, S.DRAFT, "return", _required(comment, "退回意见"))
+
+
+@transaction.atomic
+def lock(user: User, submission: Submission) -> Submission:
+    submission = _load(submission)
+    _office(user)
+    _expect(submission, S.APPROVED)
+    return _move(submission, S.LOCKED, "lock")
+
+
+@transaction.atomic
+def reopen(user: User, submission: Submission, reason: str) -> Submission:
+    submission = _load(submission)
+    _office(user)
+    _expect(submission, S.LOCKED)
+    return _move(submission, S.DRAFT, "reopen", _required(reason, "重新打开的理由"))

@@ -1,0 +1,1 @@
+"""Schemes in the database: imported, checked, published (then immutable), cloned, compared."""

@@ -1,0 +1,1 @@
+"""The Django project: settings, URLs and WSGI. The apps live beside it in `kaohe/`."""

@@ -1,0 +1,25 @@
+"""URLs: pages per app, the JSON API under /api/v1/, the Django admin for the office only."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from kaohe.accounts import views as account_views
+from kaohe.api.urls import api
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password_change.html", success_url="/accounts/password/done/"),
+        name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="accounts/password_change_done.html"), name="password_change_done"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("schemes/", include("kaohe.schemes.urls")),
+    path("cycles/", include("kaohe.cycles.urls")),
+    path("audit/", include("kaohe.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,55 @@
+"""Web tests share one database set up once per session: the demo (2018 defaults, one account
+per role, the county cycle open for scoring). Each test runs in a transaction that is rolled back.
+
+Accounts (see kaohe.orgs.demo): office, scorer and head (市委组织部), scorer2 (市委宣传部),
+unit (偃师市), leader; `client_for(name)` gives a logged-in test client.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+ROLES = ["office", "scorer", "head", "scorer2", "unit", "leader"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from kaohe.orgs.demo import build_demo
+
+    with django_db_blocker.unblock():
+        build_demo()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):  # noqa: ANN001
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def users(db):  # noqa: ANN001
+    from kaohe.accounts.models import User
+
+    return {u.username: u for u in User.objects.select_related("department", "unit")}
+
+
+@pytest.fixture
+def client_for(db, users):  # noqa: ANN001
+    def make(name: str | None) -> Client:
+        client = Client()
+        if name is not None:
+            client.force_login(users[name])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def cycle(db):  # noqa: ANN001
+    from kaohe.cycles.models import Cycle
+    from kaohe.orgs.demo import DEMO_CYCLE
+
+    return Cycle.objects.get(name=DEMO_CYCLE)
