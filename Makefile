@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench install clean
 
 $(BIN)/kaohe: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,17 +13,20 @@ $(BIN)/kaohe: pyproject.toml
 
 install: $(BIN)/kaohe
 
-# Until the web application exists: show the built-in schemes and their check reports.
+# Installs, creates the SQLite database (var/kaohe.sqlite3), loads the 2018 defaults, the demo
+# accounts and a cycle open for scoring, then serves on http://127.0.0.1:8000.
 run: install
-	$(BIN)/kaohe scheme list
-	@for s in luoyang-2018-county luoyang-2018-municipal; do \
-		echo; $(BIN)/kaohe scheme show $$s --depth 2 || exit 1; \
-		echo; $(BIN)/kaohe scheme check $$s || exit 1; \
-	done
+	$(BIN)/kaohe migrate --verbosity 0
+	$(BIN)/kaohe demo
+	@echo
+	@echo "Kaohe 已启动：http://127.0.0.1:8000/  （Ctrl+C 停止）"
+	$(BIN)/kaohe runserver 127.0.0.1:8000
 
+# The whole suite on SQLite (browser test included), then the database tests on PostgreSQL.
 test: install
 	$(BIN)/ruff check kaohe tests
 	$(BIN)/pytest -m "not bench"
+	PYTEST=$(BIN)/pytest scripts/test-postgres
 
 bench: install
 	$(BIN)/pytest -m bench --benchmark-only --benchmark-columns=min,mean,max,rounds tests/bench
