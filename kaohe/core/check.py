@@ -22,7 +22,7 @@ from enum import StrEnum
 from kaohe.core.applicability import Applicability, normalize_name, resolve_all
 from kaohe.core.codes import is_variant_set, variant_groups
 from kaohe.core.points import format_points
-from kaohe.core.scheme import Level, Location, Node, Scheme, title_path
+from kaohe.core.scheme import Level, Location, Node, Scheme, effective_departments, title_path
 
 
 class Severity(StrEnum):
@@ -172,18 +172,12 @@ class _Checker:
             if self.known_departments and department not in self.known_departments:
                 self.emit(node, parents, "unknown-department",
                           f"考核单位“{department}”不在本指标体系的考核单位名单中。", actual=department)
-        if node.is_leaf and not self.effective_departments(node, parents):
+        if node.is_leaf and not effective_departments(node, parents):
             self.emit(node, parents, "no-department", f"该{label}没有考核单位。")
         if node.children:
             self.check_siblings(node.children, parents + (node,))
             if node.points is not None and applicable:
                 self.check_children_points(node, parents, applicable)
-
-    def effective_departments(self, node: Node, parents: tuple[Node, ...]) -> list[str]:
-        for candidate in (node, *reversed(parents)):
-            if candidate.departments:
-                return candidate.departments
-        return []
 
     def check_children_points(self, node: Node, parents: tuple[Node, ...],
                               applicable: frozenset[str]) -> None:

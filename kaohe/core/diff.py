@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kaohe.core.applicability import normalize_name, resolve_all
 from kaohe.core.points import format_points
-from kaohe.core.scheme import Node, Scheme, title_path
+from kaohe.core.scheme import Node, Scheme, effective_departments, title_path
 
 KINDS = ("added", "removed", "moved", "title", "points", "departments", "applicability", "content")
 KIND_LABELS = {
@@ -56,7 +56,6 @@ def _index(scheme: Scheme) -> dict[int, tuple[Node, tuple[Node, ...], tuple]]:
 def diff(a: Scheme, b: Scheme) -> list[Change]:
     index_a, index_b = _index(a), _index(b)
     pairs: dict[int, int] = {}  # id in a -> id in b
-    moved: set[int] = set()
 
     by_path_b: dict[tuple, list[int]] = defaultdict(list)
     for node_id, (_, _, path) in index_b.items():
@@ -79,7 +78,6 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
         ids_b = rest_b.get(key, [])
         if len(ids_a) == 1 and len(ids_b) == 1:
             pairs[ids_a[0]] = ids_b[0]
-            moved.add(ids_a[0])
             matched_b.add(ids_b[0])
 
     # Children left over under a matched parent pair: first the same title (its note changed),
@@ -95,6 +93,13 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
                     pairs[id(child_a)] = id(match)
                     matched_b.add(id(match))
                     free_b.remove(match)
+
+    # Moved: the node's parent is not the counterpart of its counterpart's parent (children that
+    # travel with a moved parent are not listed again).
+    moved = {id_a for id_a, id_b in pairs.items()
+             if _parent_id(index_a, id_a) is None and _parent_id(index_b, id_b) is not None
+             or _parent_id(index_a, id_a) is not None
+             and pairs.get(_parent_id(index_a, id_a)) != _parent_id(index_b, id_b)}
 
     units_a, units_b = resolve_all(a), resolve_all(b)
     changes: list[Change] = []
@@ -113,8 +118,10 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
             change("title", node.title, other.title)
         if node.points != other.points:
             change("points", format_points(node.points), format_points(other.points))
-        if node.departments != other.departments:
-            change("departments", "、".join(node.departments), "、".join(other.departments))
+        owners, other_owners = effective_departments(node, parents), effective_departments(other, other_parents)
+        inherited = not node.departments and not other.departments  # a change of the parent's, shown there
+        if owners != other_owners and not inherited:
+            change("departments", "、".join(owners), "、".join(other_owners))
         if normalize_name(node.note) != normalize_name(other.note) or \
                 units_a.of(node) != units_b.of(other):
             change("applicability", _applicability(node, units_a.of(node)),
@@ -129,6 +136,11 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
             changes.append(Change("added", node.level.value, "", node.code, title_path(parents, node),
                                   new=_summary(node)))
     return changes
+
+
+def _parent_id(index: dict[int, tuple[Node, tuple[Node, ...], tuple]], node_id: int) -> int | None:
+    parents = index[node_id][1]
+    return id(parents[-1]) if parents else None
 
 
 def _same_title(a: Node, b: Node) -> bool:

@@ -157,6 +157,14 @@ class Scheme:
         return result
 
 
+def effective_departments(node: Node, parents: tuple[Node, ...]) -> list[str]:
+    """The departments that own `node`: its own, else the nearest ancestor's (items inherit)."""
+    for candidate in (node, *reversed(parents)):
+        if candidate.departments:
+            return list(candidate.departments)
+    return []
+
+
 def title_path(parents: tuple[Node, ...], node: Node) -> str:
     """'政治建设 › 加强党内政治文化建设 › 加强理想信念教育' — how a node is named in messages."""
     return " › ".join(short(n.title) for n in (*parents, node))

@@ -11,21 +11,13 @@ from django.utils import timezone
 from kaohe.audit.record import record
 from kaohe.core.applicability import resolve_all
 from kaohe.core.check import Finding, check
-from kaohe.core.scheme import Level, Scheme
-from kaohe.core.scheme import Node as CoreNode
+from kaohe.core.scheme import Level, Scheme, effective_departments
 from kaohe.formats.yaml_scheme import dumps_yaml
 from kaohe.schemes.models import Node, SchemeRecord
 
 
 class SchemeError(Exception):
     """A scheme operation the rules do not allow; the message is for the user."""
-
-
-def _effective_departments(node: CoreNode, parents: tuple[CoreNode, ...]) -> list[str]:
-    for candidate in (node, *reversed(parents)):
-        if candidate.departments:
-            return list(candidate.departments)
-    return []
 
 
 def _node_rows(record: SchemeRecord, scheme: Scheme) -> None:
@@ -44,7 +36,7 @@ def _node_rows(record: SchemeRecord, scheme: Scheme) -> None:
                 level=node.level.value, title=node.title, points=node.points, depth=depth,
                 position=positions[id(node)], is_leaf=node.is_leaf, dimension_code=(parents[0] if parents else node).code,
                 criterion_code=criterion.code if criterion else "", note=node.note,
-                departments=_effective_departments(node, parents),
+                departments=effective_departments(node, parents),
                 units=sorted(applicability.of(node), key=order.__getitem__),
             )
             created[id(node)] = row
