@@ -20,4 +20,14 @@ class BearerToken(HttpBearer):
         return found.user
 
 
-AUTH = [BearerToken(), SessionAuth()]
+class BrowserSession(SessionAuth):
+    """The browser session, with ninja's CSRF check — but only when there is a session, so a
+    script with a wrong or revoked token gets 401, not a CSRF error."""
+
+    def __call__(self, request):  # noqa: ANN001, ANN204
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+AUTH = [BearerToken(), BrowserSession()]

@@ -1,5 +1,319 @@
-"""API: cycles, tasks, scores, submit (see docs/decisions/2026-11-25-web-application.md)."""
+"""API: cycles, tasks, scores, submit (see docs/decisions/2026-11-25-web-application.md).
 
+Every endpoint asks the same permission functions and services as the pages: which cycles a user
+sees is `visible_cycles`, whose tasks are whose is `scoring_department`, saving is `save_score`,
+and the review steps are `kaohe.cycles.review`. Their exceptions become `{code, message, …}`
+responses in `kaohe.api.errors`. Points go out as decimal strings and come in as Decimal or str.
+
+(No `from __future__ import annotations` here: ninja resolves the views' annotations through the
+error-translating wrapper, whose module globals would not know these names.)
+"""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count
+from django.http import HttpRequest
 from ninja import Router
 
+from kaohe.accounts.models import Role, User
+from kaohe.accounts.permissions import scoring_department, visible_cycles
+from kaohe.api.errors import ERROR_RESPONSES, ApiError, points_text, translate_errors
+from kaohe.api.schemas import (
+    CommentIn,
+    CycleDetailOut,
+    CycleOut,
+    ErrorOut,
+    ReasonIn,
+    ScoreIn,
+    SubmissionOut,
+    TaskOut,
+)
+from kaohe.audit.context import acting_as
+from kaohe.audit.middleware import client_address
+from kaohe.cycles import review
+from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
+from kaohe.cycles.scoring import Entry, save_score
+
 router = Router(tags=["cycles"])
+
+ERRORS: dict[int, Any] = {status: ErrorOut for status in ERROR_RESPONSES}
+DEPARTMENT_ROLES = (Role.SCORER, Role.HEAD)
+READ_ALL_ROLES = (Role.OFFICE, Role.LEADER)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined]  # set by the Bearer token or the session
+
+
+def _acting(request: HttpRequest):  # noqa: ANN202
+    """The audit actor. The audit middleware runs before ninja authenticates a Bearer token, so it
+    would record an anonymous actor for scripts; the API names the authenticated user itself."""
+    return acting_as(_user(request), client_address(request))
+
+
+def _cycle(user: User, cycle_id: int) -> Cycle:
+    cycle = visible_cycles(user).filter(pk=cycle_id).first()
+    if cycle is None:
+        raise ApiError(404, f"没有编号为 {cycle_id} 的考核周期，或您无权查看。")
+    return cycle
+
+
+def _progress(cycles: list[Cycle], department_code: str | None = None) -> dict[int, list[dict[str, Any]]]:
+    """Per cycle: each department's submission state and scored/total, in two queries."""
+    submissions = Submission.objects.filter(cycle__in=cycles).select_related("department")
+    counts = Score.objects.filter(cycle__in=cycles)
+    if department_code is not None:
+        submissions = submissions.filter(department__code=department_code)
+        counts = counts.filter(department__code=department_code)
+    totals = {row["department"]: row for row in counts.order_by().values("department").annotate(
+        total=Count("pk"), scored=Count("points"))}
+    result: dict[int, list[dict[str, Any]]] = {cycle.pk: [] for cycle in cycles}
+    for submission in submissions.order_by("cycle", "department__position"):
+        row = totals.get(submission.department_id, {})
+        result[submission.cycle_id].append({
+            "department": submission.department.code, "department_name": submission.department.name,
+            "state": submission.state, "state_label": submission.get_state_display(),
+            "comment": submission.comment, "scored": row.get("scored", 0), "total": row.get("total", 0),
+        })
+    return result
+
+
+def _own_code(user: User) -> str | None:
+    if user.role in DEPARTMENT_ROLES and user.department_id:
+        return user.department.code
+    return None
+
+
+def _cycle_body(cycle: Cycle, progress: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "id": cycle.pk, "name": cycle.name, "scheme": cycle.scheme.name, "scheme_title": cycle.scheme.title,
+        "status": cycle.status, "status_label": cycle.get_status_display(), "step": points_text(cycle.step),
+        "scoring_deadline": cycle.scoring_deadline, "review_deadline": cycle.review_deadline,
+        "progress": progress[0] if progress else None,
+    }
+
+
+def _task_body(score: Score, department_code: str) -> dict[str, Any]:
+    return {
+        "unit_code": score.unit.code, "unit_name": score.unit.name,
+        "item_code": score.node.code, "item_title": score.node.title,
+        "criterion_code": score.node.criterion_code, "department": department_code,
+        "maximum": points_text(score.node.points or Decimal(0)), "points": points_text(score.points),
+        "reason": score.reason, "version": score.version,
+        "updated_by": str(score.updated_by) if score.updated_by_id else None, "updated_at": score.updated_at,
+    }
+
+
+def _tasks_department(user: User, cycle: Cycle, department: str | None) -> CycleDepartment:
+    """Scorers and heads read their own department; the office and leaders name one (read-only)."""
+    if user.role in DEPARTMENT_ROLES:
+        own = scoring_department(user, cycle)
+        if own is None:
+            raise ApiError(403, "您所在的考核部门不参加这个考核周期。")
+        if department and department != own.code:
+            raise ApiError(403, "只能查看本考核部门的评分任务。", "department")
+        return own
+    if user.role in READ_ALL_ROLES:
+        if not department:
+            raise ApiError(422, "请用 ?department=<考核部门编码> 指定要查看的考核部门。", "department")
+        found = CycleDepartment.objects.filter(cycle=cycle, code=department).first()
+        if found is None:
+            raise ApiError(404, f"这个考核周期没有编码为 {department} 的考核部门。", "department")
+        return found
+    raise ApiError(403, "您的角色不能查看评分任务。")
+
+
+def _entry(request: HttpRequest) -> Entry:
+    """The body as typed: JSON numbers are parsed as Decimal, so 0.3 stays 0.3 (never a float)."""
+    try:
+        data = json.loads(request.body or b"null", parse_float=Decimal, parse_constant=Decimal)
+    except ValueError:
+        raise ApiError(422, "请求内容不是有效的 JSON。") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "请求内容必须是 JSON 对象：{points, reason, version}。")
+    if "points" not in data:
+        raise ApiError(422, "缺少得分 points（清空得分请传 null）。", "points")
+    points = data["points"]
+    if isinstance(points, bool) or not isinstance(points, str | int | Decimal | None):
+        raise ApiError(422, "得分必须是数字、数字字符串或 null。", "points")
+    if isinstance(points, int):
+        points = Decimal(points)
+    reason = data.get("reason")
+    if reason is None:
+        reason = ""
+    if not isinstance(reason, str):
+        raise ApiError(422, "扣分理由必须是文字。", "reason")
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ApiError(422, "缺少版本号 version（读取评分任务时得到的整数）。", "version")
+    return Entry(points=points, reason=reason, version=version)
+
+
+def _submission_body(submission: Submission) -> dict[str, Any]:
+    return {
+        "department": submission.department.code, "department_name": submission.department.name,
+        "state": submission.state, "state_label": submission.get_state_display(),
+        "comment": submission.comment, "updated_at": submission.updated_at,
+    }
+
+
+def _own_submission(user: User, cycle: Cycle) -> Submission:
+    department = scoring_department(user, cycle)
+    if department is None:
+        raise ApiError(403, "只有参加本周期的考核部门的评分人和负责人可以执行此操作。")
+    return Submission.objects.select_related("department", "cycle").get(department=department)
+
+
+def _department_submission(cycle: Cycle, code: str) -> Submission:
+    submission = Submission.objects.select_related("department", "cycle").filter(
+        cycle=cycle, department__code=code).first()
+    if submission is None:
+        raise ApiError(404, f"这个考核周期没有编码为 {code} 的考核部门。")
+    return submission
+
+
+# ----------------------------------------------------------------------------- cycles
+
+
+@router.get("", response=list[CycleOut], summary="The cycles you may see")
+def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every role: the cycles `visible_cycles` gives; scorers and heads also get their department's
+    progress (scored/total and the submission's state)."""
+    user = _user(request)
+    cycles = list(visible_cycles(user))
+    code = _own_code(user)
+    progress = _progress(cycles, code) if code and cycles else {}
+    return [_cycle_body(cycle, progress.get(cycle.pk)) for cycle in cycles]
+
+
+@router.get("/{cycle_id}", response={200: CycleDetailOut, 404: ErrorOut}, summary="One cycle")
+@translate_errors
+def get_cycle(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
+    """Every role that sees the cycle. `departments`: all of them for the office and leaders, the
+    user's own for scorers and heads, none for unit users."""
+    user = _user(request)
+    cycle = _cycle(user, cycle_id)
+    code = _own_code(user)
+    if user.role in READ_ALL_ROLES:
+        departments = _progress([cycle])[cycle.pk]
+    elif code:
+        departments = _progress([cycle], code)[cycle.pk]
+    else:
+        departments = []
+    body = _cycle_body(cycle, departments if code else None)
+    body["departments"] = departments
+    return body
+
+
+# ----------------------------------------------------------------------------- tasks and scores
+
+
+@router.get("/{cycle_id}/tasks", response={200: list[TaskOut], **ERRORS}, summary="A department's tasks")
+@translate_errors
+def list_tasks(request: HttpRequest, cycle_id: int, department: str | None = None, unit: str | None = None,
+               item: str | None = None) -> list[dict[str, Any]]:
+    """Scorers and heads: their department's tasks. The office and leaders: `?department=<code>`
+    (read-only). Unit users: 403. `?unit=` and `?item=` narrow the list to one unit or item."""
+    user = _user(request)
+    cycle = _cycle(user, cycle_id)
+    owner = _tasks_department(user, cycle, department)
+    tasks = (Score.objects.filter(cycle=cycle, department=owner)
+             .select_related("unit", "node", "updated_by").order_by("node__position", "unit__position"))
+    if unit:
+        tasks = tasks.filter(unit__code=unit)
+    if item:
+        tasks = tasks.filter(node__code=item)
+    return [_task_body(score, owner.code) for score in tasks]
+
+
+@router.put("/{cycle_id}/scores/{unit_code}/{item_code}", response={200: TaskOut, **ERRORS},
+            summary="Save one score",
+            openapi_extra={"requestBody": {"required": True, "content": {
+                "application/json": {"schema": ScoreIn.model_json_schema()}}}})
+@translate_errors
+def put_score(request: HttpRequest, cycle_id: int, unit_code: str, item_code: str) -> dict[str, Any]:
+    """Scorers and heads of the item's department, while its submission is a draft.
+    Body `{points: "1.5" | 1.5 | null, reason, version}`. 200 the saved task; 422 invalid;
+    403 another department's item; 404 the item does not apply to the unit; 409 stale version
+    (with `current`) or the cycle/submission is closed."""
+    user = _user(request)
+    cycle = _cycle(user, cycle_id)
+    entry = _entry(request)
+    with _acting(request):
+        score = save_score(user, cycle, unit_code, item_code, entry, source="api")
+    score = Score.objects.select_related("unit", "node", "department", "updated_by").get(pk=score.pk)
+    return _task_body(score, score.department.code)
+
+
+# ----------------------------------------------------------------------------- submissions
+
+
+@router.post("/{cycle_id}/submission/submit", response={200: SubmissionOut, **ERRORS},
+             summary="Submit the department's scores")
+@translate_errors
+def submit(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
+    """Scorers and heads: draft → submitted, once every task has points."""
+    user = _user(request)
+    submission = _own_submission(user, _cycle(user, cycle_id))
+    with _acting(request):
+        return _submission_body(review.submit(user, submission))
+
+
+@router.post("/{cycle_id}/submission/approve", response={200: SubmissionOut, **ERRORS},
+             summary="Approve the department's scores")
+@translate_errors
+def approve(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
+    """Heads: submitted → approved (to the office)."""
+    user = _user(request)
+    submission = _own_submission(user, _cycle(user, cycle_id))
+    with _acting(request):
+        return _submission_body(review.approve(user, submission))
+
+
+@router.post("/{cycle_id}/submission/send-back", response={200: SubmissionOut, **ERRORS},
+             summary="Send the department's scores back to the scorer")
+@translate_errors
+def send_back(request: HttpRequest, cycle_id: int, payload: CommentIn) -> dict[str, Any]:
+    """Heads: submitted → draft, with a comment (required)."""
+    user = _user(request)
+    submission = _own_submission(user, _cycle(user, cycle_id))
+    with _acting(request):
+        return _submission_body(review.send_back(user, submission, payload.comment))
+
+
+@router.post("/{cycle_id}/departments/{code}/return", response={200: SubmissionOut, **ERRORS},
+             summary="Return a department's scores")
+@translate_errors
+def return_department(request: HttpRequest, cycle_id: int, code: str, payload: CommentIn) -> dict[str, Any]:
+    """The office: approved → draft, with a comment (required)."""
+    user = _user(request)
+    submission = _department_submission(_cycle(user, cycle_id), code)
+    with _acting(request):
+        return _submission_body(review.return_to_department(user, submission, payload.comment))
+
+
+@router.post("/{cycle_id}/departments/{code}/lock", response={200: SubmissionOut, **ERRORS},
+             summary="Lock a department's scores")
+@translate_errors
+def lock_department(request: HttpRequest, cycle_id: int, code: str) -> dict[str, Any]:
+    """The office: approved → locked."""
+    user = _user(request)
+    submission = _department_submission(_cycle(user, cycle_id), code)
+    with _acting(request):
+        return _submission_body(review.lock(user, submission))
+
+
+@router.post("/{cycle_id}/departments/{code}/reopen", response={200: SubmissionOut, **ERRORS},
+             summary="Re-open a department's locked scores")
+@translate_errors
+def reopen_department(request: HttpRequest, cycle_id: int, code: str, payload: ReasonIn) -> dict[str, Any]:
+    """The office: locked → draft, with a reason (required)."""
+    user = _user(request)
+    submission = _department_submission(_cycle(user, cycle_id), code)
+    with _acting(request):
+        return _submission_body(review.reopen(user, submission, payload.reason))

@@ -21,14 +21,16 @@ class EventQuerySet(models.QuerySet):
 
 class Event(models.Model):
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # PROTECT: a user or cycle with a trail cannot be deleted (deactivate users instead), so no
+    # event is ever rewritten by a cascade.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+                              on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField("操作人名称", max_length=150, blank=True)
     address = models.GenericIPAddressField("来源地址", null=True, blank=True)
     action = models.CharField("操作", max_length=40, db_index=True)
     object_type = models.CharField("对象类型", max_length=40, db_index=True)
     object_key = models.CharField("对象", max_length=200, db_index=True)
-    cycle = models.ForeignKey("cycles.Cycle", null=True, blank=True, on_delete=models.SET_NULL,
+    cycle = models.ForeignKey("cycles.Cycle", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="events")
     old = models.JSONField("原值", null=True, blank=True, encoder=DjangoJSONEncoder)
     new = models.JSONField("新值", null=True, blank=True, encoder=DjangoJSONEncoder)

@@ -31,8 +31,8 @@ def create_cycle(*, name: str, scheme: SchemeRecord, unit_codes: list[str], step
         raise CycleError("只能用已发布的指标体系创建考核周期。")
     if Cycle.objects.filter(name=name).exists():
         raise CycleError(f"已有名为“{name}”的考核周期。")
-    if step <= 0:
-        raise CycleError("评分步长必须大于0。")
+    if not Decimal(0) < step <= Decimal(1) or step != step.quantize(Decimal("0.01")):
+        raise CycleError("评分步长必须大于0、不超过1，且最多两位小数。")
     units = list(Unit.objects.filter(code__in=unit_codes))
     unknown = sorted(set(unit_codes) - {u.code for u in units})
     if unknown:
@@ -54,11 +54,11 @@ def _locked(cycle: Cycle) -> Cycle:
     return Cycle.objects.select_for_update().get(pk=cycle.pk)
 
 
-def _move(cycle: Cycle, to: str, reason: str = "") -> None:
+def _move(cycle: Cycle, to: str, reason: str = "", action: str = "") -> None:
     old = cycle.status
     cycle.status = to
-    cycle.save(update_fields=["status", "opened_at"])
-    record(f"cycle.{to}", "cycle", f"cycle:{cycle.pk}", cycle=cycle, old={"status": old},
+    cycle.save(update_fields=["status", "opened_at"] if to == Cycle.Status.OPEN else ["status"])
+    record(f"cycle.{action or to}", "cycle", f"cycle:{cycle.pk}", cycle=cycle, old={"status": old},
            new={"status": to}, reason=reason)
 
 
@@ -124,4 +124,4 @@ def reopen_cycle(cycle: Cycle, reason: str) -> None:
         raise CycleError("只有已锁定的考核周期可以重新打开。")
     if not reason.strip():
         raise CycleError("重新打开必须填写理由。")
-    _move(cycle, Cycle.Status.REVIEW, reason=reason.strip())
+    _move(cycle, Cycle.Status.REVIEW, reason=reason.strip(), action="reopen")

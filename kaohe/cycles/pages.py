@@ -1,27 +1,301 @@
-"""Cycle pages: list, detail with progress and transitions, create, review."""
+"""Cycle pages: list, detail with progress and transitions, create, review.
+
+Reading: `visible_cycles` decides who sees a cycle (others get 404). Every change is office only
+(others get 403), is a POST, and calls `kaohe.cycles.lifecycle` or `kaohe.cycles.review`; their
+errors become messages on the page the user comes back to.
+
+Queries: the list counts every visible cycle's tasks in the same query that lists them; the detail
+and review pages get every department's tasks, scores and submission in one GROUP BY query.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import path
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlencode
 
-from kaohe.accounts.permissions import visible_cycles
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from kaohe.accounts.models import Role
+from kaohe.accounts.permissions import is_office, visible_cycles
+from kaohe.audit.models import Event
+from kaohe.core.points import format_points
+from kaohe.cycles import lifecycle, review
+from kaohe.cycles.forms import CycleForm
+from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
+from kaohe.orgs.models import Unit
+from kaohe.schemes.models import SchemeRecord
+
+STARTED = (Cycle.Status.OPEN, Cycle.Status.REVIEW, Cycle.Status.LOCKED)
+
+
+def office_only(view: Callable) -> Callable:
+    """Log-in first (anonymous users are sent to log in), then the office role (others get 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        if not is_office(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def percent(done: int, total: int) -> int:
+    return int(done * 100 / total) if total else 0
+
+
+@dataclass
+class DepartmentProgress:
+    code: str
+    name: str
+    tasks: int
+    scored: int
+    state: str
+    state_label: str
+    comment: str
+    grid_url: str
+    show_comment: bool = True
+
+    @property
+    def percent(self) -> int:
+        return percent(self.scored, self.tasks)
+
+
+def grid_url(cycle: Cycle, department_code: str) -> str:
+    """The department's scoring grid (kaohe.cycles.grid), read-only for the office and leaders."""
+    return f"{reverse('cycles:scoring', args=[cycle.pk])}?{urlencode({'department': department_code})}"
+
+
+def department_progress(cycle: Cycle) -> list[DepartmentProgress]:
+    """Every department of the cycle with its tasks, scored tasks and submission: one GROUP BY query."""
+    departments = (CycleDepartment.objects.filter(cycle=cycle).select_related("submission")
+                   .annotate(tasks=Count("scores"), scored=Count("scores__points")).order_by("position", "code"))
+    rows = []
+    for department in departments:
+        submission = getattr(department, "submission", None)
+        rows.append(DepartmentProgress(
+            code=department.code, name=department.name, tasks=department.tasks, scored=department.scored,
+            state=submission.state if submission else "",
+            state_label=submission.get_state_display() if submission else "—",
+            comment=submission.comment if submission else "", grid_url=grid_url(cycle, department.code)))
+    return rows
+
+
+CYCLE_ACTIONS = {
+    "cycle.create": "创建考核周期",
+    "cycle.open": "开始评分",
+    "cycle.review": "进入审核",
+    "cycle.locked": "锁定考核周期",
+    "cycle.reopen": "重新打开考核周期",
+    "submission.submit": "提交评分",
+    "submission.approve": "部门负责人审核通过",
+    "submission.send_back": "部门负责人退回",
+    "submission.return": "考核办退回",
+    "submission.lock": "考核办锁定",
+    "submission.reopen": "考核办重新打开",
+}
+
+
+def history(cycle: Cycle, names: dict[str, str]) -> list[dict]:
+    """The cycle's state changes and its departments' submission steps, oldest first: one query."""
+    events = (Event.objects.filter(cycle=cycle)
+              .filter(Q(action__startswith="cycle.") | Q(action__startswith="submission."))
+              .select_related("actor").order_by("id"))
+    rows = []
+    for event in events:
+        what = CYCLE_ACTIONS.get(event.action, event.action)
+        if event.object_type == "submission":
+            code = event.object_key.rpartition("department:")[2]
+            what = f"{names.get(code, code)}：{what}"
+        rows.append({"at": event.at, "who": str(event.actor) if event.actor else event.actor_name,
+                     "what": what, "reason": event.reason})
+    return rows
+
+
+def _score_count(**filters) -> Coalesce:  # noqa: ANN003
+    counted = (Score.objects.filter(cycle=OuterRef("pk"), **filters).order_by().values("cycle")
+               .annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 @login_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "cycles/list.html", {"cycles": visible_cycles(request.user)})
+    # One query: the visible cycles with their scheme and, as correlated subqueries, their task and
+    # scored counts (subqueries, not joins: the visibility filter's own joins cannot inflate them).
+    cycles = (visible_cycles(request.user).defer("scheme__document")
+              .annotate(tasks=_score_count(), scored=_score_count(points__isnull=False)))
+    rows = [{"cycle": c, "percent": percent(c.scored, c.tasks)} for c in cycles]
+    return render(request, "cycles/list.html", {"rows": rows, "can_create": is_office(request.user)})
 
 
 @login_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_object_or_404(visible_cycles(request.user).defer("scheme__document"), pk=pk)
+    user = request.user
+    office = is_office(user)
+    sees_all = office or user.role == Role.LEADER
+    started = cycle.status in STARTED
+    progress = department_progress(cycle) if started else []
+    own = user.department.code if user.role in (Role.SCORER, Role.HEAD) and user.department_id else None
+    for row in progress:
+        row.show_comment = sees_all or row.code == own
+    if started:
+        units = list(cycle.units.values("name", "category"))
+    else:
+        units = list(Unit.objects.filter(code__in=cycle.unit_codes).values("name", "category"))
+    totals = {"tasks": sum(r.tasks for r in progress), "scored": sum(r.scored for r in progress)}
+    totals["percent"] = percent(totals["scored"], totals["tasks"])
+    scoring = own is not None and cycle.status in (Cycle.Status.OPEN, Cycle.Status.REVIEW) \
+        and any(r.code == own for r in progress)
+    return render(request, "cycles/detail.html", {
+        "cycle": cycle, "step": format_points(cycle.step), "office": office, "links": sees_all,
+        "started": started, "progress": progress, "totals": totals, "units": units,
+        "scoring_url": reverse("cycles:scoring", args=[cycle.pk]) if scoring else "",
+        "not_locked": [r.name for r in progress if r.state != Submission.State.LOCKED],
+        "history": history(cycle, {r.code: r.name for r in progress}),
+    })
+
+
+@office_only
+def cycle_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CycleForm(request.POST)
+        if form.is_valid():
+            cycle = form.save(created_by=request.user)
+            if cycle is not None:
+                messages.success(request, f"已创建考核周期“{cycle.name}”（草稿）。")
+                return redirect("cycles:detail", pk=cycle.pk)
+    else:
+        initial = {}
+        chosen = request.GET.get("scheme", "")
+        if chosen.isdigit():
+            scheme = SchemeRecord.objects.published().defer("document").filter(pk=chosen).first()
+            if scheme is not None:
+                initial["scheme"] = scheme
+        form = CycleForm(initial=initial)
+    return render(request, "cycles/form.html", {"form": form})
+
+
+def _transition(request: HttpRequest, pk: int, run: Callable[[Cycle], str]) -> HttpResponse:
     cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
-    return render(request, "cycles/detail.html", {"cycle": cycle})
+    try:
+        messages.success(request, run(cycle))
+    except lifecycle.CycleError as error:
+        messages.error(request, str(error))
+    return redirect("cycles:detail", pk=cycle.pk)
+
+
+@office_only
+@require_POST
+def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(cycle: Cycle) -> str:
+        tasks = lifecycle.open_cycle(cycle)
+        departments = CycleDepartment.objects.filter(cycle=cycle).count()
+        return f"已开始评分：生成评分任务{tasks}项，涉及{departments}个考核部门。"
+
+    return _transition(request, pk, run)
+
+
+@office_only
+@require_POST
+def cycle_start_review(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(cycle: Cycle) -> str:
+        lifecycle.start_review(cycle)
+        return "考核周期已进入审核。"
+
+    return _transition(request, pk, run)
+
+
+@office_only
+@require_POST
+def cycle_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(cycle: Cycle) -> str:
+        lifecycle.lock_cycle(cycle)
+        return "考核周期已锁定。"
+
+    return _transition(request, pk, run)
+
+
+@office_only
+@require_POST
+def cycle_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(cycle: Cycle) -> str:
+        lifecycle.reopen_cycle(cycle, request.POST.get("reason", ""))
+        return "考核周期已重新打开，回到审核中。"
+
+    return _transition(request, pk, run)
+
+
+@office_only
+def cycle_review(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_object_or_404(visible_cycles(request.user).defer("scheme__document"), pk=pk)
+    return render(request, "cycles/review.html", {
+        "cycle": cycle, "progress": department_progress(cycle), "S": Submission.State,
+    })
+
+
+def _review_step(request: HttpRequest, pk: int, code: str, run: Callable[[Submission], str]) -> HttpResponse:
+    cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+    submission = get_object_or_404(Submission.objects.select_related("department"), cycle=cycle,
+                                   department__code=code)
+    try:
+        messages.success(request, run(submission))
+    except review.ReviewError as error:
+        messages.error(request, f"{submission.department.name}：{error.message}")
+    return redirect("cycles:review", pk=cycle.pk)
+
+
+@office_only
+@require_POST
+def review_lock(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    def run(submission: Submission) -> str:
+        review.lock(request.user, submission)
+        return f"已锁定{submission.department.name}的评分。"
+
+    return _review_step(request, pk, code, run)
+
+
+@office_only
+@require_POST
+def review_return(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    def run(submission: Submission) -> str:
+        review.return_to_department(request.user, submission, request.POST.get("comment", ""))
+        return f"已将{submission.department.name}的评分退回。"
+
+    return _review_step(request, pk, code, run)
+
+
+@office_only
+@require_POST
+def review_reopen(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    def run(submission: Submission) -> str:
+        review.reopen(request.user, submission, request.POST.get("reason", ""))
+        return f"已重新打开{submission.department.name}的评分。"
+
+    return _review_step(request, pk, code, run)
 
 
 urlpatterns = [
     path("", cycle_list, name="list"),
+    path("new/", cycle_create, name="create"),
     path("<int:pk>/", cycle_detail, name="detail"),
+    path("<int:pk>/open/", cycle_open, name="open"),
+    path("<int:pk>/start-review/", cycle_start_review, name="start_review"),
+    path("<int:pk>/lock/", cycle_lock, name="lock"),
+    path("<int:pk>/reopen/", cycle_reopen, name="reopen"),
+    path("<int:pk>/review/", cycle_review, name="review"),
+    path("<int:pk>/review/<slug:code>/lock/", review_lock, name="review_lock"),
+    path("<int:pk>/review/<slug:code>/return/", review_return, name="review_return"),
+    path("<int:pk>/review/<slug:code>/reopen/", review_reopen, name="review_reopen"),
 ]

@@ -1,0 +1,88 @@
+"""The office's form for a new cycle. The rules stay in `kaohe.cycles.lifecycle.create_cycle`;
+the form checks what a person types (dates, step, a unique name) and shows the service's
+`CycleError` (e.g. units outside the scheme's audience) as a form error."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from kaohe.cycles.lifecycle import CycleError, create_cycle
+from kaohe.cycles.models import Cycle
+from kaohe.orgs.models import Unit
+from kaohe.schemes.models import SchemeRecord
+
+
+class UnitChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{obj.name}（{obj.category}）"
+
+
+class SchemeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: SchemeRecord) -> str:
+        return f"{obj.title}（{obj.name}）"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs, format="%Y-%m-%d")  # what <input type="date"> expects, in every language
+
+
+class CycleForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=Cycle._meta.get_field("name").max_length)
+    scheme = SchemeChoiceField(label="指标体系", queryset=SchemeRecord.objects.published().defer("document"),
+                               empty_label=None, error_messages={"invalid_choice": "请选择一个已发布的指标体系。"})
+    units = UnitChoiceField(label="被考核单位", queryset=Unit.objects.filter(active=True), to_field_name="code",
+                            widget=forms.CheckboxSelectMultiple,
+                            error_messages={"required": "请至少选择一个被考核单位。"})
+    step = forms.DecimalField(label="评分步长", initial=Decimal("0.1"), max_digits=3, decimal_places=2,
+                              max_value=Decimal(1), widget=forms.NumberInput(attrs={"min": "0.01"}), help_text="大于0、不超过1，最多2位小数，例如 0.1 或 0.5。")
+    scoring_deadline = forms.DateField(label="评分截止日期", widget=DateInput)
+    review_deadline = forms.DateField(label="审核截止日期", widget=DateInput)
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "units" not in self.initial:
+            scheme = self.initial.get("scheme") or self.fields["scheme"].queryset.first()
+            if scheme is not None:
+                self.initial["scheme"] = scheme
+                self.initial["units"] = default_unit_codes(scheme)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if Cycle.objects.filter(name=name).exists():
+            raise forms.ValidationError(f"已有名为“{name}”的考核周期。")
+        return name
+
+    def clean_step(self) -> Decimal:
+        step = self.cleaned_data["step"]
+        if step <= 0:
+            raise forms.ValidationError("评分步长必须大于0。")
+        return step
+
+    def clean(self) -> dict:
+        data = super().clean()
+        scoring, review = data.get("scoring_deadline"), data.get("review_deadline")
+        if scoring and review and review < scoring:
+            self.add_error("review_deadline", "审核截止日期不能早于评分截止日期。")
+        return data
+
+    def save(self, created_by=None) -> Cycle | None:  # noqa: ANN001
+        """Create the draft; on a `CycleError` the message becomes a form error and None is returned."""
+        data = self.cleaned_data
+        try:
+            return create_cycle(name=data["name"], scheme=data["scheme"],
+                                unit_codes=[u.code for u in data["units"]], step=data["step"],
+                                scoring_deadline=data["scoring_deadline"], review_deadline=data["review_deadline"],
+                                created_by=created_by)
+        except CycleError as error:
+            self.add_error(None, str(error))
+            return None
+
+
+def default_unit_codes(scheme: SchemeRecord) -> list[str]:
+    """The units that name this scheme as their default (Unit.scheme_name)."""
+    return list(Unit.objects.filter(active=True, scheme_name=scheme.name).values_list("code", flat=True))
