@@ -188,10 +188,30 @@ class _Reader:
         return Gap(*(self.required_text(fields, key, "源文件问题记录", node) for key in ("finding", "note")))
 
 
+MAX_DEPTH = 24  # a scheme needs 8 levels of YAML nesting; deeper input is refused before composing
+
+
+def _refuse_hostile(text: str, filename: str | None) -> None:
+    """Walk the parser's events once: no aliases (a small file must not expand into a huge tree)
+    and no deep nesting (composing it would exhaust the stack)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise FormatError("不支持 YAML 别名（*引用）", Location(file=filename, line=event.start_mark.line + 1))
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FormatError(f"嵌套超过{MAX_DEPTH}层，不是指标体系文件",
+                                  Location(file=filename, line=event.start_mark.line + 1))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def loads_yaml(text: str, filename: str | None = None) -> Scheme:
     if not text.strip():
         raise FormatError("文件为空", Location(file=filename))
     try:
+        _refuse_hostile(text, filename)
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -53,6 +53,7 @@ def save_scheme(scheme: Scheme, *, replace: SchemeRecord | None = None) -> tuple
                   audience=scheme.audience, document=dumps_yaml(scheme), errors=errors,
                   warnings=len(findings) - errors, warnings_acknowledged=False)
     if replace is not None:
+        replace = SchemeRecord.objects.select_for_update().get(pk=replace.pk)  # re-read under a lock
         if replace.is_published:
             raise SchemeError("已发布的指标体系不能修改。")
         old = {"name": replace.name, "errors": replace.errors, "warnings": replace.warnings}
@@ -103,9 +104,11 @@ def publish(record_: SchemeRecord, *, acknowledge_warnings: bool) -> None:
            new={"status": "published", "warnings_acknowledged": record_.warnings_acknowledged})
 
 
-def clone(record_: SchemeRecord, *, name: str, year: int) -> SchemeRecord:
-    """A draft copy for another year, to be edited and published on its own."""
+def clone(record_: SchemeRecord, *, name: str, year: int, title: str | None = None) -> SchemeRecord:
+    """A draft copy for another year, to be edited and published on its own. The title's year
+    follows unless a title is given: "…(2018年度)" becomes "…(2019年度)"."""
     scheme = record_.core()
+    scheme.title = title or scheme.title.replace(str(scheme.year), str(year))
     scheme.name, scheme.year = name, year
     copy, _ = save_scheme(scheme)
     record("scheme.clone", "scheme", f"scheme:{copy.name}", old={"from": record_.name}, new={"year": year})

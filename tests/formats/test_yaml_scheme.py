@@ -84,3 +84,15 @@ def test_a_failed_write_leaves_no_file_behind(small, tmp_path):
     with pytest.raises(FormatError, match="输出目录不存在"):
         write_yaml(small, tmp_path / "no" / "such" / "dir.yaml")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_deeply_nested_input_is_refused_before_it_can_exhaust_the_stack():
+    with pytest.raises(FormatError, match="嵌套超过"):
+        loads_yaml("kaohe-scheme: 1\nname: " + "[" * 100_000 + "]" * 100_000 + "\n", "deep.yaml")
+
+
+def test_yaml_aliases_are_refused(small_yaml):
+    text = small_yaml.replace("units: [甲县, 乙县, 丙区]", "units: &u [甲县, 乙县, 丙区]\nsource: *u")
+    with pytest.raises(FormatError, match="别名") as error:
+        loads_yaml(text, "alias.yaml")
+    assert error.value.location.line is not None
