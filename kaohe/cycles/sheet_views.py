@@ -1,3 +1,104 @@
-"""Offline Excel scoring sheets: download and upload (see docs/decisions/2026-11-25-web-application.md)."""
+"""Offline Excel scoring sheets: download and upload (see docs/decisions/2026-11-25-web-application.md).
 
-urlpatterns: list = []
+- GET  /cycles/<pk>/sheet.xlsx         the scorer's or head's department sheet; the office may ask
+                                       for any department's read-only copy with ?department=<code>.
+- GET  /cycles/<pk>/sheet/upload/      the upload form.
+- POST /cycles/<pk>/sheet/upload/      check and apply a filled-in sheet all-or-nothing; the page
+                                       shows how many changes were saved, or every error and
+                                       conflict with its cell, and that nothing was saved.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+from django.utils.http import content_disposition_header
+
+from kaohe.accounts.models import User
+from kaohe.accounts.permissions import is_office, scoring_department, visible_cycles
+from kaohe.cycles.models import Cycle, CycleDepartment
+from kaohe.cycles.sheets import apply_upload, build_sheet, edit_refusal
+from kaohe.formats.errors import FormatError
+from kaohe.formats.scoring_sheet import UploadedSheet, read_sheet, write_sheet
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OFFICE_COPY_NOTE = "考核办查看副本。"
+
+
+def sheet_file(user: User, cycle: Cycle, department_code: str | None = None) -> tuple[bytes, str]:
+    """The xlsx bytes and file name for `user`; PermissionDenied or Http404 when not allowed.
+
+    Scorers and heads get their own department's sheet (read-only when they may not edit now);
+    the office gets a read-only copy of the department it names."""
+    department = scoring_department(user, cycle)
+    if department is not None:
+        refusal = edit_refusal(user, cycle, department)
+        read_only, note = bool(refusal), refusal
+    elif is_office(user) and department_code:
+        department = CycleDepartment.objects.filter(cycle=cycle, code=department_code).first()
+        if department is None:
+            raise Http404("本考核周期没有这个考核部门。")
+        read_only, note = True, OFFICE_COPY_NOTE
+    else:
+        raise PermissionDenied("只有本考核周期考核部门的评分人员可以下载评分表。")
+    sheet = build_sheet(cycle, department)
+    sheet.read_only, sheet.note = read_only, note
+    suffix = "评分表（只读）" if read_only else "评分表"
+    return write_sheet(sheet), f"{cycle.name}-{department.name}-{suffix}.xlsx"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+    content, filename = sheet_file(request.user, cycle, request.GET.get("department") or None)
+    return xlsx_response(content, filename)
+
+
+def read_upload(upload) -> tuple[UploadedSheet | None, str]:  # noqa: ANN001
+    """(UploadedSheet, '') or (None, why the file was refused)."""
+    if upload is None:
+        return None, "请选择要上传的评分表文件。"
+    if not upload.name.lower().endswith(".xlsx"):
+        return None, "只能上传 .xlsx 格式的评分表。"
+    if upload.size > settings.MAX_UPLOAD_BYTES:
+        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        return None, f"文件过大（上限 {limit} MB）。"
+    try:
+        return read_sheet(upload.read(), upload.name), ""
+    except FormatError as error:
+        return None, str(error)
+
+
+@login_required
+def sheet_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+    department = scoring_department(request.user, cycle)
+    if department is None:
+        raise PermissionDenied("只有本考核周期考核部门的评分人员可以上传评分表。")
+    context: dict[str, object] = {"cycle": cycle, "department": department,
+                                  "refusal": edit_refusal(request.user, cycle, department),
+                                  "max_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
+    if request.method == "POST":
+        uploaded, problem = read_upload(request.FILES.get("file"))
+        if uploaded is None:
+            context["file_error"] = problem
+        else:
+            context["report"] = apply_upload(request.user, cycle, uploaded)
+    return render(request, "cycles/sheet_upload.html", context)
+
+
+urlpatterns = [
+    path("<int:pk>/sheet.xlsx", sheet_download, name="sheet_download"),
+    path("<int:pk>/sheet/upload/", sheet_upload, name="sheet_upload"),
+]

@@ -1,4 +1,5 @@
-"""Writing output files so that a failure never leaves a partial file behind."""
+"""Reading input files with errors that say what is wrong, and writing output files so that a
+failure never leaves a partial file behind."""
 
 from __future__ import annotations
 
@@ -8,6 +9,18 @@ from pathlib import Path
 
 from kaohe.core.scheme import Location
 from kaohe.formats.errors import FormatError
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or a FormatError that says what is wrong with the path."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FormatError("文件不存在", Location(file=str(path))) from None
+    except IsADirectoryError:
+        raise FormatError("这是目录，不是文件", Location(file=str(path))) from None
+    except OSError as error:
+        raise FormatError(f"无法读取：{error.strerror}", Location(file=str(path))) from None
 
 
 def write_atomically(path: Path, content: bytes) -> None:

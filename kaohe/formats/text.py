@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kaohe.core.scheme import Location
 from kaohe.formats.errors import FormatError
+from kaohe.formats.files import read_bytes
 
 
 def decode_bytes(raw: bytes, filename: str | None = None) -> str:
@@ -38,12 +39,4 @@ def _looks_binary(text: str) -> bool:
 
 
 def decode_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError("文件不存在", Location(file=str(path))) from None
-    except IsADirectoryError:
-        raise FormatError("这是目录，不是文件", Location(file=str(path))) from None
-    except OSError as error:
-        raise FormatError(f"无法读取：{error.strerror}", Location(file=str(path))) from None
-    return decode_bytes(raw, str(path))
+    return decode_bytes(read_bytes(path), str(path))

@@ -64,7 +64,7 @@ from kaohe.core.points import PointsError, format_points, parse_points
 from kaohe.core.scheme import Gap, Level, Location, Node, Repair, Scheme, title_path
 from kaohe.formats.cells import cell_text, safe_text, wrapped_line_count, write_text
 from kaohe.formats.errors import FormatError
-from kaohe.formats.files import write_atomically
+from kaohe.formats.files import read_bytes, write_atomically
 from kaohe.formats.result import ReadResult
 from kaohe.formats.yaml_scheme import CHILD_KEYS, node_data
 
@@ -1416,12 +1416,4 @@ def read_xlsx_bytes(data: bytes, filename: str | None = None) -> ReadResult:
 
 def read_xlsx(path: str | Path) -> ReadResult:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError("文件不存在", Location(file=str(path))) from None
-    except IsADirectoryError:
-        raise FormatError("这是目录，不是文件", Location(file=str(path))) from None
-    except OSError as error:
-        raise FormatError(f"无法读取：{error.strerror}", Location(file=str(path))) from None
-    return read_xlsx_bytes(data, str(path))
+    return read_xlsx_bytes(read_bytes(path), str(path))

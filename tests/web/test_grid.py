@@ -382,3 +382,12 @@ def test_a_cycle_that_is_not_open_shows_a_read_only_grid(client_for, cycle, task
 def test_a_department_without_tasks_in_the_cycle_gets_no_grid(client_for, cycle):
     CycleDepartment.objects.filter(cycle=cycle, code="swzzb").update(code="renamed")
     assert client_for("scorer").get(page(cycle)).status_code == 404
+
+
+def test_the_grid_links_to_the_departments_excel_sheet(client_for, cycle):
+    page = client_for("scorer").get(f"/cycles/{cycle.pk}/scoring/").content.decode()
+    assert f'href="/cycles/{cycle.pk}/sheet.xlsx"' in page and f'href="/cycles/{cycle.pk}/sheet/upload/"' in page
+    office = client_for("office").get(f"/cycles/{cycle.pk}/scoring/?department=swzzb").content.decode()
+    assert f'href="/cycles/{cycle.pk}/sheet.xlsx?department=swzzb"' in office
+    leader = client_for("leader").get(f"/cycles/{cycle.pk}/scoring/?department=swzzb").content.decode()
+    assert "sheet.xlsx" not in leader

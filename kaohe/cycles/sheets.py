@@ -1,0 +1,197 @@
+"""Offline scoring sheets: what a department downloads, and applying what it uploads.
+
+`build_sheet(cycle, department)` gathers the department's items, units and current scores (one
+query). `apply_upload(user, cycle, uploaded)` applies a sheet read by
+`kaohe.formats.scoring_sheet.read_sheet` all-or-nothing:
+
+- the sheet must be of this cycle and of the user's department, not a read-only copy, and the
+  department's scores editable (`scoring.check_can_edit`);
+- a cell pair (得分, 扣分理由) equal to what was downloaded is not touched;
+- every changed pair is validated with `scoring.validate`; an error names its cell;
+- a changed pair whose score changed online since the download (another version) is a conflict,
+  never overwritten (unless the online value already is what the sheet says: nothing to do);
+- any error or conflict → nothing is saved; otherwise every change goes through
+  `scoring.apply(..., source="sheet")` in one transaction, each with its audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from kaohe.accounts.models import User
+from kaohe.accounts.permissions import scoring_department
+from kaohe.audit.context import acting_as, current
+from kaohe.core.points import format_points
+from kaohe.cycles import scoring
+from kaohe.cycles.models import Cycle, CycleDepartment, Score
+from kaohe.cycles.scoring import Entry, ScoreError
+from kaohe.formats.scoring_sheet import SheetData, SheetRow, UploadedCell, UploadedSheet
+
+
+@dataclass
+class Problem:
+    cell: str  # "评分!E6"; "" for the sheet as a whole
+    message: str
+
+
+@dataclass
+class Conflict:
+    cell: str
+    message: str
+    unit: str
+    item: str
+    uploaded: str  # the points and reason as the sheet has them, for display
+    current: str  # as saved online now
+    current_version: int
+
+
+@dataclass
+class UploadReport:
+    applied: int = 0
+    unchanged: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.conflicts
+
+    def as_json(self) -> dict:
+        return {
+            "errors": [{"cell": p.cell, "message": p.message} for p in self.errors],
+            "conflicts": [{"cell": c.cell, "message": c.message, "unit": c.unit, "item": c.item,
+                           "uploaded": c.uploaded, "current": c.current, "current_version": c.current_version}
+                          for c in self.conflicts],
+        }
+
+
+# -- download --------------------------------------------------------------------------------
+
+def department_scores(cycle: Cycle, department: CycleDepartment):  # noqa: ANN201
+    return (Score.objects.filter(cycle=cycle, department=department)
+            .select_related("unit", "node", "node__parent")
+            .order_by("node__position", "unit__position"))
+
+
+def build_sheet(cycle: Cycle, department: CycleDepartment) -> SheetData:
+    """The department's items (rows) and units (columns) with their current scores; one query."""
+    rows: dict[str, SheetRow] = {}
+    units: dict[str, tuple[int, str]] = {}
+    values: dict[tuple[str, str], tuple[Decimal | None, str, int]] = {}
+    for score in department_scores(cycle, department):
+        node = score.node
+        if node.code not in rows:
+            parent = node.parent.title if node.parent is not None else ""
+            rows[node.code] = SheetRow(node.code, parent, node.title, node.points or Decimal(0))
+        units.setdefault(score.unit.code, (score.unit.position, score.unit.name))
+        values[(score.unit.code, node.code)] = (score.points, score.reason, score.version)
+    ordered = sorted(units.items(), key=lambda entry: (entry[1][0], entry[0]))
+    return SheetData(cycle_id=cycle.pk, cycle_name=cycle.name, department_code=department.code,
+                     department_name=department.name, units=[(code, name) for code, (_p, name) in ordered],
+                     rows=list(rows.values()), values=values, step=cycle.step, generated_at=timezone.localtime())
+
+
+def edit_refusal(user: User, cycle: Cycle, department: CycleDepartment) -> str:
+    """Why `user` may not change the department's scores now ('' if they may)."""
+    try:
+        scoring.check_can_edit(user, cycle, Score(cycle=cycle, department=department))
+    except ScoreError as error:
+        return error.message
+    return ""
+
+
+# -- upload ----------------------------------------------------------------------------------
+
+def _shown(points: Decimal | None, reason: str) -> str:
+    text = "（空）" if points is None else f"{format_points(points)}分"
+    return f"{text}，{reason}" if reason else text
+
+
+def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadReport:
+    """Apply an uploaded sheet all-or-nothing. Raises ScoreError(FORBIDDEN) if the user scores
+    for no department of the cycle; everything else comes back in the report."""
+    department = scoring_department(user, cycle)
+    if department is None:
+        raise ScoreError(ScoreError.FORBIDDEN, "您不是本考核周期的考核部门评分人员，不能上传评分表。")
+    report = UploadReport()
+    if uploaded.cycle_id != cycle.pk:
+        report.errors.append(Problem("", f"这份评分表属于另一个考核周期（{uploaded.cycle_name}），"
+                                         f"不能上传到“{cycle.name}”。请下载本周期的评分表。"))
+        return report
+    if uploaded.department_code != department.code:
+        report.errors.append(Problem("", f"这份评分表属于{uploaded.department_name}，不是{department.name}的评分表。"))
+        return report
+    if uploaded.read_only:
+        report.errors.append(Problem("", "这份评分表是只读副本（下载时不能修改评分），请重新下载评分表后填写。"))
+        return report
+    refusal = edit_refusal(user, cycle, department)
+    if refusal:
+        report.errors.append(Problem("", refusal))
+        return report
+
+    report.errors.extend(Problem(p.cell, p.message) for p in uploaded.problems)
+    scores = {(s.unit.code, s.node.code): s for s in department_scores(cycle, department)}
+    changes: list[tuple[Score, Decimal | None, str, int]] = []
+    for cell in uploaded.cells:
+        if not cell.changed:
+            report.unchanged += 1
+            continue
+        change = _check_cell(cycle, cell, scores, uploaded, report)
+        if change is not None:
+            changes.append(change)
+    if not report.ok:
+        return report
+
+    address = current().address
+    try:
+        with transaction.atomic(), acting_as(user, address):
+            for score, points, reason, version in changes:
+                scoring.apply(user, cycle, score, points, reason, version, source="sheet")
+    except ScoreError as error:  # a change saved between our check and the update: all rolled back
+        if error.kind != ScoreError.CONFLICT or error.current is None:
+            raise
+        report.conflicts.append(Conflict(
+            "", f"保存时发现评分刚被他人修改（{error.current.unit.name} · {error.current.node.code}），"
+                "本次上传未保存任何内容，请重新上传。", error.current.unit.name, error.current.node.code,
+            "", _shown(error.current.points, error.current.reason), error.current.version))
+        return report
+    report.applied = len(changes)
+    return report
+
+
+def _check_cell(cycle: Cycle, cell: UploadedCell, scores: dict[tuple[str, str], Score],
+                uploaded: UploadedSheet, report: UploadReport) -> tuple[Score, Decimal | None, str, int] | None:
+    unit_name = uploaded.units.get(cell.unit_code, cell.unit_code)
+    label = f"{unit_name} · {cell.item_code}"
+    if cell.error:
+        report.errors.append(Problem(cell.error_cell, f"{label}：{cell.error}"))
+        return None
+    score = scores.get((cell.unit_code, cell.item_code))
+    if score is None:
+        report.errors.append(Problem(cell.points_cell, f"{label}：不是本部门在本周期的评分任务。"))
+        return None
+    if cell.points is None and cell.reason:
+        report.errors.append(Problem(cell.points_cell, f"{label}：填写了扣分理由，但没有填写得分。"))
+        return None
+    entry = Entry("" if cell.points is None else str(cell.points), cell.reason, cell.version)
+    try:
+        points, reason = scoring.validate(score, cycle.step, entry)
+    except ScoreError as error:
+        where = cell.reason_cell if error.field == "reason" else cell.points_cell
+        report.errors.append(Problem(where, f"{label}：{error.message}"))
+        return None
+    if points == score.points and reason == score.reason:
+        report.unchanged += 1  # online already holds exactly this: nothing to do
+        return None
+    if score.version != cell.version:
+        report.conflicts.append(Conflict(
+            cell.points_cell,
+            f"{label}：下载后这一项已在网上被修改（现为{_shown(score.points, score.reason)}），"
+            "未覆盖；请核对后重新下载评分表填写。",
+            unit_name, cell.item_code, _shown(points, reason), _shown(score.points, score.reason), score.version))
+        return None
+    return score, points, reason, cell.version
