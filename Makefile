@@ -29,7 +29,7 @@ test: install
 	PYTEST=$(BIN)/pytest scripts/test-postgres
 
 bench: install
-	$(BIN)/pytest -m bench --benchmark-only --benchmark-columns=min,mean,max,rounds tests/bench
+	$(BIN)/pytest -m bench --benchmark-only --benchmark-columns=min,mean,max,rounds
 
 clean:
 	rm -rf $(VENV) build *.egg-info

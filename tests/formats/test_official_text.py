@@ -22,7 +22,6 @@ from kaohe.formats.official_text import (
     split_departments,
 )
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_79da29b595756ae5.txt"
 HEADER = "序号\t一级指标\t二级指标\t三级指标\t考核内容\t考核单位\t备注"
 
 COUNTIES = ["偃师市", "孟津县", "新安县", "宜阳县", "伊川县", "洛宁县", "嵩县", "栾川县", "汝阳县"]
@@ -51,10 +50,8 @@ def municipal_template() -> Scheme:
 
 
 @pytest.fixture(scope="module")
-def seed() -> Path:
-    if not SEED.exists():
-        pytest.skip(f"the seed document is not at {SEED} (it lives in ../shared/seeds beside the repo)")
-    return SEED
+def seed(seed_path) -> Path:  # noqa: ANN001
+    return seed_path
 
 
 @pytest.fixture(scope="module")
