@@ -16,8 +16,8 @@ class LanguageMiddleware:
     def __call__(self, request):  # noqa: ANN001
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        with translation.override(language):  # restored afterwards: no language leaks between requests
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

@@ -8,10 +8,7 @@ import datetime as dt
 import io
 import json
 import re
-import tempfile
-import tracemalloc
 from decimal import Decimal
-from types import SimpleNamespace
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -283,34 +280,6 @@ def test_the_exports_query_the_database_a_constant_number_of_times(client_for, d
         with django_assert_max_num_queries(8):
             response = client.get(url, {"object_key": "export-count/"})
             b"".join(response.streaming_content)
-
-
-def _peak_writing(count: int, writer) -> int:  # noqa: ANN001
-    event = SimpleNamespace(at=timezone.now(), actor_name="scorer", address="10.0.0.1", action="score.update",
-                            object_type="score", object_key="cycle:1/unit:yanshi/item:1.2.1.1",
-                            cycle_id=None, old={"points": "1.5", "reason": "材料不全"},
-                            new={"points": "2", "reason": ""})
-    events = (SimpleNamespace(**{**vars(event), "reason": f"第{index}条理由，各不相同"}) for index in range(count))
-    tracemalloc.start()
-    try:
-        writer(events)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def test_exporting_ten_times_the_events_takes_no_more_memory():
-    def xlsx(events) -> None:  # noqa: ANN001
-        with tempfile.TemporaryFile() as out:  # as the view does, which then streams it back
-            export.write_xlsx(events, out)
-
-    def csv_(events) -> None:  # noqa: ANN001
-        for _ in export.csv_lines(events):
-            pass
-
-    for writer in (xlsx, csv_):
-        small, large = _peak_writing(200, writer), _peak_writing(2000, writer)
-        assert large < small * 1.5 + 200_000, (writer, small, large)
 
 
 # --- Append-only -----------------------------------------------------------------------------------

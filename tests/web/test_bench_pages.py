@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
+import tracemalloc
+from types import SimpleNamespace
+
 import pytest
+from django.utils import timezone
+
+from kaohe.audit import export
 
 pytestmark = pytest.mark.bench
 
@@ -32,3 +39,34 @@ def test_export_the_county_scheme_as_the_official_xlsx(benchmark):
 
     scheme = read_yaml(builtin_path("luoyang-2018-county"))
     assert benchmark(xlsx_bytes, scheme)[:2] == b"PK"
+
+
+def _peak_writing(count: int, writer) -> int:  # noqa: ANN001
+    event = SimpleNamespace(at=timezone.now(), actor_name="scorer", address="10.0.0.1", action="score.update",
+                            object_type="score", object_key="cycle:1/unit:yanshi/item:1.2.1.1",
+                            cycle_id=None, old={"points": "1.5", "reason": "材料不全"},
+                            new={"points": "2", "reason": ""})
+    events = (SimpleNamespace(**{**vars(event), "reason": f"第{index}条理由，各不相同"}) for index in range(count))
+    tracemalloc.start()
+    try:
+        writer(events)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_exporting_ten_times_the_audit_events_takes_no_more_memory(benchmark):
+    def xlsx(events) -> None:  # noqa: ANN001
+        with tempfile.TemporaryFile() as out:  # as the view does, which then streams it back
+            export.write_xlsx(events, out)
+
+    def csv_(events) -> None:  # noqa: ANN001
+        for _ in export.csv_lines(events):
+            pass
+
+    peaks = {}
+    for name, writer in (("xlsx", xlsx), ("csv", csv_)):
+        peaks[name] = small, large = _peak_writing(200, writer), _peak_writing(2000, writer)
+        assert large < small * 1.5 + 200_000, (name, small, large)
+    benchmark.extra_info["peak bytes (200 events, 2000 events)"] = peaks
+    benchmark.pedantic(xlsx, args=(iter(()),), rounds=1)
