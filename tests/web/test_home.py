@@ -57,3 +57,10 @@ def test_only_the_office_may_use_the_django_admin(client_for):
     assert client_for("office").get("/admin/").status_code == 200
     for name in ["scorer", "head", "unit", "leader"]:
         assert client_for(name).get("/admin/").status_code == 302  # to the admin log-in
+
+
+@pytest.mark.parametrize("name", ["office", "scorer", "head", "unit", "leader"])
+def test_the_home_page_costs_a_fixed_number_of_queries(client_for, cycle, django_assert_max_num_queries, name):
+    client = client_for(name)
+    with django_assert_max_num_queries(8):
+        assert client.get("/").status_code == 200
