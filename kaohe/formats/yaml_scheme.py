@@ -233,7 +233,8 @@ def read_yaml(path: str | Path) -> Scheme:
 # -- writing ---------------------------------------------------------------------------------
 
 class _Dumper(_DUMPER_BASE):  # type: ignore[misc, valid-type]
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # never write anchors/aliases (the reader refuses them): repeat the value
 
 
 def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:

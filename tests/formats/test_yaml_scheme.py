@@ -96,3 +96,11 @@ def test_yaml_aliases_are_refused(small_yaml):
     with pytest.raises(FormatError, match="别名") as error:
         loads_yaml(text, "alias.yaml")
     assert error.value.location.line is not None
+
+
+def test_a_value_shared_by_several_nodes_is_written_out_each_time_not_as_an_alias(small):
+    shared = small.node("1.1.1.1").points
+    small.node("1.1.1.2").points = shared  # the same Decimal object twice
+    text = dumps_yaml(small)
+    assert "&" not in text and "*" not in text
+    assert loads_yaml(text).node("1.1.1.2").points == shared
