@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from kaohe.accounts.models import ApiToken, Role, User
 from kaohe.orgs.models import Department, Unit
@@ -15,15 +16,15 @@ def office_only(request) -> bool:  # noqa: ANN001
 
 
 admin.site.has_permission = office_only
-admin.site.site_header = "Kaohe 考核办管理"
+admin.site.site_header = _("Kaohe 考核办管理")
 
 
 @admin.register(User)
 class KaoheUserAdmin(UserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "department", "unit", "is_active")
     list_filter = ("role", "department", "is_active")
-    fieldsets = UserAdmin.fieldsets + (("角色", {"fields": ("role", "department", "unit")}),)
-    add_fieldsets = UserAdmin.add_fieldsets + (("角色", {"fields": ("role", "department", "unit")}),)
+    fieldsets = UserAdmin.fieldsets + ((_("角色"), {"fields": ("role", "department", "unit")}),)
+    add_fieldsets = UserAdmin.add_fieldsets + ((_("角色"), {"fields": ("role", "department", "unit")}),)
 
 
 @admin.register(ApiToken)

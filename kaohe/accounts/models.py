@@ -8,14 +8,16 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    OFFICE = "office", "考核办管理员"
-    SCORER = "scorer", "考核部门评分人"
-    HEAD = "head", "考核部门负责人"
-    UNIT = "unit", "被考核单位用户"
-    LEADER = "leader", "领导（只读）"
+    OFFICE = "office", _("考核办管理员")
+    SCORER = "scorer", _("考核部门评分人")
+    HEAD = "head", _("考核部门负责人")
+    UNIT = "unit", _("被考核单位用户")
+    LEADER = "leader", _("领导（只读）")
 
 
 NEEDS_DEPARTMENT = {Role.SCORER, Role.HEAD}
@@ -23,25 +25,26 @@ NEEDS_UNIT = {Role.UNIT}
 
 
 class User(AbstractUser):
-    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.LEADER)
-    department = models.ForeignKey("orgs.Department", verbose_name="所属考核部门", null=True, blank=True,
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.LEADER)
+    department = models.ForeignKey("orgs.Department", verbose_name=_("所属考核部门"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="users")
-    unit = models.ForeignKey("orgs.Unit", verbose_name="所属单位", null=True, blank=True,
+    unit = models.ForeignKey("orgs.Unit", verbose_name=_("所属单位"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="users")
 
     class Meta:
-        verbose_name = verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
 
     def clean(self) -> None:
         super().clean()
         if self.role in NEEDS_DEPARTMENT and self.department_id is None:
-            raise ValidationError({"department": "该角色必须属于一个考核部门。"})
+            raise ValidationError({"department": _("该角色必须属于一个考核部门。")})
         if self.role in NEEDS_UNIT and self.unit_id is None:
-            raise ValidationError({"unit": "该角色必须属于一个被考核单位。"})
+            raise ValidationError({"unit": _("该角色必须属于一个被考核单位。")})
         if self.role not in NEEDS_DEPARTMENT and self.department_id is not None:
-            raise ValidationError({"department": "只有评分人和部门负责人属于考核部门。"})
+            raise ValidationError({"department": _("只有评分人和部门负责人属于考核部门。")})
         if self.role not in NEEDS_UNIT and self.unit_id is not None:
-            raise ValidationError({"unit": "只有被考核单位用户属于单位。"})
+            raise ValidationError({"unit": _("只有被考核单位用户属于单位。")})
 
     def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
         # The Django admin is the office's tool only: office users get it, nobody else does.
@@ -62,14 +65,15 @@ def hash_token(key: str) -> str:
 
 class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField("用途", max_length=100, blank=True)
+    name = models.CharField(_("用途"), max_length=100, blank=True)
     prefix = models.CharField(max_length=8)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "API 令牌"
+        verbose_name = _("API 令牌")
+        verbose_name_plural = pgettext_lazy("plural", "API 令牌")
 
     @classmethod
     def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:

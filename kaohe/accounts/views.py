@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role
 from kaohe.accounts.permissions import visible_cycles
@@ -20,14 +21,18 @@ def home(request: HttpRequest) -> HttpResponse:
     cycles = visible_cycles(user)
     if user.role == Role.OFFICE:
         for scheme in SchemeRecord.objects.filter(status=SchemeRecord.Status.DRAFT):
-            todo.append({"text": f"指标体系草稿“{scheme.title}”待发布（{scheme.errors}个错误，{scheme.warnings}个警告）",
-                         "url": f"/schemes/{scheme.pk}/"})
+            text = _("指标体系草稿“%(title)s”待发布（%(errors)d个错误，%(warnings)d个警告）") % {
+                "title": scheme.title, "errors": scheme.errors, "warnings": scheme.warnings}
+            todo.append({"text": text, "url": f"/schemes/{scheme.pk}/"})
         for cycle in cycles.filter(status=Cycle.Status.DRAFT):
-            todo.append({"text": f"考核周期“{cycle.name}”尚未开始评分", "url": f"/cycles/{cycle.pk}/"})
+            todo.append({"text": _("考核周期“%(cycle)s”尚未开始评分") % {"cycle": cycle.name},
+                         "url": f"/cycles/{cycle.pk}/"})
         approved = (Submission.objects.filter(state=Submission.State.APPROVED, cycle__in=cycles)
                     .select_related("cycle", "department"))
         for submission in approved:
-            todo.append({"text": f"{submission.cycle.name}：{submission.department.name}的评分待审核锁定",
+            text = _("%(cycle)s：%(department)s的评分待审核锁定") % {
+                "cycle": submission.cycle.name, "department": submission.department.name}
+            todo.append({"text": text,
                          "url": f"/cycles/{submission.cycle_id}/review/"})
     elif user.role in (Role.SCORER, Role.HEAD):
         mine = (Submission.objects.filter(cycle__in=cycles.filter(status__in=[Cycle.Status.OPEN, Cycle.Status.REVIEW]),
@@ -37,11 +42,12 @@ def home(request: HttpRequest) -> HttpResponse:
         for submission in mine:
             url = f"/cycles/{submission.cycle_id}/scoring/"
             if submission.state == Submission.State.DRAFT:
-                text = f"{submission.cycle.name}：还有{submission.missing}项待评分" if submission.missing \
-                    else f"{submission.cycle.name}：评分已完成，待提交"
+                names = {"cycle": submission.cycle.name, "count": submission.missing}
+                text = _("%(cycle)s：还有%(count)d项待评分") % names if submission.missing \
+                    else _("%(cycle)s：评分已完成，待提交") % names
                 if submission.comment:
-                    text += f"（退回意见：{submission.comment}）"
+                    text += _("（退回意见：%(comment)s）") % {"comment": submission.comment}
                 todo.append({"text": text, "url": url})
             elif submission.state == Submission.State.SUBMITTED and user.role == Role.HEAD:
-                todo.append({"text": f"{submission.cycle.name}：本部门评分待您审核", "url": url})
+                todo.append({"text": _("%(cycle)s：本部门评分待您审核") % {"cycle": submission.cycle.name}, "url": url})
     return render(request, "accounts/home.html", {"todo": todo, "cycles": cycles[:20]})

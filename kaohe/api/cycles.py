@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from kaohe.accounts.models import Role, User
@@ -59,7 +60,7 @@ def _acting(request: HttpRequest):  # noqa: ANN202
 def _cycle(user: User, cycle_id: int) -> Cycle:
     cycle = visible_cycles(user).filter(pk=cycle_id).first()
     if cycle is None:
-        raise ApiError(404, f"没有编号为 {cycle_id} 的考核周期，或您无权查看。")
+        raise ApiError(404, _("没有编号为 %(id)s 的考核周期，或您无权查看。") % {"id": cycle_id})
     return cycle
 
 
@@ -77,7 +78,7 @@ def _progress(cycles: list[Cycle], department_code: str | None = None) -> dict[i
         row = totals.get(submission.department_id, {})
         result[submission.cycle_id].append({
             "department": submission.department.code, "department_name": submission.department.name,
-            "state": submission.state, "state_label": submission.get_state_display(),
+            "state": submission.state, "state_label": str(submission.get_state_display()),
             "comment": submission.comment, "scored": row.get("scored", 0), "total": row.get("total", 0),
         })
     return result
@@ -92,7 +93,8 @@ def _own_code(user: User) -> str | None:
 def _cycle_body(cycle: Cycle, progress: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "id": cycle.pk, "name": cycle.name, "scheme": cycle.scheme.name, "scheme_title": cycle.scheme.title,
-        "status": cycle.status, "status_label": cycle.get_status_display(), "step": points_text(cycle.step),
+        "status": cycle.status, "status_label": str(cycle.get_status_display()),
+        "step": points_text(cycle.step),
         "scoring_deadline": cycle.scoring_deadline, "review_deadline": cycle.review_deadline,
         "progress": progress[0] if progress else None,
     }
@@ -114,18 +116,18 @@ def _tasks_department(user: User, cycle: Cycle, department: str | None) -> Cycle
     if user.role in DEPARTMENT_ROLES:
         own = scoring_department(user, cycle)
         if own is None:
-            raise ApiError(403, "您所在的考核部门不参加这个考核周期。")
+            raise ApiError(403, _("您所在的考核部门不参加这个考核周期。"))
         if department and department != own.code:
-            raise ApiError(403, "只能查看本考核部门的评分任务。", "department")
+            raise ApiError(403, _("只能查看本考核部门的评分任务。"), "department")
         return own
     if user.role in READ_ALL_ROLES:
         if not department:
-            raise ApiError(422, "请用 ?department=<考核部门编码> 指定要查看的考核部门。", "department")
+            raise ApiError(422, _("请用 ?department=<考核部门编码> 指定要查看的考核部门。"), "department")
         found = CycleDepartment.objects.filter(cycle=cycle, code=department).first()
         if found is None:
-            raise ApiError(404, f"这个考核周期没有编码为 {department} 的考核部门。", "department")
+            raise ApiError(404, _("这个考核周期没有编码为 %(code)s 的考核部门。") % {"code": department}, "department")
         return found
-    raise ApiError(403, "您的角色不能查看评分任务。")
+    raise ApiError(403, _("您的角色不能查看评分任务。"))
 
 
 def _entry(request: HttpRequest) -> Entry:
@@ -133,31 +135,31 @@ def _entry(request: HttpRequest) -> Entry:
     try:
         data = json.loads(request.body or b"null", parse_float=Decimal, parse_constant=Decimal)
     except ValueError:
-        raise ApiError(422, "请求内容不是有效的 JSON。") from None
+        raise ApiError(422, _("请求内容不是有效的 JSON。")) from None
     if not isinstance(data, dict):
-        raise ApiError(422, "请求内容必须是 JSON 对象：{points, reason, version}。")
+        raise ApiError(422, _("请求内容必须是 JSON 对象：{points, reason, version}。"))
     if "points" not in data:
-        raise ApiError(422, "缺少得分 points（清空得分请传 null）。", "points")
+        raise ApiError(422, _("缺少得分 points（清空得分请传 null）。"), "points")
     points = data["points"]
     if isinstance(points, bool) or not isinstance(points, str | int | Decimal | None):
-        raise ApiError(422, "得分必须是数字、数字字符串或 null。", "points")
+        raise ApiError(422, _("得分必须是数字、数字字符串或 null。"), "points")
     if isinstance(points, int):
         points = Decimal(points)
     reason = data.get("reason")
     if reason is None:
         reason = ""
     if not isinstance(reason, str):
-        raise ApiError(422, "扣分理由必须是文字。", "reason")
+        raise ApiError(422, _("扣分理由必须是文字。"), "reason")
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ApiError(422, "缺少版本号 version（读取评分任务时得到的整数）。", "version")
+        raise ApiError(422, _("缺少版本号 version（读取评分任务时得到的整数）。"), "version")
     return Entry(points=points, reason=reason, version=version)
 
 
 def _submission_body(submission: Submission) -> dict[str, Any]:
     return {
         "department": submission.department.code, "department_name": submission.department.name,
-        "state": submission.state, "state_label": submission.get_state_display(),
+        "state": submission.state, "state_label": str(submission.get_state_display()),
         "comment": submission.comment, "updated_at": submission.updated_at,
     }
 
@@ -165,7 +167,7 @@ def _submission_body(submission: Submission) -> dict[str, Any]:
 def _own_submission(user: User, cycle: Cycle) -> Submission:
     department = scoring_department(user, cycle)
     if department is None:
-        raise ApiError(403, "只有参加本周期的考核部门的评分人和负责人可以执行此操作。")
+        raise ApiError(403, _("只有参加本周期的考核部门的评分人和负责人可以执行此操作。"))
     return Submission.objects.select_related("department", "cycle").get(department=department)
 
 
@@ -173,7 +175,7 @@ def _department_submission(cycle: Cycle, code: str) -> Submission:
     submission = Submission.objects.select_related("department", "cycle").filter(
         cycle=cycle, department__code=code).first()
     if submission is None:
-        raise ApiError(404, f"这个考核周期没有编码为 {code} 的考核部门。")
+        raise ApiError(404, _("这个考核周期没有编码为 %(code)s 的考核部门。") % {"code": code})
     return submission
 
 

@@ -13,6 +13,7 @@ error-translating wrapper.)
 """
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status, UploadedFile
 
 from kaohe.accounts.permissions import scoring_department, visible_cycles
@@ -53,9 +54,9 @@ class Refused(Schema):
 def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
     cycle = visible_cycles(request.auth).filter(pk=cycle_id).first()
     if cycle is None:
-        raise ApiError(404, f"没有编号为 {cycle_id} 的考核周期，或您无权查看。")
+        raise ApiError(404, _("没有编号为 %(id)s 的考核周期，或您无权查看。") % {"id": cycle_id})
     if scoring_department(request.auth, cycle) is None:
-        raise ApiError(403, "只有参加本周期的考核部门的评分人和负责人可以下载和上传评分表。")
+        raise ApiError(403, _("只有参加本周期的考核部门的评分人和负责人可以下载和上传评分表。"))
     return cycle
 
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "kaohe.audit"
     label = "audit"
-    verbose_name = "审计记录"
+    verbose_name = _("审计记录")
 
     def ready(self) -> None:
         from kaohe.audit import signals  # noqa: F401  (master data and account changes)

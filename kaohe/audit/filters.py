@@ -10,32 +10,35 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kaohe.audit.models import Event
 from kaohe.cycles.models import Cycle
 
 EMPTY_VALUE = "—"  # a value that is not there (None, or a key the other side lacks)
-EMPTY_TEXT = "（空）"  # an empty string, e.g. a reason that was cleared
+EMPTY_TEXT = gettext_lazy("（空）")  # an empty string, e.g. a reason that was cleared
 
 
 def _distinct(field: str) -> list[tuple[str, str]]:
     values = Event.objects.order_by(field).values_list(field, flat=True).distinct()
-    return [("", "全部")] + [(v, v) for v in values if v]
+    return [("", _("全部"))] + [(v, v) for v in values if v]
 
 
 class EventFilterForm(forms.Form):
     """The GET filters. Every field is optional; an invalid value is a form error, never a 500."""
 
-    cycle = forms.ModelChoiceField(label="考核周期", queryset=Cycle.objects.order_by("-created_at"),
-                                   required=False, empty_label="全部")
-    action = forms.ChoiceField(label="操作", required=False)
-    object_type = forms.ChoiceField(label="对象类型", required=False)
-    actor = forms.CharField(label="操作人", required=False, max_length=150,  # the whole user name
-                            widget=forms.TextInput(attrs={"placeholder": "用户名"}))
-    object_key = forms.CharField(label="对象包含", required=False, max_length=200)
-    date_from = forms.DateField(label="起始日期", required=False,
+    cycle = forms.ModelChoiceField(label=pgettext_lazy("singular", "考核周期"),
+                                   queryset=Cycle.objects.order_by("-created_at"),
+                                   required=False, empty_label=gettext_lazy("全部"))
+    action = forms.ChoiceField(label=gettext_lazy("操作"), required=False)
+    object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False)
+    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150,  # the whole user name
+                            widget=forms.TextInput(attrs={"placeholder": gettext_lazy("用户名")}))
+    object_key = forms.CharField(label=gettext_lazy("对象包含"), required=False, max_length=200)
+    date_from = forms.DateField(label=gettext_lazy("起始日期"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="截止日期", required=False,
+    date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -48,7 +51,7 @@ class EventFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "截止日期不能早于起始日期。")
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
         return data
 
     def filter(self, events: QuerySet[Event]) -> QuerySet[Event]:
@@ -91,11 +94,11 @@ def show_value(value: Any) -> str:
     if value is None:
         return EMPTY_VALUE
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("是") if value else _("否")
     if isinstance(value, str):
-        return value if value != "" else EMPTY_TEXT
+        return value if value != "" else str(EMPTY_TEXT)
     if isinstance(value, list | tuple):
-        return "、".join(show_value(v) for v in value) if value else EMPTY_TEXT
+        return _("、").join(show_value(v) for v in value) if value else str(EMPTY_TEXT)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)

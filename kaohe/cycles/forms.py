@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kaohe.cycles.lifecycle import CycleError, create_cycle
 from kaohe.cycles.models import Cycle
@@ -32,16 +34,19 @@ class DateInput(forms.DateInput):
 
 
 class CycleForm(forms.Form):
-    name = forms.CharField(label="名称", max_length=Cycle._meta.get_field("name").max_length)
-    scheme = SchemeChoiceField(label="指标体系", queryset=SchemeRecord.objects.published().defer("document"),
-                               empty_label=None, error_messages={"invalid_choice": "请选择一个已发布的指标体系。"})
-    units = UnitChoiceField(label="被考核单位", queryset=Unit.objects.filter(active=True), to_field_name="code",
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=Cycle._meta.get_field("name").max_length)
+    scheme = SchemeChoiceField(label=pgettext_lazy("singular", "指标体系"),
+                               queryset=SchemeRecord.objects.published().defer("document"), empty_label=None,
+                               error_messages={"invalid_choice": gettext_lazy("请选择一个已发布的指标体系。")})
+    units = UnitChoiceField(label=gettext_lazy("被考核单位"), queryset=Unit.objects.filter(active=True),
+                            to_field_name="code",
                             widget=forms.CheckboxSelectMultiple,
-                            error_messages={"required": "请至少选择一个被考核单位。"})
-    step = forms.DecimalField(label="评分步长", initial=Decimal("0.1"), max_digits=3, decimal_places=2,
-                              max_value=Decimal(1), widget=forms.NumberInput(attrs={"min": "0.01"}), help_text="大于0、不超过1，最多2位小数，例如 0.1 或 0.5。")
-    scoring_deadline = forms.DateField(label="评分截止日期", widget=DateInput)
-    review_deadline = forms.DateField(label="审核截止日期", widget=DateInput)
+                            error_messages={"required": gettext_lazy("请至少选择一个被考核单位。")})
+    step = forms.DecimalField(label=gettext_lazy("评分步长"), initial=Decimal("0.1"), max_digits=3,
+                              decimal_places=2, max_value=Decimal(1), widget=forms.NumberInput(attrs={"min": "0.01"}),
+                              help_text=gettext_lazy("大于0、不超过1，最多2位小数，例如 0.1 或 0.5。"))
+    scoring_deadline = forms.DateField(label=gettext_lazy("评分截止日期"), widget=DateInput)
+    review_deadline = forms.DateField(label=gettext_lazy("审核截止日期"), widget=DateInput)
 
     def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
@@ -54,20 +59,20 @@ class CycleForm(forms.Form):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if Cycle.objects.filter(name=name).exists():
-            raise forms.ValidationError(f"已有名为“{name}”的考核周期。")
+            raise forms.ValidationError(_("已有名为“%(name)s”的考核周期。") % {"name": name})
         return name
 
     def clean_step(self) -> Decimal:
         step = self.cleaned_data["step"]
         if step <= 0:
-            raise forms.ValidationError("评分步长必须大于0。")
+            raise forms.ValidationError(_("评分步长必须大于0。"))
         return step
 
     def clean(self) -> dict:
         data = super().clean()
         scoring, review = data.get("scoring_deadline"), data.get("review_deadline")
         if scoring and review and review < scoring:
-            self.add_error("review_deadline", "审核截止日期不能早于评分截止日期。")
+            self.add_error("review_deadline", _("审核截止日期不能早于评分截止日期。"))
         return data
 
     def save(self, created_by=None) -> Cycle | None:  # noqa: ANN001

@@ -40,7 +40,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -226,13 +226,13 @@ def _department(request: HttpRequest, cycle: Cycle) -> tuple[CycleDepartment | N
     own = scoring_department(user, cycle)
     if own is not None:
         if wanted and wanted != own.code:
-            raise PermissionDenied("您只能查看本部门的评分。")
+            raise PermissionDenied(_("您只能查看本部门的评分。"))
         return own, True
     if user.role in READERS:
         if not wanted:
             return None, False
         return get_object_or_404(CycleDepartment, cycle=cycle, code=wanted), False
-    raise PermissionDenied("您无权查看考核部门的评分表。")
+    raise PermissionDenied(_("您无权查看考核部门的评分表。"))
 
 
 def _matrix(cycle: Cycle, department: CycleDepartment, editable: bool
@@ -349,15 +349,15 @@ def _fragment(request: HttpRequest, cycle: Cycle, cell: Cell, status: int = 200)
 def save(request: HttpRequest, pk: int, unit_code: str, item_code: str) -> HttpResponse:
     if not request.user.is_authenticated:
         if request.htmx:  # keep the page and what was typed; the user logs in again elsewhere
-            return _text(401, "登录已失效，请在新窗口重新登录后再保存。")
+            return _text(401, _("登录已失效，请在新窗口重新登录后再保存。"))
         return redirect_to_login(request.get_full_path())
     cycle = _cycle(request, pk)
     if scoring_department(request.user, cycle) is None:
-        return _text(403, "只有考核部门的评分人和负责人可以评分。")
+        return _text(403, _("只有考核部门的评分人和负责人可以评分。"))
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
-        return _text(400, "缺少评分的版本号，请刷新页面后再试。")
+        return _text(400, _("缺少评分的版本号，请刷新页面后再试。"))
     entry = Entry(request.POST.get("points", ""), request.POST.get("reason", ""), version)
     try:
         score = save_score(request.user, cycle, unit_code, item_code, entry, source="grid")
@@ -386,7 +386,7 @@ def save(request: HttpRequest, pk: int, unit_code: str, item_code: str) -> HttpR
 # ---------------------------------------------------------------------------------------------
 # Submit, approve, send back
 
-def _step(roles: tuple[str, ...], act: Callable[[HttpRequest, Submission], object], done: str):
+def _step(roles: tuple[str, ...], act: Callable[[HttpRequest, Submission], object], done: object):
     """A POST that moves the user's department's submission one step, then back to the grid."""
 
     @require_POST
@@ -396,22 +396,23 @@ def _step(roles: tuple[str, ...], act: Callable[[HttpRequest, Submission], objec
         cycle = _cycle(request, pk)
         department = scoring_department(request.user, cycle)
         if department is None or request.user.role not in roles:
-            raise PermissionDenied("您无权对该考核部门的评分执行此操作。")
+            raise PermissionDenied(_("您无权对该考核部门的评分执行此操作。"))
         try:
             act(request, Submission.objects.get(department=department))
         except review.ReviewError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, done)
+            messages.success(request, str(done))
         return redirect("cycles:scoring", pk=cycle.pk)
 
     return view
 
 
-submit = _step((Role.SCORER, Role.HEAD), lambda r, s: review.submit(r.user, s), "已提交部门负责人审核。")
-approve = _step((Role.HEAD,), lambda r, s: review.approve(r.user, s), "已审核通过，报送考核办。")
+submit = _step((Role.SCORER, Role.HEAD), lambda r, s: review.submit(r.user, s),
+               gettext_lazy("已提交部门负责人审核。"))
+approve = _step((Role.HEAD,), lambda r, s: review.approve(r.user, s), gettext_lazy("已审核通过，报送考核办。"))
 send_back = _step((Role.HEAD,), lambda r, s: review.send_back(r.user, s, r.POST.get("comment", "")),
-                  "已退回评分人修改。")
+                  gettext_lazy("已退回评分人修改。"))
 
 
 urlpatterns = [

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kaohe.audit.record import record
 from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
@@ -28,20 +29,21 @@ def create_cycle(*, name: str, scheme: SchemeRecord, unit_codes: list[str], step
                  scoring_deadline: date | None = None, review_deadline: date | None = None,
                  created_by=None) -> Cycle:  # noqa: ANN001
     if not scheme.is_published:
-        raise CycleError("只能用已发布的指标体系创建考核周期。")
+        raise CycleError(_("只能用已发布的指标体系创建考核周期。"))
     if Cycle.objects.filter(name=name).exists():
-        raise CycleError(f"已有名为“{name}”的考核周期。")
+        raise CycleError(_("已有名为“%(name)s”的考核周期。") % {"name": name})
     if not Decimal(0) < step <= Decimal(1) or step != step.quantize(Decimal("0.01")):
-        raise CycleError("评分步长必须大于0、不超过1，且最多两位小数。")
+        raise CycleError(_("评分步长必须大于0、不超过1，且最多两位小数。"))
     units = list(Unit.objects.filter(code__in=unit_codes))
     unknown = sorted(set(unit_codes) - {u.code for u in units})
     if unknown:
-        raise CycleError(f"未知的单位编码：{'、'.join(unknown)}")
+        raise CycleError(_("未知的单位编码：%(codes)s") % {"codes": _("、").join(unknown)})
     if not units:
-        raise CycleError("请至少选择一个被考核单位。")
+        raise CycleError(_("请至少选择一个被考核单位。"))
     outside = [u.name for u in units if u.name not in scheme.core().units]
     if outside:
-        raise CycleError(f"这些单位不在指标体系“{scheme.name}”的考核对象中：{'、'.join(outside)}")
+        raise CycleError(_("这些单位不在指标体系“%(scheme)s”的考核对象中：%(units)s") % {
+            "scheme": scheme.name, "units": _("、").join(outside)})
     cycle = Cycle.objects.create(name=name, scheme=scheme, unit_codes=sorted(unit_codes), step=step,
                                  scoring_deadline=scoring_deadline, review_deadline=review_deadline,
                                  created_by=created_by)
@@ -67,7 +69,7 @@ def open_cycle(cycle: Cycle) -> int:
     """Freeze units and departments, generate the tasks; returns how many tasks were made."""
     cycle = _locked(cycle)
     if cycle.status != Cycle.Status.DRAFT:
-        raise CycleError("只有草稿状态的考核周期可以开始评分。")
+        raise CycleError(_("只有草稿状态的考核周期可以开始评分。"))
     units = {u.name: u for u in Unit.objects.filter(code__in=cycle.unit_codes)}
     order = {name: i for i, name in enumerate(cycle.scheme.core().units)}
     frozen_units = {
@@ -80,7 +82,8 @@ def open_cycle(cycle: Cycle) -> int:
     departments = {d.name: d for d in Department.objects.filter(name__in=owners)}
     missing = [name for name in owners if name not in departments]
     if missing:
-        raise CycleError(f"这些考核部门不在考核部门名单中，请先添加：{'、'.join(missing)}")
+        raise CycleError(_("这些考核部门不在考核部门名单中，请先添加：%(departments)s") % {
+            "departments": _("、").join(missing)})
     frozen_departments = {
         name: CycleDepartment.objects.create(cycle=cycle, code=d.code, name=d.name, position=d.position)
         for name, d in departments.items()
@@ -101,7 +104,7 @@ def open_cycle(cycle: Cycle) -> int:
 def start_review(cycle: Cycle) -> None:
     cycle = _locked(cycle)
     if cycle.status != Cycle.Status.OPEN:
-        raise CycleError("只有评分中的考核周期可以进入审核。")
+        raise CycleError(_("只有评分中的考核周期可以进入审核。"))
     _move(cycle, Cycle.Status.REVIEW)
 
 
@@ -109,11 +112,11 @@ def start_review(cycle: Cycle) -> None:
 def lock_cycle(cycle: Cycle) -> None:
     cycle = _locked(cycle)
     if cycle.status != Cycle.Status.REVIEW:
-        raise CycleError("只有审核中的考核周期可以锁定。")
+        raise CycleError(_("只有审核中的考核周期可以锁定。"))
     pending = cycle.submissions.exclude(state=Submission.State.LOCKED).select_related("department")
     if pending:
-        names = "、".join(s.department.name for s in pending)
-        raise CycleError(f"还有考核部门的评分未锁定：{names}")
+        names = _("、").join(s.department.name for s in pending)
+        raise CycleError(_("还有考核部门的评分未锁定：%(departments)s") % {"departments": names})
     _move(cycle, Cycle.Status.LOCKED)
 
 
@@ -121,7 +124,7 @@ def lock_cycle(cycle: Cycle) -> None:
 def reopen_cycle(cycle: Cycle, reason: str) -> None:
     cycle = _locked(cycle)
     if cycle.status != Cycle.Status.LOCKED:
-        raise CycleError("只有已锁定的考核周期可以重新打开。")
+        raise CycleError(_("只有已锁定的考核周期可以重新打开。"))
     if not reason.strip():
-        raise CycleError("重新打开必须填写理由。")
+        raise CycleError(_("重新打开必须填写理由。"))
     _move(cycle, Cycle.Status.REVIEW, reason=reason.strip(), action="reopen")

@@ -9,30 +9,33 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Cycle(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        OPEN = "open", "评分中"
-        REVIEW = "review", "审核中"
-        LOCKED = "locked", "已锁定"
+        DRAFT = "draft", _("草稿")
+        OPEN = "open", _("评分中")
+        REVIEW = "review", _("审核中")
+        LOCKED = "locked", _("已锁定")
 
-    name = models.CharField("名称", max_length=120, unique=True)
-    scheme = models.ForeignKey("schemes.SchemeRecord", verbose_name="指标体系", on_delete=models.PROTECT,
-                               related_name="cycles")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    step = models.DecimalField("评分步长", max_digits=4, decimal_places=2, default=Decimal("0.1"))
-    scoring_deadline = models.DateField("评分截止日期", null=True, blank=True)
-    review_deadline = models.DateField("审核截止日期", null=True, blank=True)
-    unit_codes = models.JSONField("参加单位编码", default=list)  # chosen in draft; frozen on opening
+    name = models.CharField(_("名称"), max_length=120, unique=True)
+    scheme = models.ForeignKey("schemes.SchemeRecord", verbose_name=pgettext_lazy("singular", "指标体系"),
+                               on_delete=models.PROTECT, related_name="cycles")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    step = models.DecimalField(_("评分步长"), max_digits=4, decimal_places=2, default=Decimal("0.1"))
+    scoring_deadline = models.DateField(_("评分截止日期"), null=True, blank=True)
+    review_deadline = models.DateField(_("审核截止日期"), null=True, blank=True)
+    unit_codes = models.JSONField(_("参加单位编码"), default=list)  # chosen in draft; frozen on opening
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = verbose_name_plural = "考核周期"
+        verbose_name = pgettext_lazy("singular", "考核周期")
+        verbose_name_plural = _("考核周期")
 
     def __str__(self) -> str:
         return self.name
@@ -40,10 +43,10 @@ class Cycle(models.Model):
 
 class CycleUnit(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="units")
-    code = models.CharField("编码", max_length=40)
-    name = models.CharField("名称", max_length=100)
-    category = models.CharField("类别", max_length=20)
-    party_organisation = models.CharField("党组织类型", max_length=20, blank=True)
+    code = models.CharField(_("编码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
+    category = models.CharField(_("类别"), max_length=20)
+    party_organisation = models.CharField(_("党组织类型"), max_length=20, blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -56,8 +59,8 @@ class CycleUnit(models.Model):
 
 class CycleDepartment(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="departments")
-    code = models.CharField("编码", max_length=40)
-    name = models.CharField("名称", max_length=100)
+    code = models.CharField(_("编码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -72,15 +75,15 @@ class Submission(models.Model):
     """One department's scores in one cycle, as they move from the scorer to the head to the office."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", "评分中"
-        SUBMITTED = "submitted", "待部门负责人审核"
-        APPROVED = "approved", "待考核办审核"
-        LOCKED = "locked", "已锁定"
+        DRAFT = "draft", _("评分中")
+        SUBMITTED = "submitted", _("待部门负责人审核")
+        APPROVED = "approved", _("待考核办审核")
+        LOCKED = "locked", _("已锁定")
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="submissions")
     department = models.OneToOneField(CycleDepartment, on_delete=models.CASCADE, related_name="submission")
-    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.DRAFT)
-    comment = models.TextField("最近意见", blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.DRAFT)
+    comment = models.TextField(_("最近意见"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -94,9 +97,9 @@ class Score(models.Model):
     unit = models.ForeignKey(CycleUnit, on_delete=models.CASCADE, related_name="scores")
     node = models.ForeignKey("schemes.Node", on_delete=models.PROTECT, related_name="scores")
     department = models.ForeignKey(CycleDepartment, on_delete=models.CASCADE, related_name="scores")
-    points = models.DecimalField("得分", max_digits=8, decimal_places=2, null=True, blank=True)
-    reason = models.TextField("扣分理由", blank=True)
-    version = models.PositiveIntegerField("版本", default=0)
+    points = models.DecimalField(_("得分"), max_digits=8, decimal_places=2, null=True, blank=True)
+    reason = models.TextField(_("扣分理由"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=0)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     updated_at = models.DateTimeField(null=True, blank=True)

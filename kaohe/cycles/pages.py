@@ -23,6 +23,8 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kaohe.accounts.models import Role
@@ -93,17 +95,17 @@ def department_progress(cycle: Cycle) -> list[DepartmentProgress]:
 
 
 CYCLE_ACTIONS = {
-    "cycle.create": "创建考核周期",
-    "cycle.open": "开始评分",
-    "cycle.review": "进入审核",
-    "cycle.locked": "锁定考核周期",
-    "cycle.reopen": "重新打开考核周期",
-    "submission.submit": "提交评分",
-    "submission.approve": "部门负责人审核通过",
-    "submission.send_back": "部门负责人退回",
-    "submission.return": "考核办退回",
-    "submission.lock": "考核办锁定",
-    "submission.reopen": "考核办重新打开",
+    "cycle.create": gettext_lazy("创建考核周期"),
+    "cycle.open": gettext_lazy("开始评分"),
+    "cycle.review": gettext_lazy("进入审核"),
+    "cycle.locked": gettext_lazy("锁定考核周期"),
+    "cycle.reopen": gettext_lazy("重新打开考核周期"),
+    "submission.submit": gettext_lazy("提交评分"),
+    "submission.approve": gettext_lazy("部门负责人审核通过"),
+    "submission.send_back": gettext_lazy("部门负责人退回"),
+    "submission.return": gettext_lazy("考核办退回"),
+    "submission.lock": gettext_lazy("考核办锁定"),
+    "submission.reopen": gettext_lazy("考核办重新打开"),
 }
 
 
@@ -117,7 +119,9 @@ def history(cycle: Cycle, names: dict[str, str]) -> list[dict]:
         what = CYCLE_ACTIONS.get(event.action, event.action)
         if event.object_type == "submission":
             code = event.object_key.rpartition("department:")[2]
-            what = f"{names.get(code, code)}：{what}"
+            what = _("%(department)s：%(message)s") % {"department": names.get(code, code), "message": what}
+        else:
+            what = str(what)
         rows.append({"at": event.at, "who": str(event.actor) if event.actor else event.actor_name,
                      "what": what, "reason": event.reason})
     return rows
@@ -174,7 +178,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             cycle = form.save(created_by=request.user)
             if cycle is not None:
-                messages.success(request, f"已创建考核周期“{cycle.name}”（草稿）。")
+                messages.success(request, _("已创建考核周期“%(name)s”（草稿）。") % {"name": cycle.name})
                 return redirect("cycles:detail", pk=cycle.pk)
     else:
         initial = {}
@@ -202,7 +206,8 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
     def run(cycle: Cycle) -> str:
         tasks = lifecycle.open_cycle(cycle)
         departments = CycleDepartment.objects.filter(cycle=cycle).count()
-        return f"已开始评分：生成评分任务{tasks}项，涉及{departments}个考核部门。"
+        return _("已开始评分：生成评分任务%(tasks)d项，涉及%(departments)d个考核部门。") % {
+            "tasks": tasks, "departments": departments}
 
     return _transition(request, pk, run)
 
@@ -212,7 +217,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_start_review(request: HttpRequest, pk: int) -> HttpResponse:
     def run(cycle: Cycle) -> str:
         lifecycle.start_review(cycle)
-        return "考核周期已进入审核。"
+        return _("考核周期已进入审核。")
 
     return _transition(request, pk, run)
 
@@ -222,7 +227,7 @@ def cycle_start_review(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_lock(request: HttpRequest, pk: int) -> HttpResponse:
     def run(cycle: Cycle) -> str:
         lifecycle.lock_cycle(cycle)
-        return "考核周期已锁定。"
+        return _("考核周期已锁定。")
 
     return _transition(request, pk, run)
 
@@ -232,7 +237,7 @@ def cycle_lock(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     def run(cycle: Cycle) -> str:
         lifecycle.reopen_cycle(cycle, request.POST.get("reason", ""))
-        return "考核周期已重新打开，回到审核中。"
+        return _("考核周期已重新打开，回到审核中。")
 
     return _transition(request, pk, run)
 
@@ -252,7 +257,8 @@ def _review_step(request: HttpRequest, pk: int, code: str, run: Callable[[Submis
     try:
         messages.success(request, run(submission))
     except review.ReviewError as error:
-        messages.error(request, f"{submission.department.name}：{error.message}")
+        messages.error(request, _("%(department)s：%(message)s") % {
+            "department": submission.department.name, "message": error.message})
     return redirect("cycles:review", pk=cycle.pk)
 
 
@@ -261,7 +267,7 @@ def _review_step(request: HttpRequest, pk: int, code: str, run: Callable[[Submis
 def review_lock(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     def run(submission: Submission) -> str:
         review.lock(request.user, submission)
-        return f"已锁定{submission.department.name}的评分。"
+        return _("已锁定%(department)s的评分。") % {"department": submission.department.name}
 
     return _review_step(request, pk, code, run)
 
@@ -271,7 +277,7 @@ def review_lock(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def review_return(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     def run(submission: Submission) -> str:
         review.return_to_department(request.user, submission, request.POST.get("comment", ""))
-        return f"已将{submission.department.name}的评分退回。"
+        return _("已将%(department)s的评分退回。") % {"department": submission.department.name}
 
     return _review_step(request, pk, code, run)
 
@@ -281,7 +287,7 @@ def review_return(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def review_reopen(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     def run(submission: Submission) -> str:
         review.reopen(request.user, submission, request.POST.get("reason", ""))
-        return f"已重新打开{submission.department.name}的评分。"
+        return _("已重新打开%(department)s的评分。") % {"department": submission.department.name}
 
     return _review_step(request, pk, code, run)
 

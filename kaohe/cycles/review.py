@@ -6,6 +6,7 @@ reason. One function per step; each checks the user's role and the state, and is
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import is_office, scoring_department
@@ -29,12 +30,12 @@ def _load(submission: Submission) -> Submission:
 def _own(user: User, submission: Submission, roles: tuple[str, ...]) -> None:
     department = scoring_department(user, submission.cycle)
     if department is None or department.pk != submission.department_id or user.role not in roles:
-        raise ReviewError("您无权对该考核部门的评分执行此操作。", 403)
+        raise ReviewError(_("您无权对该考核部门的评分执行此操作。"), 403)
 
 
 def _office(user: User) -> None:
     if not is_office(user):
-        raise ReviewError("只有考核办可以执行此操作。", 403)
+        raise ReviewError(_("只有考核办可以执行此操作。"), 403)
 
 
 def _move(submission: Submission, to: str, action: str, comment: str = "") -> Submission:
@@ -50,14 +51,15 @@ def _move(submission: Submission, to: str, action: str, comment: str = "") -> Su
 
 def _expect(submission: Submission, *states: str) -> None:
     if submission.state not in states:
-        raise ReviewError(f"当前状态为“{submission.get_state_display()}”，不能执行此操作。")
+        raise ReviewError(_("当前状态为“%(state)s”，不能执行此操作。") % {"state": submission.get_state_display()})
     if submission.cycle.status not in OPEN_CYCLE:
-        raise ReviewError(f"考核周期{submission.cycle.get_status_display()}，不能执行此操作。")
+        raise ReviewError(_("考核周期%(status)s，不能执行此操作。") % {"status": submission.cycle.get_status_display()})
 
 
-def _required(text: str, what: str) -> str:
+def _required(text: str, message: str) -> str:
+    """The text, stripped; a ReviewError with `message` (what to fill in) if it is blank."""
     if not (text or "").strip():
-        raise ReviewError(f"请填写{what}。", 422)
+        raise ReviewError(message, 422)
     return text.strip()
 
 
@@ -68,7 +70,7 @@ def submit(user: User, submission: Submission) -> Submission:
     _expect(submission, S.DRAFT)
     missing = Score.objects.filter(department=submission.department, points__isnull=True).count()
     if missing:
-        raise ReviewError(f"还有{missing}项未评分，全部评分后才能提交。", 422)
+        raise ReviewError(_("还有%(missing)d项未评分，全部评分后才能提交。") % {"missing": missing}, 422)
     return _move(submission, S.SUBMITTED, "submit")
 
 
@@ -85,7 +87,7 @@ def send_back(user: User, submission: Submission, comment: str) -> Submission:
     submission = _load(submission)
     _own(user, submission, (Role.HEAD,))
     _expect(submission, S.SUBMITTED)
-    return _move(submission, S.DRAFT, "send_back", _required(comment, "退回意见"))
+    return _move(submission, S.DRAFT, "send_back", _required(comment, _("请填写退回意见。")))
 
 
 @transaction.atomic
@@ -93,7 +95,7 @@ def return_to_department(user: User, submission: Submission, comment: str) -> Su
     submission = _load(submission)
     _office(user)
     _expect(submission, S.APPROVED)
-    return _move(submission, S.DRAFT, "return", _required(comment, "退回意见"))
+    return _move(submission, S.DRAFT, "return", _required(comment, _("请填写退回意见。")))
 
 
 @transaction.atomic
@@ -109,4 +111,4 @@ def reopen(user: User, submission: Submission, reason: str) -> Submission:
     submission = _load(submission)
     _office(user)
     _expect(submission, S.LOCKED)
-    return _move(submission, S.DRAFT, "reopen", _required(reason, "重新打开的理由"))
+    return _move(submission, S.DRAFT, "reopen", _required(reason, _("请填写重新打开的理由。")))

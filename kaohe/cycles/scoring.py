@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import scoring_department
@@ -54,40 +55,44 @@ def parse_points(text: str | Decimal | None, maximum: Decimal, step: Decimal) ->
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
     if isinstance(text, float) or isinstance(text, bool):
-        raise ScoreError(ScoreError.INVALID, "得分必须是十进制数字。", "points")
+        raise ScoreError(ScoreError.INVALID, _("得分必须是十进制数字。"), "points")
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:
-        raise ScoreError(ScoreError.INVALID, f"得分“{text}”不是数字。", "points") from None
+        raise ScoreError(ScoreError.INVALID, _("得分“%(text)s”不是数字。") % {"text": text}, "points") from None
     if not value.is_finite():
-        raise ScoreError(ScoreError.INVALID, f"得分“{text}”不是数字。", "points")
+        raise ScoreError(ScoreError.INVALID, _("得分“%(text)s”不是数字。") % {"text": text}, "points")
     places = max(0, -step.normalize().as_tuple().exponent)
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise ScoreError(ScoreError.INVALID, f"得分最多{places}位小数。", "points")
+        raise ScoreError(ScoreError.INVALID, _("得分最多%(places)d位小数。") % {"places": places}, "points")
     if value < 0 or value > maximum:
-        raise ScoreError(ScoreError.INVALID, f"得分必须在0到{format_points(maximum)}分之间。", "points")
+        raise ScoreError(ScoreError.INVALID, _("得分必须在0到%(maximum)s分之间。") % {
+            "maximum": format_points(maximum)}, "points")
     if value % step != 0:
-        raise ScoreError(ScoreError.INVALID, f"得分必须是{format_points(step)}分的整数倍。", "points")
+        raise ScoreError(ScoreError.INVALID, _("得分必须是%(step)s分的整数倍。") % {
+            "step": format_points(step)}, "points")
     return value.quantize(Decimal("0.01"))
 
 
 def check_can_edit(user: User, cycle: Cycle, score: Score) -> None:
     department = scoring_department(user, cycle)
     if department is None or department.pk != score.department_id:
-        raise ScoreError(ScoreError.FORBIDDEN, "这一项不由您所在的考核部门评分。")
+        raise ScoreError(ScoreError.FORBIDDEN, _("这一项不由您所在的考核部门评分。"))
     if cycle.status not in EDITABLE_CYCLE:
-        raise ScoreError(ScoreError.CLOSED, f"考核周期{cycle.get_status_display()}，不能修改评分。")
+        raise ScoreError(ScoreError.CLOSED, _("考核周期%(status)s，不能修改评分。") % {
+            "status": cycle.get_status_display()})
     state = Submission.objects.filter(department_id=score.department_id).values_list("state", flat=True).first()
     if state != Submission.State.DRAFT:
         label = dict(Submission.State.choices).get(state, state)
-        raise ScoreError(ScoreError.CLOSED, f"本部门的评分已{label}，不能修改；如需修改请退回。")
+        raise ScoreError(ScoreError.CLOSED, _("本部门的评分已%(state)s，不能修改；如需修改请退回。") % {"state": label})
 
 
 def find_score(cycle: Cycle, unit_code: str, item_code: str) -> Score:
     score = (Score.objects.select_related("node", "unit", "department")
              .filter(cycle=cycle, unit__code=unit_code, node__code=item_code).first())
     if score is None:
-        raise ScoreError(ScoreError.NOT_FOUND, f"考核内容 {item_code} 不适用于单位 {unit_code}，或不存在。")
+        raise ScoreError(ScoreError.NOT_FOUND, _("考核内容 %(item)s 不适用于单位 %(unit)s，或不存在。") % {
+            "item": item_code, "unit": unit_code})
     return score
 
 
@@ -96,7 +101,7 @@ def validate(score: Score, step: Decimal, entry: Entry) -> tuple[Decimal | None,
     points = parse_points(entry.points, maximum, step)
     reason = (entry.reason or "").strip()
     if points is not None and points < maximum and not reason:
-        raise ScoreError(ScoreError.INVALID, "低于满分时必须填写扣分理由。", "reason")
+        raise ScoreError(ScoreError.INVALID, _("低于满分时必须填写扣分理由。"), "reason")
     if points is None:
         reason = ""
     return points, reason
@@ -109,7 +114,7 @@ def apply(user: User, cycle: Cycle, score: Score, points: Decimal | None, reason
         points=points, reason=reason, version=F("version") + 1, updated_by=user, updated_at=timezone.now())
     if not updated:
         current = Score.objects.select_related("node", "unit").get(pk=score.pk)
-        raise ScoreError(ScoreError.CONFLICT, "该评分已被他人修改，请核对后再保存。", current=current)
+        raise ScoreError(ScoreError.CONFLICT, _("该评分已被他人修改，请核对后再保存。"), current=current)
     record("score.update", "score", score_key(score), cycle=cycle,
            old={"points": _text(score.points), "reason": score.reason, "version": score.version},
            new={"points": _text(points), "reason": reason, "version": version + 1, "source": source})
@@ -132,7 +137,7 @@ def save_score(user: User, cycle: Cycle, unit_code: str, item_code: str, entry: 
         check_can_edit(user, cycle, score)
         points, reason = validate(score, cycle.step, entry)
         if score.version != entry.version:
-            raise ScoreError(ScoreError.CONFLICT, "该评分已被他人修改，请核对后再保存。", current=score)
+            raise ScoreError(ScoreError.CONFLICT, _("该评分已被他人修改，请核对后再保存。"), current=score)
         if points == score.points and reason == score.reason:
             return score  # nothing changed: no new version, no audit event
         return apply(user, cycle, score, points, reason, entry.version, source)

@@ -16,7 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.utils import translation
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import is_office, scoring_department, visible_cycles
@@ -26,7 +28,7 @@ from kaohe.formats.errors import FormatError
 from kaohe.formats.scoring_sheet import UploadedSheet, read_sheet, write_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-OFFICE_COPY_NOTE = "考核办查看副本。"
+OFFICE_COPY_NOTE = "考核办查看副本。"  # in the workbook, which is Chinese (kaohe.formats) like its file name
 
 
 def sheet_file(user: User, cycle: Cycle, department_code: str | None = None) -> tuple[bytes, str]:
@@ -36,15 +38,16 @@ def sheet_file(user: User, cycle: Cycle, department_code: str | None = None) -> 
     the office gets a read-only copy of the department it names."""
     department = scoring_department(user, cycle)
     if department is not None:
-        refusal = edit_refusal(user, cycle, department)
+        with translation.override(settings.LANGUAGE_CODE):  # the note is part of the Chinese workbook
+            refusal = edit_refusal(user, cycle, department)
         read_only, note = bool(refusal), refusal
     elif is_office(user) and department_code:
         department = CycleDepartment.objects.filter(cycle=cycle, code=department_code).first()
         if department is None:
-            raise Http404("本考核周期没有这个考核部门。")
+            raise Http404(_("本考核周期没有这个考核部门。"))
         read_only, note = True, OFFICE_COPY_NOTE
     else:
-        raise PermissionDenied("只有本考核周期考核部门的评分人员可以下载评分表。")
+        raise PermissionDenied(_("只有本考核周期考核部门的评分人员可以下载评分表。"))
     sheet = build_sheet(cycle, department)
     sheet.read_only, sheet.note = read_only, note
     suffix = "评分表（只读）" if read_only else "评分表"
@@ -68,12 +71,12 @@ def sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
 def read_upload(upload) -> tuple[UploadedSheet | None, str]:  # noqa: ANN001
     """(UploadedSheet, '') or (None, why the file was refused)."""
     if upload is None:
-        return None, "请选择要上传的评分表文件。"
+        return None, _("请选择要上传的评分表文件。")
     if not upload.name.lower().endswith(".xlsx"):
-        return None, "只能上传 .xlsx 格式的评分表。"
+        return None, _("只能上传 .xlsx 格式的评分表。")
     if upload.size > settings.MAX_UPLOAD_BYTES:
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
-        return None, f"文件过大（上限 {limit} MB）。"
+        return None, _("文件过大（上限 %(limit)d MB）。") % {"limit": limit}
     try:
         return read_sheet(upload.read(), upload.name), ""
     except FormatError as error:
@@ -85,7 +88,7 @@ def sheet_upload(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
     department = scoring_department(request.user, cycle)
     if department is None:
-        raise PermissionDenied("只有本考核周期考核部门的评分人员可以上传评分表。")
+        raise PermissionDenied(_("只有本考核周期考核部门的评分人员可以上传评分表。"))
     context: dict[str, object] = {"cycle": cycle, "department": department,
                                   "refusal": edit_refusal(request.user, cycle, department),
                                   "max_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import scoring_department
@@ -107,8 +108,8 @@ def edit_refusal(user: User, cycle: Cycle, department: CycleDepartment) -> str:
 # -- upload ----------------------------------------------------------------------------------
 
 def _shown(points: Decimal | None, reason: str) -> str:
-    text = "（空）" if points is None else f"{format_points(points)}分"
-    return f"{text}，{reason}" if reason else text
+    text = _("（空）") if points is None else _("%(points)s分") % {"points": format_points(points)}
+    return _("%(score)s，%(reason)s") % {"score": text, "reason": reason} if reason else text
 
 
 def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadReport:
@@ -116,17 +117,19 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadRep
     for no department of the cycle; everything else comes back in the report."""
     department = scoring_department(user, cycle)
     if department is None:
-        raise ScoreError(ScoreError.FORBIDDEN, "您不是本考核周期的考核部门评分人员，不能上传评分表。")
+        raise ScoreError(ScoreError.FORBIDDEN, _("您不是本考核周期的考核部门评分人员，不能上传评分表。"))
     report = UploadReport()
     if uploaded.cycle_id != cycle.pk:
-        report.errors.append(Problem("", f"这份评分表属于另一个考核周期（{uploaded.cycle_name}），"
-                                         f"不能上传到“{cycle.name}”。请下载本周期的评分表。"))
+        report.errors.append(Problem("", _("这份评分表属于另一个考核周期（%(other)s），"
+                                           "不能上传到“%(cycle)s”。请下载本周期的评分表。") % {
+            "other": uploaded.cycle_name, "cycle": cycle.name}))
         return report
     if uploaded.department_code != department.code:
-        report.errors.append(Problem("", f"这份评分表属于{uploaded.department_name}，不是{department.name}的评分表。"))
+        report.errors.append(Problem("", _("这份评分表属于%(other)s，不是%(department)s的评分表。") % {
+            "other": uploaded.department_name, "department": department.name}))
         return report
     if uploaded.read_only:
-        report.errors.append(Problem("", "这份评分表是只读副本（下载时不能修改评分），请重新下载评分表后填写。"))
+        report.errors.append(Problem("", _("这份评分表是只读副本（下载时不能修改评分），请重新下载评分表后填写。")))
         return report
     refusal = edit_refusal(user, cycle, department)
     if refusal:
@@ -155,12 +158,18 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadRep
         if error.kind != ScoreError.CONFLICT or error.current is None:
             raise
         report.conflicts.append(Conflict(
-            "", f"保存时发现评分刚被他人修改（{error.current.unit.name} · {error.current.node.code}），"
-                "本次上传未保存任何内容，请重新上传。", error.current.unit.name, error.current.node.code,
+            "", _("保存时发现评分刚被他人修改（%(unit)s · %(item)s），本次上传未保存任何内容，请重新上传。") % {
+                "unit": error.current.unit.name, "item": error.current.node.code},
+            error.current.unit.name, error.current.node.code,
             "", _shown(error.current.points, error.current.reason), error.current.version))
         return report
     report.applied = len(changes)
     return report
+
+
+def _labelled(label: str, message: str) -> str:
+    """A message about one cell pair, after its label: "偃师市 · 1.1.1.1：<message>"."""
+    return _("%(cell)s：%(message)s") % {"cell": label, "message": message}
 
 
 def _check_cell(cycle: Cycle, cell: UploadedCell, scores: dict[tuple[str, str], Score],
@@ -168,21 +177,21 @@ def _check_cell(cycle: Cycle, cell: UploadedCell, scores: dict[tuple[str, str], 
     unit_name = uploaded.units.get(cell.unit_code, cell.unit_code)
     label = f"{unit_name} · {cell.item_code}"
     if cell.error:
-        report.errors.append(Problem(cell.error_cell, f"{label}：{cell.error}"))
+        report.errors.append(Problem(cell.error_cell, _labelled(label, cell.error)))
         return None
     score = scores.get((cell.unit_code, cell.item_code))
     if score is None:
-        report.errors.append(Problem(cell.points_cell, f"{label}：不是本部门在本周期的评分任务。"))
+        report.errors.append(Problem(cell.points_cell, _("%(cell)s：不是本部门在本周期的评分任务。") % {"cell": label}))
         return None
     if cell.points is None and cell.reason:
-        report.errors.append(Problem(cell.points_cell, f"{label}：填写了扣分理由，但没有填写得分。"))
+        report.errors.append(Problem(cell.points_cell, _("%(cell)s：填写了扣分理由，但没有填写得分。") % {"cell": label}))
         return None
     entry = Entry("" if cell.points is None else str(cell.points), cell.reason, cell.version)
     try:
         points, reason = scoring.validate(score, cycle.step, entry)
     except ScoreError as error:
         where = cell.reason_cell if error.field == "reason" else cell.points_cell
-        report.errors.append(Problem(where, f"{label}：{error.message}"))
+        report.errors.append(Problem(where, _labelled(label, error.message)))
         return None
     if points == score.points and reason == score.reason:
         report.unchanged += 1  # online already holds exactly this: nothing to do
@@ -190,8 +199,8 @@ def _check_cell(cycle: Cycle, cell: UploadedCell, scores: dict[tuple[str, str], 
     if score.version != cell.version:
         report.conflicts.append(Conflict(
             cell.points_cell,
-            f"{label}：下载后这一项已在网上被修改（现为{_shown(score.points, score.reason)}），"
-            "未覆盖；请核对后重新下载评分表填写。",
+            _("%(cell)s：下载后这一项已在网上被修改（现为%(current)s），未覆盖；请核对后重新下载评分表填写。") % {
+                "cell": label, "current": _shown(score.points, score.reason)},
             unit_name, cell.item_code, _shown(points, reason), _shown(score.points, score.reason), score.version))
         return None
     return score, points, reason, cell.version

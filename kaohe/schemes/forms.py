@@ -106,7 +106,7 @@ class UploadForm(forms.Form):
                     "name": name, "suffix": suffix, "why": error.message}) from None
             problem = yaml_shape_problem(text)
             if problem:
-                raise ValidationError(f"{name} {problem}。")
+                raise ValidationError(_("%(name)s %(problem)s。") % {"name": name, "problem": problem})
         return Upload(name=name, suffix=suffix, data=data)
 
 
@@ -130,7 +130,8 @@ class CloneForm(forms.Form):
 
 class SchemeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: SchemeRecord) -> str:
-        return f"{obj.year} · {obj.title}（{obj.name}，{obj.get_status_display()}）"
+        return _("%(year)s · %(title)s（%(name)s，%(status)s）") % {
+            "year": obj.year, "title": obj.title, "name": obj.name, "status": obj.get_status_display()}
 
 
 class DiffForm(forms.Form):

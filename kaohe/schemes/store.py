@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kaohe.audit.record import record
 from kaohe.core.applicability import resolve_all
@@ -55,7 +56,7 @@ def save_scheme(scheme: Scheme, *, replace: SchemeRecord | None = None) -> tuple
     if replace is not None:
         replace = SchemeRecord.objects.select_for_update().get(pk=replace.pk)  # re-read under a lock
         if replace.is_published:
-            raise SchemeError("已发布的指标体系不能修改。")
+            raise SchemeError(_("已发布的指标体系不能修改。"))
         old = {"name": replace.name, "errors": replace.errors, "warnings": replace.warnings}
         for key, value in fields.items():
             setattr(replace, key, value)
@@ -64,12 +65,12 @@ def save_scheme(scheme: Scheme, *, replace: SchemeRecord | None = None) -> tuple
             with transaction.atomic():
                 record_.save()
         except IntegrityError:
-            raise SchemeError(f"已有名为“{scheme.name}”的指标体系。") from None
+            raise SchemeError(_("已有名为“%(name)s”的指标体系。") % {"name": scheme.name}) from None
         record_.nodes.all().delete()
         action, old_value = "scheme.replace", old
     else:
         if SchemeRecord.objects.filter(name=scheme.name).exists():
-            raise SchemeError(f"已有名为“{scheme.name}”的指标体系；请改名或替换该草稿。")
+            raise SchemeError(_("已有名为“%(name)s”的指标体系；请改名或替换该草稿。") % {"name": scheme.name})
         from kaohe.audit.context import current
 
         record_ = SchemeRecord.objects.create(created_by=_user(current().user), **fields)
@@ -88,11 +89,11 @@ def _user(user):  # noqa: ANN001, ANN202
 def publish(record_: SchemeRecord, *, acknowledge_warnings: bool) -> None:
     record_ = SchemeRecord.objects.select_for_update().get(pk=record_.pk)
     if record_.is_published:
-        raise SchemeError("该指标体系已经发布。")
+        raise SchemeError(_("该指标体系已经发布。"))
     if record_.errors:
-        raise SchemeError(f"该指标体系有{record_.errors}个错误，修正后才能发布。")
+        raise SchemeError(_("该指标体系有%(errors)d个错误，修正后才能发布。") % {"errors": record_.errors})
     if record_.warnings and not acknowledge_warnings:
-        raise SchemeError(f"请先确认{record_.warnings}个警告，再发布。")
+        raise SchemeError(_("请先确认%(warnings)d个警告，再发布。") % {"warnings": record_.warnings})
     from kaohe.audit.context import current
 
     record_.status = SchemeRecord.Status.PUBLISHED
@@ -110,6 +111,6 @@ def clone(record_: SchemeRecord, *, name: str, year: int, title: str | None = No
     scheme = record_.core()
     scheme.title = title or scheme.title.replace(str(scheme.year), str(year))
     scheme.name, scheme.year = name, year
-    copy, _ = save_scheme(scheme)
+    copy, _findings = save_scheme(scheme)
     record("scheme.clone", "scheme", f"scheme:{copy.name}", old={"from": record_.name}, new={"year": year})
     return copy

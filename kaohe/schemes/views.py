@@ -34,12 +34,13 @@ from kaohe.core.applicability import resolve_all
 from kaohe.core.check import Finding, check
 from kaohe.core.diff import KIND_LABELS, diff
 from kaohe.core.points import format_points
-from kaohe.core.scheme import LEVEL_LABELS, Level, Location, Node, Scheme, title_path
+from kaohe.core.scheme import Level, Location, Node, Scheme, title_path
 from kaohe.formats.errors import FormatError
 from kaohe.formats.load import read_path
 from kaohe.formats.result import ReadResult
 from kaohe.schemes import store
 from kaohe.schemes.forms import CloneForm, DiffForm, PublishForm, Upload, UploadForm
+from kaohe.schemes.models import Node as NodeRecord
 from kaohe.schemes.models import SchemeRecord
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ YAML_TYPE = "application/yaml; charset=utf-8"
 READER_FINDINGS_KEY = "kaohe.schemes.reader_findings.{pk}"
 MAX_READER_FINDINGS = 500  # kept in the session; a file with more shows the first ones and a count
 MAX_POINTS = 10 ** 6  # DecimalField(max_digits=8, decimal_places=2)
+LEVEL_NAMES = dict(NodeRecord.LEVELS)  # "dimension" → 一级指标, in the page's language (the core's are Chinese)
 
 
 # -- access ------------------------------------------------------------------------------------
@@ -136,15 +138,17 @@ def _tree(scheme: Scheme, findings: list[ShownFinding]) -> list[Dimension]:
     for finding in findings:
         counts.setdefault(finding.node, [0, 0])[0 if finding.is_error else 1] += 1
     dimensions: list[Dimension] = []
+    separator = _("、")
     for node, parents in scheme.walk_with_parents():
         # Departments and notes as written on the node; children inherit them (the tree shows that).
         # A scored node that would inherit none is left blank and the checker says so.
         units = applicability.of(node)
         errors, warnings = counts.get(node.code, (0, 0))
         row = TreeRow(
-            node=node, level=node.level.label, depth=len(parents), points=format_points(node.points),
-            departments="、".join(node.departments), units=len(units),
-            unit_names="、".join(u for u in scheme.units if u in units), errors=errors, warnings=warnings,
+            node=node, level=LEVEL_NAMES[node.level.value], depth=len(parents),
+            points=format_points(node.points), departments=separator.join(node.departments), units=len(units),
+            unit_names=separator.join(u for u in scheme.units if u in units), errors=errors,
+            warnings=warnings,
         )
         if node.level is Level.DIMENSION:
             dimensions.append(Dimension(row, []))
@@ -193,7 +197,7 @@ def _detail(request: HttpRequest, record: SchemeRecord, clone_form: CloneForm | 
     context = {
         "record": record,
         "scheme": scheme,
-        "counts": [(level.label, n) for level, n in scheme.counts().items()],
+        "counts": [(LEVEL_NAMES[level.value], n) for level, n in scheme.counts().items()],
         "dimensions": _tree(scheme, findings),
         "groups": _group(findings),
         "errors": errors,
@@ -293,7 +297,8 @@ def _import(request: HttpRequest, form: UploadForm) -> SchemeRecord | None:
             form.add_error("file", _(
                 "“%(name)s”含%(n)s个指标体系（%(names)s）。网页一次只导入一个指标体系："
                 "请把每个表分别存成一个文件（或用命令 kaohe scheme import 拆分）后逐个导入。") % {
-                "name": upload.name, "n": len(result.schemes), "names": "、".join(s.name for s in result.schemes)})
+                "name": upload.name, "n": len(result.schemes),
+                "names": _("、").join(s.name for s in result.schemes)})
         return None
     scheme = result.schemes[0]
     problem = _storage_problem(scheme)
@@ -391,7 +396,8 @@ def scheme_diff(request: HttpRequest) -> HttpResponse:
         for change in diff(a.core(), b.core()):
             codes = change.code_a if change.code_a == change.code_b else \
                 " → ".join(c or "—" for c in (change.code_a, change.code_b))
-            rows.append(ChangeRow(change.kind, KIND_LABELS[change.kind], LEVEL_LABELS[Level(change.level)],
+            level = LEVEL_NAMES[Level(change.level).value]
+            rows.append(ChangeRow(change.kind, KIND_LABELS[change.kind], level,
                                   codes, change.path, change.old, change.new))
     summary: dict[str, int] = {}
     for row in rows or []:

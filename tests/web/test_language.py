@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,6 +162,113 @@ def test_the_office_sees_the_cycle_and_review_pages_in_english(client_for, cycle
     assert "<h1>Review" in review and "Assessing department" in review
     audit = text(client.get("/audit/"))
     assert "<h1>Audit trail</h1>" in audit and "Export CSV" in audit
+
+
+# --- strings from the Python code: choices, form labels, messages, service and API errors --------
+
+def grid_task(cycle):  # noqa: ANN001, ANN201
+    """The first of 市委组织部's tasks (scorer and head); its item is worth 2 points."""
+    from kaohe.cycles.models import Score
+
+    score = (Score.objects.select_related("node", "unit").filter(cycle=cycle, department__code="swzzb")
+             .order_by("node__position", "unit__position").first())
+    assert score.node.points == 2
+    return score
+
+
+def test_a_cycles_status_label_follows_the_language(client_for, cycle):
+    client = client_for("office")
+    assert '<span class="badge cycle-open">评分中</span>' in text(client.get("/cycles/"))
+    choose(client, "en", "/cycles/")
+    body = text(client.get("/cycles/"))
+    assert '<span class="badge cycle-open">Scoring</span>' in body and "评分中" not in body
+    detail = text(client.get(f"/cycles/{cycle.pk}/"))
+    assert '<span class="badge cycle-open">Scoring</span>' in detail
+    assert "Awaiting the head&#x27;s review" not in detail  # nothing submitted yet: every department scores
+    assert '<span class="badge submission-draft">Scoring</span>' in detail
+
+
+@pytest.mark.parametrize(("name", "chinese", "english"), [
+    ("office", "考核办管理员", "Office administrator"),
+    ("scorer", "考核部门评分人", "Department scorer"),
+    ("head", "考核部门负责人", "Department head"),
+    ("unit", "被考核单位用户", "Unit user"),
+    ("leader", "领导（只读）", "Leader (read-only)"),
+])
+def test_the_role_in_the_header_follows_the_language(client_for, users, name, chinese, english):
+    client = client_for(name)
+    assert f"{users[name]} · {chinese}" in text(client.get("/"))
+    choose(client, "en")
+    body = text(client.get("/"))
+    assert f"{users[name]} · {english}" in body and f"{users[name]} · {chinese}" not in body
+
+
+def test_the_home_to_do_list_is_english(client_for, cycle):
+    client = client_for("scorer")
+    assert f"{cycle.name}：还有" in text(client.get("/"))
+    choose(client, "en")
+    body = text(client.get("/"))
+    assert f"{cycle.name}: items still to score: " in body and "项待评分" not in body
+
+
+def test_a_scoring_error_in_the_grid_is_english(client_for, cycle):
+    score = grid_task(cycle)
+    url = f"/cycles/{cycle.pk}/scores/{score.unit.code}/{score.node.code}/"
+    data = {"points": "9", "reason": "", "version": score.version}
+    chinese = client_for("scorer").post(url, data, HTTP_HX_REQUEST="true")
+    assert chinese.status_code == 422 and "得分必须在0到2分之间。" in chinese.content.decode()
+    client = client_for("scorer")
+    choose(client, "en", f"/cycles/{cycle.pk}/scoring/")
+    response = client.post(url, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "The score must be between 0 and 2." in body and "得分必须" not in body
+    assert 'placeholder="Reason for deduction"' in body and 'value="9"' in body  # the cell, typed value kept
+    # an error without a cell to show is plain text, English too
+    other = client_for("scorer2")
+    choose(other, "en")
+    refused = other.post(url, data, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 403
+    assert refused.content.decode() == "This item is not scored by your assessing department."
+
+
+def test_an_api_error_is_english(client_for, cycle):
+    score = grid_task(cycle)
+    url = f"/api/v1/cycles/{cycle.pk}/scores/{score.unit.code}/{score.node.code}"
+    body = json.dumps({"points": "9", "reason": "", "version": score.version})
+    chinese = client_for("scorer").put(url, data=body, content_type="application/json")
+    assert chinese.status_code == 422 and chinese.json()["message"] == "得分必须在0到2分之间。"
+    client = client_for("scorer")
+    choose(client, "en")
+    response = client.put(url, data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {"code": "invalid", "message": "The score must be between 0 and 2.",
+                               "field": "points"}
+    malformed = client.put(url, data="[1]", content_type="application/json")
+    assert malformed.status_code == 422
+    assert malformed.json()["message"] == "The request body must be a JSON object: {points, reason, version}."
+    detail = client.get(f"/api/v1/cycles/{cycle.pk}").json()
+    assert detail["status_label"] == "Scoring" and detail["departments"][0]["state_label"] == "Scoring"
+
+
+def test_a_refused_cycle_step_is_an_english_message(client_for, cycle):
+    client = client_for("office")
+    choose(client, "en")
+    response = client.post(f"/cycles/{cycle.pk}/lock/", follow=True)
+    body = text(response)
+    assert "Only a cycle in review can be locked." in body and "只有审核中" not in body
+
+
+def test_form_labels_and_help_texts_are_english(client_for):
+    client = client_for("office")
+    choose(client, "en")
+    form = text(client.get("/cycles/new/"))
+    assert ">Scheme</label>" in form and "<legend>Assessed units</legend>" in form
+    assert "Greater than 0 and at most 1, with at most 2 decimal places" in form and "大于0" not in form
+    audit = text(client.get("/audit/"))
+    assert ">Start date</label>" in audit and ">End date</label>" in audit and 'placeholder="Username"' in audit
+    refused = text(client.get("/audit/?date_from=2026-02-01&date_to=2026-01-01"))
+    assert "The end date cannot be before the start date." in refused
 
 
 # --- the catalogue -----------------------------------------------------------------------------
