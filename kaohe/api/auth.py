@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from kaohe.accounts.models import ApiToken, hash_token
+from kaohe.audit.context import bind_user
 
 
 class BearerToken(HttpBearer):
@@ -17,6 +18,7 @@ class BearerToken(HttpBearer):
             return None
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
+        bind_user(found.user)  # the audit trail names the token's user
         return found.user
 
 

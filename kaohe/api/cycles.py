@@ -31,8 +31,6 @@ from kaohe.api.schemas import (
     SubmissionOut,
     TaskOut,
 )
-from kaohe.audit.context import acting_as
-from kaohe.audit.middleware import client_address
 from kaohe.cycles import review
 from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
 from kaohe.cycles.scoring import Entry, save_score
@@ -49,12 +47,6 @@ READ_ALL_ROLES = (Role.OFFICE, Role.LEADER)
 
 def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]  # set by the Bearer token or the session
-
-
-def _acting(request: HttpRequest):  # noqa: ANN202
-    """The audit actor. The audit middleware runs before ninja authenticates a Bearer token, so it
-    would record an anonymous actor for scripts; the API names the authenticated user itself."""
-    return acting_as(_user(request), client_address(request))
 
 
 def _cycle(user: User, cycle_id: int) -> Cycle:
@@ -246,8 +238,7 @@ def put_score(request: HttpRequest, cycle_id: int, unit_code: str, item_code: st
     user = _user(request)
     cycle = _cycle(user, cycle_id)
     entry = _entry(request)
-    with _acting(request):
-        score = save_score(user, cycle, unit_code, item_code, entry, source="api")
+    score = save_score(user, cycle, unit_code, item_code, entry, source="api")
     score = Score.objects.select_related("unit", "node", "department", "updated_by").get(pk=score.pk)
     return _task_body(score, score.department.code)
 
@@ -262,8 +253,7 @@ def submit(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
     """Scorers and heads: draft → submitted, once every task has points."""
     user = _user(request)
     submission = _own_submission(user, _cycle(user, cycle_id))
-    with _acting(request):
-        return _submission_body(review.submit(user, submission))
+    return _submission_body(review.submit(user, submission))
 
 
 @router.post("/{cycle_id}/submission/approve", response={200: SubmissionOut, **ERRORS},
@@ -273,8 +263,7 @@ def approve(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
     """Heads: submitted → approved (to the office)."""
     user = _user(request)
     submission = _own_submission(user, _cycle(user, cycle_id))
-    with _acting(request):
-        return _submission_body(review.approve(user, submission))
+    return _submission_body(review.approve(user, submission))
 
 
 @router.post("/{cycle_id}/submission/send-back", response={200: SubmissionOut, **ERRORS},
@@ -284,8 +273,7 @@ def send_back(request: HttpRequest, cycle_id: int, payload: CommentIn) -> dict[s
     """Heads: submitted → draft, with a comment (required)."""
     user = _user(request)
     submission = _own_submission(user, _cycle(user, cycle_id))
-    with _acting(request):
-        return _submission_body(review.send_back(user, submission, payload.comment))
+    return _submission_body(review.send_back(user, submission, payload.comment))
 
 
 @router.post("/{cycle_id}/departments/{code}/return", response={200: SubmissionOut, **ERRORS},
@@ -295,8 +283,7 @@ def return_department(request: HttpRequest, cycle_id: int, code: str, payload: C
     """The office: approved → draft, with a comment (required)."""
     user = _user(request)
     submission = _department_submission(_cycle(user, cycle_id), code)
-    with _acting(request):
-        return _submission_body(review.return_to_department(user, submission, payload.comment))
+    return _submission_body(review.return_to_department(user, submission, payload.comment))
 
 
 @router.post("/{cycle_id}/departments/{code}/lock", response={200: SubmissionOut, **ERRORS},
@@ -306,8 +293,7 @@ def lock_department(request: HttpRequest, cycle_id: int, code: str) -> dict[str,
     """The office: approved → locked."""
     user = _user(request)
     submission = _department_submission(_cycle(user, cycle_id), code)
-    with _acting(request):
-        return _submission_body(review.lock(user, submission))
+    return _submission_body(review.lock(user, submission))
 
 
 @router.post("/{cycle_id}/departments/{code}/reopen", response={200: SubmissionOut, **ERRORS},
@@ -317,5 +303,4 @@ def reopen_department(request: HttpRequest, cycle_id: int, code: str, payload: R
     """The office: locked → draft, with a reason (required)."""
     user = _user(request)
     submission = _department_submission(_cycle(user, cycle_id), code)
-    with _acting(request):
-        return _submission_body(review.reopen(user, submission, payload.reason))
+    return _submission_body(review.reopen(user, submission, payload.reason))

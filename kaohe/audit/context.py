@@ -26,6 +26,12 @@ def current() -> Actor:
     return _current.get()
 
 
+def bind_user(user: Any) -> None:
+    """Name the user who authenticated after the middleware ran (an API token). Only inside a
+    request: the middleware's reset at the end of the request restores the previous actor."""
+    _current.set(Actor(user=user, address=current().address, name=user.get_username()))
+
+
 @contextmanager
 def acting_as(user: Any = None, address: str | None = None, name: str = "") -> Iterator[Actor]:
     actor = Actor(user=user, address=address, name=name or (user.get_username() if user is not None else "系统"))
