@@ -9,5 +9,5 @@ from django.core.management import call_command
 def test_no_model_change_is_missing_a_migration(db, capsys):
     try:
         call_command("makemigrations", "--check", "--dry-run", verbosity=1)
-    except SystemExit as exit_:
+    except SystemExit:
         pytest.fail(f"models changed without a migration: {capsys.readouterr().out}")
