@@ -11,6 +11,13 @@ from kaohe.audit.models import Event
 from kaohe.cli.main import main
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+    """Django's command runner closes every connection when a command ends; inside a test that
+    would close the test's transaction (PostgreSQL refuses the next query)."""
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)
+
+
 def run(capsys, *args):
     code = main(list(args))
     out, err = capsys.readouterr()
