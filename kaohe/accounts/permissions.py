@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from kaohe.accounts.models import Role, User
 from kaohe.cycles.models import Cycle, CycleDepartment
@@ -43,8 +43,3 @@ def scoring_department(user: User, cycle: Cycle) -> CycleDepartment | None:
         return None
     return CycleDepartment.objects.filter(cycle=cycle, code=user.department.code).first()
 
-
-def department_filter(user: User) -> Q:
-    if user.role in (Role.SCORER, Role.HEAD) and user.department_id:
-        return Q(department__code=user.department.code)
-    return Q(pk__in=[])

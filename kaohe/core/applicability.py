@@ -141,8 +141,3 @@ def resolve_all(scheme: Scheme) -> Applicability:
         visit(dimension, audience)
     return Applicability(units=units, unresolved=unresolved, audience=audience)
 
-
-def applies(scheme: Scheme, unit: str) -> set[int]:
-    """ids of the nodes that apply to `unit` (for views of one unit's scheme)."""
-    resolved = resolve_all(scheme)
-    return {node_id for node_id, units in resolved.units.items() if unit in units}
