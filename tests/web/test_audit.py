@@ -589,3 +589,15 @@ def test_a_task_scored_without_any_event_is_found(cycle):
     Score.objects.filter(pk=score.pk).update(points=Decimal("0"), reason="无记录", version=1)
     found = differences(cycle)
     assert [(d.kind, d.replayed, d.stored) for d in found] == [("score", EMPTY, (Decimal("0.00"), "无记录", 1))]
+
+
+def test_on_postgresql_the_database_itself_refuses_to_change_an_event(db):
+    from django.db import connection, transaction
+    from django.db.utils import DatabaseError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database trigger exists on PostgreSQL only (the PostgreSQL pass runs this)")
+    event = record("test.event", "test", "trigger", new={"a": 1})
+    for sql in ("UPDATE audit_event SET reason = 'x' WHERE id = %s", "DELETE FROM audit_event WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
