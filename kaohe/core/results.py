@@ -1,0 +1,472 @@
+"""The results engine: from each unit's summed points to percent, adjusted and final score, rank and grade.
+
+The database adds up the scores (one record per unit, `UnitInput`); `compute(units, rules)` does the
+rest, following issue 5 and docs/decisions/2026-11-25-results-engine.md:
+
+1. percent = obtained × 100 ÷ maximum (百分制折算), per unit and per dimension; 0 when the maximum is 0.
+   A unit with fewer scored than applicable tasks is marked incomplete (unscored items count as 0).
+2. adjusted = max(0, percent + bonus − penalty); bonuses are summed, then capped at `rules.bonus_cap`;
+   penalties are uncapped.
+3. final = Σ weight × component over `rules.components` (weights sum to exactly 1); the "adjusted"
+   component is the adjusted score, every other one is taken from `UnitInput.components` (0–100).
+4. Ranks inside each ranking group, by the final rounded ROUND_HALF_UP to `rules.rank_places`:
+   rank = 1 + the number of units of the group with a strictly greater rounded final (1, 2, 2, 4);
+   ties are listed by unit code.
+5. Grades, in this order:
+   a. by threshold, comparing the ROUNDED final (the same rounding as ranks), so units that share a rank
+      always share a grade and 89.995 counts as 90.00;
+   b. the quota on the top grade per group, a hard cap: allowed = floor(share × units in the group) or the
+      count; a unit keeps the top grade only if the units with a rounded final at or above its own are no
+      more than allowed, so units tied at the boundary all get the next grade;
+   c. grade caps (不得评为…等次): the grade becomes no better than the named one; the strictest cap wins;
+   d. vetoes (一票否决): the lowest grade.
+   The quota is decided before caps and vetoes: a capped or vetoed unit keeps the quota place it took,
+   and that place is not passed on to the next unit. Caps and vetoes change the grade only, never the
+   score or the rank.
+
+All arithmetic runs in its own 28-digit decimal context (the caller's context does not matter) and is
+never rounded: rounding is only for rank and grade comparison and for display (`round_score`).
+Rules that cannot be applied, and input that cannot be computed (a missing component value, obtained
+above maximum, an unknown grade in a cap, duplicate unit codes), raise `RulesError` listing every
+problem in Chinese; `validate_rules` returns the rule problems without raising.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Any
+
+from kaohe.core.points import format_points
+
+PRECISION = 28
+"""Significant digits of every computed figure (obtained × 100 ÷ maximum keeps 28 digits)."""
+
+MAX_RANK_PLACES = 10
+ADJUSTED = "adjusted"
+ADJUSTMENT_KINDS = ("bonus", "penalty", "grade_cap", "veto")
+KIND_LABELS = {"bonus": "加分", "penalty": "扣分", "grade_cap": "不得评为好等次", "veto": "一票否决"}
+
+_HUNDRED = Decimal(100)
+
+
+class RulesError(ValueError):
+    """Rules that cannot be applied, or units that cannot be computed with them; `problems` lists each."""
+
+    def __init__(self, problems: str | Iterable[str]) -> None:
+        self.problems: tuple[str, ...] = (problems,) if isinstance(problems, str) else tuple(problems)
+        super().__init__("；".join(self.problems))
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    """Decimal as is, int converted; floats (and anything else) refused, as everywhere in the core."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError(f"{what}不是有限数：{value}")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise TypeError(f"{what}必须是十进制数（Decimal），不能是{type(value).__name__}：{value!r}")
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
+
+
+# -- the rules -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    """A grade; grades are listed best first and the last one has threshold 0."""
+
+    name: str  # e.g. "好"
+    threshold: Decimal  # a rounded final >= threshold gets this grade (before quota, cap and veto)
+
+    def __post_init__(self) -> None:
+        _set(self, "threshold", _decimal(self.threshold, f"等次“{self.name}”的分数线"))
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A hard cap on the top grade per ranking group: a share (0 < share <= 1, rounded down) or a count."""
+
+    share: Decimal | None = None
+    count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.share is not None:
+            _set(self, "share", _decimal(self.share, "名额比例"))
+
+    def allowed(self, group_size: int) -> int:
+        """How many units of a group of `group_size` may get the top grade."""
+        if self.count is not None:
+            return self.count
+        assert self.share is not None
+        with localcontext(Context(prec=PRECISION)):
+            return int((self.share * group_size).to_integral_value(rounding=ROUND_FLOOR))
+
+
+@dataclass(frozen=True)
+class Component:
+    """One part of the final score: final = Σ weight × component."""
+
+    key: str  # "adjusted" is the adjusted indicator score; others are entered per unit (0–100)
+    label: str
+    weight: Decimal
+
+    def __post_init__(self) -> None:
+        _set(self, "weight", _decimal(self.weight, f"“{self.label}”的权重"))
+
+
+DEFAULT_GRADES = (GradeBand("好", Decimal(90)), GradeBand("较好", Decimal(80)),
+                  GradeBand("一般", Decimal(60)), GradeBand("差", Decimal(0)))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How a cycle's results are computed; every field has the default of issue 5."""
+
+    components: tuple[Component, ...] = (Component(ADJUSTED, "调整后得分", Decimal(1)),)
+    bonus_cap: Decimal = Decimal(5)
+    grades: tuple[GradeBand, ...] = DEFAULT_GRADES
+    top_quota: Quota | None = None
+    rank_places: int = 2  # ranks (and grades) compare final scores rounded ROUND_HALF_UP to this
+
+    def __post_init__(self) -> None:
+        _set(self, "components", tuple(self.components))
+        _set(self, "grades", tuple(self.grades))
+        _set(self, "bonus_cap", _decimal(self.bonus_cap, "加分上限"))
+
+
+def validate_rules(rules: Rules) -> list[str]:
+    """Every problem that keeps `rules` from being applied, as Chinese messages; [] when they are fine."""
+    problems: list[str] = []
+
+    if not rules.components:
+        problems.append("没有设置任何得分组成部分（默认只有调整后得分，权重为1）。")
+    else:
+        seen: set[str] = set()
+        for component in rules.components:
+            name = component.label or component.key
+            if not component.key.strip():
+                problems.append(f"得分组成部分“{name}”没有键。")
+            elif component.key in seen:
+                problems.append(f"得分组成部分的键“{component.key}”重复。")
+            seen.add(component.key)
+            if component.weight < 0:
+                problems.append(f"“{name}”的权重不能为负数，现为{format_points(component.weight)}。")
+        total = sum((c.weight for c in rules.components), Decimal(0))
+        if total != 1:
+            problems.append(f"各得分组成部分的权重之和应恰好为1，现为{format_points(total)}。")
+
+    if rules.bonus_cap < 0:
+        problems.append(f"加分上限不能为负数，现为{format_points(rules.bonus_cap)}。")
+
+    if not isinstance(rules.rank_places, int) or isinstance(rules.rank_places, bool):
+        problems.append(f"排名比较的小数位数应为整数，现为{rules.rank_places!r}。")
+    elif rules.rank_places < 0:
+        problems.append(f"排名比较的小数位数不能为负数，现为{rules.rank_places}。")
+    elif rules.rank_places > MAX_RANK_PLACES:
+        problems.append(f"排名比较的小数位数不能超过{MAX_RANK_PLACES}，现为{rules.rank_places}。")
+
+    grades = rules.grades
+    if not grades:
+        problems.append("没有设置任何等次。")
+    names: set[str] = set()
+    for index, band in enumerate(grades, start=1):
+        if not band.name.strip():
+            problems.append(f"第{index}个等次的名称为空。")
+        elif band.name in names:
+            problems.append(f"等次名称“{band.name}”重复。")
+        names.add(band.name)
+    for previous, band in zip(grades, grades[1:], strict=False):
+        if band.threshold >= previous.threshold:
+            problems.append(f"等次分数线应从高到低严格递减：“{band.name}”的分数线"
+                            f"{format_points(band.threshold)}不低于“{previous.name}”的"
+                            f"{format_points(previous.threshold)}。")
+    if grades and grades[-1].threshold != 0:
+        problems.append(f"最后一个等次“{grades[-1].name}”的分数线应为0，现为{format_points(grades[-1].threshold)}。")
+
+    quota = rules.top_quota
+    if quota is not None:
+        if quota.share is None and quota.count is None:
+            problems.append("好等次名额限制应设置比例或个数。")
+        elif quota.share is not None and quota.count is not None:
+            problems.append("好等次名额限制只能按比例或按个数设置其中一种。")
+        elif quota.share is not None and not 0 < quota.share <= 1:
+            problems.append(f"名额比例应大于0且不超过1（100%），现为{format_points(quota.share)}。")
+        elif quota.count is not None and (not isinstance(quota.count, int) or isinstance(quota.count, bool)):
+            problems.append(f"名额个数应为整数，现为{quota.count!r}。")
+        elif quota.count is not None and quota.count < 0:
+            problems.append(f"名额个数不能为负数，现为{quota.count}。")
+        if len(grades) < 2:
+            problems.append("设置名额限制至少需要两个等次。")
+    return problems
+
+
+# -- the input -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DimensionSum:
+    """A unit's sums under one dimension (一级指标), over the items that apply to it."""
+
+    code: str
+    title: str
+    obtained: Decimal
+    maximum: Decimal
+
+    def __post_init__(self) -> None:
+        _set(self, "obtained", _decimal(self.obtained, f"“{self.title}”的得分"))
+        _set(self, "maximum", _decimal(self.maximum, f"“{self.title}”的满分"))
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """An adjustment outside the indicator tree; the reason is required, the document recommended."""
+
+    kind: str  # "bonus" | "penalty" | "grade_cap" | "veto"
+    points: Decimal  # bonus/penalty points, >= 0 (0 for grade_cap and veto)
+    reason: str
+    document: str = ""
+    cap: str = ""  # for grade_cap: the best grade the unit may get
+
+    def __post_init__(self) -> None:
+        if self.kind not in ADJUSTMENT_KINDS:
+            raise RulesError(f"未知的调整类型“{self.kind}”，应为{'、'.join(ADJUSTMENT_KINDS)}之一。")
+        label = KIND_LABELS[self.kind]
+        points = _decimal(self.points, f"{label}的分值")
+        _set(self, "points", points)
+        if not self.reason.strip():
+            raise RulesError(f"{label}必须写明理由。")
+        if points < 0:
+            raise RulesError(f"{label}的分值不能为负数（扣分请用正数表示扣去的分值）：{format_points(points)}。")
+        if self.kind in ("grade_cap", "veto") and points != 0:
+            raise RulesError(f"{label}不计分值，分值应为0，现为{format_points(points)}。")
+        if self.kind == "grade_cap" and not self.cap.strip():
+            raise RulesError("不得评为好等次的调整须写明最高可评的等次。")
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    """One unit's summed points, as the database delivers them, with its adjustments and components."""
+
+    code: str
+    name: str
+    group: str  # the ranking group: 县(市) / 城市区 / 功能区 / 市直单位 …
+    obtained: Decimal  # sum over the unit's applicable items (unscored = 0)
+    maximum: Decimal  # sum of those items' maxima
+    tasks: int  # applicable items
+    scored: int  # of which scored; scored < tasks → incomplete
+    dimensions: tuple[DimensionSum, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
+    components: Mapping[str, Decimal] = field(default_factory=dict, hash=False)  # other components, 0–100
+
+    def __post_init__(self) -> None:
+        who = f"{self.name}（{self.code}）"
+        _set(self, "obtained", _decimal(self.obtained, f"{who}的得分"))
+        _set(self, "maximum", _decimal(self.maximum, f"{who}的满分"))
+        _set(self, "dimensions", tuple(self.dimensions))
+        _set(self, "adjustments", tuple(self.adjustments))
+        _set(self, "components", {k: _decimal(v, f"{who}的“{k}”") for k, v in self.components.items()})
+
+
+# -- the output ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    code: str
+    title: str
+    obtained: Decimal
+    maximum: Decimal
+    percent: Decimal  # obtained × 100 ÷ maximum, full precision; 0 when maximum is 0
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    code: str
+    name: str
+    group: str
+    obtained: Decimal
+    maximum: Decimal
+    percent: Decimal  # obtained × 100 ÷ maximum, full precision; 0 when maximum is 0
+    dimensions: tuple[DimensionResult, ...]
+    bonus: Decimal  # after the cap
+    penalty: Decimal
+    adjusted: Decimal  # max(0, percent + bonus − penalty)
+    components: Mapping[str, Decimal] = field(hash=False)  # key → the value used, "adjusted" included
+    final: Decimal  # Σ weight × component, full precision
+    rank: int  # inside the group: 1 + units with a strictly greater rounded final (1, 2, 2, 4)
+    grade: str
+    complete: bool  # every applicable item scored
+    explanation: tuple[str, ...]  # why the grade is what it is (quota, cap, veto …), in Chinese
+
+
+def round_score(value: Decimal, places: int = 2) -> Decimal:
+    """A score as displayed and compared for rank and grade: ROUND_HALF_UP to `places` decimals."""
+    with localcontext(Context(prec=PRECISION)):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+# -- the computation -------------------------------------------------------------------------------
+
+
+def _percent(obtained: Decimal, maximum: Decimal) -> Decimal:
+    return obtained * _HUNDRED / maximum if maximum else Decimal(0)
+
+
+def _sums_problems(who: str, what: str, obtained: Decimal, maximum: Decimal) -> list[str]:
+    if maximum < 0:
+        return [f"{who}{what}的满分不能为负数：{format_points(maximum)}。"]
+    if obtained < 0:
+        return [f"{who}{what}的得分不能为负数：{format_points(obtained)}。"]
+    if obtained > maximum:
+        return [f"{who}{what}的得分{format_points(obtained)}超过满分{format_points(maximum)}。"]
+    return []
+
+
+@dataclass(frozen=True)
+class _Scored:
+    result: UnitResult  # rank, grade and explanation still open
+    rounded: Decimal
+    notes: tuple[str, ...]  # explanation sentences about the score
+    caps: tuple[tuple[int, Adjustment], ...]  # (index of the capped grade, adjustment)
+    vetoes: tuple[Adjustment, ...]
+
+
+def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], problems: list[str]) -> _Scored:
+    who = f"{unit.name}（{unit.code}）"
+    problems.extend(_sums_problems(who, "", unit.obtained, unit.maximum))
+    if unit.tasks < 0 or unit.scored < 0 or unit.scored > unit.tasks:
+        problems.append(f"{who}的已评项数{unit.scored}与适用项数{unit.tasks}不合理。")
+    notes: list[str] = []
+    complete = unit.scored >= unit.tasks
+    if not complete:
+        notes.append(f"评分未完成（已评{unit.scored}/共{unit.tasks}项）")
+    if unit.maximum == 0:
+        notes.append("没有适用的考核内容（满分为0），指标得分按0分计")
+
+    dimensions = []
+    for d in unit.dimensions:
+        problems.extend(_sums_problems(who, f"“{d.title}”", d.obtained, d.maximum))
+        dimensions.append(DimensionResult(d.code, d.title, d.obtained, d.maximum, _percent(d.obtained, d.maximum)))
+    percent = _percent(unit.obtained, unit.maximum)
+
+    bonuses = sum((a.points for a in unit.adjustments if a.kind == "bonus"), Decimal(0))
+    bonus = min(bonuses, rules.bonus_cap)
+    if bonuses > bonus:
+        notes.append(f"加分合计{format_points(bonuses)}分，超过上限，按{format_points(bonus)}分计")
+    penalty = sum((a.points for a in unit.adjustments if a.kind == "penalty"), Decimal(0))
+    raw = percent + bonus - penalty
+    adjusted = max(raw, Decimal(0))
+    if raw < 0:
+        notes.append("扣分后得分低于0分，按0分计")
+
+    components: dict[str, Decimal] = {}
+    for component in rules.components:
+        if component.key == ADJUSTED:
+            components[ADJUSTED] = adjusted
+            continue
+        value = unit.components.get(component.key)
+        if value is None:
+            problems.append(f"{who}缺少“{component.label}”（{component.key}）的分值。")
+            value = Decimal(0)
+        elif not 0 <= value <= 100:
+            problems.append(f"{who}的“{component.label}”（{component.key}）应在0到100之间，"
+                            f"现为{format_points(value)}。")
+        components[component.key] = value
+    final = sum((c.weight * components[c.key] for c in rules.components), Decimal(0))
+
+    caps = []
+    for adjustment in unit.adjustments:
+        if adjustment.kind == "grade_cap":
+            if adjustment.cap not in grade_index:
+                problems.append(f"{who}的等次限制“{adjustment.cap}”不是已设置的等次"
+                                f"（{'、'.join(grade_index)}）。")
+            else:
+                caps.append((grade_index[adjustment.cap], adjustment))
+
+    result = UnitResult(
+        code=unit.code, name=unit.name, group=unit.group, obtained=unit.obtained, maximum=unit.maximum,
+        percent=percent, dimensions=tuple(dimensions), bonus=bonus, penalty=penalty, adjusted=adjusted,
+        components=components, final=final, rank=0, grade="", complete=complete, explanation=(),
+    )
+    return _Scored(result, round_score(final, rules.rank_places), tuple(notes), tuple(caps),
+                   tuple(a for a in unit.adjustments if a.kind == "veto"))
+
+
+def _source(adjustment: Adjustment) -> str:
+    reason = adjustment.reason.strip()
+    return f"{reason}（{adjustment.document.strip()}）" if adjustment.document.strip() else reason
+
+
+def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
+    ordered = sorted(members, key=lambda s: (-s.rounded, s.result.code))
+    ranks: list[int] = []
+    for position, scored in enumerate(ordered):
+        tied_with_previous = position > 0 and scored.rounded == ordered[position - 1].rounded
+        ranks.append(ranks[-1] if tied_with_previous else position + 1)
+    ties = Counter(s.rounded for s in ordered)
+
+    grades = rules.grades
+    names = [g.name for g in grades]
+    last = len(grades) - 1
+    quota = rules.top_quota
+    allowed = quota.allowed(len(ordered)) if quota is not None else None
+    if quota is not None and quota.share is not None:
+        basis = f"（本组{len(ordered)}个单位×{format_points(quota.share * _HUNDRED)}%，向下取整）"
+    else:
+        basis = ""
+
+    results = []
+    for scored, rank in zip(ordered, ranks, strict=True):
+        notes = list(scored.notes)
+        index = next((i for i, g in enumerate(grades) if scored.rounded >= g.threshold), last)
+        # the top-grade units are the top of the ordered group, so rank + ties − 1 of them are at or above
+        if index == 0 and allowed is not None and rank + ties[scored.rounded] - 1 > allowed:
+            index = 1
+            tied = ties[scored.rounded]
+            who = f"并列第{rank}名的{tied}个单位均" if tied > 1 else f"第{rank}名"
+            notes.append(f"名额限制：{names[0]}等次限{allowed}个{basis}，{who}评为{names[1]}")
+        for cap_index, adjustment in sorted(scored.caps, key=lambda c: c[0]):
+            if cap_index > index:
+                notes.append(f"不得评为{'、'.join(names[:cap_index])}等次：{_source(adjustment)}")
+        index = max([index] + [cap_index for cap_index, _ in scored.caps])
+        for adjustment in scored.vetoes:
+            index = last
+            notes.append(f"一票否决：{_source(adjustment)}")
+        results.append(replace(scored.result, rank=rank, grade=names[index], explanation=tuple(notes)))
+    return results
+
+
+def compute(units: Sequence[UnitInput], rules: Rules) -> list[UnitResult]:
+    """Every unit's result under `rules`, by group (first appearance), then rank, then unit code.
+
+    Raises `RulesError` with every problem when the rules are invalid or a unit cannot be computed.
+    """
+    problems = validate_rules(rules)
+    if problems:
+        raise RulesError(problems)
+    grade_index = {g.name: i for i, g in enumerate(rules.grades)}
+    with localcontext(Context(prec=PRECISION)):
+        scored = [_score(unit, rules, grade_index, problems) for unit in units]
+        counts = Counter(unit.code for unit in units)
+        duplicates = [code for code, n in counts.items() if n > 1]
+        if duplicates:
+            problems.insert(0, f"单位编码重复：{'、'.join(duplicates)}。")
+        if problems:
+            raise RulesError(problems)
+        groups: dict[str, list[_Scored]] = {}
+        for item in scored:
+            groups.setdefault(item.result.group, []).append(item)
+        return [result for members in groups.values() for result in _rank_and_grade(members, rules)]
+
+
+__all__ = [
+    "ADJUSTED", "Adjustment", "Component", "DimensionResult", "DimensionSum", "GradeBand", "Quota",
+    "Rules", "RulesError", "UnitInput", "UnitResult", "compute", "round_score", "validate_rules",
+]
