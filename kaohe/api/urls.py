@@ -10,3 +10,6 @@ from kaohe.api import cycles, sheets  # noqa: E402  (routers register themselves
 
 api.add_router("/cycles", cycles.router)
 api.add_router("/cycles", sheets.router)
+from kaohe.api import results  # noqa: E402
+
+api.add_router("/cycles", results.router)

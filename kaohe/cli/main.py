@@ -61,16 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and not argv[0].startswith("-") and argv[0] not in OWN_COMMANDS:
-        return run_django(argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        if argv and not argv[0].startswith("-") and argv[0] not in OWN_COMMANDS:
+            return run_django(argv)
+        args = build_parser().parse_args(argv)
         return int(args.handler(args) or EXIT_OK)
     except FormatError as error:
         print(f"kaohe: 错误：{error}", file=sys.stderr)
         return EXIT_UNREADABLE
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`kaohe … | head`): not an error
+        sys.stderr.close()  # nothing more can be written, and Python must not complain at exit
         return EXIT_OK
     except KeyboardInterrupt:
         return 130

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kaohe.schemes",
     "kaohe.cycles",
     "kaohe.audit",
+    "kaohe.results",
     "kaohe.api",
 ]
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("schemes/", include("kaohe.schemes.urls")),
     path("cycles/", include("kaohe.cycles.urls")),
     path("audit/", include("kaohe.audit.urls")),
+    path("results/", include("kaohe.results.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Results: sums in the database, the rules per cycle, adjustments, components, published snapshots."""

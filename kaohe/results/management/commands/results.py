@@ -1,0 +1,77 @@
+"""`kaohe results compute CYCLE [--json]` and `kaohe results publish CYCLE [--confirm-incomplete]`.
+
+CYCLE is the cycle's id or name. Figures in the JSON are decimal strings at full precision (the
+same rows as the API and the published snapshots); the table shows two decimals.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kaohe.audit.context import acting_as
+from kaohe.core.results import RulesError
+from kaohe.cycles.models import Cycle
+from kaohe.results import service
+
+
+def find_cycle(text: str) -> Cycle:
+    cycle = Cycle.objects.filter(name=text).first()
+    if cycle is None and text.isdigit():
+        cycle = Cycle.objects.filter(pk=int(text)).first()
+    if cycle is None:
+        raise CommandError(f"没有考核周期“{text}”（请给出编号或名称；kaohe cycle list 列出全部）。")
+    return cycle
+
+
+def one_line(problems: list[str] | tuple[str, ...]) -> str:
+    return "；".join(p.replace("\n", " ") for p in problems)
+
+
+class Command(BaseCommand):
+    help = "考核结果：kaohe results compute CYCLE [--json] | kaohe results publish CYCLE [--confirm-incomplete]"
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        sub = parser.add_subparsers(dest="action", required=True)
+        compute = sub.add_parser("compute", help="计算考核结果（不保存）")
+        compute.add_argument("cycle", help="考核周期的编号或名称")
+        compute.add_argument("--json", action="store_true", help="以 JSON 输出（数值为十进制字符串）")
+        publish = sub.add_parser("publish", help="发布考核结果的新版本（考核周期须已锁定）")
+        publish.add_argument("cycle", help="考核周期的编号或名称")
+        publish.add_argument("--confirm-incomplete", action="store_true", help="评分不完整时仍然发布")
+
+    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        cycle = find_cycle(options["cycle"])
+        if options["action"] == "compute":
+            self.compute(cycle, options["json"])
+        else:
+            self.publish(cycle, options["confirm_incomplete"])
+
+    def compute(self, cycle: Cycle, as_json: bool) -> None:
+        try:
+            rows = [service.result_row(r) for r in service.compute_cycle(cycle)]
+        except RulesError as error:
+            raise CommandError(f"结果无法计算：{one_line(error.problems)}") from None
+        if as_json:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for row in rows:
+            components = " ".join(f"{key}={service.two(value)}" for key, value in row["components"].items()
+                                  if key != service.ADJUSTED)
+            self.stdout.write("\t".join([
+                row["group"], str(row["rank"]), row["code"], row["name"], f"{row['obtained']}/{row['maximum']}",
+                service.two(row["percent"]), f"+{service.two(row['bonus'])}", f"-{service.two(row['penalty'])}", service.two(row["adjusted"]),
+                *([components] if components else []), service.two(row["final"]), row["grade"],
+                "完整" if row["complete"] else "未完成"]))
+
+    def publish(self, cycle: Cycle, confirm_incomplete: bool) -> None:
+        try:
+            with acting_as(name="kaohe results publish"):
+                snapshot = service.publish(cycle, None, confirm_incomplete=confirm_incomplete)
+        except service.ResultsError as error:
+            message = error.message
+            if "确认后才能发布" in message:
+                message += "（加 --confirm-incomplete）"
+            raise CommandError(message.replace("\n", " ")) from None
+        self.stdout.write(f"已发布“{cycle.name}”的考核结果第{snapshot.version}版（{len(snapshot.results)}个单位）。")

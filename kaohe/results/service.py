@@ -1,0 +1,321 @@
+"""The results' rules, for pages, the CLI and the API alike.
+
+- `rules_for(cycle, settings)` is the one place that turns a cycle's `ResultSettings` (saved, or an
+  unsaved what-if copy) into the core's `Rules`.
+- `compute_cycle(cycle)` sums in the database (`kaohe.results.sums`) and finishes in the core.
+- `result_row(result)` is the one JSON shape of a unit's result (every figure a decimal string): the
+  CLI, the API and published snapshots all use it, and the pages render it.
+- Changes (`save_settings`, `add_adjustment`, `delete_adjustment`, `set_component_values`,
+  `publish`) are transactions with their audit event; what the rules refuse is a `ResultsError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from kaohe.audit.record import record
+from kaohe.core.results import (
+    Component,
+    GradeBand,
+    Quota,
+    Rules,
+    RulesError,
+    UnitResult,
+    compute,
+    validate_rules,
+)
+from kaohe.cycles.models import Cycle, CycleUnit
+from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
+from kaohe.results.sums import unit_inputs
+
+ADJUSTED = "adjusted"
+SETTINGS_FIELDS = ("components", "bonus_cap", "grades", "quota_share", "quota_count", "rank_places", "groups")
+
+
+class ResultsError(Exception):
+    """What the results' rules refuse; `problems` lists every reason (Chinese, for the user)."""
+
+    def __init__(self, message: str, problems: Iterable[str] = ()):
+        self.message = message
+        self.problems = list(problems) or [message]
+        super().__init__(message)
+
+
+# ----------------------------------------------------------------------------- settings → rules
+
+
+def settings_for(cycle: Cycle) -> ResultSettings:
+    """The cycle's saved settings, or the defaults (unsaved). One query."""
+    found = ResultSettings.objects.filter(cycle=cycle).first()
+    return found if found is not None else ResultSettings(cycle=cycle)
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise RulesError(_("设置中有不是数字的值：%(value)s") % {"value": value}) from None
+
+
+def rules_for(cycle: Cycle, settings: ResultSettings | None = None) -> Rules:
+    """The core Rules of the cycle's settings (or of `settings`, e.g. an unsaved what-if copy)."""
+    settings = settings if settings is not None else settings_for(cycle)
+    quota = None
+    if settings.quota_share is not None:
+        quota = Quota(share=_decimal(settings.quota_share))
+    elif settings.quota_count is not None:
+        quota = Quota(count=int(settings.quota_count))
+    return Rules(
+        components=tuple(Component(key=str(c["key"]), label=str(c.get("label") or c["key"]),
+                                   weight=_decimal(c["weight"])) for c in settings.components),
+        bonus_cap=_decimal(settings.bonus_cap),
+        grades=tuple(GradeBand(name=str(g["name"]), threshold=_decimal(g["threshold"])) for g in settings.grades),
+        top_quota=quota,
+        rank_places=int(settings.rank_places),
+    )
+
+
+def groups_for(settings: ResultSettings) -> dict[str, str]:
+    return {str(code): str(group) for code, group in (settings.groups or {}).items() if group}
+
+
+def entered_components(rules: Rules) -> list[Component]:
+    """The components the office enters per unit (all but the adjusted indicator score)."""
+    return [c for c in rules.components if c.key != ADJUSTED]
+
+
+# ----------------------------------------------------------------------------- computing
+
+
+def compute_cycle(cycle: Cycle, settings: ResultSettings | None = None,
+                  units: list[CycleUnit] | None = None) -> list[UnitResult]:
+    """Every unit's result under the cycle's settings (or `settings`). Raises RulesError when the
+    rules cannot be applied. A constant number of queries whatever the cycle's size."""
+    settings = settings if settings is not None else settings_for(cycle)
+    return compute(unit_inputs(cycle, groups_for(settings), units), rules_for(cycle, settings))
+
+
+def text(value: Decimal | int | str) -> str:
+    """A decimal as a string at full precision, without trailing zeros or exponent: '85', '85.5'."""
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        return str(number.quantize(Decimal(1)))
+    return format(number.normalize(), "f")
+
+
+def two(value: Decimal | str) -> str:
+    """A figure as displayed: two decimals, ROUND_HALF_UP (the JSON keeps full precision)."""
+    return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def result_row(result: UnitResult) -> dict[str, Any]:
+    """One unit's result as JSON: the CLI, the API and snapshots share it."""
+    return {
+        "code": result.code, "name": result.name, "group": result.group,
+        "obtained": text(result.obtained), "maximum": text(result.maximum), "percent": text(result.percent),
+        "bonus": text(result.bonus), "penalty": text(result.penalty), "adjusted": text(result.adjusted),
+        "components": {str(key): text(value) for key, value in result.components.items()},
+        "final": text(result.final), "rank": int(result.rank), "grade": result.grade,
+        "complete": bool(result.complete), "explanation": list(result.explanation),
+        "dimensions": [{"code": d.code, "title": d.title, "obtained": text(d.obtained),
+                        "maximum": text(d.maximum), "percent": text(d.percent)} for d in result.dimensions],
+    }
+
+
+def rules_json(rules: Rules, groups: Mapping[str, str]) -> dict[str, Any]:
+    quota = None
+    if rules.top_quota is not None:
+        quota = ({"share": text(rules.top_quota.share)} if rules.top_quota.share is not None
+                 else {"count": rules.top_quota.count})
+    return {
+        "components": [{"key": c.key, "label": c.label, "weight": text(c.weight)} for c in rules.components],
+        "bonus_cap": text(rules.bonus_cap),
+        "grades": [{"name": g.name, "threshold": text(g.threshold)} for g in rules.grades],
+        "top_quota": quota, "rank_places": rules.rank_places, "groups": dict(groups),
+    }
+
+
+def settings_json(settings: ResultSettings) -> dict[str, Any]:
+    return {
+        "components": settings.components, "bonus_cap": text(settings.bonus_cap), "grades": settings.grades,
+        "quota_share": None if settings.quota_share is None else text(settings.quota_share),
+        "quota_count": settings.quota_count, "rank_places": settings.rank_places, "groups": settings.groups,
+    }
+
+
+# ----------------------------------------------------------------------------- changes
+
+
+def candidate_settings(cycle: Cycle, values: Mapping[str, Any], base: ResultSettings | None = None) -> ResultSettings:
+    """An unsaved copy of the cycle's settings with `values` applied (for what-if and saving)."""
+    base = base if base is not None else settings_for(cycle)
+    candidate = ResultSettings(pk=base.pk, cycle=cycle, **{name: getattr(base, name) for name in SETTINGS_FIELDS})
+    candidate._state.adding = base._state.adding
+    for name, value in values.items():
+        if name in SETTINGS_FIELDS:
+            setattr(candidate, name, value)
+    return candidate
+
+
+def settings_problems(cycle: Cycle, settings: ResultSettings) -> list[str]:
+    """Everything wrong with `settings`: the core's validate_rules, plus grade caps of existing
+    adjustments that would name a grade no longer there."""
+    try:
+        rules = rules_for(cycle, settings)
+    except RulesError as error:
+        return [str(error)]
+    problems = list(validate_rules(rules))
+    names = {g.name for g in rules.grades}
+    caps = set(Adjustment.objects.filter(cycle=cycle, kind=Adjustment.Kind.GRADE_CAP).values_list("cap", flat=True))
+    for cap in sorted(caps - names):
+        problems.append(_("已有等次上限调整使用等次“%(grade)s”，新的等次中没有它。") % {"grade": cap})
+    return problems
+
+
+@transaction.atomic
+def save_settings(cycle: Cycle, user: Any, values: Mapping[str, Any]) -> ResultSettings:
+    """Save the cycle's result settings; nothing is saved when the rules are invalid."""
+    old = settings_for(cycle)
+    candidate = candidate_settings(cycle, values, old)
+    problems = settings_problems(cycle, candidate)
+    if problems:
+        raise ResultsError(_("结果设置有误，未保存。"), problems)
+    candidate.updated_by = user if getattr(user, "pk", None) else None
+    candidate.save()
+    record("results.settings", "results", f"cycle:{cycle.pk}/settings", cycle=cycle,
+           old=None if old._state.adding else settings_json(old), new=settings_json(candidate))
+    return candidate
+
+
+def _unit(cycle: Cycle, unit_code: str) -> CycleUnit:
+    unit = CycleUnit.objects.filter(cycle=cycle, code=unit_code).first()
+    if unit is None:
+        raise ResultsError(_("这个考核周期没有编码为 %(code)s 的被考核单位。") % {"code": unit_code})
+    return unit
+
+
+@transaction.atomic
+def add_adjustment(cycle: Cycle, user: Any, unit_code: str, kind: str, points: Decimal | None, reason: str,
+                   document: str = "", cap: str = "") -> Adjustment:
+    unit = _unit(cycle, unit_code)
+    reason, document, cap = (reason or "").strip(), (document or "").strip(), (cap or "").strip()
+    problems = []
+    if kind not in Adjustment.Kind.values:
+        problems.append(_("未知的调整类型：%(kind)s") % {"kind": kind})
+    if not reason:
+        problems.append(_("请填写调整理由。"))
+    if kind in (Adjustment.Kind.BONUS, Adjustment.Kind.PENALTY):
+        if points is None or points <= 0:
+            problems.append(_("加分和扣分的分值必须大于0。"))
+        elif points != points.quantize(Decimal("0.01")):
+            problems.append(_("分值最多两位小数。"))
+        cap = ""
+    else:
+        points = Decimal(0)
+    if kind == Adjustment.Kind.GRADE_CAP:
+        names = [g.name for g in rules_for(cycle).grades]
+        if cap not in names:
+            problems.append(_("请从现有等次中选择等次上限：%(names)s") % {"names": "、".join(names)})
+    else:
+        cap = ""
+    if problems:
+        raise ResultsError(problems[0], problems)
+    adjustment = Adjustment.objects.create(cycle=cycle, unit=unit, kind=kind, points=points, reason=reason,
+                                           document=document, cap=cap,
+                                           created_by=user if getattr(user, "pk", None) else None)
+    record("results.adjustment.add", "results", f"cycle:{cycle.pk}/unit:{unit.code}/adjustment:{adjustment.pk}",
+           cycle=cycle, new=adjustment_json(adjustment), reason=reason)
+    return adjustment
+
+
+def adjustment_json(adjustment: Adjustment) -> dict[str, Any]:
+    return {"unit": adjustment.unit.code, "kind": adjustment.kind, "points": text(adjustment.points),
+            "reason": adjustment.reason, "document": adjustment.document, "cap": adjustment.cap}
+
+
+@transaction.atomic
+def delete_adjustment(cycle: Cycle, user: Any, adjustment_id: int) -> None:
+    adjustment = Adjustment.objects.select_related("unit").filter(cycle=cycle, pk=adjustment_id).first()
+    if adjustment is None:
+        raise ResultsError(_("没有这条调整。"))
+    old = adjustment_json(adjustment)
+    key = f"cycle:{cycle.pk}/unit:{adjustment.unit.code}/adjustment:{adjustment.pk}"
+    adjustment.delete()
+    record("results.adjustment.delete", "results", key, cycle=cycle, old=old)
+
+
+@transaction.atomic
+def set_component_values(cycle: Cycle, user: Any, values: Mapping[tuple[str, str], Decimal | None]) -> int:
+    """Enter component values: (unit code, component key) → value 0–100, or None to clear. Returns
+    how many changed; each change is audited. Nothing is saved if any value is refused."""
+    keys = {c.key for c in entered_components(rules_for(cycle))}
+    units = {u.code: u for u in CycleUnit.objects.filter(cycle=cycle)}
+    problems = []
+    for (code, key), value in values.items():
+        if code not in units:
+            problems.append(_("这个考核周期没有编码为 %(code)s 的被考核单位。") % {"code": code})
+        if key not in keys:
+            problems.append(_("没有需要录入的得分构成“%(key)s”。") % {"key": key})
+        if value is not None and not (Decimal(0) <= value <= Decimal(100)):
+            problems.append(_("构成项分值必须在0到100之间：%(value)s") % {"value": text(value)})
+        elif value is not None and value != value.quantize(Decimal("0.01")):
+            problems.append(_("构成项分值最多两位小数：%(value)s") % {"value": text(value)})
+    if problems:
+        raise ResultsError(problems[0], problems)
+    existing = {(row.unit_id, row.key): row for row in ComponentValue.objects.filter(cycle=cycle)}
+    changed = 0
+    by = user if getattr(user, "pk", None) else None
+    for (code, key), value in values.items():
+        unit = units[code]
+        row = existing.get((unit.pk, key))
+        old = None if row is None else text(row.value)
+        new = None if value is None else text(value)
+        if old == new:
+            continue
+        if value is None:
+            row.delete()
+        elif row is None:
+            ComponentValue.objects.create(cycle=cycle, unit=unit, key=key, value=value, updated_by=by)
+        else:
+            row.value, row.updated_by = value, by
+            row.save(update_fields=["value", "updated_by", "updated_at"])
+        record("results.component", "results", f"cycle:{cycle.pk}/unit:{code}/component:{key}", cycle=cycle,
+               old={"value": old}, new={"value": new})
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def publish(cycle: Cycle, user: Any, confirm_incomplete: bool = False) -> ResultSnapshot:
+    """Publish the locked cycle's results as the next immutable snapshot (version 1, 2, …)."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status != Cycle.Status.LOCKED:
+        raise ResultsError(_("只有已锁定的考核周期才能发布结果，“%(name)s”当前为%(status)s。") % {
+            "name": cycle.name, "status": cycle.get_status_display()})
+    settings = settings_for(cycle)
+    rules = rules_for(cycle, settings)
+    problems = validate_rules(rules)
+    if problems:
+        raise ResultsError(_("结果设置有误，不能发布：%(problems)s") % {"problems": "；".join(problems)}, problems)
+    try:
+        results = compute(unit_inputs(cycle, groups_for(settings)), rules)
+    except RulesError as error:
+        raise ResultsError(_("结果无法计算，不能发布：%(problems)s") % {"problems": error}, error.problems) from None
+    incomplete = [r.name for r in results if not r.complete]
+    if incomplete and not confirm_incomplete:
+        raise ResultsError(_("有%(count)d个单位评分不完整（%(names)s），确认后才能发布。") % {
+            "count": len(incomplete), "names": "、".join(incomplete)})
+    version = (ResultSnapshot.objects.filter(cycle=cycle).aggregate(v=Max("version"))["v"] or 0) + 1
+    snapshot = ResultSnapshot.objects.create(
+        cycle=cycle, version=version, published_by=user if getattr(user, "pk", None) else None,
+        complete=not incomplete, rules=rules_json(rules, groups_for(settings)),
+        results=[result_row(r) for r in results])
+    record("results.publish", "results", f"cycle:{cycle.pk}/results:v{version}", cycle=cycle,
+           new={"version": version, "units": len(results), "incomplete": incomplete})
+    return snapshot
