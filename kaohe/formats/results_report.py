@@ -1,0 +1,629 @@
+"""The office's result reports (issue 5): the ranking workbook, the detail matrix and the notice.
+
+Pure: no Django and no I/O; every function returns the file as bytes. The caller (the results
+views) computes `UnitResult`s with `kaohe.core.results.compute` and passes them in.
+
+`ranking_xlsx(title, results, rules, published)` — the ranking workbook:
+
+    sheet "说明"   the rules in force: components and weights, bonus cap, ranking, grade
+                   thresholds, top-grade quota, the ranking groups and the published version/time
+                   (A4 portrait).
+    one sheet per ranking group (its name made safe for Excel), A4 landscape, fit to width,
+    row 2 repeated on every page, panes frozen at C3, thin borders, 宋体:
+        row 1   "{title} 综合考核结果（{group}）" merged over the table ("{title}结果（{group}）"
+                when the title already ends with 考核, so "…综合考核 综合考核结果" is never written)
+        row 2   名次 · 单位 · 得分/满分 · 百分制得分 · 加分 · 扣分 · 调整后得分 ·
+                one column per component other than "adjusted" (label and weight) ·
+                最终得分 · 等次 · 说明
+        row 3…  one row per unit in rank order (ties by unit code). 得分/满分 is text such as
+                "85.5/100"; every other figure is a number (so Excel can sort), the Decimal
+                rounded with `round_score(…, 2)` and turned into a float only when stored, shown
+                with the number format "0.00". 说明 joins the result's explanation.
+
+`detail_xlsx(title, units, items, points)` — the detail matrix, written in openpyxl's write-only
+mode so memory stays flat for thousands of items × dozens of units (no merged cells):
+
+    row 1   "{title} 考核明细" ("{title}明细" when the title ends with 考核), not merged
+    row 2   hidden: "单位编码" then each unit's code above its column
+    row 3   编码 · 考核内容 · 满分 · one column per unit (name)
+    row 4…  one row per item: code, title, maximum, then the points per unit — a number, blank
+            when not scored yet, "—" when the item does not apply (the key is missing)
+    last    得分合计 (points obtained over the unit's applicable items, unscored = 0) and
+            满分合计 (maxima of the unit's applicable items)
+    Panes frozen at D4, rows 3 and columns A:C repeated on every printed page, A4 landscape.
+
+`notice_docx(title, results, rules, issued)` — the 通报 as a Word document, A4 portrait with the
+margins of official documents, 宋体 as the East Asian font: the title, an opening paragraph, per
+ranking group a heading, a ranking table (名次 · 单位 · 最终得分 · 等次, header row repeated) and
+the grade lists ("好等次：甲县、乙县；较好等次：丙县。"), notes for units whose grade was decided by
+a quota, cap or veto, and the issue date. No field codes (no page numbers).
+
+Every text cell of the workbooks goes through `kaohe.formats.cells.write_text` (formula injection).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from copy import copy
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kaohe.core.points import format_points
+from kaohe.core.results import ADJUSTED, Rules, UnitResult, round_score
+from kaohe.formats.cells import display_width, safe_text, wrapped_line_count, write_text
+
+FONT = "宋体"
+TITLE_SIZE = 16
+HEADER_SIZE = 11
+BODY_SIZE = 10.5
+LINE_HEIGHT = 1.35  # points of row height per point of font size and line (as in xlsx_scheme)
+PADDING = 9.0
+MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}  # inches
+NUMBER_FORMAT = "0.00"
+PLACES = 2  # decimals shown for every score
+
+RULES_SHEET = "说明"
+NOT_APPLICABLE = "—"
+NO_GROUP = "（未分组）"
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+# -- shared workbook helpers -----------------------------------------------------------------------
+
+
+def _new_workbook(write_only: bool = False) -> Workbook:
+    """A workbook whose default font is Arial 10 (see `xlsx_scheme.writer._new_workbook`: column
+    widths then mean the same in Excel, WPS and LibreOffice)."""
+    wb = Workbook(write_only=write_only)
+    default = Font(name="Arial", size=10)
+    try:
+        wb._fonts = IndexedList([default])
+        wb._named_styles["Normal"].font = default
+    except (AttributeError, KeyError):  # pragma: no cover - another openpyxl: keep its default
+        pass
+    return wb
+
+
+def _styles(wb: Workbook) -> dict[str, str]:
+    """Register the report's named styles once per workbook; returns key → style name."""
+    def style(name: str, size: float, horizontal: str, *, bold: bool = False, border: bool = True,
+              number_format: str = "General") -> NamedStyle:
+        # only the banner (a title without merge, in write-only sheets) overflows instead of wrapping
+        return NamedStyle(name=name, font=Font(name=FONT, size=size, bold=bold),
+                          border=_BORDER if border else Border(), number_format=number_format,
+                          alignment=Alignment(horizontal=horizontal, vertical="center",
+                                              wrap_text=name != "kaohe-report-banner"))
+
+    styles = {
+        "title": style("kaohe-report-title", TITLE_SIZE, "center", bold=True, border=False),
+        "banner": style("kaohe-report-banner", 14, "left", bold=True, border=False),
+        "header": style("kaohe-report-header", HEADER_SIZE, "center", bold=True),
+        "center": style("kaohe-report-center", BODY_SIZE, "center"),
+        "left": style("kaohe-report-left", BODY_SIZE, "left"),
+        "score": style("kaohe-report-score", BODY_SIZE, "center", number_format=NUMBER_FORMAT),
+        "rank": style("kaohe-report-rank", BODY_SIZE, "center", number_format="0"),
+        "points": style("kaohe-report-points", BODY_SIZE, "center"),
+        "total": style("kaohe-report-total", BODY_SIZE, "center", bold=True),
+    }
+    for named in styles.values():
+        wb.add_named_style(named)
+    return {key: named.name for key, named in styles.items()}
+
+
+def _page(ws: Worksheet, *, landscape: bool, fit_width: bool) -> None:
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    if fit_width:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    for side, inches in MARGINS.items():
+        setattr(ws.page_margins, side, inches)
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+    ws.oddFooter.center.font = FONT
+
+
+def _height(lines: int, size: float = BODY_SIZE) -> float:
+    return round(min(409.0, size * LINE_HEIGHT * lines + PADDING), 1)
+
+
+def _number(value: Decimal) -> float:
+    """A score as stored in a cell: rounded for display, a float only at the openpyxl boundary."""
+    return float(round_score(value, PLACES))
+
+
+def _points(value: Decimal) -> float | int:
+    """Points as stored in a cell: whole numbers as int, others as float (at most two places)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _save(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str, taken: set[str] | None = None) -> str:
+    """`name` as an Excel sheet name: no []:*?/\\, no leading or trailing apostrophe, at most 31
+    characters, not "History", and unique (case-insensitively) among `taken`, which is updated."""
+    taken = taken if taken is not None else set()
+    base = _SHEET_UNSAFE.sub("_", safe_text(name).replace("\n", " ")).strip().strip("'").strip()
+    if not base or base.casefold() == "history":
+        base = f"{base}_" if base else NO_GROUP
+    candidate = base[:31]
+    number = 2
+    while candidate.casefold() in taken:
+        suffix = f"({number})"
+        candidate = base[: 31 - len(suffix)] + suffix
+        number += 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _results_title(title: str) -> str:
+    """"{title} 综合考核结果", without repeating 考核 when the title already names the assessment."""
+    title = safe_text(title).strip()
+    return f"{title}结果" if title.endswith("考核") else f"{title} 综合考核结果"
+
+
+# -- the rules -------------------------------------------------------------------------------------
+
+
+def _percent(share: Decimal) -> str:
+    return f"{format_points(share * 100)}%"
+
+
+def _threshold_text(rules: Rules) -> list[tuple[str, str]]:
+    rows = []
+    grades = rules.grades
+    for index, band in enumerate(grades):
+        limit = format_points(band.threshold)
+        if index == len(grades) - 1:
+            text = f"最终得分低于{format_points(grades[index - 1].threshold)}分" if index else "所有单位"
+        elif index == 0:
+            text = f"最终得分{limit}分及以上"
+        else:
+            text = f"最终得分{limit}分及以上、低于{format_points(grades[index - 1].threshold)}分"
+        rows.append((f"等次：{band.name}", text))
+    return rows
+
+
+def quota_text(rules: Rules) -> str:
+    """The top-grade quota in words, as the rules sheet states it."""
+    quota = rules.top_quota
+    top = rules.grades[0].name if rules.grades else "好"
+    if quota is None:
+        return f"{top}等次不限名额"
+    if quota.count is not None:
+        return f"每个排名组{top}等次不超过{quota.count}个"
+    assert quota.share is not None
+    return f"每个排名组{top}等次不超过单位数的{_percent(quota.share)}（向下取整），分数相同超出名额的均评为下一等次"
+
+
+def rules_rows(rules: Rules, published: str = "", groups: Mapping[str, int] | None = None) -> list[tuple[str, str]]:
+    """The rules in force as (项目, 内容) rows, as the "说明" sheet lists them."""
+    formula = " + ".join(f"{c.label} × {_percent(c.weight)}" for c in rules.components)
+    rows = [
+        ("发布版本/时间", published or "（未发布）"),
+        ("百分制折算", "百分制得分 = 指标得分 ÷ 适用指标满分 × 100（不适用的考核内容不计入满分）"),
+        ("加分上限", f"每个单位加分合计不超过{format_points(rules.bonus_cap)}分，扣分不设上限"),
+        ("调整后得分", "调整后得分 = 百分制得分 + 加分 − 扣分，最低为0分"),
+    ]
+    rows += [(f"得分组成：{c.label}", f"权重{_percent(c.weight)}") for c in rules.components]
+    rows += [
+        ("最终得分", f"最终得分 = {formula}"),
+        ("排名", f"在各排名组内按最终得分排名，得分四舍五入保留{rules.rank_places}位小数后比较，"
+                 "得分相同名次并列，并列单位按单位编码排列"),
+    ]
+    rows += _threshold_text(rules)
+    rows += [
+        (f"{rules.grades[0].name if rules.grades else '好'}等次名额", quota_text(rules)),
+        ("等次调整", "名额限制之后，再适用“不得评为好等次”等限制和一票否决（评为最低等次）；"
+                    "等次调整不改变得分和名次"),
+    ]
+    if groups:
+        rows.append(("排名组", "；".join(f"{group or NO_GROUP}（{count}个单位）" for group, count in groups.items())))
+    return rows
+
+
+# -- 1. the ranking workbook ------------------------------------------------------------------------
+
+
+def _grouped(results: Sequence[UnitResult]) -> dict[str, list[UnitResult]]:
+    groups: dict[str, list[UnitResult]] = {}
+    for result in results:
+        groups.setdefault(result.group, []).append(result)
+    return {group: sorted(members, key=lambda r: (r.rank, r.code)) for group, members in groups.items()}
+
+
+_FIXED_WIDTHS = {"rank": 6, "name": 22, "ratio": 12, "percent": 12, "bonus": 8, "penalty": 8,
+                 "adjusted": 12, "component": 14, "final": 10, "grade": 7, "note": 40}
+
+
+def _write_rules_sheet(ws: Worksheet, styles: Mapping[str, str], title: str, rules: Rules,
+                       published: str, groups: Mapping[str, int]) -> None:
+    rows = [("考核名称", safe_text(title))] + rules_rows(rules, published, groups)
+    widths = (22, 78)
+    ws.merge_cells("A1:B1")
+    for column in (1, 2):
+        ws.cell(row=1, column=column).style = styles["title"]
+        ws.cell(row=2, column=column).style = styles["header"]
+        ws.column_dimensions[get_column_letter(column)].width = widths[column - 1]
+    write_text(ws.cell(row=1, column=1), f"{_results_title(title)}计算规则")
+    write_text(ws.cell(row=2, column=1), "项目")
+    write_text(ws.cell(row=2, column=2), "内容")
+    ws.row_dimensions[1].height = _height(1, TITLE_SIZE)
+    ws.row_dimensions[2].height = _height(1, HEADER_SIZE)
+    for number, (label, text) in enumerate(rows, start=3):
+        ws.cell(row=number, column=1).style = styles["left"]
+        ws.cell(row=number, column=2).style = styles["left"]
+        write_text(ws.cell(row=number, column=1), label)
+        write_text(ws.cell(row=number, column=2), text)
+        lines = max(wrapped_line_count(label, widths[0]), wrapped_line_count(safe_text(text), widths[1]))
+        ws.row_dimensions[number].height = _height(lines)
+    ws.print_title_rows = "2:2"
+    ws.print_area = f"A1:B{len(rows) + 2}"
+    ws.freeze_panes = "A3"
+    _page(ws, landscape=False, fit_width=True)
+
+
+def _ranking_columns(rules: Rules) -> list[tuple[str, str, float]]:
+    """(key, header, width) per column; component columns have the key "component:<key>"."""
+    columns = [("rank", "名次", 0), ("name", "单位", 0), ("ratio", "得分/满分", 0),
+               ("percent", "百分制得分", 0), ("bonus", "加分", 0), ("penalty", "扣分", 0),
+               ("adjusted", "调整后得分", 0)]
+    weighted = len(rules.components) > 1
+    for component in rules.components:
+        if component.key != ADJUSTED:
+            header = f"{component.label}\n（权重{_percent(component.weight)}）" if weighted else component.label
+            width = max(_FIXED_WIDTHS["component"], min(20, display_width(component.label) * 1.1 + 2))
+            columns.append((f"component:{component.key}", header, width))
+    columns += [("final", "最终得分", 0), ("grade", "等次", 0), ("note", "说明", 0)]
+    return [(key, header, width or _FIXED_WIDTHS[key]) for key, header, width in columns]
+
+
+def _write_group_sheet(ws: Worksheet, styles: Mapping[str, str], title: str, group: str,
+                       members: Sequence[UnitResult], rules: Rules) -> None:
+    columns = _ranking_columns(rules)
+    last_column = get_column_letter(len(columns))
+    heading = f"{_results_title(title)}（{group or NO_GROUP}）"
+    ws.merge_cells(f"A1:{last_column}1")
+    total_width = sum(width for _, _, width in columns)
+    for index, (_, _, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+        ws.cell(row=1, column=index).style = styles["title"]
+        ws.cell(row=2, column=index).style = styles["header"]
+    write_text(ws.cell(row=1, column=1), heading)
+    header_lines = 1
+    for index, (_, header, width) in enumerate(columns, start=1):
+        write_text(ws.cell(row=2, column=index), header)
+        header_lines = max(header_lines, wrapped_line_count(header, width, HEADER_SIZE))
+    ws.row_dimensions[1].height = _height(wrapped_line_count(safe_text(heading), total_width, TITLE_SIZE),
+                                          TITLE_SIZE)
+    ws.row_dimensions[2].height = _height(header_lines, HEADER_SIZE)
+
+    for number, result in enumerate(members, start=3):
+        values: dict[str, object] = {
+            "rank": result.rank,
+            "name": result.name,
+            "ratio": f"{format_points(result.obtained)}/{format_points(result.maximum)}",
+            "percent": _number(result.percent),
+            "bonus": _number(result.bonus),
+            "penalty": _number(result.penalty),
+            "adjusted": _number(result.adjusted),
+            "final": _number(result.final),
+            "grade": result.grade,
+            "note": "；".join(result.explanation),
+        }
+        lines = 1
+        for index, (key, _, width) in enumerate(columns, start=1):
+            cell = ws.cell(row=number, column=index)
+            if key.startswith("component:"):
+                value: object = _number(result.components[key.removeprefix("component:")])
+            else:
+                value = values[key]
+            if key == "rank":
+                cell.style = styles["rank"]
+                cell.value = value
+            elif isinstance(value, float):
+                cell.style = styles["score"]
+                cell.value = value
+            else:
+                cell.style = styles["left" if key in ("name", "note") else "center"]
+                write_text(cell, value)
+                lines = max(lines, wrapped_line_count(safe_text(value), width))
+        ws.row_dimensions[number].height = _height(lines)
+
+    last_row = max(2, len(members) + 2)
+    ws.freeze_panes = "C3"
+    ws.print_title_rows = "2:2"
+    ws.print_area = f"A1:{last_column}{last_row}"
+    _page(ws, landscape=True, fit_width=True)
+
+
+def ranking_xlsx(title: str, results: Sequence[UnitResult], rules: Rules, published: str = "") -> bytes:
+    """The ranking workbook: the rules sheet "说明", then one sheet per ranking group (first
+    appearance order) with the units in rank order. See the module docstring for the layout."""
+    groups = _grouped(results)
+    wb = _new_workbook()
+    styles = _styles(wb)
+    taken = {RULES_SHEET.casefold()}
+    ws = wb.active
+    ws.title = RULES_SHEET
+    _write_rules_sheet(ws, styles, title, rules, published,
+                       {group: len(members) for group, members in groups.items()})
+    for group, members in groups.items():
+        sheet = wb.create_sheet(sheet_name(group or NO_GROUP, taken))
+        _write_group_sheet(sheet, styles, title, group, members, rules)
+    return _save(wb)
+
+
+# -- 2. the detail matrix ---------------------------------------------------------------------------
+
+
+DETAIL_WIDTHS = (12, 40, 7)  # 编码, 考核内容, 满分
+UNIT_WIDTH = 11
+
+
+def detail_xlsx(title: str, units: Sequence[tuple[str, str]], items: Sequence[tuple[str, str, Decimal]],
+                points: Mapping[tuple[str, str], Decimal | None]) -> bytes:
+    """The detail matrix: items down (code, title, maximum), units across ((code, name); the code in
+    a hidden row), the points obtained per cell. `points[(unit code, item code)]` is the points
+    obtained, None when not scored yet; a missing key means the item does not apply ("—").
+    Totals per unit at the bottom. Written in write-only mode; see the module docstring."""
+    wb = _new_workbook(write_only=True)
+    styles = _styles(wb)
+    ws = wb.create_sheet("明细")
+    width = 3 + len(units)
+    for index, column_width in enumerate(DETAIL_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column_width
+    name_lines = 1
+    for index, (_, name) in enumerate(units, start=4):
+        ws.column_dimensions[get_column_letter(index)].width = UNIT_WIDTH
+        name_lines = max(name_lines, wrapped_line_count(safe_text(name), UNIT_WIDTH, HEADER_SIZE))
+    ws.row_dimensions[1].height = _height(1, 14)
+    ws.row_dimensions[2].hidden = True
+    ws.row_dimensions[3].height = _height(min(name_lines, 6), HEADER_SIZE)
+    ws.freeze_panes = "D4"
+    ws.print_title_rows = "3:3"
+    ws.print_title_cols = "A:C"
+    _page(ws, landscape=True, fit_width=False)
+
+    # Assigning a named style looks it up every time; copying the resolved style array of a
+    # template cell is several times faster for 100,000 cells.
+    arrays = {}
+    for key, name in styles.items():
+        template = WriteOnlyCell(ws)
+        template.style = name
+        arrays[key] = template._style
+
+    def styled(style: str | None, value: object = None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=value)
+        if style:
+            cell._style = copy(arrays[style])
+        return cell
+
+    def text(value: object, style: str | None) -> WriteOnlyCell:
+        cell = styled(style)
+        write_text(cell, value)  # after the style: the style would reset the quote prefix
+        return cell
+
+    def number(value: Decimal, style: str) -> WriteOnlyCell:
+        return styled(style, _points(value))
+
+    heading = safe_text(title).strip()
+    ws.append([text(f"{heading}明细" if heading.endswith("考核") else f"{heading} 考核明细", "banner")])
+    ws.append([text("单位编码", None), None, None] + [text(code, None) for code, _ in units])
+    ws.append([text(header, "header") for header in ("编码", "考核内容", "满分")]
+              + [text(name, "header") for _, name in units])
+
+    obtained = {code: Decimal(0) for code, _ in units}
+    maximum = {code: Decimal(0) for code, _ in units}
+    for row_number, (item_code, item_title, item_maximum) in enumerate(items, start=4):
+        lines = max(wrapped_line_count(safe_text(item_title), DETAIL_WIDTHS[1]),
+                    wrapped_line_count(safe_text(item_code), DETAIL_WIDTHS[0]))
+        if lines > 1:  # row dimensions must be set before the row is appended
+            ws.row_dimensions[row_number].height = _height(lines)
+        row: list[WriteOnlyCell] = [text(item_code, "center"), text(item_title, "left"),
+                                    number(item_maximum, "points")]
+        for unit_code, _ in units:
+            key = (unit_code, item_code)
+            if key not in points:
+                row.append(text(NOT_APPLICABLE, "center"))
+                continue
+            maximum[unit_code] += item_maximum
+            value = points[key]
+            if value is None:
+                row.append(styled("points"))
+            else:
+                obtained[unit_code] += value
+                row.append(number(value, "points"))
+        ws.append(row)
+
+    for offset, (label, sums) in enumerate((("得分合计", obtained), ("满分合计", maximum))):
+        ws.row_dimensions[len(items) + 4 + offset].height = _height(1)
+        ws.append([text("", "total"), text(label, "total"), text("", "total")]
+                  + [number(sums[code], "total") for code, _ in units])
+    ws.print_area = f"A1:{get_column_letter(width)}{len(items) + 5}"
+    return _save(wb)
+
+
+# -- 3. the notice ------------------------------------------------------------------------------------
+
+NOTICE_FONT = "宋体"
+NOTICE_HEADING_FONT = "黑体"
+NOTICE_LATIN_FONT = "Times New Roman"
+NOTICE_TITLE_SIZE = 22  # 二号
+NOTICE_BODY_SIZE = 16  # 三号
+NOTICE_TABLE_SIZE = 12  # 小四
+NOTICE_HEADERS = ("名次", "单位", "最终得分", "等次")
+_NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_ordinal(number: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (up to 99)."""
+    if number <= 10:
+        return _NUMERALS[number - 1]
+    tens, ones = divmod(number, 10)
+    return (_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (_NUMERALS[ones - 1] if ones else "")
+
+
+def grade_lists(members: Sequence[UnitResult], rules: Rules) -> str:
+    """"好等次：甲县、乙县；较好等次：丙县。" — the grades in the order of the rules, units in rank
+    order, grades nobody got left out."""
+    ordered = sorted(members, key=lambda r: (r.rank, r.code))
+    names = [band.name for band in rules.grades]
+    names += sorted({r.grade for r in ordered} - set(names))
+    parts = []
+    for grade in names:
+        units = [r.name for r in ordered if r.grade == grade]
+        if units:
+            parts.append(f"{grade}等次：{'、'.join(units)}")
+    return "；".join(parts) + "。" if parts else ""
+
+
+def notice_docx(title: str, results: Sequence[UnitResult], rules: Rules, issued: str = "") -> bytes:
+    """The 通报 as a Word document; see the module docstring for the layout."""
+    from docx import Document
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    def set_fonts(r_pr, east_asia: str) -> None:
+        fonts = r_pr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            r_pr.insert(0, fonts)
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attribute), None)
+        fonts.set(qn("w:ascii"), NOTICE_LATIN_FONT)
+        fonts.set(qn("w:hAnsi"), NOTICE_LATIN_FONT)
+        fonts.set(qn("w:cs"), NOTICE_LATIN_FONT)
+        fonts.set(qn("w:eastAsia"), east_asia)
+
+    document = Document()
+    # Document defaults: the template's theme fonts would win over explicit ones in Word.
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    default_r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_fonts(default_r_pr, NOTICE_FONT)
+    lang = default_r_pr.find(qn("w:lang"))
+    if lang is not None:
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    normal = document.styles["Normal"]
+    normal.font.name = NOTICE_LATIN_FONT
+    normal.font.size = Pt(NOTICE_BODY_SIZE)
+    set_fonts(normal.element.get_or_add_rPr(), NOTICE_FONT)
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    normal.paragraph_format.line_spacing = Pt(28)
+
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+
+    def paragraph(text: str, *, size: float = NOTICE_BODY_SIZE, bold: bool = False,
+                  font: str = NOTICE_FONT, align=None, indent: bool = False, line: float | None = None):
+        para = document.add_paragraph()
+        if align is not None:
+            para.alignment = align
+        if indent:
+            para.paragraph_format.first_line_indent = Pt(size * 2)
+        if line is not None:
+            para.paragraph_format.line_spacing = Pt(line)
+        run = para.add_run(safe_text(text))
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        set_fonts(run._element.get_or_add_rPr(), font)
+        return para
+
+    def shade(cell) -> None:
+        tc_pr = cell._tc.get_or_add_tcPr()
+        shading = OxmlElement("w:shd")
+        shading.set(qn("w:val"), "clear")
+        shading.set(qn("w:color"), "auto")
+        shading.set(qn("w:fill"), "F2F2F2")
+        tc_pr.append(shading)
+
+    def cell_text(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
+        para = cell.paragraphs[0]
+        para.alignment = align
+        para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        para.paragraph_format.space_before = Pt(3)
+        para.paragraph_format.space_after = Pt(3)
+        run = para.add_run(safe_text(text))
+        run.font.size = Pt(NOTICE_TABLE_SIZE)
+        run.font.bold = bold
+        set_fonts(run._element.get_or_add_rPr(), NOTICE_FONT)
+
+    paragraph(f"关于{title}结果的通报", size=NOTICE_TITLE_SIZE, bold=True,
+              align=WD_ALIGN_PARAGRAPH.CENTER, line=40)
+    paragraph("")
+    paragraph(f"根据有关考核办法，经各考核单位评分、审核汇总，现将{title}结果通报如下。", indent=True)
+
+    widths = (Mm(22), Mm(80), Mm(30), Mm(24))
+    for number, (group, members) in enumerate(_grouped(results).items(), start=1):
+        heading = paragraph(f"{chinese_ordinal(number)}、{group or NO_GROUP}", font=NOTICE_HEADING_FONT,
+                            indent=True)
+        heading.paragraph_format.space_before = Pt(6)
+        heading.paragraph_format.space_after = Pt(6)
+        heading.paragraph_format.keep_with_next = True
+        table = document.add_table(rows=1, cols=len(NOTICE_HEADERS))
+        table.style = document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        header = table.rows[0]
+        tr_pr = header._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        tr_pr.append(repeat)
+        for cell, text in zip(header.cells, NOTICE_HEADERS, strict=True):
+            cell_text(cell, text, bold=True)
+            shade(cell)
+        for result in members:
+            row = table.add_row()
+            texts = (str(result.rank), result.name, f"{round_score(result.final, PLACES)}", result.grade)
+            for index, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+                cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.LEFT if index == 1 else WD_ALIGN_PARAGRAPH.CENTER)
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width  # the grid: LibreOffice and WPS lay the table out by it
+        for row in table.rows:
+            row.height = Mm(8)
+            for cell, width in zip(row.cells, widths, strict=True):
+                cell.width = width
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        lists = grade_lists(members, rules)
+        if lists:
+            paragraph(lists, indent=True).paragraph_format.space_before = Pt(6)
+        for result in members:
+            if result.explanation:
+                paragraph(f"注：{result.name}，{'；'.join(result.explanation)}。", indent=True,
+                          size=NOTICE_BODY_SIZE - 2, line=24)
+
+    if issued:
+        paragraph("")
+        paragraph(issued, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+__all__ = ["detail_xlsx", "grade_lists", "notice_docx", "quota_text", "ranking_xlsx", "rules_rows", "sheet_name"]

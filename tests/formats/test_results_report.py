@@ -1,0 +1,339 @@
+"""The result reports: the ranking workbook, the detail matrix and the notice, read back."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from openpyxl import load_workbook
+
+from kaohe.core.results import (
+    Adjustment,
+    Component,
+    Quota,
+    Rules,
+    UnitInput,
+    UnitResult,
+    compute,
+    round_score,
+)
+from kaohe.formats.results_report import (
+    NOT_APPLICABLE,
+    RULES_SHEET,
+    detail_xlsx,
+    grade_lists,
+    notice_docx,
+    ranking_xlsx,
+    sheet_name,
+)
+
+D = Decimal
+LINK = '=HYPERLINK("http://example.com","点我")'
+TITLE = "2018年度县(市、区)党建工作综合考核"
+
+RULES = Rules(
+    components=(Component("adjusted", "调整后得分", D("0.7")), Component("survey", "满意度测评", D("0.3"))),
+    bonus_cap=D(5),
+    top_quota=Quota(share=D("0.4")),
+)
+
+
+def unit(code: str, name: str, group: str, obtained: str, maximum: str, survey: str, *adjustments: Adjustment,
+         tasks: int = 10, scored: int = 10) -> UnitInput:
+    return UnitInput(code=code, name=name, group=group, obtained=D(obtained), maximum=D(maximum), tasks=tasks,
+                     scored=scored, adjustments=adjustments, components={"survey": D(survey)})
+
+
+def bonus(points: str) -> Adjustment:
+    return Adjustment("bonus", D(points), "市级表彰", "洛组〔2018〕1号")
+
+
+UNITS = [
+    unit("A001", "甲县", "县(市)", "95", "100", "90"),  # 93.5
+    unit("A002", "乙县", "县(市)", "88", "100", "95", bonus("3"),  # 91 → 92.2, capped
+         Adjustment("grade_cap", D(0), "发生重大责任事故", cap="较好")),
+    unit("A003", "丙县", "县(市)", "90", "100", "95"),  # 91.5, third: over the quota
+    unit("A005", "戊县", "县(市)", "85.5", "95", "80"),  # 90% → 87, tied with 丁县
+    unit("A004", "丁县", "县(市)", "85.5", "95", "80"),
+    unit("B001", LINK, "城市区", "70", "80", "70", bonus("4"), bonus("3")),  # 87.5 + 5 → 85.75
+    unit("B002", "涧西区", "城市区", "60", "100", "60", Adjustment("penalty", D(2), "通报批评"),
+         tasks=10, scored=9),  # 58 → 58.6, incomplete
+    unit("B003", "西工区", "城市区", "2", "3", "100",
+         Adjustment("veto", D(0), "违反换届纪律")),  # 66.67 → 76.67, vetoed
+]
+
+
+@pytest.fixture(scope="module")
+def results() -> list[UnitResult]:
+    return compute(UNITS, RULES)
+
+
+def test_the_fixture_is_what_the_tests_assume(results):
+    by_code = {r.code: r for r in results}
+    assert [(r.code, r.rank, r.grade) for r in results] == [
+        ("A001", 1, "好"), ("A002", 2, "较好"), ("A003", 3, "较好"), ("A004", 4, "较好"), ("A005", 4, "较好"),
+        ("B001", 1, "较好"), ("B003", 2, "差"), ("B002", 3, "差"),
+    ]
+    assert by_code["B001"].bonus == 5
+    assert round_score(by_code["B003"].final) == D("76.67")
+
+
+def _rounded(value: Decimal) -> float:
+    return float(round_score(value, 2))
+
+
+def _ranking(results, **kwargs):
+    return load_workbook(io.BytesIO(ranking_xlsx(TITLE, results, RULES, **kwargs)))
+
+
+# -- the ranking workbook --------------------------------------------------------------------------
+
+
+def test_ranking_has_the_rules_sheet_then_one_sheet_per_group(results):
+    wb = _ranking(results, published="第2版 2019-01-20 10:30")
+    assert wb.sheetnames == [RULES_SHEET, "县(市)", "城市区"]
+    ws = wb["县(市)"]
+    assert ws["A1"].value == f"{TITLE}结果（县(市)）"  # the title ends with 考核: not repeated
+    assert "A1:K1" in {str(r) for r in ws.merged_cells.ranges}
+    headers = [c.value for c in ws[2]]
+    assert headers[:7] == ["名次", "单位", "得分/满分", "百分制得分", "加分", "扣分", "调整后得分"]
+    assert headers[7].startswith("满意度测评") and "30%" in headers[7]
+    assert headers[8:] == ["最终得分", "等次", "说明"]
+
+
+@pytest.mark.parametrize("group", ["县(市)", "城市区"])
+def test_ranking_rows_hold_the_same_figures_as_the_results(results, group):
+    ws = _ranking(results)[group]
+    expected = sorted((r for r in results if r.group == group), key=lambda r: (r.rank, r.code))
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == len(expected)
+    for row, r in zip(rows, expected, strict=True):
+        rank, name, ratio, percent, bonus_, penalty, adjusted, survey, final, grade, note = row
+        assert (rank, name, grade) == (r.rank, r.name, r.grade)
+        assert ratio == f"{r.obtained.normalize():f}/{r.maximum.normalize():f}"
+        figures = (percent, bonus_, penalty, adjusted, survey, final)
+        wanted = (r.percent, r.bonus, r.penalty, r.adjusted, r.components["survey"], r.final)
+        for got, want in zip(figures, wanted, strict=True):
+            assert isinstance(got, (int, float))  # a number, so Excel sorts it (95.0 reads back as 95)
+            assert got == _rounded(want)
+            assert D(str(got)) == round_score(want, 2)  # 2 decimals survive the round trip
+        assert (note or "") == "；".join(r.explanation)
+    for cells in ws.iter_rows(min_row=3, min_col=4, max_col=9):
+        assert {c.number_format for c in cells} == {"0.00"}
+
+
+def test_ranking_explains_quota_cap_veto_and_incomplete(results):
+    ws = _ranking(results)["县(市)"]
+    notes = {row[1]: row[10] for row in ws.iter_rows(min_row=3, values_only=True)}
+    assert "名额限制" in notes["丙县"]
+    assert "发生重大责任事故" in notes["乙县"]
+    assert notes["丁县"] is None and notes["甲县"] is None
+    ws = _ranking(results)["城市区"]
+    notes = {row[1]: row[10] for row in ws.iter_rows(min_row=3, values_only=True)}
+    assert "一票否决" in notes["西工区"]
+    assert "评分未完成" in notes["涧西区"]
+    assert "超过上限" in notes[LINK]
+
+
+def test_ranking_ties_share_a_rank_and_are_listed_by_code(results):
+    ws = _ranking(results)["县(市)"]
+    ranks = [(row[0], row[1]) for row in ws.iter_rows(min_row=3, values_only=True)]
+    assert ranks[3:] == [(4, "丁县"), (4, "戊县")]
+
+
+def test_ranking_unit_name_that_looks_like_a_formula_stays_text(results):
+    ws = _ranking(results)["城市区"]
+    cell = next(c for c in ws["B"][2:] if c.value == LINK)
+    assert cell.data_type == "s"
+    assert cell.quotePrefix
+    raw = zipfile.ZipFile(io.BytesIO(ranking_xlsx(TITLE, results, RULES))).read("xl/worksheets/sheet3.xml")
+    assert b"<f>" not in raw
+
+
+def test_ranking_print_setup(results):
+    wb = _ranking(results)
+    for name in ("县(市)", "城市区"):
+        ws = wb[name]
+        assert ws.page_setup.orientation == "landscape"
+        assert int(ws.page_setup.paperSize) == 9
+        assert ws.print_title_rows in ("2:2", "$2:$2")
+        assert ws.freeze_panes == "C3"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        for cell in ws[3]:
+            assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
+        assert ws["B3"].font.name == "宋体"
+    rules_sheet = wb[RULES_SHEET]
+    assert int(rules_sheet.page_setup.paperSize) == 9
+
+
+def test_rules_sheet_lists_the_rules_in_force(results):
+    ws = _ranking(results, published="第2版 2019-01-20 10:30")[RULES_SHEET]
+    rows = {row[0]: row[1] for row in ws.iter_rows(min_row=3, values_only=True)}
+    assert rows["考核名称"] == TITLE
+    assert rows["发布版本/时间"] == "第2版 2019-01-20 10:30"
+    assert rows["得分组成：调整后得分"] == "权重70%"
+    assert rows["得分组成：满意度测评"] == "权重30%"
+    assert "调整后得分 × 70% + 满意度测评 × 30%" in rows["最终得分"]
+    assert "5分" in rows["加分上限"]
+    assert "90分及以上" in rows["等次：好"]
+    assert "80分及以上" in rows["等次：较好"] and "低于90分" in rows["等次：较好"]
+    assert "低于60分" in rows["等次：差"]
+    assert "40%" in rows["好等次名额"]
+    assert "县(市)（5个单位）" in rows["排名组"] and "城市区（3个单位）" in rows["排名组"]
+    assert "2位小数" in rows["排名"]
+
+
+def test_rules_sheet_without_publication_or_quota():
+    wb = load_workbook(io.BytesIO(ranking_xlsx("试算", [], Rules())))
+    assert wb.sheetnames == [RULES_SHEET]
+    rows = {row[0]: row[1] for row in wb[RULES_SHEET].iter_rows(min_row=3, values_only=True)}
+    assert rows["发布版本/时间"] == "（未发布）"
+    assert rows["好等次名额"] == "好等次不限名额"
+    assert rows["得分组成：调整后得分"] == "权重100%"
+
+
+def test_rules_sheet_quota_by_count():
+    rules = Rules(top_quota=Quota(count=2))
+    wb = load_workbook(io.BytesIO(ranking_xlsx("试算", [], rules)))
+    rows = {row[0]: row[1] for row in wb[RULES_SHEET].iter_rows(min_row=3, values_only=True)}
+    assert "不超过2个" in rows["好等次名额"]
+
+
+def test_single_component_has_no_component_column():
+    results = compute([UnitInput("U1", "甲", "组", D(9), D(10), 1, 1)], Rules())
+    ws = load_workbook(io.BytesIO(ranking_xlsx("t", results, Rules())))["组"]
+    assert [c.value for c in ws[2]] == ["名次", "单位", "得分/满分", "百分制得分", "加分", "扣分", "调整后得分",
+                                        "最终得分", "等次", "说明"]
+    assert ws["H3"].value == 90.0 and ws["I3"].value == "好"
+
+
+def test_sheet_names_are_safe_for_excel():
+    taken = {RULES_SHEET.casefold()}
+    assert sheet_name("县[市]/区:*?\\", taken) == "县_市__区____"
+    long = sheet_name("很" * 40, taken)
+    assert len(long) == 31
+    assert sheet_name("很" * 40, taken) == "很" * 28 + "(2)"
+    assert sheet_name("说明", taken) == "说明(2)"
+    assert sheet_name("'引号'", taken) == "引号"
+    assert sheet_name("", taken) == "（未分组）"
+    assert sheet_name("History", taken) == "History_"
+
+
+def test_groups_with_unsafe_names_get_distinct_sheets():
+    units = [UnitInput("U1", "甲", "a/b", D(9), D(10), 1, 1), UnitInput("U2", "乙", "a\\b", D(8), D(10), 1, 1)]
+    wb = load_workbook(io.BytesIO(ranking_xlsx("t", compute(units, Rules()), Rules())))
+    assert wb.sheetnames == [RULES_SHEET, "a_b", "a_b(2)"]
+    assert wb["a_b(2)"]["A1"].value == "t 综合考核结果（a\\b）"
+
+
+# -- the detail matrix -----------------------------------------------------------------------------
+
+
+UNITS_DETAIL = [("A001", "甲县"), ("A002", "乙县"), ("B001", LINK)]
+ITEMS = [("1.1.1", "落实主体责任", D(2)), ("1.1.2", "=1+2 不是公式", D("1.5")), ("2.1.1", "述职评议", D(3))]
+POINTS = {
+    ("A001", "1.1.1"): D(2), ("A001", "1.1.2"): D("1.25"), ("A001", "2.1.1"): None,  # unscored
+    ("A002", "1.1.1"): D("1.5"), ("A002", "2.1.1"): D(3),  # 1.1.2 does not apply
+    ("B001", "1.1.1"): D(0), ("B001", "1.1.2"): D("0.5"), ("B001", "2.1.1"): D("2.5"),
+}
+
+
+def test_detail_matrix_layout_and_cells():
+    wb = load_workbook(io.BytesIO(detail_xlsx(TITLE, UNITS_DETAIL, ITEMS, POINTS)))
+    ws = wb.active
+    assert ws["A1"].value == f"{TITLE}明细"
+    assert ws.row_dimensions[2].hidden
+    assert [c.value for c in ws[2]][3:] == ["A001", "A002", "B001"]
+    assert [c.value for c in ws[3]] == ["编码", "考核内容", "满分", "甲县", "乙县", LINK]
+    assert ws["F3"].data_type == "s"
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert rows[0] == ("1.1.1", "落实主体责任", 2, 2, 1.5, 0)
+    assert rows[1] == ("1.1.2", "=1+2 不是公式", 1.5, 1.25, NOT_APPLICABLE, 0.5)
+    assert rows[2] == ("2.1.1", "述职评议", 3, None, 3, 2.5)  # blank: not scored yet
+    assert ws["B5"].data_type == "s"
+    assert rows[3][1:] == ("得分合计", None, 3.25, 4.5, 3)
+    assert rows[4][1:] == ("满分合计", None, 6.5, 5, 6.5)
+    assert len(rows) == 5
+    assert ws.freeze_panes == "D4"
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9
+    assert ws.print_title_rows in ("3:3", "$3:$3")
+    assert ws["D4"].border.left.style == "thin"
+
+
+def test_detail_matrix_large_in_write_only_mode():
+    units = [(f"U{u:03d}", f"单位{u}") for u in range(60)]
+    items = [(f"{i // 100}.{i % 100}", f"考核内容第{i}项", D("2.5")) for i in range(2000)]
+    points = {(u, i): (D(2) if n % 7 else None) for n, (i, _, _) in enumerate(items) for u, _ in units
+              if n % 11}
+    data = detail_xlsx("大表", units, items, points)
+    ws = load_workbook(io.BytesIO(data), read_only=True).active
+    assert next(ws.iter_rows(max_row=1, values_only=True))[0] == "大表 考核明细"
+    rows = ws.iter_rows(min_row=2000 + 4, values_only=True)
+    total, maximum = next(rows)[1:], next(rows)[1:]
+    applicable = [n for n in range(2000) if n % 11]
+    assert total[0] == "得分合计" and total[2] == 2 * sum(1 for n in applicable if n % 7)
+    assert maximum[0] == "满分合计" and maximum[2] == 2.5 * len(applicable)
+    assert len(total) == 2 + 60
+
+
+# -- the notice ------------------------------------------------------------------------------------
+
+
+def _notice(results, issued="2019年1月20日"):
+    return Document(io.BytesIO(notice_docx(TITLE, results, RULES, issued)))
+
+
+def test_notice_tables_hold_the_results(results):
+    document = _notice(results)
+    assert len(document.tables) == 2
+    for table, group in zip(document.tables, ("县(市)", "城市区"), strict=True):
+        expected = sorted((r for r in results if r.group == group), key=lambda r: (r.rank, r.code))
+        rows = [[cell.text for cell in row.cells] for row in table.rows]
+        assert rows[0] == ["名次", "单位", "最终得分", "等次"]
+        assert rows[1:] == [[str(r.rank), r.name, f"{round_score(r.final, 2)}", r.grade] for r in expected]
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+def test_notice_text_grade_lists_and_notes(results):
+    texts = [p.text for p in _notice(results).paragraphs]
+    assert texts[0] == f"关于{TITLE}结果的通报"
+    assert any(t.startswith("根据") and f"现将{TITLE}结果通报如下" in t for t in texts)
+    assert "一、县(市)" in texts and "二、城市区" in texts
+    assert "好等次：甲县；较好等次：乙县、丙县、丁县、戊县。" in texts
+    assert f"较好等次：{LINK}；差等次：西工区、涧西区。" in texts
+    assert any(t.startswith("注：丙县") and "名额限制" in t for t in texts)
+    assert texts[-1] == "2019年1月20日"
+
+
+def test_grade_lists_follow_the_rules_order(results):
+    members = [r for r in results if r.group == "县(市)"][::-1]
+    assert grade_lists(members, RULES) == "好等次：甲县；较好等次：乙县、丙县、丁县、戊县。"
+    assert grade_lists([], RULES) == ""
+
+
+def test_notice_page_fonts_and_no_fields(results):
+    data = notice_docx(TITLE, results, RULES, "")
+    document = Document(io.BytesIO(data))
+    section = document.sections[0]
+    def mm(length) -> float:
+        return round(length.mm, 1)
+
+    assert (mm(section.page_width), mm(section.page_height)) == (210, 297)
+    assert (mm(section.top_margin), mm(section.bottom_margin)) == (37, 35)
+    assert (mm(section.left_margin), mm(section.right_margin)) == (28, 26)
+    assert section.orientation == 0  # portrait
+    fonts = document.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "宋体"
+    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsiaTheme")) is None
+    body = document.tables[0].rows[1].cells[1].paragraphs[0].runs[0]
+    assert body._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "宋体"
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    assert b"fldChar" not in xml and b"instrText" not in xml and b"fldSimple" not in xml
+    assert document.paragraphs[-1].text != ""  # no issue date: the document ends with the last note
