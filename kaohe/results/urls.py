@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/components/", views.save_components, name="components"),
     path("<int:pk>/publish/", views.publish, name="publish"),
     path("<int:pk>/v/<int:version>/", views.snapshot_page, name="snapshot"),
+    path("<int:pk>/export/<slug:kind>/", views.export, name="export"),
 ]

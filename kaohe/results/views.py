@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -28,7 +28,7 @@ from kaohe.accounts.models import Role
 from kaohe.accounts.permissions import is_office, visible_cycles
 from kaohe.core.results import RulesError
 from kaohe.cycles.models import Cycle, CycleUnit
-from kaohe.results import service
+from kaohe.results import exports, service
 from kaohe.results.forms import AdjustmentForm, SettingsForm, component_values, settings_initial
 from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
 
@@ -267,3 +267,20 @@ def snapshot_page(request: HttpRequest, pk: int, version: int) -> HttpResponse:
         "group_overrides": [(row["name"], rules["groups"][row["code"]]) for row in snapshot.results
                             if row["code"] in rules.get("groups", {})],
     })
+
+
+@readers_only
+def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The ranking workbook, the detail matrix or the notice, as a download."""
+    cycle = _cycle(request, pk)
+    if kind not in exports.REPORTS:
+        raise Http404
+    build, suffix, content_type = exports.REPORTS[kind]
+    try:
+        data = build(cycle)
+    except RulesError as error:
+        return HttpResponse("；".join(error.problems), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(data, content_type=content_type)
+    filename = f"results-{cycle.pk}-{kind}.{suffix}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,4 +1,5 @@
-"""`kaohe results compute CYCLE [--json]` and `kaohe results publish CYCLE [--confirm-incomplete]`.
+"""`kaohe results compute CYCLE [--json]`, `kaohe results publish CYCLE [--confirm-incomplete]` and
+`kaohe results export CYCLE --xlsx FILE | --docx FILE | --detail FILE`.
 
 CYCLE is the cycle's id or name. Figures in the JSON are decimal strings at full precision (the
 same rows as the API and the published snapshots); the table shows two decimals.
@@ -7,13 +8,16 @@ same rows as the API and the published snapshots); the table shows two decimals.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from kaohe.audit.context import acting_as
 from kaohe.core.results import RulesError
 from kaohe.cycles.models import Cycle
-from kaohe.results import service
+from kaohe.formats.errors import FormatError
+from kaohe.formats.files import write_atomically
+from kaohe.results import exports, service
 
 
 def find_cycle(text: str) -> Cycle:
@@ -30,7 +34,8 @@ def one_line(problems: list[str] | tuple[str, ...]) -> str:
 
 
 class Command(BaseCommand):
-    help = "考核结果：kaohe results compute CYCLE [--json] | kaohe results publish CYCLE [--confirm-incomplete]"
+    help = ("考核结果：kaohe results compute CYCLE [--json] | publish CYCLE [--confirm-incomplete] | "
+            "export CYCLE --xlsx FILE | --docx FILE | --detail FILE")
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         sub = parser.add_subparsers(dest="action", required=True)
@@ -40,13 +45,33 @@ class Command(BaseCommand):
         publish = sub.add_parser("publish", help="发布考核结果的新版本（考核周期须已锁定）")
         publish.add_argument("cycle", help="考核周期的编号或名称")
         publish.add_argument("--confirm-incomplete", action="store_true", help="评分不完整时仍然发布")
+        export = sub.add_parser("export", help="导出排名表（xlsx）、通报（docx）或得分明细（xlsx）")
+        export.add_argument("cycle", help="考核周期的编号或名称")
+        target = export.add_mutually_exclusive_group(required=True)
+        target.add_argument("--xlsx", metavar="FILE", help="各分组排名表及计分规则")
+        target.add_argument("--docx", metavar="FILE", help="考核结果通报")
+        target.add_argument("--detail", metavar="FILE", help="得分明细：考核内容 × 单位")
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         cycle = find_cycle(options["cycle"])
         if options["action"] == "compute":
             self.compute(cycle, options["json"])
-        else:
+        elif options["action"] == "publish":
             self.publish(cycle, options["confirm_incomplete"])
+        else:
+            self.export(cycle, options)
+
+    def export(self, cycle: Cycle, options: dict) -> None:
+        kind, path = next((k, options[o]) for k, o in (("ranking", "xlsx"), ("notice", "docx"),
+                                                         ("detail", "detail")) if options[o])
+        try:
+            data = exports.REPORTS[kind][0](cycle)
+            write_atomically(Path(path), data)
+        except RulesError as error:
+            raise CommandError(f"结果无法计算：{one_line(error.problems)}") from None
+        except FormatError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"已写出 {path}")
 
     def compute(self, cycle: Cycle, as_json: bool) -> None:
         try:
