@@ -1,0 +1,104 @@
+"""Results: the consistency page — departments that do not tell units apart (issue 5).
+
+`/results/<pk>/consistency/` (name `results:consistency`): the office and leaders (others 403; anonymous
+users log in first); the cycle must be one `visible_cycles` gives (else 404). One query of plain values
+reads the cycle's scores, `department_inputs` turns them into `kaohe.core.consistency.DepartmentInput`s,
+and `kaohe.core.consistency.analyse` does the rest. The page lists the departments, flagged first (each
+part in department order): tasks, scored, full-marks share, range and standard deviation of the units'
+percents, flags, and for each identical pattern its units; each department's unit percents follow.
+
+Queries: a constant number whatever the number of departments, units and scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from kaohe.core.consistency import (
+    DEFAULT_FULL_MARKS_THRESHOLD,
+    DEFAULT_MIN_RANGE,
+    DEFAULT_MIN_UNITS,
+    IDENTICAL,
+    DepartmentConsistency,
+    DepartmentInput,
+    analyse,
+    flagged_first,
+)
+from kaohe.cycles.models import Cycle, Score
+from kaohe.results.service import text, two
+from kaohe.results.views import _cycle, readers_only
+
+FIELDS = ("department__code", "department__name", "unit__code", "unit__name", "node__code", "node__position",
+          "node__points", "points")
+
+
+def score_values(cycle: Cycle) -> Iterable[tuple[Any, ...]]:
+    """The one query: the cycle's scores as plain tuples (FIELDS), by department, unit and item."""
+    return (Score.objects.filter(cycle=cycle)
+            .order_by("department__position", "department__code", "unit__position", "unit__code", "node__position")
+            .values_list(*FIELDS))
+
+
+def department_inputs(rows: Iterable[tuple[Any, ...]]) -> tuple[list[DepartmentInput], dict[str, str]]:
+    """Rows of `score_values` → the departments in order, and unit code → name."""
+    departments: dict[str, dict[str, Any]] = {}
+    unit_names: dict[str, str] = {}
+    for dept_code, dept_name, unit_code, unit_name, node_code, position, maximum, points in rows:
+        dept = departments.setdefault(dept_code, {"name": dept_name, "maxima": {}, "units": {}})
+        dept["maxima"][node_code] = (position, maximum if maximum is not None else Decimal(0))
+        dept["units"].setdefault(unit_code, {})[node_code] = points
+        unit_names[unit_code] = unit_name
+    inputs = []
+    for code, dept in departments.items():
+        items = sorted(dept["maxima"].items(), key=lambda kv: (kv[1][0], kv[0]))
+        inputs.append(DepartmentInput(code, dept["name"], {item: m for item, (_, m) in items}, dept["units"]))
+    return inputs, unit_names
+
+
+def percent(share: Decimal | None) -> str:
+    return "—" if share is None else f"{two(share * 100)}%"
+
+
+def figure(value: Decimal | None) -> str:
+    return "—" if value is None else two(value)
+
+
+def department_row(result: DepartmentConsistency, unit_names: dict[str, str]) -> dict[str, Any]:
+    """One department as the page shows it (figures two decimals, ROUND_HALF_UP)."""
+    return {
+        "code": result.code, "name": result.name, "tasks": result.tasks, "scored": result.scored,
+        "full_marks": result.full_marks, "share": percent(result.full_marks_share),
+        "range": figure(result.range), "std_dev": figure(result.std_dev), "flagged": result.flagged,
+        "flags": [{"code": f.code, "message": f.message,
+                   "units": [unit_names.get(u, u) for u in f.units]} for f in result.flags],
+        "identical": [[unit_names.get(u, u) for u in f.units] for f in result.flags if f.code == IDENTICAL],
+        "units": [{"code": u.unit, "name": unit_names.get(u.unit, u.unit), "obtained": text(u.obtained),
+                   "maximum": text(u.maximum), "percent": two(u.percent), "complete": u.complete}
+                  for u in result.units],
+    }
+
+
+@readers_only
+@require_GET
+def consistency_page(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(request, pk)
+    inputs, unit_names = department_inputs(score_values(cycle))
+    results = flagged_first(analyse(inputs))
+    rows = [department_row(r, unit_names) for r in results]
+    return render(request, "results/consistency.html", {
+        "cycle": cycle, "departments": rows, "flagged": sum(1 for r in rows if r["flagged"]),
+        "threshold": text(DEFAULT_FULL_MARKS_THRESHOLD * 100), "min_range": text(DEFAULT_MIN_RANGE),
+        "min_units": DEFAULT_MIN_UNITS,
+    })
+
+
+urlpatterns = [
+    path("<int:pk>/consistency/", consistency_page, name="consistency"),
+]
