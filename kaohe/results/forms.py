@@ -33,13 +33,16 @@ class SettingsForm(forms.Form):
                                      max_digits=8, decimal_places=2)
     rank_places = forms.IntegerField(label=gettext_lazy("排名比较的小数位数"), min_value=0, max_value=6)
 
-    def __init__(self, *args: Any, units: list[CycleUnit] = (), **kwargs: Any):
+    def __init__(self, *args: Any, units: list[CycleUnit] = (), sources: list[tuple[int, str]] = (),
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.units = list(units)
+        source_choices = [("", _("逐单位录入"))] + [(str(pk), name) for pk, name in sources]
         for i in range(COMPONENT_ROWS):
             self.fields[f"component_key_{i}"] = forms.CharField(required=False, max_length=40)
             self.fields[f"component_label_{i}"] = forms.CharField(required=False, max_length=40)
             self.fields[f"component_weight_{i}"] = forms.DecimalField(required=False, max_digits=6, decimal_places=4)
+            self.fields[f"component_source_{i}"] = forms.ChoiceField(required=False, choices=source_choices)
         for i in range(GRADE_ROWS):
             self.fields[f"grade_name_{i}"] = forms.CharField(required=False, max_length=20)
             self.fields[f"grade_threshold_{i}"] = forms.DecimalField(required=False, max_digits=6, decimal_places=2)
@@ -48,8 +51,8 @@ class SettingsForm(forms.Form):
 
     # -- rows for the template
     def component_rows(self) -> list[tuple]:
-        return [(self[f"component_key_{i}"], self[f"component_label_{i}"], self[f"component_weight_{i}"])
-                for i in range(COMPONENT_ROWS)]
+        return [(self[f"component_key_{i}"], self[f"component_label_{i}"], self[f"component_weight_{i}"],
+                 self[f"component_source_{i}"]) for i in range(COMPONENT_ROWS)]
 
     def grade_rows(self) -> list[tuple]:
         return [(self[f"grade_name_{i}"], self[f"grade_threshold_{i}"]) for i in range(GRADE_ROWS)]
@@ -87,8 +90,11 @@ class SettingsForm(forms.Form):
         for i in range(COMPONENT_ROWS):
             key = data.get(f"component_key_{i}", "").strip()
             if key:
-                components.append({"key": key, "label": data.get(f"component_label_{i}", "").strip() or key,
-                                   "weight": _text(data[f"component_weight_{i}"])})
+                component = {"key": key, "label": data.get(f"component_label_{i}", "").strip() or key,
+                             "weight": _text(data[f"component_weight_{i}"])}
+                if data.get(f"component_source_{i}"):
+                    component["cycle"] = int(data[f"component_source_{i}"])  # finals of another cycle
+                components.append(component)
         grades = []
         for i in range(GRADE_ROWS):
             name = data.get(f"grade_name_{i}", "").strip()
@@ -114,6 +120,7 @@ def settings_initial(settings: ResultSettings, units: list[CycleUnit]) -> dict[s
         initial[f"component_key_{i}"] = component["key"]
         initial[f"component_label_{i}"] = component.get("label", "")
         initial[f"component_weight_{i}"] = component["weight"]
+        initial[f"component_source_{i}"] = str(component.get("cycle", ""))
     for i, grade in enumerate(settings.grades[:GRADE_ROWS]):
         initial[f"grade_name_{i}"] = grade["name"]
         initial[f"grade_threshold_{i}"] = grade["threshold"]

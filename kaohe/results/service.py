@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -85,20 +86,51 @@ def groups_for(settings: ResultSettings) -> dict[str, str]:
     return {str(code): str(group) for code, group in (settings.groups or {}).items() if group}
 
 
-def entered_components(rules: Rules) -> list[Component]:
-    """The components the office enters per unit (all but the adjusted indicator score)."""
-    return [c for c in rules.components if c.key != ADJUSTED]
+def entered_components(rules: Rules, settings: ResultSettings) -> list[Component]:
+    """The components the office enters per unit: all but the adjusted indicator score and those
+    taken from another cycle's published finals."""
+    sourced = {str(c["key"]) for c in settings.components if c.get("cycle")}
+    return [c for c in rules.components if c.key != ADJUSTED and c.key not in sourced]
 
 
 # ----------------------------------------------------------------------------- computing
 
 
+def component_sources(cycle: Cycle) -> list[tuple[int, str]]:
+    """Other cycles with published results, whose finals can be a component of this one
+    (quarterly 平时考核 cycles feeding the annual 年终考核)."""
+    return list(Cycle.objects.filter(result_snapshots__isnull=False).exclude(pk=cycle.pk).distinct()
+                .order_by("-created_at").values_list("pk", "name"))
+
+
+def sourced_components(settings: ResultSettings) -> dict[str, dict[str, Decimal]]:
+    """component key → unit code → final score, from the latest published version of the
+    component's source cycle. One query per sourced component."""
+    values: dict[str, dict[str, Decimal]] = {}
+    for component in settings.components:
+        source = component.get("cycle")
+        if not source or component.get("key") == ADJUSTED:
+            continue
+        snapshot = ResultSnapshot.objects.filter(cycle_id=source).order_by("-version").first()
+        if snapshot is None:
+            raise RulesError(_("构成项“%(key)s”的来源考核周期还没有发布结果。") % {"key": component["key"]})
+        values[str(component["key"])] = {row["code"]: Decimal(row["final"]) for row in snapshot.results}
+    return values
+
+
 def compute_cycle(cycle: Cycle, settings: ResultSettings | None = None,
                   units: list[CycleUnit] | None = None) -> list[UnitResult]:
     """Every unit's result under the cycle's settings (or `settings`). Raises RulesError when the
-    rules cannot be applied. A constant number of queries whatever the cycle's size."""
+    rules cannot be applied. A constant number of queries whatever the cycle's size (plus one per
+    component taken from another cycle)."""
     settings = settings if settings is not None else settings_for(cycle)
-    return compute(unit_inputs(cycle, groups_for(settings), units), rules_for(cycle, settings))
+    inputs = unit_inputs(cycle, groups_for(settings), units)
+    sourced = sourced_components(settings)
+    if sourced:
+        inputs = [replace(unit, components={**unit.components, **{
+            key: by_code[unit.code] for key, by_code in sourced.items() if unit.code in by_code}})
+            for unit in inputs]
+    return compute(inputs, rules_for(cycle, settings))
 
 
 def text(value: Decimal | int | str) -> str:
@@ -254,7 +286,8 @@ def delete_adjustment(cycle: Cycle, user: Any, adjustment_id: int) -> None:
 def set_component_values(cycle: Cycle, user: Any, values: Mapping[tuple[str, str], Decimal | None]) -> int:
     """Enter component values: (unit code, component key) → value 0–100, or None to clear. Returns
     how many changed; each change is audited. Nothing is saved if any value is refused."""
-    keys = {c.key for c in entered_components(rules_for(cycle))}
+    settings = settings_for(cycle)
+    keys = {c.key for c in entered_components(rules_for(cycle, settings), settings)}
     units = {u.code: u for u in CycleUnit.objects.filter(cycle=cycle)}
     problems = []
     for (code, key), value in values.items():

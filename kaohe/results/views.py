@@ -119,9 +119,10 @@ def _page(request: HttpRequest, cycle: Cycle, *, settings_form: SettingsForm | N
     rows = [service.result_row(r) for r in results]
     groups = service.groups_for(in_use)
     rules_json = service.rules_json(rules, groups)
-    entered = service.entered_components(rules)
+    entered = service.entered_components(rules, in_use)
     if settings_form is None:
-        settings_form = SettingsForm(initial=settings_initial(saved, units), units=units)
+        settings_form = SettingsForm(initial=settings_initial(saved, units), units=units,
+                                     sources=service.component_sources(cycle))
     grade_names = [g.name for g in rules.grades]
     if adjustment_form is None and office:
         adjustment_form = AdjustmentForm(units=units, grades=grade_names)
@@ -163,7 +164,7 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     if request.GET.get("preview"):
         units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
-        form = SettingsForm(request.GET, units=units)
+        form = SettingsForm(request.GET, units=units, sources=service.component_sources(cycle))
         return _page(request, cycle, settings_form=form, preview_values=_preview(form, cycle))
     return _page(request, cycle)
 
@@ -173,7 +174,7 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
 def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
-    form = SettingsForm(request.POST, units=units)
+    form = SettingsForm(request.POST, units=units, sources=service.component_sources(cycle))
     values = _preview(form, cycle)
     if values is None:
         messages.error(request, _("结果设置有误，未保存。"))
@@ -229,7 +230,8 @@ def delete_adjustment(request: HttpRequest, pk: int, adjustment: int) -> HttpRes
 def save_components(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
-    keys = [c.key for c in service.entered_components(service.rules_for(cycle))]
+    saved = service.settings_for(cycle)
+    keys = [c.key for c in service.entered_components(service.rules_for(cycle, saved), saved)]
     values, errors = component_values(request.POST, units, keys)
     if not errors:
         try:

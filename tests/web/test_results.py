@@ -473,3 +473,33 @@ def test_publish_makes_versions_and_snapshots_never_change(client_for, cycle, us
     assert page_rows(html)["yanshi"]["final"] == "100.00"
     page = body(client.get(f"/results/{cycle.pk}/"))
     assert f"/results/{cycle.pk}/v/1/" in page and f"/results/{cycle.pk}/v/2/" in page
+
+
+def test_a_component_can_be_another_cycles_published_finals(users, cycle):
+    """Quarterly cycles feeding the annual one: final = 0.6 × adjusted + 0.4 × the other cycle's final."""
+    from kaohe.audit.context import acting_as
+    from kaohe.cycles.lifecycle import create_cycle, open_cycle
+
+    with acting_as(users["office"]):
+        quarter = create_cycle(name="2018年第一季度平时考核", scheme=cycle.scheme,
+                               unit_codes=list(cycle.units.values_list("code", flat=True)))
+        open_cycle(quarter)
+        for score in Score.objects.filter(cycle=quarter).select_related("node"):
+            Score.objects.filter(pk=score.pk).update(points=score.node.points / 2)
+        Cycle.objects.filter(pk=quarter.pk).update(status=Cycle.Status.LOCKED)
+        quarter.refresh_from_db()
+        service.publish(quarter, users["office"])
+        assert (quarter.pk, quarter.name) in service.component_sources(cycle)
+        settings = service.settings_for(cycle)
+        service.save_settings(cycle, users["office"], {
+            **service.settings_json(settings),
+            "components": [{"key": "adjusted", "label": "年终考核", "weight": "0.6"},
+                           {"key": "quarter", "label": "平时考核", "weight": "0.4", "cycle": quarter.pk}]})
+    for score in Score.objects.filter(cycle=cycle).select_related("node"):
+        Score.objects.filter(pk=score.pk).update(points=score.node.points)
+    finals = {r.code: r for r in service.compute_cycle(cycle)}
+    quarter_finals = {r.code: r.final for r in service.compute_cycle(quarter)}
+    for code, result in finals.items():
+        assert result.components["quarter"] == quarter_finals[code] == Decimal(50)
+        assert result.final == Decimal("0.6") * result.adjusted + Decimal("0.4") * Decimal(50)
+    assert service.entered_components(service.rules_for(cycle), service.settings_for(cycle)) == []
