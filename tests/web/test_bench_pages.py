@@ -70,3 +70,15 @@ def test_exporting_ten_times_the_audit_events_takes_no_more_memory(benchmark):
         assert large < small * 1.5 + 200_000, (name, small, large)
     benchmark.extra_info["peak bytes (200 events, 2000 events)"] = peaks
     benchmark.pedantic(xlsx, args=(iter(()),), rounds=1)
+
+
+def test_compute_the_results_of_the_demo_cycle(benchmark, cycle):
+    from kaohe.results import service
+
+    results = benchmark(service.compute_cycle, cycle)  # 18 units, 3,696 tasks: one GROUP BY, then the core
+    assert len(results) == 18
+
+
+def test_render_the_results_dashboard(benchmark, client_for, cycle):
+    client = client_for("office")
+    assert benchmark(client.get, f"/results/{cycle.pk}/dashboard/").status_code == 200
