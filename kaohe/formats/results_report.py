@@ -59,14 +59,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kaohe.core.points import format_points
 from kaohe.core.results import ADJUSTED, Rules, UnitResult, round_score
 from kaohe.formats.cells import display_width, safe_text, wrapped_line_count, write_text
+from kaohe.formats.printing import FONT, a4
 
-FONT = "宋体"
 TITLE_SIZE = 16
 HEADER_SIZE = 11
 BODY_SIZE = 10.5
 LINE_HEIGHT = 1.35  # points of row height per point of font size and line (as in xlsx_scheme)
 PADDING = 9.0
-MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}  # inches
 NUMBER_FORMAT = "0.00"
 PLACES = 2  # decimals shown for every score
 
@@ -121,18 +120,7 @@ def _styles(wb: Workbook) -> dict[str, str]:
 
 
 def _page(ws: Worksheet, *, landscape: bool, fit_width: bool) -> None:
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    if fit_width:
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    for side, inches in MARGINS.items():
-        setattr(ws.page_margins, side, inches)
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
-    ws.oddFooter.center.font = FONT
+    a4(ws, landscape=landscape, fit_width=fit_width)
 
 
 def _height(lines: int, size: float = BODY_SIZE) -> float:

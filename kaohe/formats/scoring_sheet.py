@@ -68,6 +68,7 @@ from kaohe.core.points import format_points
 from kaohe.core.scheme import Location
 from kaohe.formats.cells import cell_text, safe_text, wrapped_line_count, write_text
 from kaohe.formats.errors import FormatError
+from kaohe.formats.printing import a4
 
 SHEET = "评分"
 MANIFEST = "kaohe"
@@ -395,17 +396,10 @@ def _page_setup(ws: Worksheet, last_column: int, last_row: int) -> None:
     ws.print_title_rows = f"{UNIT_ROW}:{HEADER_ROW}"
     ws.print_title_cols = "B:D"
     ws.print_area = f"B1:{get_column_letter(last_column)}{last_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    a4(ws, fit_width=False, centered=False,
+       margins={"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.6, "header": 0.3, "footer": 0.3})
     ws.page_setup.pageOrder = "overThenDown"
     ws.page_setup.scale = PRINT_SCALE
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = 0.5
-    ws.page_margins.bottom = 0.6
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
-    ws.oddFooter.center.font = FONT
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # resizing columns and rows stays possible
     ws.protection.formatRows = False

@@ -26,6 +26,7 @@ from kaohe.core.scheme import Scheme, title_path
 from kaohe.formats.cells import safe_text, write_text
 from kaohe.formats.errors import FormatError
 from kaohe.formats.files import write_atomically
+from kaohe.formats.printing import a4
 from kaohe.formats.xlsx_scheme.layout import (
     BODY_SIZE,
     COLUMNS,
@@ -116,17 +117,7 @@ def _write_table(wb: Workbook, ws: Worksheet, scheme: Scheme, layout: TableLayou
     ws.freeze_panes = "A3"
     ws.print_title_rows = "2:2"
     ws.print_area = f"A1:{last_column}{last_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    for side, inches in MARGINS.items():
-        setattr(ws.page_margins, side, inches)
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
-    ws.oddFooter.center.font = FONT
+    a4(ws, margins=MARGINS)
 
 
 def _new_workbook() -> Workbook:

@@ -1,0 +1,27 @@
+"""Print setup shared by the workbooks Kaohe writes: A4, margins, the Chinese page-number footer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+FONT = "宋体"
+MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}  # inches
+
+
+def a4(ws: Worksheet, *, landscape: bool = True, fit_width: bool = True, centered: bool = True,
+       margins: Mapping[str, float] = MARGINS) -> None:
+    """A4 paper, fitted to the page width unless told otherwise, "第 n 页，共 m 页" at the foot."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    if fit_width:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = centered
+    for side, inches in margins.items():
+        setattr(ws.page_margins, side, inches)
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+    ws.oddFooter.center.font = FONT
