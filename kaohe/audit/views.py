@@ -4,16 +4,13 @@ what the filters select. Nobody else may see it; events are never changed here (
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from kaohe.accounts.permissions import is_office
+from kaohe.accounts import decorators
 from kaohe.audit import export
 from kaohe.audit.filters import EventFilterForm, change_lines, filtered_events
 
@@ -21,15 +18,8 @@ PAGE_SIZE = 100
 
 
 def office_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @require_safe
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        if not is_office(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+    """The office's read-only pages: GET or HEAD only."""
+    return decorators.office_only(require_safe(view))
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kaohe.accounts.decorators import office_only
 from kaohe.accounts.models import Role
 from kaohe.accounts.permissions import is_office, visible_cycles
 from kaohe.audit.models import Event
@@ -40,17 +39,6 @@ from kaohe.schemes.models import SchemeRecord
 STARTED = (Cycle.Status.OPEN, Cycle.Status.REVIEW, Cycle.Status.LOCKED)
 
 
-def office_only(view: Callable) -> Callable:
-    """Log-in first (anonymous users are sent to log in), then the office role (others get 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        if not is_office(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def percent(done: int, total: int) -> int:

@@ -11,19 +11,16 @@ Queries: a constant number whatever the number of units and scores (one GROUP BY
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kaohe.accounts.decorators import office_only, requires
 from kaohe.accounts.models import Role
 from kaohe.accounts.permissions import is_office, visible_cycles
 from kaohe.core.results import RulesError
@@ -37,28 +34,7 @@ def can_read_results(user: Any) -> bool:
     return user.is_authenticated and user.is_active and user.role in (Role.OFFICE, Role.LEADER)
 
 
-def readers_only(view: Callable) -> Callable:
-    """Log in first, then the office or a leader (others 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_read_results(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def office_only(view: Callable) -> Callable:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_office(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+readers_only = requires(can_read_results)
 
 
 def _cycle(request: HttpRequest, pk: int) -> Cycle:

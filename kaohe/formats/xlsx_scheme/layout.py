@@ -1,10 +1,12 @@
 """The table's fixed layout, shared by the writer and the reader: the seven columns with their
 headers and widths, the sheet names, fonts and sizes, row heights and the A4 landscape page.
 
-Constants only: this module imports nothing and changes nothing.
+Constants only (the font and margins come from kaohe.formats.printing, shared by every workbook).
 """
 
 from __future__ import annotations
+
+from kaohe.formats.printing import FONT, MARGINS  # noqa: F401  (re-exported for the writer)
 
 COLUMNS = ("seq", "dimension", "indicator", "criterion", "content", "departments", "note")
 HEADERS = {
@@ -28,7 +30,6 @@ WIDTHS = {"seq": 5, "dimension": 11, "indicator": 18, "criterion": 20, "content"
 TABLE_SHEET = "指标体系"
 METADATA_SHEET = "kaohe"  # the hidden sheet of the lossless round trip, see `metadata`
 
-FONT = "宋体"
 BODY_SIZE = 10.5
 HEADER_SIZE = 11
 TITLE_SIZE = 16
@@ -36,7 +37,6 @@ LINE_HEIGHT = 1.35  # points of row height per point of font size and line (CJK 
 PADDING = 9.0  # points above and below the text of a row
 MAX_ROW_HEIGHT = 409.0  # Excel's limit, in points
 HEADER_HEIGHT = round(HEADER_SIZE * LINE_HEIGHT + PADDING + 4, 1)
-MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}  # inches
 PAGE_HEIGHT = 595.3 - 72 * (MARGINS["top"] + MARGINS["bottom"])  # A4 landscape, in points
 PAGE_FILL = 0.97  # room left for rounding in the spreadsheet program
 
