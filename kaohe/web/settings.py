@@ -137,6 +137,9 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Evidence files (a unit's 台账), content-addressed: EVIDENCE_DIR/<sha256[:2]>/<sha256>. Never under
+# STATIC or MEDIA URLs: they are served only by a view that checks who asks. Backups include them.
+EVIDENCE_DIR = Path(os.environ.get("KAOHE_EVIDENCE_DIR", DATA_DIR / "evidence"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("KAOHE_SECURE_COOKIES", False)
