@@ -1,0 +1,1 @@
+"""Benchmarks at scale (`kaohe bench …`, `make bench`): synthetic data, measurements, BENCHMARKS.md."""
