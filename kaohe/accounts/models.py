@@ -30,6 +30,8 @@ class User(AbstractUser):
                                    on_delete=models.PROTECT, related_name="users")
     unit = models.ForeignKey("orgs.Unit", verbose_name=_("所属单位"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="users")
+    # Every notification is also kept on the notifications page; this only switches the e-mail off.
+    email_notifications = models.BooleanField(_("接收邮件通知"), default=True)
 
     class Meta:
         verbose_name = _("用户")

@@ -50,7 +50,8 @@ def _user(request: HttpRequest) -> User:
 
 
 def _cycle(user: User, cycle_id: int) -> Cycle:
-    cycle = visible_cycles(user).filter(pk=cycle_id).first()
+    # Not the scheme's YAML (tens of kB, read and compared by DISTINCT on every request otherwise).
+    cycle = visible_cycles(user).filter(pk=cycle_id).defer("scheme__document").first()
     if cycle is None:
         raise ApiError(404, _("没有编号为 %(id)s 的考核周期，或您无权查看。") % {"id": cycle_id})
     return cycle
@@ -238,8 +239,7 @@ def put_score(request: HttpRequest, cycle_id: int, unit_code: str, item_code: st
     user = _user(request)
     cycle = _cycle(user, cycle_id)
     entry = _entry(request)
-    score = save_score(user, cycle, unit_code, item_code, entry, source="api")
-    score = Score.objects.select_related("unit", "node", "department", "updated_by").get(pk=score.pk)
+    score = save_score(user, cycle, unit_code, item_code, entry, source="api")  # with unit, node, department
     return _task_body(score, score.department.code)
 
 

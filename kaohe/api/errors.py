@@ -3,6 +3,8 @@
 ScoreError kinds map to their own statuses (invalid 422, forbidden 403, not_found 404, conflict and
 closed 409); a conflict carries the saved score in `current`. ReviewError carries its status; its
 code is named after it. `ApiError` is for what the API itself refuses (not visible, wrong role).
+ClaimError (and ObjectionError, its subclass) carries its status too (too_large 413); a conflict
+carries the saved claim in `current`.
 """
 
 from collections.abc import Callable
@@ -11,6 +13,8 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
+from kaohe.claims.models import Claim
+from kaohe.claims.rules import ClaimError
 from kaohe.core.points import format_points
 from kaohe.cycles.models import Score
 from kaohe.cycles.review import ReviewError
@@ -59,8 +63,20 @@ def api_error_response(err: ApiError) -> JsonResponse:
                         status=err.status)
 
 
+def claim_body(claim: Claim) -> dict[str, Any]:
+    return {"points": points_text(claim.points), "explanation": claim.explanation, "version": claim.version,
+            "updated_by": str(claim.updated_by) if claim.updated_by_id else None, "updated_at": claim.updated_at}
+
+
+def claim_error_response(err: ClaimError) -> JsonResponse:
+    body = error_body(err.kind, err.message, err.field)
+    if err.current is not None:
+        body["current"] = claim_body(err.current)
+    return JsonResponse(body, status=err.status)
+
+
 def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap an API view so ScoreError, ReviewError and ApiError become JSON error responses."""
+    """Wrap an API view so ScoreError, ReviewError, ClaimError and ApiError become JSON error responses."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -72,5 +88,7 @@ def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return review_error_response(err)
         except ApiError as err:
             return api_error_response(err)
+        except ClaimError as err:
+            return claim_error_response(err)
 
     return wrapper

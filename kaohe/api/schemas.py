@@ -92,3 +92,197 @@ class SubmissionOut(Schema):
     state_label: str
     comment: str
     updated_at: datetime
+
+
+# ----------------------------------------------------------------------------- the unit's side
+# Self-assessment, evidence, the unit's scorecard and objections (kaohe.api.claims, kaohe.api.objections).
+
+
+class CurrentClaim(Schema):
+    """The claim as it is saved now (sent with a 409 so the client can show both values)."""
+
+    points: str | None
+    explanation: str
+    version: int
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+class ClaimErrorOut(Schema):
+    code: str = Field(description="invalid, forbidden, not_found, conflict, closed or too_large")
+    message: str
+    field: str | None = None
+    current: CurrentClaim | None = None
+
+
+class ClaimIn(Schema):
+    """Documentation only: the body is read with `json.loads(..., parse_float=Decimal)`, so a JSON
+    number such as 1.5 reaches the rules as Decimal('1.5'), exactly as typed."""
+
+    points: Decimal | None = Field(description='"1.5", 1.5 or null (clears the claim)')
+    explanation: str = Field("", description="at most 500 characters")
+    version: int = Field(description="the version read with the self-assessment; a stale one is a 409")
+
+
+class ClaimOut(Schema):
+    unit: str
+    code: str
+    points: str | None
+    explanation: str
+    version: int
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+class CriterionOut(Schema):
+    code: str
+    title: str
+    maximum: str = Field(description="the sum of the unit's applicable items under the criterion")
+    departments: list[str]
+    evidence_expected: bool
+    points: str | None
+    explanation: str
+    version: int
+    evidence: list[int] = Field(description="ids of the evidence attached to it that you may open")
+
+
+class SelfAssessmentStateOut(Schema):
+    cycle: int
+    unit: str
+    unit_name: str
+    state: str = Field(description="draft or submitted")
+    state_label: str
+    submitted_at: datetime | None
+    reopen_reason: str
+
+
+class SelfAssessmentOut(SelfAssessmentStateOut):
+    deadline: date | None
+    window_problem: str = Field(description='why the unit cannot write now; "" when it can')
+    editable: bool = Field(description="whether you may write it now")
+    criteria: list[CriterionOut]
+
+
+class CriteriaIn(Schema):
+    criteria: list[str] = Field(description="criterion codes (三级指标) that apply to the unit")
+
+
+class EvidenceOut(Schema):
+    id: int
+    unit: str
+    name: str
+    size: int
+    type: str = Field(description="the type read from the content, e.g. PDF 文档")
+    mime: str
+    sha256: str
+    purpose: str = Field(description="self (self-assessment) or objection")
+    criteria: list[str]
+    uploaded_at: datetime
+
+
+class ScorecardDimensionOut(Schema):
+    code: str
+    title: str
+    obtained: str
+    maximum: str
+    percent: str
+
+
+class ScorecardSummaryOut(Schema):
+    """The unit's row of the published snapshot; money-like figures to two decimals as displayed."""
+
+    code: str
+    name: str
+    group: str
+    group_size: int
+    obtained: str
+    maximum: str
+    percent: str
+    bonus: str
+    penalty: str
+    adjusted: str
+    components: dict[str, str]
+    final: str
+    rank: int
+    grade: str
+    complete: bool
+    explanation: list[str]
+    dimensions: list[ScorecardDimensionOut]
+
+
+class ScorecardRowOut(Schema):
+    """A heading (dimension, indicator, criterion: obtained/maximum over the unit's items) or an item."""
+
+    kind: str = Field(description="heading or item")
+    code: str
+    title: str
+    level: str | None = None
+    obtained: str | None = None
+    maximum: str
+    points: str | None = None
+    department: str | None = None
+    deducted: bool | None = None
+    lost: str | None = None
+    reason: str | None = None
+
+
+class ScorecardOut(Schema):
+    cycle: int
+    unit: str
+    unit_name: str
+    version: int
+    latest_version: int
+    versions: list[int]
+    published_at: datetime
+    summary: ScorecardSummaryOut
+    rows: list[ScorecardRowOut] = Field(
+        description="the latest version's items while the cycle is locked; empty otherwise")
+    items: int
+    pending: list[str] = Field(description="item codes under an objection that is still open")
+    objection_deadline: date | None
+    window_problem: str = Field(description='why objections cannot be filed now; "" when they can')
+
+
+class ObjectionItemOut(Schema):
+    code: str
+    title: str
+    department: str
+    old_points: str | None
+    decision: str = Field(description='"" (pending), upheld or changed')
+    decision_label: str
+    new_points: str | None
+    answer: str
+    answered_by: str | None
+    answered_at: datetime | None
+
+
+class ObjectionOut(Schema):
+    id: int
+    unit: str
+    unit_name: str
+    version: int = Field(description="the published version objected to")
+    state: str = Field(description="filed, answered or closed")
+    state_label: str
+    reason: str
+    filed_by: str | None
+    filed_at: datetime
+    office_comment: str
+    closed_at: datetime | None
+    result_version: int | None = Field(description="the version republished on confirmation, if any")
+    items: list[ObjectionItemOut]
+    evidence: list[int]
+
+
+class ObjectionIn(Schema):
+    """JSON, or multipart/form-data with repeated `items` fields, `reason` and `file` parts."""
+
+    items: list[str] = Field(description="item codes (考核内容) of the unit's latest published results")
+    reason: str
+
+
+class AnswerIn(Schema):
+    """Documentation only: read like ClaimIn (JSON numbers as Decimal)."""
+
+    decision: str = Field(description="upheld or changed")
+    points: Decimal | None = Field(None, description='the new points when changed: "1.5", 1.5')
+    reason: str

@@ -13,3 +13,10 @@ api.add_router("/cycles", sheets.router)
 from kaohe.api import results  # noqa: E402
 
 api.add_router("/cycles", results.router)
+from kaohe.api import claims, objections  # noqa: E402
+
+api.add_router("/cycles", claims.router)
+api.add_router("/cycles", objections.router)
+from kaohe.api import health  # noqa: E402
+
+api.add_router("", health.router)

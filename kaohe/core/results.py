@@ -33,9 +33,11 @@ problem in Chinese; `validate_rules` returns the rule problems without raising.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
@@ -50,6 +52,9 @@ ADJUSTMENT_KINDS = ("bonus", "penalty", "grade_cap", "veto")
 KIND_LABELS = {"bonus": "加分", "penalty": "扣分", "grade_cap": "不得评为好等次", "veto": "一票否决"}
 
 _HUNDRED = Decimal(100)
+_ZERO = Decimal(0)
+_CONTEXT = Context(prec=PRECISION)  # passed explicitly where the caller's context must not matter
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(MAX_RANK_PLACES + 1)}
 
 
 class RulesError(ValueError):
@@ -62,6 +67,8 @@ class RulesError(ValueError):
 
 def _decimal(value: Any, what: str) -> Decimal:
     """Decimal as is, int converted; floats (and anything else) refused, as everywhere in the core."""
+    if type(value) is Decimal and value.is_finite():  # the common case, first
+        return value
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise TypeError(f"{what}不是有限数：{value}")
@@ -210,7 +217,7 @@ def validate_rules(rules: Rules) -> list[str]:
 # -- the input -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DimensionSum:
     """A unit's sums under one dimension (一级指标), over the items that apply to it."""
 
@@ -220,8 +227,12 @@ class DimensionSum:
     maximum: Decimal
 
     def __post_init__(self) -> None:
-        _set(self, "obtained", _decimal(self.obtained, f"“{self.title}”的得分"))
-        _set(self, "maximum", _decimal(self.maximum, f"“{self.title}”的满分"))
+        if type(self.obtained) is not Decimal or type(self.maximum) is not Decimal:
+            _set(self, "obtained", _decimal(self.obtained, f"“{self.title}”的得分"))
+            _set(self, "maximum", _decimal(self.maximum, f"“{self.title}”的满分"))
+        elif not (self.obtained.is_finite() and self.maximum.is_finite()):
+            _decimal(self.obtained, f"“{self.title}”的得分")
+            _decimal(self.maximum, f"“{self.title}”的满分")
 
 
 @dataclass(frozen=True)
@@ -250,7 +261,7 @@ class Adjustment:
             raise RulesError("不得评为好等次的调整须写明最高可评的等次。")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitInput:
     """One unit's summed points, as the database delivers them, with its adjustments and components."""
 
@@ -266,18 +277,26 @@ class UnitInput:
     components: Mapping[str, Decimal] = field(default_factory=dict, hash=False)  # other components, 0–100
 
     def __post_init__(self) -> None:
-        who = f"{self.name}（{self.code}）"
-        _set(self, "obtained", _decimal(self.obtained, f"{who}的得分"))
-        _set(self, "maximum", _decimal(self.maximum, f"{who}的满分"))
-        _set(self, "dimensions", tuple(self.dimensions))
-        _set(self, "adjustments", tuple(self.adjustments))
-        _set(self, "components", {k: _decimal(v, f"{who}的“{k}”") for k, v in self.components.items()})
+        # a few hundred thousand units per cycle: convert only what is not already as stored
+        if type(self.obtained) is not Decimal or not self.obtained.is_finite():
+            _set(self, "obtained", _decimal(self.obtained, f"{self.name}（{self.code}）的得分"))
+        if type(self.maximum) is not Decimal or not self.maximum.is_finite():
+            _set(self, "maximum", _decimal(self.maximum, f"{self.name}（{self.code}）的满分"))
+        if type(self.dimensions) is not tuple:
+            _set(self, "dimensions", tuple(self.dimensions))
+        if type(self.adjustments) is not tuple:
+            _set(self, "adjustments", tuple(self.adjustments))
+        if self.components:
+            who = f"{self.name}（{self.code}）"
+            _set(self, "components", {k: _decimal(v, f"{who}的“{k}”") for k, v in self.components.items()})
+        else:
+            _set(self, "components", {})
 
 
 # -- the output ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DimensionResult:
     code: str
     title: str
@@ -286,7 +305,7 @@ class DimensionResult:
     percent: Decimal  # obtained × 100 ÷ maximum, full precision; 0 when maximum is 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitResult:
     code: str
     name: str
@@ -308,15 +327,27 @@ class UnitResult:
 
 def round_score(value: Decimal, places: int = 2) -> Decimal:
     """A score as displayed and compared for rank and grade: ROUND_HALF_UP to `places` decimals."""
-    with localcontext(Context(prec=PRECISION)):
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP, context=_CONTEXT)
 
 
 # -- the computation -------------------------------------------------------------------------------
 
 
-def _percent(obtained: Decimal, maximum: Decimal) -> Decimal:
-    return obtained * _HUNDRED / maximum if maximum else Decimal(0)
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while hundreds of thousands of result objects are
+    made: they hold no cycles, yet each collection walks all of them (a third of the time of a
+    200,000-unit cycle). Restored afterwards, also on error."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _sums_problems(who: str, what: str, obtained: Decimal, maximum: Decimal) -> list[str]:
@@ -329,9 +360,21 @@ def _sums_problems(who: str, what: str, obtained: Decimal, maximum: Decimal) -> 
     return []
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Scored:
-    result: UnitResult  # rank, grade and explanation still open
+    """A unit's figures before ranking; the UnitResult is made once rank and grade are known.
+    Private and never changed after `_score`; not frozen, because a frozen dataclass's `__init__`
+    is several times slower."""
+
+    unit: UnitInput
+    percent: Decimal
+    dimensions: tuple[DimensionResult, ...]
+    bonus: Decimal
+    penalty: Decimal
+    adjusted: Decimal
+    components: dict[str, Decimal]
+    final: Decimal
+    complete: bool
     rounded: Decimal
     notes: tuple[str, ...]  # explanation sentences about the score
     caps: tuple[tuple[int, Adjustment], ...]  # (index of the capped grade, adjustment)
@@ -339,64 +382,74 @@ class _Scored:
 
 
 def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], problems: list[str]) -> _Scored:
-    who = f"{unit.name}（{unit.code}）"
-    problems.extend(_sums_problems(who, "", unit.obtained, unit.maximum))
+    obtained, maximum = unit.obtained, unit.maximum
+    if maximum < 0 or obtained < 0 or obtained > maximum:
+        problems.extend(_sums_problems(f"{unit.name}（{unit.code}）", "", obtained, maximum))
     if unit.tasks < 0 or unit.scored < 0 or unit.scored > unit.tasks:
-        problems.append(f"{who}的已评项数{unit.scored}与适用项数{unit.tasks}不合理。")
+        problems.append(f"{unit.name}（{unit.code}）的已评项数{unit.scored}与适用项数{unit.tasks}不合理。")
     notes: list[str] = []
     complete = unit.scored >= unit.tasks
     if not complete:
         notes.append(f"评分未完成（已评{unit.scored}/共{unit.tasks}项）")
-    if unit.maximum == 0:
+    if not maximum:
         notes.append("没有适用的考核内容（满分为0），指标得分按0分计")
 
     dimensions = []
     for d in unit.dimensions:
-        problems.extend(_sums_problems(who, f"“{d.title}”", d.obtained, d.maximum))
-        dimensions.append(DimensionResult(d.code, d.title, d.obtained, d.maximum, _percent(d.obtained, d.maximum)))
-    percent = _percent(unit.obtained, unit.maximum)
-
-    bonuses = sum((a.points for a in unit.adjustments if a.kind == "bonus"), Decimal(0))
-    bonus = min(bonuses, rules.bonus_cap)
-    if bonuses > bonus:
-        notes.append(f"加分合计{format_points(bonuses)}分，超过上限，按{format_points(bonus)}分计")
-    penalty = sum((a.points for a in unit.adjustments if a.kind == "penalty"), Decimal(0))
-    raw = percent + bonus - penalty
-    adjusted = max(raw, Decimal(0))
-    if raw < 0:
-        notes.append("扣分后得分低于0分，按0分计")
-
-    components: dict[str, Decimal] = {}
-    for component in rules.components:
-        if component.key == ADJUSTED:
-            components[ADJUSTED] = adjusted
-            continue
-        value = unit.components.get(component.key)
-        if value is None:
-            problems.append(f"{who}缺少“{component.label}”（{component.key}）的分值。")
-            value = Decimal(0)
-        elif not 0 <= value <= 100:
-            problems.append(f"{who}的“{component.label}”（{component.key}）应在0到100之间，"
-                            f"现为{format_points(value)}。")
-        components[component.key] = value
-    final = sum((c.weight * components[c.key] for c in rules.components), Decimal(0))
+        if d.maximum < 0 or d.obtained < 0 or d.obtained > d.maximum:
+            problems.extend(_sums_problems(f"{unit.name}（{unit.code}）", f"“{d.title}”", d.obtained, d.maximum))
+        dimensions.append(DimensionResult(d.code, d.title, d.obtained, d.maximum,
+                                          d.obtained * _HUNDRED / d.maximum if d.maximum else _ZERO))
+    percent = obtained * _HUNDRED / maximum if maximum else _ZERO
 
     caps = []
-    for adjustment in unit.adjustments:
-        if adjustment.kind == "grade_cap":
-            if adjustment.cap not in grade_index:
-                problems.append(f"{who}的等次限制“{adjustment.cap}”不是已设置的等次"
-                                f"（{'、'.join(grade_index)}）。")
+    vetoes = []
+    cap_problems = []  # reported after the components', as always
+    if unit.adjustments:
+        bonuses = penalty = _ZERO
+        for adjustment in unit.adjustments:
+            if adjustment.kind == "bonus":
+                bonuses += adjustment.points
+            elif adjustment.kind == "penalty":
+                penalty += adjustment.points
+            elif adjustment.kind == "grade_cap":
+                if adjustment.cap not in grade_index:
+                    cap_problems.append(f"{unit.name}（{unit.code}）的等次限制“{adjustment.cap}”不是已设置的等次"
+                                    f"（{'、'.join(grade_index)}）。")
+                else:
+                    caps.append((grade_index[adjustment.cap], adjustment))
             else:
-                caps.append((grade_index[adjustment.cap], adjustment))
+                vetoes.append(adjustment)
+        bonus = min(bonuses, rules.bonus_cap)
+        if bonuses > bonus:
+            notes.append(f"加分合计{format_points(bonuses)}分，超过上限，按{format_points(bonus)}分计")
+        raw = percent + bonus - penalty
+        adjusted = max(raw, _ZERO)
+        if raw < 0:
+            notes.append("扣分后得分低于0分，按0分计")
+    else:
+        bonus = penalty = _ZERO
+        adjusted = percent
 
-    result = UnitResult(
-        code=unit.code, name=unit.name, group=unit.group, obtained=unit.obtained, maximum=unit.maximum,
-        percent=percent, dimensions=tuple(dimensions), bonus=bonus, penalty=penalty, adjusted=adjusted,
-        components=components, final=final, rank=0, grade="", complete=complete, explanation=(),
-    )
-    return _Scored(result, round_score(final, rules.rank_places), tuple(notes), tuple(caps),
-                   tuple(a for a in unit.adjustments if a.kind == "veto"))
+    components: dict[str, Decimal] = {}
+    final = _ZERO
+    for component in rules.components:
+        if component.key == ADJUSTED:
+            value = adjusted
+        else:
+            value = unit.components.get(component.key)
+            if value is None:
+                problems.append(f"{unit.name}（{unit.code}）缺少“{component.label}”（{component.key}）的分值。")
+                value = _ZERO
+            elif not 0 <= value <= 100:
+                problems.append(f"{unit.name}（{unit.code}）的“{component.label}”（{component.key}）应在0到100之间，"
+                                f"现为{format_points(value)}。")
+        components[component.key] = value
+        final += component.weight * value
+    problems.extend(cap_problems)
+
+    return _Scored(unit, percent, tuple(dimensions), bonus, penalty, adjusted, components, final, complete,
+                   round_score(final, rules.rank_places), tuple(notes), tuple(caps), tuple(vetoes))
 
 
 def _source(adjustment: Adjustment) -> str:
@@ -405,7 +458,7 @@ def _source(adjustment: Adjustment) -> str:
 
 
 def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
-    ordered = sorted(members, key=lambda s: (-s.rounded, s.result.code))
+    ordered = sorted(members, key=lambda s: (-s.rounded, s.unit.code))
     ranks: list[int] = []
     for position, scored in enumerate(ordered):
         tied_with_previous = position > 0 and scored.rounded == ordered[position - 1].rounded
@@ -422,24 +475,35 @@ def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
     else:
         basis = ""
 
+    thresholds = [g.threshold for g in grades]
     results = []
     for scored, rank in zip(ordered, ranks, strict=True):
         notes = list(scored.notes)
-        index = next((i for i, g in enumerate(grades) if scored.rounded >= g.threshold), last)
+        rounded = scored.rounded
+        index = last
+        for i, threshold in enumerate(thresholds):
+            if rounded >= threshold:
+                index = i
+                break
         # the top-grade units are the top of the ordered group, so rank + ties − 1 of them are at or above
-        if index == 0 and allowed is not None and rank + ties[scored.rounded] - 1 > allowed:
+        if index == 0 and allowed is not None and rank + ties[rounded] - 1 > allowed:
             index = 1
-            tied = ties[scored.rounded]
+            tied = ties[rounded]
             who = f"并列第{rank}名的{tied}个单位均" if tied > 1 else f"第{rank}名"
             notes.append(f"名额限制：{names[0]}等次限{allowed}个{basis}，{who}评为{names[1]}")
-        for cap_index, adjustment in sorted(scored.caps, key=lambda c: c[0]):
-            if cap_index > index:
-                notes.append(f"不得评为{'、'.join(names[:cap_index])}等次：{_source(adjustment)}")
-        index = max([index] + [cap_index for cap_index, _ in scored.caps])
+        if scored.caps:
+            for cap_index, adjustment in sorted(scored.caps, key=lambda c: c[0]):
+                if cap_index > index:
+                    notes.append(f"不得评为{'、'.join(names[:cap_index])}等次：{_source(adjustment)}")
+            index = max([index] + [cap_index for cap_index, _ in scored.caps])
         for adjustment in scored.vetoes:
             index = last
             notes.append(f"一票否决：{_source(adjustment)}")
-        results.append(replace(scored.result, rank=rank, grade=names[index], explanation=tuple(notes)))
+        unit = scored.unit
+        results.append(UnitResult(
+            unit.code, unit.name, unit.group, unit.obtained, unit.maximum, scored.percent, scored.dimensions,
+            scored.bonus, scored.penalty, scored.adjusted, scored.components, scored.final, rank, names[index],
+            scored.complete, tuple(notes)))
     return results
 
 
@@ -452,7 +516,7 @@ def compute(units: Sequence[UnitInput], rules: Rules) -> list[UnitResult]:
     if problems:
         raise RulesError(problems)
     grade_index = {g.name: i for i, g in enumerate(rules.grades)}
-    with localcontext(Context(prec=PRECISION)):
+    with localcontext(Context(prec=PRECISION)), paused_gc():
         scored = [_score(unit, rules, grade_index, problems) for unit in units]
         counts = Counter(unit.code for unit in units)
         duplicates = [code for code, n in counts.items() if n > 1]
@@ -462,11 +526,11 @@ def compute(units: Sequence[UnitInput], rules: Rules) -> list[UnitResult]:
             raise RulesError(problems)
         groups: dict[str, list[_Scored]] = {}
         for item in scored:
-            groups.setdefault(item.result.group, []).append(item)
+            groups.setdefault(item.unit.group, []).append(item)
         return [result for members in groups.values() for result in _rank_and_grade(members, rules)]
 
 
 __all__ = [
     "ADJUSTED", "Adjustment", "Component", "DimensionResult", "DimensionSum", "GradeBand", "Quota",
-    "Rules", "RulesError", "UnitInput", "UnitResult", "compute", "round_score", "validate_rules",
+    "Rules", "RulesError", "UnitInput", "UnitResult", "compute", "paused_gc", "round_score", "validate_rules",
 ]

@@ -1,8 +1,12 @@
-"""The department scoring grid (see docs/decisions/2026-11-25-web-application.md).
+"""The department scoring grid (see docs/decisions/2026-11-25-web-application.md and
+docs/decisions/2026-11-25-grid-pages.md).
 
 One page per (cycle, department): the department's items as rows, grouped under their
 dimension / indicator / criterion headings, and the cycle's units that have tasks for the
-department as columns. Each cell is a tiny form saved on its own by `grid.js` through htmx; the
+department as columns, a page of units at a time (`View`: ?page, ?per_page up to MAX_PAGE_SIZE,
+?q to filter by name or code, ?todo=1 for units with tasks left, ?unit=<code> for the page that
+holds a unit). Progress counts the whole department: all tasks, each criterion over all units,
+and each unit shown. Each cell is a tiny form saved on its own by `grid.js` through htmx; the
 rules are `kaohe.cycles.scoring.save_score` and `kaohe.cycles.review`, never decided here.
 
 URLs (all need a log-in; the services check roles and states again):
@@ -16,9 +20,10 @@ URLs (all need a log-in; the services check roles and states again):
 - POST <pk>/submission/approve/                 `cycles:approve`    head
 - POST <pk>/submission/send-back/               `cycles:send_back`  head, with a `comment`
 
-The page costs the same number of queries for any department: one query for the Score rows
-(joined to node, unit and who saved them) and one for the scheme's heading nodes; the matrix is
-built in Python.
+The page costs the same number of queries for any number of units and items (`build_grid`): the
+department's units (a list, without counting), each item's progress (one GROUP BY), the scheme's
+nodes, and the page's cells (one query of plain columns, no model objects); rows and cells are
+built in Python and the cells written as f-strings.
 """
 
 from __future__ import annotations
@@ -29,12 +34,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -64,6 +69,12 @@ GRID_FIELDS = (  # what the grid shows; leaving out the nodes' JSON columns save
 # ---------------------------------------------------------------------------------------------
 # What the templates get
 
+PAGE_SIZES = (10, 20, 50, 100)  # units per page the chooser offers; any size up to the maximum works
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+FILTER_FROM = PAGE_SIZES[0]  # the filter bar shows from this many units on
+
+
 @dataclass
 class Progress:
     """Scored tasks out of all tasks, for one unit, one criterion or the whole department."""
@@ -77,36 +88,79 @@ class Progress:
         return self.total > 0 and self.done == self.total
 
 
+@lru_cache(maxsize=4096)
+def _local(moment: datetime, zone: str) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _when(moment: datetime | None) -> str:
+    """When a score was saved, in local time; cached, since a page shows many of the same minute."""
+    return _local(moment, timezone.get_current_timezone_name()) if moment else "—"
+
+
+def _person(username: str | None, first: str | None, last: str | None) -> str:
+    """What str(user) says (the full name, else the user name), from the columns of a query."""
+    return f"{first or ''} {last or ''}".strip() or username or ""
+
+
+@lru_cache(maxsize=1024)
+def _points(value: Decimal) -> str:
+    return format_points(value)
+
+
 @dataclass
 class Cell:
-    """One score as shown in the grid: the saved values, and what the user typed if they differ."""
+    """One task as shown in the grid: the saved values, and what the user typed if they differ.
 
-    score: Score
-    url: str
+    Built from the columns of the page's one query (`_page_cells`) or from a Score model after a
+    save (`Cell.of`); the templates only ever see these fields.
+    """
+
+    pk: int
+    version: int
+    stored_points: Decimal | None  # what is saved
+    stored_reason: str
+    max_points: Decimal  # the item's maximum
+    label: str  # "<unit name> <item code>": the inputs' accessible name
+    url: str  # made of quote()d codes: nothing in it needs escaping
     editable: bool
-    points: str = ""  # shown in the input: the saved points, or what was typed
-    reason: str = ""
+    by: str = ""  # who saved it last ("" never saved)
+    at: datetime | None = None  # when
+    points: str | None = None  # shown in the input: the saved points (None), or what was typed
+    reason: str | None = None
     error: str = ""
     error_field: str = ""
-    conflict: bool = False  # `score` is the newer saved version; points/reason are the user's
+    conflict: bool = False  # the stored values are the newer saved version; points/reason are the user's
     closed: str = ""  # why the cell can no longer be edited (after a refused save)
     saved: bool = False  # just saved: show the mark
+    saved_points: str = field(init=False)  # the stored points as shown ("" when not scored)
+    maximum: str = field(init=False)
 
-    @property
-    def saved_points(self) -> str:
-        return "" if self.score.points is None else format_points(self.score.points)
+    def __post_init__(self) -> None:
+        self.saved_points = "" if self.stored_points is None else _points(self.stored_points)
+        self.maximum = _points(self.max_points)
+        if self.points is None:
+            self.points = self.saved_points
+        if self.reason is None:
+            self.reason = self.stored_reason
 
-    @property
-    def maximum(self) -> str:
-        return format_points(self.score.node.points or Decimal(0))
+    @classmethod
+    def of(cls, score: Score, url: str, editable: bool, **kwargs) -> Cell:  # noqa: ANN003
+        """The cell of a Score row (with node, unit and updated_by loaded)."""
+        return cls(pk=score.pk, version=score.version, stored_points=score.points, stored_reason=score.reason,
+                   max_points=score.node.points or Decimal(0), label=f"{score.unit.name} {score.node.code}",
+                   url=url, editable=editable, by=str(score.updated_by) if score.updated_by else "",
+                   at=score.updated_at, **kwargs)
 
     @property
     def shows_reason(self) -> bool:
         """The reason box is open when there is a reason, when one is missing, or below full marks."""
         if self.reason or self.error_field == "reason":
             return True
+        if self.points == self.maximum or not self.points:
+            return False
         try:
-            return Decimal(self.points) < (self.score.node.points or Decimal(0))
+            return Decimal(self.points) < self.max_points
         except (InvalidOperation, ValueError):
             return False
 
@@ -115,101 +169,253 @@ class Cell:
         return render_cell(self)
 
 
-def _when(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
 @lru_cache(maxsize=8)
 def _words(language: str) -> dict[str, str]:
-    """The cell's fixed words, translated once per language rather than once per cell."""
-    return {"max": _("满分"), "reason": _("扣分理由"), "unscored": _("未评"), "unsaved": _("未保存："),
-            "empty": _("（空）"), "changed": _("该评分已被他人修改。"), "yours": _("您输入："),
-            "saved": _("已保存："), "mine": _("用我的覆盖"), "theirs": _("采用已保存的")}
+    """The grid's fixed words, translated and escaped once per language rather than once per cell."""
+    words = {"max": _("满分"), "reason": _("扣分理由"), "unscored": _("未评"), "unsaved": _("未保存："),
+             "empty": _("（空）"), "changed": _("该评分已被他人修改。"), "yours": _("您输入："),
+             "saved": _("已保存："), "mine": _("用我的覆盖"), "theirs": _("采用已保存的"), "na": _("不适用")}
+    return {key: html.escape(word) for key, word in words.items()}
 
 
 def render_cell(cell: Cell) -> SafeString:
-    """The HTML of one cell, for the page and for the answer to a save.
+    """The HTML of one cell, for the page and for the answer to a save."""
+    return mark_safe(_cell_html(cell, _words(get_language())))  # noqa: S308 (_cell_html escapes)
 
-    Written as f-strings rather than a template or format_html: the grid has a thousand cells, and
+
+def _cell_html(cell: Cell, words: dict[str, str]) -> str:
+    """Written as f-strings rather than a template or format_html: the grid has a thousand cells, and
     this is some twenty times faster. The rule that keeps it safe: every value goes through `e()`
-    (the standard library's html.escape, which Django's escape also uses), quotes included.
+    (the standard library's html.escape, which Django's escape also uses), quotes included, except
+    numbers, the fixed words (escaped once in `_words`) and the URL (quote()d codes).
     An editable cell is a form (points, reason, version) that grid.js saves and the server's answer
     replaces; data-saved-* hold what is stored, so the page can tell what is not saved yet.
     """
-    e, score, words = html.escape, cell.score, _words(get_language())
-    who = f' title="{e(str(score.updated_by))} {e(_when(score.updated_at))}"' if score.updated_by else ""
+    e = html.escape
+    who = f' title="{e(cell.by)} {_when(cell.at)}"' if cell.by else ""
     if not cell.editable:
-        missing = "" if score.points is not None else " missing"
+        missing = "" if cell.stored_points is not None else " missing"
         out = f'<div class="cell ro{" has-error" if cell.closed else ""}"{who}>' \
-              f'<span class="ro-points{missing}">{e(cell.saved_points or words["unscored"])}</span>'
-        if score.reason:
-            out += f'<span class="ro-reason">{e(score.reason)}</span>'
+              f'<span class="ro-points{missing}">{cell.saved_points or words["unscored"]}</span>'
+        if cell.stored_reason:
+            out += f'<span class="ro-reason">{e(cell.stored_reason)}</span>'
         if cell.closed:
-            unsaved = words["unsaved"] + (cell.points or words["empty"]) if cell.points != cell.saved_points else ""
-            out += f'<p class="cell-msg" role="alert">{e(cell.closed)}{e(unsaved)}</p>'
-        return mark_safe(out + "</div>")  # noqa: S308 (every value escaped above)
+            unsaved = words["unsaved"] + e(cell.points or html.unescape(words["empty"])) \
+                if cell.points != cell.saved_points else ""
+            out += f'<p class="cell-msg" role="alert">{e(cell.closed)}{unsaved}</p>'
+        return out + "</div>"
 
     classes = "cell"
     classes += " has-error" if cell.error else ""
     classes += " has-conflict" if cell.conflict else ""
     classes += " just-saved" if cell.saved else ""
-    classes += " dirty" if (cell.points, cell.reason) != (cell.saved_points, score.reason) else ""
-    label = e(f"{score.unit.name} {score.node.code}")
-    invalid = {f: ' aria-invalid="true"' if cell.error_field == f else "" for f in ("points", "reason")}
+    classes += " dirty" if cell.points != cell.saved_points or cell.reason != cell.stored_reason else ""
+    label = e(cell.label)
+    invalid_points = ' aria-invalid="true"' if cell.error_field == "points" else ""
+    invalid_reason = ' aria-invalid="true"' if cell.error_field == "reason" else ""
     hidden = "" if cell.shows_reason else " hidden"
+    reason = e(cell.reason) if cell.reason else ""
+    stored_reason = e(cell.stored_reason) if cell.stored_reason else ""
     out = (
-        f'<form class="{classes}" data-url="{e(cell.url)}" data-max="{e(cell.maximum)}" '
-        f'data-saved-points="{e(cell.saved_points)}" data-saved-reason="{e(score.reason)}"{who}>'
-        f'<input type="hidden" name="version" value="{score.version:d}">'
-        f'<input id="p{score.pk:d}" name="points" value="{e(cell.points)}" inputmode="decimal" autocomplete="off" '
-        f'aria-label="{label}（{e(words["max"])}{e(cell.maximum)}）"{invalid["points"]}>'
-        f'<textarea id="r{score.pk:d}" name="reason" rows="2" placeholder="{e(words["reason"])}" '
-        f'aria-label="{label} {e(words["reason"])}"{invalid["reason"]}{hidden}>{e(cell.reason)}</textarea>'
+        f'<form class="{classes}" data-url="{cell.url}" data-max="{cell.maximum}" '
+        f'data-saved-points="{cell.saved_points}" data-saved-reason="{stored_reason}"{who}>'
+        f'<input type="hidden" name="version" value="{cell.version:d}">'
+        f'<input id="p{cell.pk:d}" name="points" value="{e(cell.points)}" inputmode="decimal" autocomplete="off" '
+        f'aria-label="{label}（{words["max"]}{cell.maximum}）"{invalid_points}>'
+        f'<textarea id="r{cell.pk:d}" name="reason" rows="2" placeholder="{words["reason"]}" '
+        f'aria-label="{label} {words["reason"]}"{invalid_reason}{hidden}>{reason}</textarea>'
     )
     if cell.error:
         out += f'<p class="cell-msg" role="alert">{e(cell.error)}</p>'
     if cell.conflict:
-        yours = (cell.points or words["empty"]) + (f"（{cell.reason}）" if cell.reason else "")
-        theirs = (cell.saved_points or words["empty"]) + (f"（{score.reason}）" if score.reason else "")
-        by = f"（{score.updated_by or '—'}，{_when(score.updated_at)}）"
-        out += (f'<div class="cell-msg conflict" role="alert"><p>{e(words["changed"])}</p>'
-                f'<p>{e(words["yours"])}{e(yours)}；{e(words["saved"])}{e(theirs)}{e(by)}</p>'
-                f'<button type="button" data-choice="mine">{e(words["mine"])}</button> '
-                f'<button type="button" class="secondary" data-choice="theirs">{e(words["theirs"])}</button></div>')
-    return mark_safe(out + "</form>")  # noqa: S308 (every value escaped above)
+        empty = html.unescape(words["empty"])
+        yours = (cell.points or empty) + (f"（{cell.reason}）" if cell.reason else "")
+        theirs = (cell.saved_points or empty) + (f"（{cell.stored_reason}）" if cell.stored_reason else "")
+        by = f"（{cell.by or '—'}，{_when(cell.at)}）"
+        out += (f'<div class="cell-msg conflict" role="alert"><p>{words["changed"]}</p>'
+                f'<p>{words["yours"]}{e(yours)}；{words["saved"]}{e(theirs)}{e(by)}</p>'
+                f'<button type="button" data-choice="mine">{words["mine"]}</button> '
+                f'<button type="button" class="secondary" data-choice="theirs">{words["theirs"]}</button></div>')
+    return out + "</form>"
+
+
+@dataclass
+class Item:
+    """A node of the scheme as a row of the grid shows it."""
+
+    pk: int
+    code: str
+    title: str
+    points_value: Decimal | None
+    position: int
+    parent_id: int | None
+    level: str
+    criterion_code: str = ""
+
+    @property
+    def points(self) -> str:
+        return "" if self.points_value is None else format_points(self.points_value)
+
+    @property
+    def claimed_itself(self) -> bool:
+        """A leaf the units claim points for directly: a criterion scored itself, or an item hung
+        straight under an indicator (see kaohe.claims.rules.criteria)."""
+        return self.criterion_code in ("", self.code)
+
+
+@dataclass
+class Claim:
+    """What one unit says about one criterion in its self-assessment: the points it claims, its
+    explanation and its evidence files (id, name), shown to the department beside its cells."""
+
+    points: str
+    explanation: str
+    files: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
 class Row:
-    node: Node
+    node: Item
     heading: bool = False
     progress: Progress | None = None  # on the heading of a criterion (the leaves' parent)
-    cells: list[Cell | None] = field(default_factory=list)  # None: the item does not apply to the unit
+    cells: list[Cell | None] = field(default_factory=list)  # one per column; None: the item does not apply
+    claims: list[Claim | None] | None = None  # a row of the units' self-assessments for this criterion
+    evidence_url: str = ""  # the download URL with EVIDENCE-ID in place of the file's id
+    columns: list[Column] = field(default_factory=list)  # the page's units, for the claims row
 
     @property
     def points(self) -> str:
-        return "" if self.node.points is None else format_points(self.node.points)
+        return self.node.points
+
+    @property
+    def html(self) -> SafeString:
+        """The row's <td>s: a cell each, or a dash where the item does not apply to the unit."""
+        words = _words(get_language())
+        na = f'<td class="na" title="{words["na"]}">—</td>'
+        return mark_safe("".join(f"<td>{_cell_html(cell, words)}</td>" if cell else na  # noqa: S308 (escaped)
+                                 for cell in self.cells))
+
+    @property
+    def claims_html(self) -> SafeString:
+        """The row's <td>s of claims, one per column; every value escaped."""
+        e = html.escape
+        out = []
+        for column, claim in zip(self.columns, self.claims or [], strict=True):
+            if claim is None:
+                out.append(f'<td class="claim" data-unit="{e(column.code)}"></td>')
+                continue
+            files = "".join(f'<a href="{e(self.evidence_url.replace("EVIDENCE-ID", str(pk)))}">{e(name)}</a>'
+                            for pk, name in claim.files)
+            out.append(f'<td class="claim" data-unit="{e(column.code)}"><div class="claim-cell">'
+                       f'<span class="claim-points">{e(claim.points) or "—"}</span>'
+                       + (f'<span class="claim-text">{e(claim.explanation)}</span>' if claim.explanation else "")
+                       + (f'<span class="claim-files">{files}</span>' if files else "") + "</div></td>")
+        return mark_safe("".join(out))  # noqa: S308 (escaped above)
 
 
 @dataclass
 class Column:
-    unit: CycleUnit
+    """A unit the department scores: a column of the grid."""
+
+    pk: int
+    code: str
+    name: str
+    position: int
     progress: Progress
+    target: bool = False  # the unit asked for with ?unit=
+    unfinished: bool = False  # has tasks not yet scored (only looked up for ?todo=1)
 
 
-def _urls(cycle: Cycle) -> Callable[[Score], str]:
+@dataclass
+class View:
+    """Which units the grid shows: a page of them, of those that pass the filter.
+
+    Query parameters (all optional; values that make no sense fall back to the defaults):
+    `page` (from 1), `per_page` (1 to MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE), `q` (part of a
+    unit's name or code), `todo=1` (only units with tasks not yet scored), `unit=<code>` (the page
+    that holds this unit, which is marked).
+    """
+
+    page: int = 1
+    per_page: int = DEFAULT_PAGE_SIZE
+    q: str = ""
+    todo: bool = False
+    unit: str = ""
+
+    @classmethod
+    def from_query(cls, query) -> View:  # noqa: ANN001 (a QueryDict)
+        def number(name: str, default: int, high: int) -> int:
+            try:
+                return min(max(int(query.get(name, "")), 1), high)
+            except ValueError:
+                return default
+
+        return cls(page=number("page", 1, 1_000_000), per_page=number("per_page", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+                   q=query.get("q", "").strip()[:100], todo=query.get("todo") == "1",
+                   unit=query.get("unit", "").strip()[:40])
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.todo)
+
+
+@dataclass
+class Pages:
+    """Where the page is among the filtered units, and the links to the others."""
+
+    number: int
+    count: int
+    per_page: int
+    first: int  # the first unit shown, counted from 1 (0: none)
+    last: int
+    units: int  # units that pass the filter
+    all_units: int  # units the department scores
+    choices: list[tuple[int, str]]  # (page, label) for the chooser
+    link: Callable[[int], str]  # the query string of another page
+
+    @property
+    def previous(self) -> str:
+        return self.link(self.number - 1) if self.number > 1 else ""
+
+    @property
+    def next(self) -> str:
+        return self.link(self.number + 1) if self.number < self.count else ""
+
+    @property
+    def first_page(self) -> str:
+        return self.link(1) if self.number > 1 else ""
+
+    @property
+    def last_page(self) -> str:
+        return self.link(self.count) if self.number < self.count else ""
+
+
+@dataclass
+class Grid:
+    columns: list[Column]
+    rows: list[Row]
+    progress: Progress  # the whole department
+    pages: Pages
+
+
+def _urls(cycle: Cycle) -> Callable[[str, str], str]:
     """Cell URLs without a `reverse()` per cell (a thousand of them add up)."""
     pattern = reverse("cycles:save_score", args=[cycle.pk, "UNIT-CODE", "ITEM-CODE"])
-    return lambda score: pattern.replace("UNIT-CODE", quote(score.unit.code)).replace(
-        "ITEM-CODE", quote(score.node.code))
+    head, middle, tail = pattern.replace("ITEM-CODE", "UNIT-CODE").split("UNIT-CODE")
+    quoted: dict[str, str] = {}
+
+    def url(unit: str, item: str) -> str:
+        if unit not in quoted:
+            quoted[unit] = quote(unit)
+        if item not in quoted:
+            quoted[item] = quote(item)
+        return f"{head}{quoted[unit]}{middle}{quoted[item]}{tail}"
+
+    return url
 
 
-def _cell(cycle: Cycle, score: Score, editable: bool, url: Callable[[Score], str] | None = None,
-          **kwargs) -> Cell:  # noqa: ANN003
-    cell = Cell(score=score, url=(url or _urls(cycle))(score), editable=editable, **kwargs)
-    if "points" not in kwargs:
-        cell.points, cell.reason = cell.saved_points, score.reason
-    return cell
+def _cell(cycle: Cycle, score: Score, editable: bool, **kwargs) -> Cell:  # noqa: ANN003
+    return Cell.of(score, _urls(cycle)(score.unit.code, score.node.code), editable, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,30 +441,127 @@ def _department(request: HttpRequest, cycle: Cycle) -> tuple[CycleDepartment | N
     raise PermissionDenied(_("您无权查看考核部门的评分表。"))
 
 
-def _matrix(cycle: Cycle, department: CycleDepartment, editable: bool
-            ) -> tuple[list[Column], list[Row], Progress]:
-    """Columns, rows and progress counters from one query of Score rows and one of headings."""
-    scores = list(Score.objects.filter(cycle=cycle, department=department)
-                  .select_related("node", "unit", "updated_by").only(*GRID_FIELDS))
-    units = sorted({s.unit_id: s.unit for s in scores}.values(), key=lambda u: (u.position, u.code))
-    leaves = sorted({s.node_id: s.node for s in scores}.values(), key=lambda n: n.position)
-    column = {u.pk: i for i, u in enumerate(units)}
-    headings = {n.pk: n for n in Node.objects.filter(scheme_id=cycle.scheme_id, is_leaf=False)}
+# ---------------------------------------------------------------------------------------------
+# Building the grid: four queries, whatever the number of units and items
 
-    progress: dict[str, Progress] = {"all": Progress("prog-all")}
-    for unit in units:
-        progress[f"u{unit.pk}"] = Progress(f"prog-u-{unit.code}")
-    cells: dict[int, list[Cell | None]] = {leaf.pk: [None] * len(units) for leaf in leaves}
+def _units(cycle: Cycle, department: CycleDepartment, view: View) -> list[Column]:
+    """Every unit the department scores, in cycle order (one query; with ?todo=1 a second one,
+    for the units that still have tasks to score). Their progress is filled in for the page only."""
+    tasks = Score.objects.filter(cycle=cycle, department=department)
+    units = (CycleUnit.objects.filter(cycle=cycle).filter(Exists(tasks.filter(unit=OuterRef("pk"))))
+             .order_by("position", "code").values_list("pk", "code", "name", "position"))
+    columns = [Column(pk, code, name, position, Progress(f"prog-u-{code}")) for pk, code, name, position in units]
+    if view.todo:
+        unfinished = set(tasks.filter(points__isnull=True).order_by().values_list("unit_id", flat=True).distinct())
+        for column in columns:
+            column.unfinished = column.pk in unfinished
+    return columns
+
+
+def _items(cycle: Cycle, department: CycleDepartment) -> tuple[list[Item], dict[int, Item], dict[int, Progress]]:
+    """The department's items in scheme order, the scheme's headings, and each item's progress
+    over all units (one GROUP BY, one query of nodes)."""
+    counts = {node: Progress("", done, total) for node, total, done in
+              Score.objects.filter(cycle=cycle, department=department).order_by()
+              .values_list("node_id").annotate(total=Count("pk"), done=Count("points"))}
+    nodes = [Item(*row) for row in Node.objects.filter(Q(pk__in=list(counts)) | Q(scheme_id=cycle.scheme_id, is_leaf=False))
+             .values_list("pk", "code", "title", "points", "position", "parent_id", "level", "criterion_code")]
+    leaves = sorted((n for n in nodes if n.pk in counts), key=lambda n: n.position)
+    headings = {n.pk: n for n in nodes if n.pk not in counts}
+    return leaves, headings, counts
+
+
+def _page(units: list[Column], view: View, link: Callable[[int], str]) -> tuple[list[Column], Pages]:
+    """The units of the page asked for, after the filter."""
+    shown = units
+    if view.q:
+        needle = view.q.casefold()
+        shown = [u for u in shown if needle in u.name.casefold() or needle in u.code.casefold()]
+    if view.todo:
+        shown = [u for u in shown if u.unfinished]
+    per_page = view.per_page
+    count = max(1, -(-len(shown) // per_page))
+    number = min(view.page, count)
+    if view.unit:
+        index = next((i for i, u in enumerate(shown) if u.code == view.unit), None)
+        if index is not None:
+            number = index // per_page + 1
+            shown[index].target = True
+    start = (number - 1) * per_page
+    page = shown[start:start + per_page]
+    choices = [(n + 1, f"{n * per_page + 1}–{min((n + 1) * per_page, len(shown))}："
+                       f"{shown[n * per_page].name} … {shown[min((n + 1) * per_page, len(shown)) - 1].name}")
+               for n in range(count)] if len(shown) > per_page else []
+    return page, Pages(number=number, count=count, per_page=per_page, first=start + 1 if page else 0,
+                       last=start + len(page), units=len(shown), all_units=len(units), choices=choices, link=link)
+
+
+def _page_cells(cycle: Cycle, department: CycleDepartment, columns: list[Column],
+                editable: bool) -> dict[tuple[int, int], Cell]:
+    """The cells of the page's units, keyed by (item, unit), from one query."""
     url = _urls(cycle)
-    for score in scores:
-        cells[score.node_id][column[score.unit_id]] = _cell(cycle, score, editable, url)
-        group = progress.setdefault(f"g{score.node.parent_id}", Progress(f"prog-g-{score.node.parent_id}"))
-        for counter in (progress["all"], progress[f"u{score.unit_id}"], group):
-            counter.total += 1
-            counter.done += score.points is not None
+    units = {c.pk: c for c in columns}
+    cells = {}
+    rows = (Score.objects.filter(cycle=cycle, department=department, unit_id__in=list(units))
+            .values_list("pk", "unit_id", "node_id", "node__code", "node__points", "points", "reason", "version",
+                         "updated_at", "updated_by__username", "updated_by__first_name", "updated_by__last_name"))
+    for pk, unit_id, node_id, code, maximum, points, reason, version, at, username, first, last in rows:
+        unit = units[unit_id]
+        unit.progress.total += 1
+        unit.progress.done += points is not None
+        cells[node_id, unit_id] = Cell(
+            pk=pk, version=version, stored_points=points, stored_reason=reason, max_points=maximum or Decimal(0),
+            label=f"{unit.name} {code}", url=url(unit.code, code), editable=editable,
+            by=_person(username, first, last) if username else "", at=at)
+    return cells
+
+
+def _page_claims(columns: list[Column]) -> dict[tuple[int, int], Claim]:
+    """The self-assessments of the page's units, keyed by (criterion node, unit), with their
+    evidence files: two queries."""
+    from kaohe.claims.models import Claim as ClaimRow
+    from kaohe.claims.models import Evidence
+
+    units = [c.pk for c in columns]
+    claims = {(node, unit): Claim("" if points is None else _points(points), explanation)
+              for node, unit, points, explanation in ClaimRow.objects.filter(unit_id__in=units)
+              .values_list("node_id", "unit_id", "points", "explanation")}
+    links = (Evidence.nodes.through.objects.filter(evidence__unit_id__in=units, evidence__purpose=Evidence.Purpose.SELF)
+             .order_by("evidence_id").values_list("node_id", "evidence__unit_id", "evidence_id", "evidence__name"))
+    for node, unit, pk, name in links:
+        claims.setdefault((node, unit), Claim("", "")).files.append((pk, name))
+    return claims
+
+
+def build_grid(cycle: Cycle, department: CycleDepartment, editable: bool, view: View,
+               link: Callable[[int], str]) -> Grid:
+    """The page of the grid that `view` asks for; progress counts the whole department."""
+    units = _units(cycle, department, view)
+    leaves, headings, counts = _items(cycle, department)
+    columns, pages = _page(units, view, link)
+    cells = _page_cells(cycle, department, columns, editable)
+
+    total = Progress("prog-all")
+    groups: dict[int | None, Progress] = {}
+    for leaf in leaves:
+        count = counts[leaf.pk]
+        group = groups.setdefault(leaf.parent_id, Progress(f"prog-g-{leaf.parent_id}"))
+        for counter in (total, group):
+            counter.done += count.done
+            counter.total += count.total
+
+    claims = _page_claims(columns)
+    evidence_url = reverse("claims:download", args=[cycle.pk, 0]).replace("/0/", "/EVIDENCE-ID/")
 
     rows: list[Row] = []
     shown: set[int] = set()
+
+    def add_claims(node: Item) -> None:
+        """The units' claims for a criterion, under its heading, when any unit on the page made one."""
+        found = [claims.get((node.pk, column.pk)) for column in columns]
+        if any(found):
+            rows.append(Row(node=node, claims=found, evidence_url=evidence_url, columns=columns))
+
     for leaf in leaves:
         chain, parent_id = [], leaf.parent_id
         while parent_id in headings:
@@ -267,10 +570,13 @@ def _matrix(cycle: Cycle, department: CycleDepartment, editable: bool
         for node in reversed(chain):
             if node.pk not in shown:
                 shown.add(node.pk)
-                rows.append(Row(node=node, heading=True, progress=progress.get(f"g{node.pk}")))
-        rows.append(Row(node=leaf, cells=cells[leaf.pk]))
-    columns = [Column(unit, progress[f"u{unit.pk}"]) for unit in units]
-    return columns, rows, progress["all"]
+                rows.append(Row(node=node, heading=True, progress=groups.get(node.pk)))
+                if node.level == "criterion":
+                    add_claims(node)
+        if leaf.claimed_itself:
+            add_claims(leaf)
+        rows.append(Row(node=leaf, cells=[cells.get((leaf.pk, column.pk)) for column in columns]))
+    return Grid(columns=columns, rows=rows, progress=total, pages=pages)
 
 
 def _editable(cycle: Cycle, submission: Submission) -> bool:
@@ -279,6 +585,15 @@ def _editable(cycle: Cycle, submission: Submission) -> bool:
 
 def _cycle(request: HttpRequest, pk: int) -> Cycle:
     return get_object_or_404(visible_cycles(request.user), pk=pk)
+
+
+def _linker(department: CycleDepartment, scorer: bool, view: View) -> Callable[[int], str]:
+    """The query string of another page of the same view (department, filter and page size kept)."""
+    fixed = {} if scorer else {"department": department.code}
+    fixed |= {k: v for k, v in (("q", view.q), ("todo", "1" if view.todo else "")) if v}
+    if view.per_page != DEFAULT_PAGE_SIZE:
+        fixed["per_page"] = view.per_page
+    return lambda number: "?" + urlencode({**fixed, "page": number})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,12 +612,17 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "cycles/grid_choose.html", {"cycle": cycle, "submissions": submissions})
     submission = Submission.objects.get(department=department)
     editable = scorer and _editable(cycle, submission)
-    columns, rows, progress = _matrix(cycle, department, editable)
+    view = View.from_query(request.GET)
+    grid = build_grid(cycle, department, editable, view, _linker(department, scorer, view))
     user = request.user
     in_review = cycle.status in EDITABLE_CYCLE
     context = {
         "cycle": cycle, "department": department, "submission": submission, "editable": editable,
-        "columns": columns, "rows": rows, "progress": progress, "width": len(columns) + 1,
+        "columns": grid.columns, "rows": grid.rows, "progress": grid.progress, "pages": grid.pages,
+        "view": view, "page_sizes": PAGE_SIZES, "default_per_page": DEFAULT_PAGE_SIZE,
+        "show_filter": grid.pages.all_units > FILTER_FROM or view.filtered,
+        "unfiltered": _linker(department, scorer, View(per_page=view.per_page))(1),
+        "width": len(grid.columns) + 1,
         "can_submit": editable,
         "can_review": (scorer and user.role == Role.HEAD and in_review
                        and submission.state == Submission.State.SUBMITTED),
@@ -328,21 +648,26 @@ def _same(score: Score, entry: Entry) -> bool:
     return points == score.points and entry.reason.strip() == score.reason
 
 
-def _fragment(request: HttpRequest, cycle: Cycle, cell: Cell, status: int = 200) -> HttpResponse:
-    """The cell, and the unit's, criterion's and department's progress out of band."""
-    score = cell.score
+def _fragment(request: HttpRequest, cycle: Cycle, score: Score, editable: bool, status: int = 200,
+              **kwargs) -> HttpResponse:  # noqa: ANN003
+    """The score's cell, and the unit's, criterion's and department's progress out of band.
+
+    One pass over the department's tasks, without joining the nodes (the criterion's items are
+    looked up first): with the join, SQLite took seconds at 2,000 units."""
+    group = list(Node.objects.filter(parent_id=score.node.parent_id).values_list("pk", flat=True))
     counts = Score.objects.filter(cycle=cycle, department_id=score.department_id).aggregate(
-        total=Count("pk"), done=Count("pk", filter=Q(points__isnull=False)),
+        total=Count("pk"), done=Count("points"),
         unit_total=Count("pk", filter=Q(unit_id=score.unit_id)),
-        unit_done=Count("pk", filter=Q(unit_id=score.unit_id, points__isnull=False)),
-        group_total=Count("pk", filter=Q(node__parent_id=score.node.parent_id)),
-        group_done=Count("pk", filter=Q(node__parent_id=score.node.parent_id, points__isnull=False)))
+        unit_done=Count("points", filter=Q(unit_id=score.unit_id)),
+        group_total=Count("pk", filter=Q(node_id__in=group)),
+        group_done=Count("points", filter=Q(node_id__in=group)))
     progress = [
         Progress(f"prog-u-{score.unit.code}", counts["unit_done"], counts["unit_total"]),
         Progress(f"prog-g-{score.node.parent_id}", counts["group_done"], counts["group_total"]),
         Progress("prog-all", counts["done"], counts["total"]),
     ]
-    return render(request, "cycles/grid_save.html", {"cell": cell, "progress": progress}, status=status)
+    context = {"cell": _cell(cycle, score, editable, **kwargs), "progress": progress}
+    return render(request, "cycles/grid_save.html", context, status=status)
 
 
 @require_POST
@@ -364,23 +689,19 @@ def save(request: HttpRequest, pk: int, unit_code: str, item_code: str) -> HttpR
     except ScoreError as error:
         if error.kind in (ScoreError.FORBIDDEN, ScoreError.NOT_FOUND):
             return _text(error.status, error.message)  # no cell of another department is shown
+        typed = {"points": entry.points.strip(), "reason": entry.reason.strip()}
         if error.kind == ScoreError.CONFLICT:
             current = error.current
             if _same(current, entry):
-                return _fragment(request, cycle, _cell(cycle, current, True, saved=True))
-            cell = _cell(cycle, current, True, points=entry.points.strip(), reason=entry.reason.strip(),
-                         conflict=True)
-            return _fragment(request, cycle, cell, error.status)
+                return _fragment(request, cycle, current, True, saved=True)
+            return _fragment(request, cycle, current, True, error.status, conflict=True, **typed)
         score = Score.objects.select_related("node", "unit", "updated_by").get(
             cycle=cycle, unit__code=unit_code, node__code=item_code)
         if error.kind == ScoreError.CLOSED:
-            cell = _cell(cycle, score, False, points=entry.points.strip(), reason=entry.reason.strip(),
-                         closed=error.message)
-            return _fragment(request, cycle, cell, error.status)
-        cell = _cell(cycle, score, True, points=entry.points.strip(), reason=entry.reason.strip(),
-                     error=error.message, error_field=error.field)
-        return _fragment(request, cycle, cell, error.status)
-    return _fragment(request, cycle, _cell(cycle, score, True, saved=True))
+            return _fragment(request, cycle, score, False, error.status, closed=error.message, **typed)
+        return _fragment(request, cycle, score, True, error.status, error=error.message, error_field=error.field,
+                         **typed)
+    return _fragment(request, cycle, score, True, saved=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,6 +28,14 @@ class Cycle(models.Model):
     scoring_deadline = models.DateField(_("评分截止日期"), null=True, blank=True)
     review_deadline = models.DateField(_("审核截止日期"), null=True, blank=True)
     unit_codes = models.JSONField(_("参加单位编码"), default=list)  # chosen in draft; frozen on opening
+    # The assessed units' side (kaohe.claims, kaohe.objections): self-assessment until its deadline
+    # (inclusive; none = while the cycle is open), evidence limits, the criteria where evidence is
+    # expected (node codes), and the last day objections to published results may be filed.
+    self_assessment_deadline = models.DateField(_("自评截止日期"), null=True, blank=True)
+    objection_deadline = models.DateField(_("异议截止日期"), null=True, blank=True)
+    evidence_max_mb = models.PositiveIntegerField(_("单个佐证材料上限（MB）"), default=20)
+    evidence_max_files = models.PositiveIntegerField(_("每个单位佐证材料数量上限"), default=100)
+    evidence_expected = models.JSONField(_("需提供佐证材料的指标"), default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """A department's scores on their way up: scorer submits → head approves or sends back →
 the office locks or returns; a locked submission changes only when the office re-opens it with a
-reason. One function per step; each checks the user's role and the state, and is audited.
+reason. One function per step; each checks the user's role and the state, is audited, and notifies
+the people concerned (kaohe.notify.events).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import is_office, scoring_department
 from kaohe.audit.record import record
 from kaohe.cycles.models import Cycle, Score, Submission
+from kaohe.notify.events import review_step
 
 S = Submission.State
 OPEN_CYCLE = (Cycle.Status.OPEN, Cycle.Status.REVIEW)
@@ -71,7 +73,7 @@ def submit(user: User, submission: Submission) -> Submission:
     missing = Score.objects.filter(department=submission.department, points__isnull=True).count()
     if missing:
         raise ReviewError(_("还有%(missing)d项未评分，全部评分后才能提交。") % {"missing": missing}, 422)
-    return _move(submission, S.SUBMITTED, "submit")
+    return review_step(user, _move(submission, S.SUBMITTED, "submit"), "submit")
 
 
 @transaction.atomic
@@ -79,7 +81,7 @@ def approve(user: User, submission: Submission) -> Submission:
     submission = _load(submission)
     _own(user, submission, (Role.HEAD,))
     _expect(submission, S.SUBMITTED)
-    return _move(submission, S.APPROVED, "approve")
+    return review_step(user, _move(submission, S.APPROVED, "approve"), "approve")
 
 
 @transaction.atomic
@@ -87,7 +89,8 @@ def send_back(user: User, submission: Submission, comment: str) -> Submission:
     submission = _load(submission)
     _own(user, submission, (Role.HEAD,))
     _expect(submission, S.SUBMITTED)
-    return _move(submission, S.DRAFT, "send_back", _required(comment, _("请填写退回意见。")))
+    moved = _move(submission, S.DRAFT, "send_back", _required(comment, _("请填写退回意见。")))
+    return review_step(user, moved, "send_back")
 
 
 @transaction.atomic
@@ -95,7 +98,8 @@ def return_to_department(user: User, submission: Submission, comment: str) -> Su
     submission = _load(submission)
     _office(user)
     _expect(submission, S.APPROVED)
-    return _move(submission, S.DRAFT, "return", _required(comment, _("请填写退回意见。")))
+    moved = _move(submission, S.DRAFT, "return", _required(comment, _("请填写退回意见。")))
+    return review_step(user, moved, "return")
 
 
 @transaction.atomic
@@ -103,7 +107,7 @@ def lock(user: User, submission: Submission) -> Submission:
     submission = _load(submission)
     _office(user)
     _expect(submission, S.APPROVED)
-    return _move(submission, S.LOCKED, "lock")
+    return review_step(user, _move(submission, S.LOCKED, "lock"), "lock")
 
 
 @transaction.atomic
@@ -111,4 +115,5 @@ def reopen(user: User, submission: Submission, reason: str) -> Submission:
     submission = _load(submission)
     _office(user)
     _expect(submission, S.LOCKED)
-    return _move(submission, S.DRAFT, "reopen", _required(reason, _("请填写重新打开的理由。")))
+    moved = _move(submission, S.DRAFT, "reopen", _required(reason, _("请填写重新打开的理由。")))
+    return review_step(user, moved, "reopen")

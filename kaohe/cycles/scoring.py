@@ -62,12 +62,12 @@ def parse_points(text: str | Decimal | None, maximum: Decimal, step: Decimal) ->
         raise ScoreError(ScoreError.INVALID, _("得分“%(text)s”不是数字。") % {"text": text}, "points") from None
     if not value.is_finite():
         raise ScoreError(ScoreError.INVALID, _("得分“%(text)s”不是数字。") % {"text": text}, "points")
+    if value < 0 or value > maximum:  # first: quantize() fails on huge values such as 1e400
+        raise ScoreError(ScoreError.INVALID, _("得分必须在0到%(maximum)s分之间。") % {
+            "maximum": format_points(maximum)}, "points")
     places = max(0, -step.normalize().as_tuple().exponent)
     if value != value.quantize(Decimal(1).scaleb(-places)):
         raise ScoreError(ScoreError.INVALID, _("得分最多%(places)d位小数。") % {"places": places}, "points")
-    if value < 0 or value > maximum:
-        raise ScoreError(ScoreError.INVALID, _("得分必须在0到%(maximum)s分之间。") % {
-            "maximum": format_points(maximum)}, "points")
     if value % step != 0:
         raise ScoreError(ScoreError.INVALID, _("得分必须是%(step)s分的整数倍。") % {
             "step": format_points(step)}, "points")
@@ -81,14 +81,17 @@ def check_can_edit(user: User, cycle: Cycle, score: Score) -> None:
     if cycle.status not in EDITABLE_CYCLE:
         raise ScoreError(ScoreError.CLOSED, _("考核周期%(status)s，不能修改评分。") % {
             "status": cycle.get_status_display()})
-    state = Submission.objects.filter(department_id=score.department_id).values_list("state", flat=True).first()
+    try:  # loaded with the score by find_score; else one query
+        state = score.department.submission.state
+    except Submission.DoesNotExist:
+        state = None
     if state != Submission.State.DRAFT:
         label = dict(Submission.State.choices).get(state, state)
         raise ScoreError(ScoreError.CLOSED, _("本部门的评分已%(state)s，不能修改；如需修改请退回。") % {"state": label})
 
 
 def find_score(cycle: Cycle, unit_code: str, item_code: str) -> Score:
-    score = (Score.objects.select_related("node", "unit", "department")
+    score = (Score.objects.select_related("node", "unit", "department__submission")
              .filter(cycle=cycle, unit__code=unit_code, node__code=item_code).first())
     if score is None:
         raise ScoreError(ScoreError.NOT_FOUND, _("考核内容 %(item)s 不适用于单位 %(unit)s，或不存在。") % {
@@ -109,16 +112,19 @@ def validate(score: Score, step: Decimal, entry: Entry) -> tuple[Decimal | None,
 
 def apply(user: User, cycle: Cycle, score: Score, points: Decimal | None, reason: str, version: int,
           source: str = "grid") -> Score:
-    """Compare-and-set on the version, then the audit event; call inside a transaction."""
+    """Compare-and-set on the version, then the audit event; call inside a transaction. The
+    score is then what was written (without reading it back: the update matched `version`)."""
+    now = timezone.now()
     updated = Score.objects.filter(pk=score.pk, version=version).update(
-        points=points, reason=reason, version=F("version") + 1, updated_by=user, updated_at=timezone.now())
+        points=points, reason=reason, version=F("version") + 1, updated_by=user, updated_at=now)
     if not updated:
         current = Score.objects.select_related("node", "unit").get(pk=score.pk)
         raise ScoreError(ScoreError.CONFLICT, _("该评分已被他人修改，请核对后再保存。"), current=current)
     record("score.update", "score", score_key(score), cycle=cycle,
            old={"points": _text(score.points), "reason": score.reason, "version": score.version},
            new={"points": _text(points), "reason": reason, "version": version + 1, "source": source})
-    score.refresh_from_db()
+    score.points = None if points is None else points.quantize(Decimal("0.01"))
+    score.reason, score.version, score.updated_by, score.updated_at = reason, version + 1, user, now
     return score
 
 

@@ -32,6 +32,7 @@ from kaohe.core.results import (
     validate_rules,
 )
 from kaohe.cycles.models import Cycle, CycleUnit
+from kaohe.notify.events import results_published
 from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
 from kaohe.results.sums import unit_inputs
 
@@ -326,7 +327,9 @@ def set_component_values(cycle: Cycle, user: Any, values: Mapping[tuple[str, str
 
 @transaction.atomic
 def publish(cycle: Cycle, user: Any, confirm_incomplete: bool = False) -> ResultSnapshot:
-    """Publish the locked cycle's results as the next immutable snapshot (version 1, 2, …)."""
+    """Publish the locked cycle's results as the next immutable snapshot (version 1, 2, …). Under
+    the cycle's row lock, so publishers at once get consecutive versions; results identical to the
+    latest version (rules and every row) are refused, not published again."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.LOCKED:
         raise ResultsError(_("只有已锁定的考核周期才能发布结果，“%(name)s”当前为%(status)s。") % {
@@ -337,18 +340,24 @@ def publish(cycle: Cycle, user: Any, confirm_incomplete: bool = False) -> Result
     if problems:
         raise ResultsError(_("结果设置有误，不能发布：%(problems)s") % {"problems": "；".join(problems)}, problems)
     try:
-        results = compute(unit_inputs(cycle, groups_for(settings)), rules)
+        results = compute_cycle(cycle, settings)
     except RulesError as error:
         raise ResultsError(_("结果无法计算，不能发布：%(problems)s") % {"problems": error}, error.problems) from None
     incomplete = [r.name for r in results if not r.complete]
     if incomplete and not confirm_incomplete:
         raise ResultsError(_("有%(count)d个单位评分不完整（%(names)s），确认后才能发布。") % {
             "count": len(incomplete), "names": "、".join(incomplete)})
+    published_rules, rows = rules_json(rules, groups_for(settings)), [result_row(r) for r in results]
+    latest = ResultSnapshot.objects.filter(cycle=cycle).order_by("-version").first()
+    if latest is not None and latest.rules == published_rules and latest.results == rows:
+        # e.g. two office users (or a double click) publishing at once: the second sees the first
+        # version, under the cycle's lock, and publishes no identical copy of it
+        raise ResultsError(_("结果与已发布的第%(version)d版相同，无需再次发布。") % {"version": latest.version})
     version = (ResultSnapshot.objects.filter(cycle=cycle).aggregate(v=Max("version"))["v"] or 0) + 1
     snapshot = ResultSnapshot.objects.create(
         cycle=cycle, version=version, published_by=user if getattr(user, "pk", None) else None,
-        complete=not incomplete, rules=rules_json(rules, groups_for(settings)),
-        results=[result_row(r) for r in results])
+        complete=not incomplete, rules=published_rules, results=rows)
     record("results.publish", "results", f"cycle:{cycle.pk}/results:v{version}", cycle=cycle,
            new={"version": version, "units": len(results), "incomplete": incomplete})
+    results_published(cycle, version)
     return snapshot

@@ -1,12 +1,14 @@
 """Django settings. Every setting that differs between machines comes from the environment.
 
 SQLite by default (`kaohe.sqlite3` in KAOHE_DATA_DIR); PostgreSQL with one variable:
-DATABASE_URL=postgres://user:password@host:5432/kaohe.
+DATABASE_URL=postgres://user:password@host:5432/kaohe. Production behind HTTPS: KAOHE_HTTPS=true
+(secure cookies, redirect to https, HSTS) and KAOHE_SECRET_KEY; see docs/deploy.md.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -31,12 +33,33 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else default
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
 DEBUG = env_bool("KAOHE_DEBUG", False)
+# The one switch for production behind HTTPS (KAOHE_SECURE_COOKIES is its older name): secure
+# cookies, redirect to https, HSTS, and no development secret key.
+HTTPS = env_bool("KAOHE_HTTPS", env_bool("KAOHE_SECURE_COOKIES", False))
 DATA_DIR = Path(os.environ.get("KAOHE_DATA_DIR", BASE_DIR.parent / "var"))
+# Secrets come from the environment only. Rotating the key: put the new one in KAOHE_SECRET_KEY
+# and the old one in KAOHE_SECRET_KEY_FALLBACKS (comma-separated) until old sessions have expired.
 SECRET_KEY = os.environ.get("KAOHE_SECRET_KEY", "")
+SECRET_KEY_FALLBACKS = env_list("KAOHE_SECRET_KEY_FALLBACKS", [])
 if not SECRET_KEY:
-    if not env_bool("KAOHE_ALLOW_DEV_SECRET", True):
-        raise ImproperlyConfigured("KAOHE_SECRET_KEY must be set in production")
+    if not env_bool("KAOHE_ALLOW_DEV_SECRET", not HTTPS):
+        raise ImproperlyConfigured(
+            "KAOHE_SECRET_KEY must be set in production (KAOHE_HTTPS=true or KAOHE_ALLOW_DEV_SECRET=false); "
+            "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
     SECRET_KEY = "kaohe-development-only-secret-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("KAOHE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("KAOHE_CSRF_TRUSTED_ORIGINS", [])
@@ -56,10 +79,17 @@ INSTALLED_APPS = [
     "kaohe.cycles",
     "kaohe.audit",
     "kaohe.results",
+    "kaohe.claims",
+    "kaohe.objections",
+    "kaohe.notify",
     "kaohe.api",
+    "kaohe.bench",
+    "kaohe.ops",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    "kaohe.ops.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kaohe.audit.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out log-in into the lock-out page
 ]
 
 ROOT_URLCONF = "kaohe.web.urls"
@@ -109,9 +140,28 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out (username, address)
+    "kaohe.notify.backends.UnreadCountBackend",  # Django's ModelBackend + the unread notifications
+]
+# Log-in throttling (django-axes, attempts kept in the database): after KAOHE_LOGIN_FAILURE_LIMIT
+# failed log-ins for one username from one address, that pair is locked out for
+# KAOHE_LOGIN_LOCKOUT_MINUTES; a successful log-in resets the count. `kaohe axes_reset` unlocks all.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env_int("KAOHE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KAOHE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kaohe.ops.lockout.lockout_response"
+# The address is REMOTE_ADDR, which TrustedProxyMiddleware sets from the reverse proxy's X-Real-IP.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# Reverse proxies whose X-Real-IP header is trusted (comma-separated addresses), e.g. 127.0.0.1.
+KAOHE_TRUSTED_PROXIES = env_list("KAOHE_TRUSTED_PROXIES", [])
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env_int("KAOHE_PASSWORD_MIN_LENGTH", 10, minimum=1)}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -141,11 +191,41 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # STATIC or MEDIA URLs: they are served only by a view that checks who asks. Backups include them.
 EVIDENCE_DIR = Path(os.environ.get("KAOHE_EVIDENCE_DIR", DATA_DIR / "evidence"))
 
+# E-mail notifications (kaohe.notify): printed to the console until a mail server is configured.
+# KAOHE_BASE_URL is the site's address as users reach it; mails end with a link built on it.
+EMAIL_BACKEND = os.environ.get("KAOHE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("KAOHE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KAOHE_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("KAOHE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KAOHE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KAOHE_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # seconds: mails go out after the action commits, in its request
+DEFAULT_FROM_EMAIL = os.environ.get("KAOHE_EMAIL_FROM", "kaohe@localhost")
+KAOHE_BASE_URL = os.environ.get("KAOHE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Sessions end KAOHE_SESSION_HOURS after log-in, and when the browser closes.
+SESSION_COOKIE_AGE = env_int("KAOHE_SESSION_HOURS", 8, minimum=1) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("KAOHE_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind HTTPS: plain http is redirected, and browsers are told to use https only (HSTS).
+SECURE_SSL_REDIRECT = env_bool("KAOHE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("KAOHE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAOHE_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("KAOHE_HSTS_PRELOAD", False)
+# The reverse proxy terminates TLS and says so in this header (nginx: X-Forwarded-Proto $scheme);
+# it must overwrite any value the client sent. Empty: no proxy header is trusted.
+_proxy_ssl_header = os.environ.get("KAOHE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if HTTPS else "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None)
+# Joining the browsers' HSTS preload list is the domain owner's decision, not the application's.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LOGGING = {
     "version": 1,

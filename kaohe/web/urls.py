@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from kaohe.accounts import views as account_views
 from kaohe.api.urls import api
+from kaohe.notify import views as notify_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -16,9 +17,12 @@ urlpatterns = [
         name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="accounts/password_change_done.html"), name="password_change_done"),
+    path("accounts/notifications/", notify_views.notifications, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("schemes/", include("kaohe.schemes.urls")),
     path("cycles/", include("kaohe.cycles.urls")),
+    path("cycles/", include("kaohe.claims.urls")),
+    path("cycles/", include("kaohe.objections.urls")),
     path("audit/", include("kaohe.audit.urls")),
     path("results/", include("kaohe.results.urls")),
     path("api/v1/", api.urls),

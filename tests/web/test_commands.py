@@ -35,7 +35,7 @@ def test_user_create_makes_a_scorer_of_a_department(capsys, db):
 
 
 def test_user_create_accepts_a_unit_code_and_makes_the_office_staff(capsys, db):
-    assert run(capsys, "user", "create", "ys", "--role", "unit", "--unit", "yanshi", "--password", "Ys-2018-xx")[0] == 0
+    assert run(capsys, "user", "create", "ys", "--role", "unit", "--unit", "yanshi", "--password", "Luoyang-unit-2018")[0] == 0
     assert User.objects.get(username="ys").unit.name == "偃师市"
     assert run(capsys, "user", "create", "boss", "--role", "office", "--password", "Boss-2018-x")[0] == 0
     assert User.objects.get(username="boss").is_staff
@@ -51,6 +51,13 @@ def test_user_create_refuses_a_role_without_its_department_or_unit(capsys, db, a
     code, _, err = run(capsys, "user", "create", "x1", *args, "--password", "X1-2018-xx")
     assert code != 0 and words in err and "Traceback" not in err
     assert not User.objects.filter(username="x1").exists()
+
+
+@pytest.mark.parametrize(("password", "words"), [("x", "10"), ("12345678901", "只包含数字"), ("password1234", "太常见")])
+def test_user_create_refuses_a_weak_password(capsys, db, password, words):
+    code, _, err = run(capsys, "user", "create", "newcomer", "--role", "leader", "--password", password)
+    assert code != 0 and "密码不符合要求" in err and words in err
+    assert not User.objects.filter(username="newcomer").exists()
 
 
 def test_user_create_refuses_an_existing_username(capsys, db):

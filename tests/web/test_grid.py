@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kaohe.accounts.models import Role, User
 from kaohe.audit.models import Event
+from kaohe.bench.grid import build_department
 from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
 from kaohe.orgs.models import Department
 
@@ -111,8 +113,8 @@ def test_the_grid_shows_items_under_their_headings_and_units_in_cycle_order(clie
     first = tasks(cycle).first()
     assert "政治建设" in text and first.node.title in text  # a dimension heading, then an item
     assert 'class="heading h-criterion"' in text and "满分2" in text
-    names = [u.name for u in cycle.units.order_by("position")]
-    positions = [text.index(f'<th scope="col" class="unit">{name}') for name in names]
+    units = cycle.units.order_by("position")
+    positions = [text.index(f'<th scope="col" class="unit" data-unit="{u.code}">{u.name}') for u in units]
     assert positions == sorted(positions)
     assert f'id="prog-u-{first.unit.code}" class="prog">0/' in text and 'id="prog-all"' in text
 
@@ -151,14 +153,120 @@ def test_the_grid_page_takes_as_many_queries_for_a_small_department_as_for_a_big
     big = count_queries(scorer, page(cycle))
     assert tasks(cycle).count() > 1000 and tasks(cycle, department.code).count() < 100
     assert count_queries(client, page(cycle)) == big
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(12):  # 10, plus the page's self-assessment claims and evidence
         scorer.get(page(cycle))
 
 
+def test_the_query_count_does_not_grow_with_units_or_items(client_for, cycle):
+    """18 units (the demo), 2,000 units × 3 items, 30 units × 40 items: the same queries."""
+    demo = count_queries(client_for("scorer"), page(cycle))
+    counts = []
+    for units, items in ((2000, 3), (30, 40)):
+        big, scorer = build_department(units, items, f"q{units}")
+        client = client_for(None)
+        client.force_login(scorer)
+        counts.append(count_queries(client, page(big)))
+        counts.append(count_queries(client, page(big, "?page=3&per_page=7")))
+    assert counts == [demo] * 4
 def test_read_only_views_take_as_many_queries_for_any_department(client_for, cycle):
     office = client_for("office")
     assert count_queries(office, page(cycle, "?department=swzzb")) == \
         count_queries(office, page(cycle, "?department=swdsyjs"))
+
+
+# --- a page of units at a time ----------------------------------------------------------------
+
+@pytest.fixture
+def wide(client_for):
+    """45 units × 4 items (half of each unit's items scored) and a client of its scorer."""
+    wide_cycle, scorer = build_department(45, 4, "wide")
+    client = client_for(None)
+    client.force_login(scorer)
+    return wide_cycle, client
+
+
+def unit_columns(text: str) -> list[str]:
+    return re.findall(r'<th scope="col" class="unit[^"]*" data-unit="([^"]+)"', text)
+
+
+def codes(numbers) -> list[str]:  # noqa: ANN001
+    return [f"uwide-{n:04d}" for n in numbers]
+
+
+def test_the_grid_shows_a_page_of_units_with_progress_for_the_whole_department(wide):
+    wide_cycle, client = wide
+    text = body(client.get(page(wide_cycle)))
+    assert unit_columns(text) == codes(range(1, 21))
+    assert text.count('<form class="cell') == 20 * 4
+    assert "第1–20个单位，共45个" in text and 'href="?page=2" rel="next"' in text and "上一页" not in text
+    assert '<span id="prog-all" class="prog">90/180</span>' in text  # all 45 units, not the page
+    criterion = Score.objects.filter(cycle=wide_cycle).first().node.parent_id
+    assert f'<span id="prog-g-{criterion}" class="prog">90/180</span>' in text
+    assert f'<span id="prog-u-{codes([1])[0]}" class="prog">2/4</span>' in text
+    assert '<option value="3">第3页 41–45：' in text
+
+
+def test_the_last_page_and_pages_past_it_show_the_last_units(wide):
+    wide_cycle, client = wide
+    last = body(client.get(page(wide_cycle, "?page=3")))
+    assert unit_columns(last) == codes(range(41, 46)) and "下一页" not in last
+    assert 'href="?page=2" rel="prev"' in last and "第41–45个单位，共45个" in last
+    assert unit_columns(body(client.get(page(wide_cycle, "?page=999")))) == codes(range(41, 46))
+    assert unit_columns(body(client.get(page(wide_cycle, "?page=abc")))) == codes(range(1, 21))
+
+
+def test_the_page_size_is_chosen_and_capped(wide):
+    wide_cycle, client = wide
+    text = body(client.get(page(wide_cycle, "?per_page=10&page=2")))
+    assert unit_columns(text) == codes(range(11, 21)) and 'href="?per_page=10&amp;page=3" rel="next"' in text
+    assert len(unit_columns(body(client.get(page(wide_cycle, "?per_page=100000"))))) == 45  # capped at 100
+    assert len(unit_columns(body(client.get(page(wide_cycle, "?per_page=0"))))) == 1
+    assert len(unit_columns(body(client.get(page(wide_cycle, "?per_page=x"))))) == 20
+
+
+def test_units_are_filtered_by_name_or_code_and_by_what_is_left_to_score(wide):
+    wide_cycle, client = wide
+    text = body(client.get(page(wide_cycle, "?q=0042")))
+    assert unit_columns(text) == codes([42]) and "第1–1个单位，共1个（全部45个）" in text
+    assert '<span id="prog-all" class="prog">90/180</span>' in text  # progress stays the department's
+    assert unit_columns(body(client.get(page(wide_cycle, "?q=基准单位wide-003")))) == codes(range(30, 40))
+    for score in Score.objects.filter(cycle=wide_cycle, unit__code__in=codes(range(1, 44)), points__isnull=True):
+        score.points = score.node.points
+        score.save(update_fields=["points"])
+    text = body(client.get(page(wide_cycle, "?todo=1")))
+    assert unit_columns(text) == codes([44, 45]) and "清除筛选" in text
+    assert "没有符合条件的单位" in body(client.get(page(wide_cycle, "?q=nothing-like-this")))
+
+
+def test_a_unit_is_found_on_its_page_and_marked(wide):
+    wide_cycle, client = wide
+    text = body(client.get(page(wide_cycle, f"?unit={codes([27])[0]}")))
+    assert unit_columns(text)[0] == codes([21])[0]
+    assert f'class="unit target" data-unit="{codes([27])[0]}"' in text
+
+
+def test_readers_page_through_a_departments_units(client_for, wide):
+    wide_cycle, _client = wide
+    department = wide_cycle.departments.get()
+    text = body(client_for("office").get(page(wide_cycle, f"?department={department.code}&page=2")))
+    assert unit_columns(text) == codes(range(21, 41)) and "<form class=\"cell" not in text
+    assert f'href="?department={department.code}&amp;page=3" rel="next"' in text
+    assert f'<input type="hidden" name="department" value="{department.code}">' in text
+
+
+def test_the_demo_grid_fits_one_page(client_for, cycle):
+    text = body(client_for("scorer").get(page(cycle)))
+    assert len(unit_columns(text)) == cycle.units.count() == 18 and "第1–18个单位，共18个" in text
+    assert "下一页" not in text and 'name="page"' not in text
+
+
+def test_a_save_on_a_later_page_answers_with_the_whole_departments_progress(wide):
+    wide_cycle, client = wide
+    score = Score.objects.select_related("unit", "node").filter(
+        cycle=wide_cycle, unit__code=codes([30])[0], points__isnull=True).first()
+    text = body(post(client, score, "2"))
+    assert f'<span id="prog-u-{score.unit.code}" class="prog" hx-swap-oob="true">3/4</span>' in text
+    assert '<span id="prog-all" class="prog" hx-swap-oob="true">91/180</span>' in text
 
 
 # --- saving a cell ---------------------------------------------------------------------------

@@ -503,3 +503,9 @@ def test_a_component_can_be_another_cycles_published_finals(users, cycle):
         assert result.components["quarter"] == quarter_finals[code] == Decimal(50)
         assert result.final == Decimal("0.6") * result.adjusted + Decimal("0.4") * Decimal(50)
     assert service.entered_components(service.rules_for(cycle), service.settings_for(cycle)) == []
+    # publishing takes the same sourced component (it used to refuse: "缺少'平时考核'的分值")
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.LOCKED)
+    cycle.refresh_from_db()
+    snapshot = service.publish(cycle, users["office"])
+    assert {row["code"]: Decimal(row["final"]) for row in snapshot.results} == {
+        code: result.final for code, result in finals.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -46,6 +47,10 @@ class Command(BaseCommand):
             password = getpass.getpass("密码：")
         user = User(username=username, role=options["role"], department=department, unit=unit,
                     last_name=options["name"])
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError("密码不符合要求：" + "；".join(error.messages)) from None
         user.set_password(password)
         try:
             user.full_clean()

@@ -5,3 +5,13 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// htmx leaves 4xx answers unswapped; forms marked data-swap-errors show the server's 409/422
+// answer (the row with its error message) in place.
+document.body.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  if ((status === 409 || status === 422) && event.detail.elt.closest("[data-swap-errors]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -10,8 +10,14 @@
 // race (the second would conflict with our own first one). The server answers with a new cell:
 // 200 saved, 422 invalid (message in the cell), 409 conflict (both values and a choice) or closed;
 // or with plain text (400, 401, 403, 404) that is written into the cell, keeping what was typed.
+//
+// Pages of units: the links and forms marked data-grid-nav (page links, the page chooser, the
+// filter) first save what is typed, then go; a cell that cannot be saved keeps the user here.
 (function () {
   "use strict";
+  // Choosing a page in the chooser goes there (also in read-only grids).
+  document.querySelectorAll(".grid-pages select[name=page]").forEach((select) =>
+    select.addEventListener("change", () => select.form.requestSubmit()));
   const table = document.querySelector("table.grid.editable");
   if (!table || !window.htmx) return;
   const statusLine = document.getElementById("grid-status");
@@ -65,6 +71,7 @@
   const queue = [];
   const forced = new Set(); // cells whose conflict the user chose to overwrite
   let inFlight = null;
+  let leaving = null; // where to go once every save is done (leave())
 
   function requestSave(td, force) {
     const form = formOf(td);
@@ -84,7 +91,30 @@
       if (form && isDirty(form) && (force || !form.classList.contains("has-conflict"))) send(td, form);
     }
     showStatus();
+    if (leaving && !inFlight && !queue.length) {
+      const go = leaving;
+      leaving = null;
+      if (table.querySelector("form.cell.dirty")) {
+        noteLine.textContent = "有未能保存的格子（标红或标黄），请先处理或按 Esc 撤销后再离开本页。";
+      } else {
+        go();
+      }
+    }
   }
+
+  // --- Leaving for another page of units: everything typed is saved first.
+  const busy = () => inFlight || queue.length || table.querySelector("form.cell.dirty");
+  function leave(go) {
+    leaving = go;
+    table.querySelectorAll("form.cell.dirty").forEach((form) => requestSave(form.closest("td")));
+    pump();
+  }
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-grid-nav]");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || !busy()) return;
+    event.preventDefault();
+    leave(() => { window.location.href = link.href; });
+  });
 
   function send(td, form) {
     const sent = typed(form);
@@ -287,6 +317,9 @@
     if (form.classList.contains("cell")) {
       event.preventDefault();
       requestSave(form.closest("td"));
+    } else if (form.hasAttribute("data-grid-nav") && busy()) {
+      event.preventDefault();
+      leave(() => form.submit());
     } else if (form.hasAttribute("data-flush") && (inFlight || queue.length || table.querySelector("form.cell.dirty"))) {
       event.preventDefault();
       event.stopPropagation(); // no confirmation dialog for a submit that cannot go ahead yet

@@ -1,0 +1,369 @@
+"""The self-assessment and evidence rules, in one place for the pages and the API.
+
+- Only the unit's own users write its self-assessment and evidence; the office, leaders and the
+  cycle's scoring departments read them (`can_read_unit`); a scorer or head reads evidence attached
+  to the criteria its department scores (`readable_evidence`). Anything else is FORBIDDEN, and
+  another unit's objects are NOT_FOUND, so ids cannot be probed.
+- Writing is open while the cycle is open for scoring, the self-assessment is a draft and the
+  cycle's self-assessment deadline (inclusive, Asia/Shanghai) has not passed (else CLOSED).
+- A claim is empty or a decimal between 0 and the criterion's maximum for the unit (the sum of its
+  applicable items) in the cycle's step; the explanation is at most EXPLANATION_MAX characters.
+  Saves are a compare-and-set on the claim's version (CONFLICT otherwise).
+- Submitting needs a claim for every criterion; afterwards it is read-only until the office
+  re-opens it with a reason.
+- Evidence: type by content and a clean name (`kaohe.formats.evidence`), the cycle's size and count
+  limits, criteria that apply to the unit. Nothing is stored when any check fails.
+Every change is one audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaohe.accounts.models import Role, User
+from kaohe.accounts.permissions import scoring_department
+from kaohe.audit.record import record
+from kaohe.claims import storage
+from kaohe.claims.models import Claim, Evidence, SelfAssessment
+from kaohe.core.points import format_points
+from kaohe.cycles.models import Cycle, CycleUnit, Score
+from kaohe.cycles.scoring import ScoreError, parse_points
+from kaohe.formats.errors import FormatError
+from kaohe.formats.evidence import EvidenceType, check_evidence, clean_name, too_large
+from kaohe.schemes.models import Node
+
+EXPLANATION_MAX = 500
+ZERO = Decimal(0)
+
+
+class ClaimError(Exception):
+    INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, CLOSED, TOO_LARGE = (
+        "invalid", "forbidden", "not_found", "conflict", "closed", "too_large")
+    HTTP_STATUS = {INVALID: 422, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, CLOSED: 409, TOO_LARGE: 413}
+
+    def __init__(self, kind: str, message: str, field: str = "", current: Claim | None = None):
+        self.kind, self.message, self.field, self.current = kind, message, field, current
+        super().__init__(message)
+
+    @property
+    def status(self) -> int:
+        return self.HTTP_STATUS[self.kind]
+
+
+@dataclass
+class Criterion:
+    """A criterion as it applies to one unit: its maximum is the sum of the unit's items under it."""
+
+    node_id: int
+    code: str
+    title: str
+    position: int
+    maximum: Decimal = ZERO
+    items: list[str] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+    evidence_expected: bool = False
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def is_units_user(user: User, unit: CycleUnit) -> bool:
+    return (user.is_authenticated and user.is_active and user.role == Role.UNIT and user.unit_id is not None
+            and user.unit.code == unit.code)
+
+
+def can_read_unit(user: User, cycle: Cycle, unit: CycleUnit) -> bool:
+    """The unit's own users, the office, leaders, and the scorers and heads of the cycle."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return True
+    if user.role == Role.UNIT:
+        return is_units_user(user, unit)
+    return scoring_department(user, cycle) is not None
+
+
+def find_unit(user: User, cycle: Cycle, unit_code: str) -> CycleUnit:
+    """The cycle's unit for a reader: NOT_FOUND for a unit the user may not see (no probing)."""
+    unit = CycleUnit.objects.filter(cycle=cycle, code=unit_code).first()
+    if unit is None or not can_read_unit(user, cycle, unit):
+        raise ClaimError(ClaimError.NOT_FOUND, _("这个考核周期没有编码为 %(code)s 的被考核单位。") % {"code": unit_code})
+    return unit
+
+
+def criteria(cycle: Cycle, unit: CycleUnit) -> list[Criterion]:
+    """The criteria that apply to the unit, in scheme order. Two queries."""
+    scores = (Score.objects.filter(cycle=cycle, unit=unit).order_by("node__position")
+              .values_list("node_id", "node__code", "node__criterion_code", "node__title", "node__points",
+                           "node__position", "department__name"))
+    found: dict[str, Criterion] = {}
+    lone: dict[str, tuple[int, str, int]] = {}
+    for node_id, code, criterion_code, title, points, position, department in scores:
+        key = criterion_code or code
+        if not criterion_code:
+            lone[code] = (node_id, title, position)
+        criterion = found.setdefault(key, Criterion(0, key, "", position))
+        criterion.maximum += points or ZERO
+        criterion.items.append(code)
+        if department not in criterion.departments:
+            criterion.departments.append(department)
+    heads = Node.objects.filter(scheme_id=cycle.scheme_id, code__in=[c for c in found if c not in lone],
+                                level="criterion").values_list("pk", "code", "title", "position")
+    for pk, code, title, position in heads:
+        found[code].node_id, found[code].title, found[code].position = pk, title, position
+    for code, (pk, title, position) in lone.items():
+        found[code].node_id, found[code].title, found[code].position = pk, title, position
+    expected = set(cycle.evidence_expected or ())
+    for criterion in found.values():
+        criterion.evidence_expected = criterion.code in expected
+    return sorted((c for c in found.values() if c.node_id), key=lambda c: c.position)
+
+
+def assessment(cycle: Cycle, unit: CycleUnit) -> SelfAssessment:
+    return SelfAssessment.objects.get_or_create(cycle=cycle, unit=unit)[0]
+
+
+def window_problem(cycle: Cycle, state: str) -> str:
+    """Why the unit cannot write now, or "" when it can."""
+    if cycle.status != Cycle.Status.OPEN:
+        return _("考核周期%(status)s，自评已关闭。") % {"status": cycle.get_status_display()}
+    deadline = cycle.self_assessment_deadline
+    if deadline and timezone.localdate() > deadline:
+        return _("自评已于%(date)s截止。") % {"date": deadline.isoformat()}
+    if state == SelfAssessment.State.SUBMITTED:
+        return _("自评已提交，如需修改请联系考核办退回。")
+    return ""
+
+
+def readable_evidence(user: User, cycle: Cycle) -> QuerySet[Evidence]:
+    """The evidence of the cycle the user may open."""
+    evidence = Evidence.objects.filter(cycle=cycle)
+    if not (user.is_authenticated and user.is_active):
+        return evidence.none()
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return evidence
+    if user.role == Role.UNIT:
+        return evidence.filter(unit__code=user.unit.code) if user.unit_id else evidence.none()
+    department = scoring_department(user, cycle)
+    if department is None:
+        return evidence.none()
+    scored = Score.objects.filter(cycle=cycle, department=department)
+    codes = set(scored.exclude(node__criterion_code="").values_list("node__criterion_code", flat=True))
+    codes |= set(scored.filter(node__criterion_code="").values_list("node__code", flat=True))
+    return (evidence.filter(nodes__code__in=codes, nodes__scheme_id=cycle.scheme_id)
+            | evidence.filter(objections__items__score__department=department)).distinct()
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def check_writable(user: User, cycle: Cycle, unit_code: str) -> CycleUnit:
+    """The unit, if the user may write its self-assessment now; else ClaimError."""
+    return _writable_unit(user, cycle, unit_code, lock=False)[0]
+
+
+def _writable_unit(user: User, cycle: Cycle, unit_code: str, lock: bool = True) -> tuple[CycleUnit, SelfAssessment]:
+    unit = find_unit(user, cycle, unit_code)
+    if not is_units_user(user, unit):
+        raise ClaimError(ClaimError.FORBIDDEN, _("只有本单位的用户可以填写自评和上传佐证材料。"))
+    sheet = assessment(cycle, unit)
+    if lock:
+        sheet = SelfAssessment.objects.select_for_update().get(pk=sheet.pk)
+    cycle.refresh_from_db(fields=["status", "self_assessment_deadline"])
+    problem = window_problem(cycle, sheet.state)
+    if problem:
+        raise ClaimError(ClaimError.CLOSED, problem)
+    return unit, sheet
+
+
+def _criterion(cycle: Cycle, unit: CycleUnit, code: str) -> Criterion:
+    for criterion in criteria(cycle, unit):
+        if criterion.code == code:
+            return criterion
+    raise ClaimError(ClaimError.NOT_FOUND, _("指标 %(code)s 不适用于单位 %(unit)s，或不存在。") % {
+        "code": code, "unit": unit.name}, "criterion")
+
+
+def claim_key(cycle: Cycle, unit: CycleUnit, code: str) -> str:
+    return f"cycle:{cycle.pk}/unit:{unit.code}/criterion:{code}"
+
+
+def save_claim(user: User, cycle: Cycle, unit_code: str, criterion_code: str, points: str | Decimal | None,
+               explanation: str, version: int) -> Claim:
+    with transaction.atomic():
+        unit, _sheet = _writable_unit(user, cycle, unit_code)
+        criterion = _criterion(cycle, unit, criterion_code)
+        try:
+            value = parse_points(points, criterion.maximum, cycle.step)
+        except ScoreError as error:
+            raise ClaimError(ClaimError.INVALID, error.message, "points") from None
+        explanation = (explanation or "").strip()
+        if len(explanation) > EXPLANATION_MAX:
+            raise ClaimError(ClaimError.INVALID, _("自评说明最多%(max)d个字（现有%(count)d个）。") % {
+                "max": EXPLANATION_MAX, "count": len(explanation)}, "explanation")
+        claim, _created = Claim.objects.get_or_create(cycle=cycle, unit=unit, node_id=criterion.node_id)
+        if claim.version != version:
+            raise ClaimError(ClaimError.CONFLICT, _("这条自评已在别处修改，请核对后再保存。"), current=claim)
+        if value == claim.points and explanation == claim.explanation:
+            return claim
+        updated = Claim.objects.filter(pk=claim.pk, version=version).update(
+            points=value, explanation=explanation, version=F("version") + 1, updated_by=user,
+            updated_at=timezone.now())
+        if not updated:
+            claim.refresh_from_db()
+            raise ClaimError(ClaimError.CONFLICT, _("这条自评已在别处修改，请核对后再保存。"), current=claim)
+        record("claim.update", "claim", claim_key(cycle, unit, criterion.code), cycle=cycle,
+               old={"points": _text(claim.points), "explanation": claim.explanation, "version": version},
+               new={"points": _text(value), "explanation": explanation, "version": version + 1})
+        claim.refresh_from_db()
+        return claim
+
+
+def submit(user: User, cycle: Cycle, unit_code: str) -> SelfAssessment:
+    with transaction.atomic():
+        unit, sheet = _writable_unit(user, cycle, unit_code)
+        applicable = criteria(cycle, unit)
+        claimed = set(Claim.objects.filter(unit=unit, points__isnull=False).values_list("node_id", flat=True))
+        missing = [c.code for c in applicable if c.node_id not in claimed]
+        if missing:
+            raise ClaimError(ClaimError.INVALID, _("还有%(count)d项指标未填写自评得分（%(codes)s），不能提交。") % {
+                "count": len(missing), "codes": "、".join(missing[:10]) + ("……" if len(missing) > 10 else "")})
+        sheet.state, sheet.submitted_at, sheet.submitted_by = SelfAssessment.State.SUBMITTED, timezone.now(), user
+        sheet.save(update_fields=["state", "submitted_at", "submitted_by"])
+        record("self_assessment.submit", "self_assessment", f"cycle:{cycle.pk}/unit:{unit.code}", cycle=cycle,
+               new={"criteria": len(applicable)})
+        return sheet
+
+
+def reopen(user: User, cycle: Cycle, unit_code: str, reason: str) -> SelfAssessment:
+    """The office sends a submitted self-assessment back to the unit, with a reason."""
+    if not (user.is_authenticated and user.role == Role.OFFICE):
+        raise ClaimError(ClaimError.FORBIDDEN, _("只有考核办可以退回自评。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ClaimError(ClaimError.INVALID, _("退回自评必须填写理由。"), "reason")
+    with transaction.atomic():
+        unit = find_unit(user, cycle, unit_code)
+        sheet = SelfAssessment.objects.select_for_update().get(pk=assessment(cycle, unit).pk)
+        if sheet.state != SelfAssessment.State.SUBMITTED:
+            raise ClaimError(ClaimError.CLOSED, _("%(unit)s的自评尚未提交，无需退回。") % {"unit": unit.name})
+        sheet.state, sheet.reopen_reason = SelfAssessment.State.DRAFT, reason
+        sheet.save(update_fields=["state", "reopen_reason"])
+        record("self_assessment.reopen", "self_assessment", f"cycle:{cycle.pk}/unit:{unit.code}", cycle=cycle,
+               reason=reason)
+        _notify_unit(unit, _("%(cycle)s：本单位自评已被退回") % {"cycle": cycle.name},
+                     _("考核办退回了本单位的自评，理由：%(reason)s") % {"reason": reason},
+                     f"/cycles/{cycle.pk}/self/{unit.code}/")
+        return sheet
+
+
+def _notify_unit(unit: CycleUnit, subject: str, body: str, url: str) -> None:
+    from kaohe.notify.send import notify, unit_users
+
+    notify(unit_users(unit.code), subject, body, url)
+
+
+# ----------------------------------------------------------------------------- evidence
+
+
+def _criterion_nodes(cycle: Cycle, unit: CycleUnit, codes: Iterable[str]) -> list[int]:
+    codes = [c.strip() for c in codes if c and c.strip()]
+    applicable = {c.code: c.node_id for c in criteria(cycle, unit)}
+    unknown = [c for c in codes if c not in applicable]
+    if unknown:
+        raise ClaimError(ClaimError.NOT_FOUND, _("指标 %(codes)s 不适用于单位 %(unit)s，或不存在。") % {
+            "codes": "、".join(unknown), "unit": unit.name}, "criteria")
+    return [applicable[c] for c in dict.fromkeys(codes)]
+
+
+def check_file(cycle: Cycle, name: str, data: bytes, size: int | None = None) -> tuple[str, EvidenceType]:
+    """The cleaned name and type of an upload, or ClaimError (INVALID, or TOO_LARGE with the real size)."""
+    limit = cycle.evidence_max_mb * 1024 * 1024
+    size = len(data) if size is None else size
+    if size > limit:
+        raise ClaimError(ClaimError.TOO_LARGE, too_large(clean_name(name) or name, size, limit), "file")
+    try:
+        return check_evidence(name, data, limit)
+    except FormatError as error:
+        raise ClaimError(ClaimError.INVALID, error.message, "file") from None
+
+
+def store_evidence(user: User, cycle: Cycle, unit: CycleUnit, files: list[tuple[str, bytes]], node_ids: list[int],
+                   purpose: str) -> list[Evidence]:
+    """Check every file against the cycle's limits first, then keep them all; call inside a
+    transaction after the caller's permission checks. Raises ClaimError; nothing is stored then."""
+    count = Evidence.objects.filter(unit=unit).count()
+    if count + len(files) > cycle.evidence_max_files:
+        raise ClaimError(ClaimError.INVALID, _("本单位已上传%(count)d个佐证材料，再上传%(new)d个将超过本周期的上限%(max)d个。") % {
+            "count": count, "new": len(files), "max": cycle.evidence_max_files}, "file")
+    checked = [(check_file(cycle, name, data), data) for name, data in files]
+    codes = sorted(Node.objects.filter(pk__in=node_ids).values_list("code", flat=True))
+    stored = []
+    for (clean, kind), data in checked:
+        sha256 = storage.store(data)
+        evidence = Evidence.objects.create(cycle=cycle, unit=unit, purpose=purpose, sha256=sha256, size=len(data),
+                                           mime=kind.mime, kind=kind.label, name=clean, uploaded_by=user)
+        if node_ids:
+            evidence.nodes.set(node_ids)
+        record("evidence.upload", "evidence", f"cycle:{cycle.pk}/unit:{unit.code}/evidence:{evidence.pk}",
+               cycle=cycle, new={"name": clean, "sha256": sha256, "size": len(data), "type": kind.label,
+                                 "purpose": purpose, "criteria": codes})
+        stored.append(evidence)
+    return stored
+
+
+def upload_evidence(user: User, cycle: Cycle, unit_code: str, files: list[tuple[str, bytes]],
+                    criterion_codes: Iterable[str]) -> list[Evidence]:
+    """Upload one or more files for the unit's self-assessment, attached to the given criteria."""
+    with transaction.atomic():
+        unit, _sheet = _writable_unit(user, cycle, unit_code)
+        if not files:
+            raise ClaimError(ClaimError.INVALID, _("请选择要上传的文件。"), "file")
+        node_ids = _criterion_nodes(cycle, unit, criterion_codes)
+        return store_evidence(user, cycle, unit, files, node_ids, Evidence.Purpose.SELF)
+
+
+def _own_evidence(user: User, cycle: Cycle, evidence_id: int) -> tuple[Evidence, CycleUnit]:
+    evidence = readable_evidence(user, cycle).filter(pk=evidence_id).select_related("unit").first()
+    if evidence is None:
+        raise ClaimError(ClaimError.NOT_FOUND, _("没有编号为 %(id)s 的佐证材料。") % {"id": evidence_id})
+    if evidence.purpose != Evidence.Purpose.SELF:
+        raise ClaimError(ClaimError.CLOSED, _("异议的佐证材料随异议保存，不能修改。"))
+    return evidence, evidence.unit
+
+
+def set_evidence_criteria(user: User, cycle: Cycle, evidence_id: int, criterion_codes: Iterable[str]) -> Evidence:
+    with transaction.atomic():
+        evidence, unit = _own_evidence(user, cycle, evidence_id)
+        _writable_unit(user, cycle, unit.code)
+        node_ids = _criterion_nodes(cycle, unit, criterion_codes)
+        old = sorted(evidence.nodes.values_list("code", flat=True))
+        evidence.nodes.set(node_ids)
+        new = sorted(evidence.nodes.values_list("code", flat=True))
+        if old != new:
+            record("evidence.criteria", "evidence", f"cycle:{cycle.pk}/unit:{unit.code}/evidence:{evidence.pk}",
+                   cycle=cycle, old={"criteria": old}, new={"criteria": new})
+        return evidence
+
+
+def delete_evidence(user: User, cycle: Cycle, evidence_id: int) -> None:
+    with transaction.atomic():
+        evidence, unit = _own_evidence(user, cycle, evidence_id)
+        _writable_unit(user, cycle, unit.code)
+        record("evidence.delete", "evidence", f"cycle:{cycle.pk}/unit:{unit.code}/evidence:{evidence.pk}",
+               cycle=cycle, old={"name": evidence.name, "sha256": evidence.sha256, "size": evidence.size})
+        sha256 = evidence.sha256
+        evidence.delete()
+        if not Evidence.objects.filter(sha256=sha256).exists():
+            transaction.on_commit(lambda: storage.remove(sha256))
+
+
+def _text(points: Decimal | None) -> str | None:
+    return None if points is None else format_points(points)

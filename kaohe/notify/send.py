@@ -1,0 +1,104 @@
+"""`notify(users, subject, body, url)`: tell users that something waits for them.
+
+Every notification is stored as a `Notification` row inside the caller's transaction (it rolls
+back with the action). The e-mail goes out only after the transaction commits, one per user who is
+active, has an address and has not switched e-mail off; the subject is prefixed "[考核] " and the
+body ends with the absolute link (settings.KAOHE_BASE_URL + url). A failing mail server is logged
+and never breaks the action; `emailed` records which mails were handed over.
+
+Recipients: `department_users`, `unit_users`, `office_users` (active users only).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import QuerySet
+
+from kaohe.accounts.models import Role, User
+from kaohe.notify.models import Notification
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "[考核] "
+SUBJECT_LENGTH = Notification._meta.get_field("subject").max_length
+
+
+def notify(users: Iterable[User], subject: str, body: str, url: str = "") -> None:
+    """Store a notification for each active user and e-mail those who want it, after commit."""
+    subject = one_line(subject)
+    body, url = str(body).strip(), str(url or "")
+    seen: set[int] = set()
+    recipients = []
+    for user in users:
+        if user.is_active and user.pk not in seen:
+            seen.add(user.pk)
+            recipients.append(user)
+    if not recipients:
+        return
+    rows = Notification.objects.bulk_create(
+        [Notification(user=user, subject=subject, body=body, url=url) for user in recipients])
+    mails = [(row.pk, user.email) for row, user in zip(rows, recipients, strict=True)
+             if user.email and user.email_notifications]
+    if mails:
+        text = f"{body}\n\n{absolute(url)}" if url else body
+        transaction.on_commit(lambda: _deliver(mails, SUBJECT_PREFIX + subject, text), robust=True)
+
+
+def one_line(subject: str) -> str:
+    """The subject as stored and mailed: one line (mail headers refuse newlines), at most 200 characters."""
+    return " ".join(str(subject).split())[:SUBJECT_LENGTH]
+
+
+def absolute(url: str) -> str:
+    """The link as the e-mail shows it: relative paths are joined to KAOHE_BASE_URL."""
+    if url.startswith(("http://", "https://")):
+        return url
+    return settings.KAOHE_BASE_URL.rstrip("/") + "/" + url.lstrip("/")
+
+
+def _deliver(mails: list[tuple[int, str]], subject: str, body: str) -> None:
+    """Send one message per (notification id, address); mark those handed over as emailed."""
+    sent = []
+    try:
+        with get_connection() as connection:
+            for pk, address in mails:
+                try:
+                    EmailMessage(subject, body, to=[address], connection=connection).send()
+                except Exception:  # any back-end's failure: the action is done, the mail is not
+                    logger.warning("notification %s: could not e-mail %s", pk, address, exc_info=True)
+                else:
+                    sent.append(pk)
+    except Exception:  # the connection itself (SMTP server down, refused log-in)
+        logger.warning("notifications %s: the mail server is unavailable", [pk for pk, _ in mails],
+                       exc_info=True)
+    if sent:
+        Notification.objects.filter(pk__in=sent).update(emailed=True)
+
+
+# ----------------------------------------------------------------------------- recipients
+
+
+def _active() -> QuerySet[User]:
+    return User.objects.filter(is_active=True).order_by("pk")
+
+
+def department_users(department: object, roles: Iterable[str] = (Role.SCORER, Role.HEAD)) -> QuerySet[User]:
+    """The active users of a department with one of `roles`. `department` is a CycleDepartment, a
+    Department or a department code."""
+    code = department if isinstance(department, str) else department.code
+    return _active().filter(department__code=code, role__in=list(roles))
+
+
+def unit_users(unit_code: str | Iterable[str]) -> QuerySet[User]:
+    """The active users of a unit (a code), or of several units (codes)."""
+    codes = [unit_code] if isinstance(unit_code, str) else list(unit_code)
+    return _active().filter(role=Role.UNIT, unit__code__in=codes)
+
+
+def office_users() -> QuerySet[User]:
+    return _active().filter(role=Role.OFFICE)

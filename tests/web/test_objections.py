@@ -1,0 +1,249 @@
+"""Objections: the unit's published scorecard, filing within the window, the departments' answers,
+the office's confirmation and the republished version (the old one kept), all in the audit trail."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from kaohe.accounts.models import Role, User
+from kaohe.audit.models import Event
+from kaohe.claims.models import Evidence
+from kaohe.cycles.models import Cycle, CycleUnit, Score
+from kaohe.objections.models import Objection, ObjectionItem
+from kaohe.orgs.models import Unit
+from kaohe.results import service
+from kaohe.results.models import ResultSnapshot
+from kaohe.schemes.models import Node
+
+UNIT = "yanshi"
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def evidence_dir(settings, tmp_path):  # noqa: ANN001
+    settings.EVIDENCE_DIR = tmp_path / "evidence"
+
+
+@pytest.fixture
+def published(cycle, users):  # noqa: ANN001
+    """Every task at full marks, the cycle locked, version 1 published, objections open until today."""
+    maximum = Node.objects.filter(pk=OuterRef("node_id")).values("points")[:1]
+    Score.objects.filter(cycle=cycle).update(points=Subquery(maximum))
+    cycle.status = Cycle.Status.LOCKED
+    cycle.objection_deadline = timezone.localdate()
+    cycle.save(update_fields=["status", "objection_deadline"])
+    service.publish(cycle, users["office"])
+    return cycle
+
+
+def unit_scores(cycle: Cycle, department: str) -> list[Score]:
+    return list(Score.objects.filter(cycle=cycle, unit__code=UNIT, department__code=department)
+                .select_related("node").order_by("node__position"))
+
+
+def file(client, cycle, codes, reason="评分依据有误", files=()):  # noqa: ANN001, ANN201
+    data = {"items": codes, "reason": reason}
+    if files:
+        data["file"] = [SimpleUploadedFile(name, content) for name, content in files]
+    return client.post(f"/cycles/{cycle.pk}/objections/new/", data, follow=True)
+
+
+def messages_of(response) -> str:  # noqa: ANN001
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def test_before_publication_the_scorecard_says_so(client_for, cycle):  # noqa: ANN001
+    response = client_for("unit").get(f"/cycles/{cycle.pk}/scorecard/")
+    assert response.status_code == 200 and "尚未发布" in response.content.decode()
+
+
+def test_the_unit_sees_its_published_scorecard_and_nothing_of_others(client_for, published):  # noqa: ANN001
+    snapshot = ResultSnapshot.objects.get(cycle=published)
+    mine = next(r for r in snapshot.results if r["code"] == UNIT)
+    html = client_for("unit").get(f"/cycles/{published.pk}/scorecard/").content.decode()
+    assert service.two(mine["final"]) in html and mine["grade"] in html
+    items = Score.objects.filter(cycle=published, unit__code=UNIT).count()
+    assert html.count('name="items"') == items  # every item that applied, each can be objected to
+    others = CycleUnit.objects.filter(cycle=published).exclude(code=UNIT)
+    assert not any(other.name in html for other in others)
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    (None, 302), ("office", 302), ("leader", 302), ("scorer", 404), ("head", 404), ("scorer2", 404)])
+def test_other_roles_do_not_get_a_unit_scorecard(client_for, published, name, status):  # noqa: ANN001
+    assert client_for(name).get(f"/cycles/{published.pk}/scorecard/").status_code == status
+
+
+def test_filing_an_objection_with_evidence(client_for, published, users):  # noqa: ANN001
+    scores = unit_scores(published, "swzzb")[:2]
+    response = file(client_for("unit"), published, [s.node.code for s in scores], files=[("依据.pdf", PDF)])
+    objection = Objection.objects.get()
+    assert response.redirect_chain[-1][0] == f"/cycles/{published.pk}/objections/{objection.pk}/"
+    assert (objection.unit.code, objection.version, objection.state, objection.filed_by) == (
+        UNIT, 1, Objection.State.FILED, users["unit"])
+    assert sorted(i.score_id for i in objection.items.all()) == sorted(s.pk for s in scores)
+    evidence = objection.evidence.get()
+    assert (evidence.name, evidence.purpose) == ("依据.pdf", Evidence.Purpose.OBJECTION)
+    assert Event.objects.get(action="objection.file").new["items"] == [s.node.code for s in scores]
+    # the department that scored the items sees it and the file; another department does not
+    assert client_for("scorer").get(f"/cycles/{published.pk}/objections/{objection.pk}/").status_code == 200
+    download = client_for("scorer").get(f"/cycles/{published.pk}/evidence/{evidence.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    download.close()
+    assert client_for("scorer2").get(f"/cycles/{published.pk}/objections/{objection.pk}/").status_code == 404
+    assert client_for("scorer2").get(f"/cycles/{published.pk}/evidence/{evidence.pk}/").status_code == 404
+
+
+def not_applicable(cycle: Cycle) -> str:
+    applied = Score.objects.filter(cycle=cycle, unit__code=UNIT).values("node_id")
+    return Node.objects.filter(scheme=cycle.scheme, is_leaf=True).exclude(pk__in=applied).first().code
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ("deadline_passed", "异议期已于"), ("no_deadline", "未设置异议期"), ("reopened", "暂不受理"),
+    ("empty_reason", "必须填写理由"), ("no_items", "选择至少一项"), ("not_applicable", "不适用于本单位"),
+    ("bad_file", "不是允许的类型"),
+])
+def test_bad_objections_are_refused_and_nothing_is_stored(client_for, published, change, words):  # noqa: ANN001
+    codes, reason, files = [unit_scores(published, "swzzb")[0].node.code], "理由", []
+    if change == "deadline_passed":
+        published.objection_deadline = timezone.localdate() - datetime.timedelta(days=1)
+    elif change == "no_deadline":
+        published.objection_deadline = None
+    elif change == "reopened":
+        published.status = Cycle.Status.OPEN
+    elif change == "empty_reason":
+        reason = "  "
+    elif change == "no_items":
+        codes = []
+    elif change == "not_applicable":
+        codes = [not_applicable(published)]
+    elif change == "bad_file":
+        files = [("依据.pdf", b"MZ\x90\x00" + b"\0" * 64)]
+    published.save()
+    response = file(client_for("unit"), published, codes, reason, files)
+    assert words in messages_of(response)
+    assert not Objection.objects.exists() and not Evidence.objects.exists()
+    assert not Event.objects.filter(action="objection.file").exists()
+
+
+def test_before_publication_no_objection(client_for, cycle):  # noqa: ANN001
+    cycle.status, cycle.objection_deadline = Cycle.Status.LOCKED, timezone.localdate()
+    cycle.save()
+    code = Score.objects.filter(cycle=cycle, unit__code=UNIT).first().node.code
+    assert "尚未发布" in messages_of(file(client_for("unit"), cycle, [code]))
+
+
+def test_an_item_under_an_open_objection_cannot_be_objected_to_again(client_for, published):  # noqa: ANN001
+    code = unit_scores(published, "swzzb")[0].node.code
+    file(client_for("unit"), published, [code])
+    assert "已有未办结的异议" in messages_of(file(client_for("unit"), published, [code]))
+    assert Objection.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["office", "scorer", "head", "leader"])
+def test_only_units_file(client_for, published, name):  # noqa: ANN001
+    file(client_for(name), published, [unit_scores(published, "swzzb")[0].node.code])
+    assert not Objection.objects.exists()
+
+
+def test_the_whole_flow_republishes_a_new_version_and_keeps_the_old(client_for, published, users):  # noqa: ANN001
+    changed, upheld = unit_scores(published, "swzzb")[:2]
+    file(client_for("unit"), published, [changed.node.code, upheld.node.code])
+    objection = Objection.objects.get()
+    url = f"/cycles/{published.pk}/objections/{objection.pk}"
+
+    # another department cannot answer; the owning one must give a reason and valid points
+    client_for("scorer2").post(f"{url}/items/{changed.node.code}/answer/", {"decision": "upheld", "answer": "x"})
+    assert ObjectionItem.objects.filter(decision="").count() == 2
+    response = client_for("scorer").post(f"{url}/items/{changed.node.code}/answer/",
+                                         {"decision": "changed", "points": "999", "answer": "核实"}, follow=True)
+    assert "之间" in messages_of(response)
+    new_points = changed.node.points - Decimal("0.5")
+    client_for("scorer").post(f"{url}/items/{changed.node.code}/answer/",
+                              {"decision": "changed", "points": str(new_points), "answer": "核实后扣0.5分"})
+    objection.refresh_from_db()
+    assert objection.state == Objection.State.FILED  # one item still waits
+    # the office cannot confirm before every item is answered
+    assert "才能确认" in messages_of(client_for("office").post(f"{url}/confirm/", follow=True))
+    client_for("head").post(f"{url}/items/{upheld.node.code}/answer/", {"decision": "upheld", "answer": "依据充分"})
+    objection.refresh_from_db()
+    assert objection.state == Objection.State.ANSWERED
+
+    # only the office confirms
+    client_for("head").post(f"{url}/confirm/")
+    assert ResultSnapshot.objects.filter(cycle=published).count() == 1
+    before = next(r for r in ResultSnapshot.objects.get(cycle=published, version=1).results if r["code"] == UNIT)
+    response = client_for("office").post(f"{url}/confirm/", {"comment": "同意"}, follow=True)
+    assert "第2版" in messages_of(response)
+
+    objection.refresh_from_db()
+    assert (objection.state, objection.result_version, objection.closed_by) == (
+        Objection.State.CLOSED, 2, users["office"])
+    changed.refresh_from_db()
+    upheld.refresh_from_db()
+    assert changed.points == new_points and changed.reason == "核实后扣0.5分"
+    assert upheld.points == upheld.node.points
+    versions = {s.version: s for s in ResultSnapshot.objects.filter(cycle=published)}
+    assert sorted(versions) == [1, 2]
+    after = next(r for r in versions[2].results if r["code"] == UNIT)
+    assert Decimal(after["obtained"]) == Decimal(before["obtained"]) - Decimal("0.5")
+    assert next(r for r in versions[1].results if r["code"] == UNIT) == before  # the old one is kept
+
+    html = client_for("unit").get(f"/cycles/{published.pk}/scorecard/").content.decode()
+    assert "第2版" in html and "核实后扣0.5分" in html
+    assert service.two(before["final"]) in client_for("unit").get(
+        f"/cycles/{published.pk}/scorecard/?version=1").content.decode()
+
+    actions = list(Event.objects.filter(cycle=published).order_by("pk").values_list("action", flat=True))
+    tail = actions[actions.index("objection.file"):]
+    assert tail == ["objection.file", "objection.answer", "objection.answer", "score.update", "results.publish",
+                    "objection.confirm"]
+    assert Event.objects.get(action="score.update").new["source"] == f"objection:{objection.pk}"
+
+
+def test_all_upheld_closes_without_a_new_version(client_for, published):  # noqa: ANN001
+    score = unit_scores(published, "swzzb")[0]
+    file(client_for("unit"), published, [score.node.code])
+    objection = Objection.objects.get()
+    url = f"/cycles/{published.pk}/objections/{objection.pk}"
+    client_for("scorer").post(f"{url}/items/{score.node.code}/answer/", {"decision": "upheld", "answer": "依据充分"})
+    client_for("office").post(f"{url}/confirm/")
+    objection.refresh_from_db()
+    assert objection.state == Objection.State.CLOSED and objection.result_version is None
+    assert ResultSnapshot.objects.filter(cycle=published).count() == 1
+
+
+def test_the_office_sends_answers_back(client_for, published):  # noqa: ANN001
+    score = unit_scores(published, "swzzb")[0]
+    file(client_for("unit"), published, [score.node.code])
+    objection = Objection.objects.get()
+    url = f"/cycles/{published.pk}/objections/{objection.pk}"
+    client_for("scorer").post(f"{url}/items/{score.node.code}/answer/", {"decision": "upheld", "answer": "维持"})
+    assert "必须填写意见" in messages_of(client_for("office").post(f"{url}/send-back/", {"comment": ""}, follow=True))
+    client_for("office").post(f"{url}/send-back/", {"comment": "请再核实"})
+    objection.refresh_from_db()
+    assert objection.state == Objection.State.FILED and objection.office_comment == "请再核实"
+    assert objection.items.get().decision == ""
+
+
+def test_units_see_only_their_own_objections(client_for, published, cycle):  # noqa: ANN001
+    file(client_for("unit"), published, [unit_scores(published, "swzzb")[0].node.code])
+    objection = Objection.objects.get()
+    other = CycleUnit.objects.filter(cycle=published).exclude(code=UNIT).first()
+    user = User(username="unit-other", role=Role.UNIT, unit=Unit.objects.get(code=other.code))
+    user.set_password("x")
+    user.save()
+    client = client_for(None)
+    client.force_login(user)
+    assert client.get(f"/cycles/{published.pk}/objections/{objection.pk}/").status_code == 404
+    assert "偃师" not in client.get(f"/cycles/{published.pk}/objections/").content.decode()
+    assert client.post(f"/cycles/{published.pk}/objections/{objection.pk}/confirm/").status_code == 302
+    html = client_for("leader").get(f"/cycles/{published.pk}/objections/").content.decode()
+    assert "偃师市" in html
