@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,13 +81,28 @@ def check_can_edit(user: User, cycle: Cycle, score: Score) -> None:
     if cycle.status not in EDITABLE_CYCLE:
         raise ScoreError(ScoreError.CLOSED, _("考核周期%(status)s，不能修改评分。") % {
             "status": cycle.get_status_display()})
-    try:  # loaded with the score by find_score; else one query
-        state = score.department.submission.state
-    except Submission.DoesNotExist:
-        state = None
+    state = submission_state(score)
     if state != Submission.State.DRAFT:
         label = dict(Submission.State.choices).get(state, state)
         raise ScoreError(ScoreError.CLOSED, _("本部门的评分已%(state)s，不能修改；如需修改请退回。") % {"state": label})
+
+
+def submission_state(score: Score) -> str | None:
+    """The state of the score's department's submission. On PostgreSQL it is read again under a
+    FOR KEY SHARE lock, which a submit, approve or lock (they take FOR UPDATE) waits for and which
+    waits for them, while saves do not block each other: inside a save's transaction, a save that
+    passed this check lands before the department is submitted, or is refused. SQLite's write
+    transactions (IMMEDIATE) already run one at a time, so the state loaded with the score holds."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT state FROM cycles_submission WHERE department_id = %s FOR KEY SHARE",
+                           [score.department_id])
+            row = cursor.fetchone()
+        return row[0] if row else None
+    try:  # loaded with the score by find_score; else one query
+        return score.department.submission.state
+    except Submission.DoesNotExist:
+        return None
 
 
 def find_score(cycle: Cycle, unit_code: str, item_code: str) -> Score:

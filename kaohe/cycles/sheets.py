@@ -150,9 +150,15 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadRep
 
     try:
         with transaction.atomic():
+            # again inside the transaction, under the submission's lock (scoring.submission_state):
+            # the department may have been submitted since the check above
+            scoring.check_can_edit(user, cycle, Score(cycle=cycle, department=department))
             for score, points, reason, version in changes:
                 scoring.apply(user, cycle, score, points, reason, version, source="sheet")
     except ScoreError as error:  # a change saved between our check and the update: all rolled back
+        if error.kind == ScoreError.CLOSED:
+            report.errors.append(Problem("", error.message))
+            return report
         if error.kind != ScoreError.CONFLICT or error.current is None:
             raise
         report.conflicts.append(Conflict(

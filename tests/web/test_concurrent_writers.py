@@ -298,9 +298,6 @@ def waiting_for_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="known race, not fixed here (kaohe/cycles/scoring.py is not this "
-                   "change's to edit): save_score checks the submission's state without a lock, so a save "
-                   "that passed the check can land after the department's submission was submitted")
 def test_a_save_racing_the_departments_submission_never_lands_after_it(demo, monkeypatch):
     """A scorer clears a score (paused just after the editability check) while the head submits
     the department's complete scores. Either the save lands first and the submission is refused
