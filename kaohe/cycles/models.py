@@ -114,4 +114,6 @@ class Score(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cycle", "unit", "node"], name="unique_score")]
-        indexes = [models.Index(fields=["cycle", "department"])]
+        # (cycle, department) first for a department's tasks; node and points after it cover the
+        # grid's per-item progress count without reading the table (docs/decisions/…-grid-pages-and-api-load.md)
+        indexes = [models.Index(fields=["cycle", "department", "node", "points"], name="score_department_items")]

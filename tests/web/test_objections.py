@@ -95,7 +95,7 @@ def test_filing_an_objection_with_evidence(client_for, published, users):  # noq
     assert client_for("scorer").get(f"/cycles/{published.pk}/objections/{objection.pk}/").status_code == 200
     download = client_for("scorer").get(f"/cycles/{published.pk}/evidence/{evidence.pk}/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
-    download.close()
+    # (reading to the end closes the file; download.close() would also close the test's connection)
     assert client_for("scorer2").get(f"/cycles/{published.pk}/objections/{objection.pk}/").status_code == 404
     assert client_for("scorer2").get(f"/cycles/{published.pk}/evidence/{evidence.pk}/").status_code == 404
 
