@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean hardening
 
 $(BIN)/kaohe: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,32 @@ test: install
 	$(BIN)/pytest -m "not bench"
 	PYTEST=$(BIN)/pytest scripts/test-postgres
 
+# The benchmarks of issue 6, written to BENCHMARKS.md (kaohe bench run): the quick size on SQLite and
+# PostgreSQL (KAOHE_BENCH_POSTGRES_URL, else a throwaway cluster when the server programs are here);
+# `make bench FULL=1` (or `make bench-full`) at the full sizes: 12 million scores on PostgreSQL.
 bench: install
-	$(BIN)/pytest -m bench --benchmark-only --benchmark-columns=min,mean,max,rounds
+	$(BIN)/kaohe bench run $(if $(FULL),--full,--quick) --output BENCHMARKS.md
+
+.PHONY: bench-full
+bench-full:
+	$(MAKE) bench FULL=1
+
+# Hostile input at full strength (issue 7): every reader fuzzed with FUZZ_EXAMPLES cases (a fresh
+# random seed each run), uploads through the pages, schemathesis against every API operation, then
+# the permission matrix and the escaping tests. Prints the cases and seconds per reader at the end.
+FUZZ_EXAMPLES ?= 100000
+UPLOAD_FUZZ_EXAMPLES ?= 2000
+API_FUZZ_EXAMPLES ?= 1000
+FUZZ_REPORT ?= var/fuzz-report.txt
+hardening: install
+	@mkdir -p $(dir $(FUZZ_REPORT)); rm -f $(FUZZ_REPORT)
+	KAOHE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) KAOHE_FUZZ_RANDOM=1 KAOHE_FUZZ_REPORT=$(FUZZ_REPORT) \
+	  $(BIN)/pytest tests/formats/test_fuzz_readers.py; status=$$?; \
+	KAOHE_FUZZ_UPLOAD_EXAMPLES=$(UPLOAD_FUZZ_EXAMPLES) KAOHE_API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) KAOHE_FUZZ_RANDOM=1 \
+	  $(BIN)/pytest --hypothesis-show-statistics tests/web/test_fuzz_uploads.py tests/web/test_api_fuzz.py \
+	  tests/web/test_permission_matrix.py tests/web/test_escaping.py || status=1; \
+	echo; echo "reader cases seconds (cases per reader; API: $(API_FUZZ_EXAMPLES) per operation and role)"; \
+	cat $(FUZZ_REPORT); exit $$status
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,346 @@
+"""`kaohe bench run`: every benchmark of issue 6 at one size, written to BENCHMARKS.md.
+
+Sizes: `quick` (a smoke run of a few minutes), `full` (the issue's sizes: 12 million scores on
+PostgreSQL, 1 million on SQLite, 200,000 units exported, 5,000 units through LibreOffice) and
+`tiny` (the test suite's, so the code cannot rot).
+
+Databases: a fresh SQLite file `bench-<size>.sqlite3` in the work folder ($KAOHE_DATA_DIR/bench/),
+and PostgreSQL at KAOHE_BENCH_POSTGRES_URL (a database the runner may fill; a cycle already
+generated there at the same size is reused), else a throwaway cluster started with
+scripts/pg-throwaway and stopped at the end, else none (said in the report). Benchmarks that need
+a database run in a child process (`kaohe bench measure NAME`) with DATABASE_URL set, which
+generates its synthetic cycle if missing and prints its figures as JSON; so each gets a clean
+process (its peak memory is its own) and the user's database is never touched. The API-load and
+grid benchmarks are `kaohe.bench.api_load.run` and `kaohe.bench.grid.run`, called when present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kaohe.bench import machine
+from kaohe.bench.measure import Figure
+
+BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages")
+CHILD_BENCHMARKS = ("results", "export", "spreadsheet")
+FIGURES_MARK = "KAOHE-FIGURES "
+REPOSITORY = Path(__file__).resolve().parents[2]
+PG_THROWAWAY = REPOSITORY / "scripts" / "pg-throwaway"
+SEED = 1
+
+
+class BenchError(Exception):
+    """Why the benchmarks cannot run; the message is for the user (Chinese)."""
+
+
+@dataclass(frozen=True)
+class Size:
+    results_postgres: tuple[int, int]  # units, items
+    results_sqlite: tuple[int, int]
+    spreadsheet: tuple[int, int]
+    criteria: int  # of the synthetic scheme the checker reads
+    runs: int
+    warmup: int
+    soffice_timeout: float
+
+
+SIZES = {
+    "tiny": Size((30, 6), (30, 6), (30, 6), 200, 2, 1, 300),
+    "quick": Size((5_000, 60), (5_000, 60), (500, 60), 2000, 3, 1, 600),
+    "full": Size((200_000, 60), (16_667, 60), (5_000, 60), 2000, 3, 1, 1800),
+}
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    intro: str
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    command: str = ""
+
+
+# -- child processes ---------------------------------------------------------------------------------
+
+
+def run_child(argv: list[str], database_url: str, *, echo: Callable[[str], None],
+              env: Mapping[str, str] | None = None) -> tuple[int, list[Figure] | None]:
+    """`python -m kaohe ARGV` with DATABASE_URL; its output echoed line by line, its figures parsed."""
+    environment = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    figures = None
+    with subprocess.Popen([sys.executable, "-m", "kaohe", *argv], env=environment, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, bufsize=1) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            line = line.rstrip("\n")
+            if line.startswith(FIGURES_MARK):
+                figures = [figure_from(data) for data in json.loads(line[len(FIGURES_MARK):])]
+            else:
+                echo(line)
+    return process.returncode, figures
+
+
+def figure_from(data: Mapping) -> Figure:
+    data = dict(data)
+    if data.get("spread") is not None:
+        data["spread"] = tuple(data["spread"])
+    return Figure(**data)
+
+
+def measure_here(name: str, size: str, units: int, items: int, say: Callable[[str], None]) -> list[Figure]:
+    """In a child process on DATABASE_URL: migrate, generate the cycle if missing, measure `name`."""
+    from django.core.management import call_command
+
+    from kaohe.bench.generate import cycle_name, generate
+    from kaohe.cycles.models import Cycle
+
+    conf = SIZES[size]
+    call_command("migrate", verbosity=0, skip_checks=True)
+    figures: list[Figure] = []
+    cycle = Cycle.objects.filter(name=cycle_name(units, items, SEED)).first()
+    if cycle is None:
+        say(f"生成 {units:,} 个单位 × {items} 项……")
+        made = generate(units, items, seed=SEED, progress=say)
+        cycle = Cycle.objects.get(pk=made.cycle_id)
+        if name == "results":
+            from kaohe.bench.results_bench import database_label
+
+            big = made.scores >= 10_000_000
+            figures.append(Figure(
+                f"results of a whole cycle ({database_label()})",
+                f"generate the synthetic cycle: {made.units:,} units × {made.items} items = {made.scores:,} scores "
+                f"({made.deductions:,} deductions), {made.adjustments:,} adjustments", made.seconds, "s",
+                target="a few minutes" if big else "", met=(made.seconds < 600) if big else None,
+                notes=["one run: `kaohe bench generate --units "
+                       f"{units} --items {items} --db URL` (COPY on PostgreSQL, executemany on SQLite)"]))
+    elif name == "results":
+        say(f"沿用已生成的考核周期“{cycle.name}”")
+    if name == "results":
+        from kaohe.bench import results_bench
+
+        figures += results_bench.measure(cycle, runs=conf.runs, warmup=conf.warmup, full=size == "full")
+    elif name == "export":
+        from kaohe.bench import export_bench
+
+        figures += export_bench.measure(cycle, runs=1 if size == "full" else 2, warmup=0 if size == "full" else 1)
+    elif name == "spreadsheet":
+        from kaohe.bench import spreadsheet
+
+        figures += spreadsheet.measure(cycle, runs=conf.runs, warmup=conf.warmup, timeout=conf.soffice_timeout)
+    return figures
+
+
+# -- databases ---------------------------------------------------------------------------------------
+
+
+class Postgres:
+    """The PostgreSQL the benchmarks use: KAOHE_BENCH_POSTGRES_URL, or a throwaway cluster."""
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say = say
+        self.url: str | None = None
+        self.cluster: str | None = None
+        self.note = ""
+        self.version = ""
+
+    def start(self) -> None:
+        given = os.environ.get("KAOHE_BENCH_POSTGRES_URL")
+        if given:
+            self.url, self.note = given, "PostgreSQL at KAOHE_BENCH_POSTGRES_URL (cycles already generated there are reused)"
+        elif not PG_THROWAWAY.is_file():
+            self.note = f"PostgreSQL not used: neither KAOHE_BENCH_POSTGRES_URL nor {PG_THROWAWAY} is there"
+            return
+        else:
+            started = subprocess.run([str(PG_THROWAWAY), "start"], capture_output=True, text=True)
+            if started.returncode != 0:
+                self.note = f"PostgreSQL not used: scripts/pg-throwaway failed: {started.stderr.strip()[:300]}"
+                return
+            values = dict(line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines()
+                          if line.startswith("export "))
+            self.cluster = values["KAOHE_PG_DIR"]
+            server = values["KAOHE_TEST_POSTGRES_URL"]
+            self.url = server.rsplit("/", 1)[0] + "/kaohe_bench"
+            self._create_database(server.rsplit("/", 1)[0] + "/postgres")
+            self.note = "PostgreSQL: a throwaway cluster (scripts/pg-throwaway: fsync off), created for this run"
+        self.version = self._version()
+
+    def _create_database(self, admin_url: str) -> None:
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute("CREATE DATABASE kaohe_bench")
+
+    def _version(self) -> str:
+        import psycopg
+
+        assert self.url is not None
+        try:
+            with psycopg.connect(self.url) as connection:
+                return str(connection.execute("SHOW server_version").fetchone()[0])
+        except psycopg.Error as error:
+            self.note += f" (version unknown: {error})"
+            return ""
+
+    def stop(self) -> None:
+        if self.cluster:
+            subprocess.run([str(PG_THROWAWAY), "stop", self.cluster], capture_output=True)
+            self.cluster = None
+
+
+# -- the run -----------------------------------------------------------------------------------------
+
+
+def _command(size: str) -> str:
+    return "kaohe bench run" + {"quick": " --quick", "full": " --full", "tiny": " --tiny"}[size]
+
+
+def _sections(size: str) -> dict[str, Section]:
+    conf = SIZES[size]
+    pg_units, pg_items = conf.results_postgres
+    lite_units, lite_items = conf.results_sqlite
+    return {
+        "results": Section("results", "1. Results for a whole cycle",
+                           f"`compute_cycle` (the GROUP BY of kaohe/results/sums.py, then the core's percent, "
+                           f"adjustments, ranks and grades) on a synthetic cycle of {pg_units:,} units × {pg_items} "
+                           f"items on PostgreSQL and {lite_units:,} × {lite_items} on SQLite, against the limit: "
+                           "the fastest single hand-written SQL aggregate over the same rows, fetched into Python."),
+        "api": Section("api", "2. Saving scores through the API under load",
+                       "kaohe/bench/api_load.py: concurrent clients on loopback against gunicorn, against a trivial "
+                       "authenticated JSON view on the same stack (the ceiling)."),
+        "grid": Section("grid", "3. A department's scoring grid", "kaohe/bench/grid.py: server time of the grid page."),
+        "export": Section("export", "4. Streaming xlsx export of the ranking",
+                          "The ranking workbook (kaohe/formats/results_report.py, openpyxl write-only mode) of the "
+                          "results bench's cycle, written to a temporary file at a quarter of the units and at all."),
+        "scheme": Section("scheme", "5. Reading and checking schemes", "No database: the core and the readers."),
+        "spreadsheet": Section("spreadsheet", "6. The spreadsheet route",
+                               "The same results as a workbook of formulas (SUMIFS per unit over a scores sheet, RANK "
+                               "per group), recalculated by LibreOffice headless, against Kaohe on the same data "
+                               f"({conf.spreadsheet[0]:,} units × {conf.spreadsheet[1]} items, SQLite)."),
+        "pages": Section("pages", "Pages and files of the demo (issues 2, 3, 5)",
+                         "pytest-benchmark on the demo database (SQLite): tests/web/test_bench_pages.py, run by the "
+                         "runner; rounds as pytest-benchmark calibrates them.",
+                         command="pytest -m bench tests/web/test_bench_pages.py"),
+    }
+
+
+def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHMARKS.md"), postgres: bool = True,
+        workdir: Path | None = None, say: Callable[[str], None] = print) -> Path:
+    from django.conf import settings
+
+    from kaohe.bench import report
+
+    if size not in SIZES:
+        raise BenchError(f"未知的规模“{size}”，应为 {'、'.join(SIZES)} 之一。")
+    wanted = [name for name in BENCHMARKS if not only or name in only]
+    conf = SIZES[size]
+    workdir = Path(workdir or Path(settings.DATA_DIR) / "bench")
+    workdir.mkdir(parents=True, exist_ok=True)
+    sqlite_file = workdir / f"bench-{size}.sqlite3"
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+    sqlite_url = f"sqlite:///{sqlite_file}"
+    sections = _sections(size)
+    started_at = datetime.now(UTC)
+    load_before = machine.load()
+    start = time.perf_counter()
+    pg = Postgres(say)
+    needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export"))
+
+    def write() -> None:  # after every section, so an interrupted run leaves what it measured
+        text = report.render(
+            size=size, command=_command(size), sections=[sections[n] for n in wanted],
+            machine_rows=machine.describe(pg.version), started_at=started_at, elapsed=time.perf_counter() - start,
+            load=(load_before, machine.load()), database_notes=[n for n in (pg.note,) if n], runs=conf.runs,
+            warmup=conf.warmup)
+        output.write_text(text, encoding="utf-8")
+
+    try:
+        if needs_pg:
+            say("启动 PostgreSQL……")
+            pg.start()
+            say(pg.note)
+        elif not postgres:
+            pg.note = "PostgreSQL not used (--no-postgres)"
+        for name in wanted:
+            section = sections[name]
+            say(f"== {section.title}")
+            try:
+                _run_one(name, size, conf, section, pg, sqlite_url, workdir, say)
+            except Exception as error:  # noqa: BLE001 - one benchmark failing must not lose the others
+                section.notes.append(f"failed: {type(error).__name__}: {error}")
+                say(f"失败：{type(error).__name__}: {error}")
+            write()
+    finally:
+        pg.stop()
+    write()
+    return output
+
+
+def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, sqlite_url: str, workdir: Path,
+             say: Callable[[str], None]) -> None:
+    if name == "results":
+        targets = ([("PostgreSQL", pg.url, conf.results_postgres)] if pg.url else []) + [
+            ("SQLite", sqlite_url, conf.results_sqlite)]
+        if not pg.url:
+            section.notes.append(pg.note or "PostgreSQL not used")
+        for _label, url, (units, items) in targets:
+            section.figures += _child(name, size, url, units, items, say, section)
+            section.command = f"kaohe bench run --{size} --only results"
+    elif name == "export":
+        url, (units, items) = (pg.url, conf.results_postgres) if pg.url else (sqlite_url, conf.results_sqlite)
+        section.figures += _child(name, size, url, units, items, say, section)
+        section.command = f"kaohe bench run --{size} --only export"
+    elif name == "spreadsheet":
+        units, items = conf.spreadsheet
+        section.figures += _child(name, size, sqlite_url, units, items, say, section)
+        section.command = f"kaohe bench run --{size} --only spreadsheet"
+    elif name == "scheme":
+        from kaohe.bench import scheme_bench
+
+        section.figures += scheme_bench.measure(criteria=conf.criteria, runs=max(conf.runs, 5), warmup=conf.warmup)
+        section.command = f"kaohe bench run --{size} --only scheme"
+    elif name in ("api", "grid"):
+        module_name = {"api": "kaohe.bench.api_load", "grid": "kaohe.bench.grid"}[name]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            section.notes.append(f"not run: {module_name} is not available ({error})")
+            return
+        section.figures += list(module.run(size, pg.url))
+        section.command = f"kaohe bench run --{size} --only {name}"
+        if not pg.url:
+            section.notes.append("on SQLite: " + (pg.note or "PostgreSQL not used"))
+    elif name == "pages":
+        if size == "tiny":
+            section.notes.append("not run at the tiny size (it builds the demo database)")
+            return
+        from kaohe.bench import pytest_figures
+
+        section.figures += pytest_figures.run(REPOSITORY, workdir, say)
+
+
+def _child(name: str, size: str, url: str, units: int, items: int, say: Callable[[str], None],
+           section: Section) -> list[Figure]:
+    code, figures = run_child(["bench", "measure", name, "--size", size, "--units", str(units), "--items", str(items)],
+                              url, echo=lambda line: say(f"  {line}"), env={"KAOHE_BENCH_CHILD": "measure"})
+    if code != 0 or figures is None:
+        section.notes.append(f"`kaohe bench measure {name}` on {url.split(':', 1)[0]} failed (exit code {code}); "
+                             "see the runner's output")
+        return []
+    return figures
+
+
+def is_number(value: float) -> bool:
+    return isinstance(value, int | float) and not math.isnan(value)
+

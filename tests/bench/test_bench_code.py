@@ -1,0 +1,139 @@
+"""The benchmark code at a tiny size, so it cannot rot (issue 6). No timing is asserted anywhere:
+these tests check that the generator writes the cycle it says, that its results are computed by
+the real code path, and that `kaohe bench run` writes every section with numbers in it."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count, Q, Sum
+
+from kaohe.bench.generate import GenerateError, cycle_name, generate
+from kaohe.bench.measure import Figure
+from kaohe.bench.synthetic import cycle_scheme, large_scheme
+from kaohe.core.check import check
+
+
+def test_the_synthetic_cycle_scheme_checks_clean_and_has_the_items_asked_for():
+    units = [f"单位{i}" for i in range(6)]
+    scheme = cycle_scheme("s", 61, units, {"甲": units[:3], "乙": units[3:]}, ["部门一", "部门二"])
+    assert sum(1 for _ in scheme.leaves()) == 61
+    assert [f for f in check(scheme) if f.is_error] == []
+    assert scheme.total == sum((leaf.points for leaf in scheme.leaves()), Decimal(0))
+
+
+def test_the_large_scheme_checks_clean():
+    scheme = large_scheme(200)
+    assert [f for f in check(scheme) if f.is_error] == []
+
+
+@pytest.mark.django_db
+def test_generate_writes_units_times_items_scores_with_deductions_and_adjustments():
+    from kaohe.cycles.models import Cycle, CycleUnit, Score
+    from kaohe.results import service
+    from kaohe.results.models import Adjustment
+
+    made = generate(40, 6, seed=3)
+    cycle = Cycle.objects.get(pk=made.cycle_id)
+    assert cycle.name == cycle_name(40, 6, 3) and cycle.status == Cycle.Status.OPEN
+    assert made.scores == Score.objects.filter(cycle=cycle).count() == 40 * 6
+    assert CycleUnit.objects.filter(cycle=cycle).count() == 40
+    assert set(CycleUnit.objects.filter(cycle=cycle).values_list("category", flat=True)) == {
+        "县(市)", "城市区", "功能区", "市直单位"}
+    scores = Score.objects.filter(cycle=cycle)
+    # every task scored; a deduction always has a reason, full marks never do
+    assert not scores.filter(points__isnull=True).exists()
+    deducted = scores.exclude(reason="")
+    assert deducted.count() == made.deductions > 0
+    assert not scores.filter(reason="", points__lt=models_f("node__points")).exists()
+    assert not deducted.filter(points__gte=models_f("node__points")).exists()
+    assert Adjustment.objects.filter(cycle=cycle).count() == made.adjustments
+    # the real results path reads it: one result per unit, ranked inside the four groups
+    results = service.compute_cycle(cycle)
+    assert len(results) == 40 and all(r.complete for r in results)
+    assert {r.group for r in results} == {"县(市)", "城市区", "功能区", "市直单位"}
+    by_unit = dict(scores.values_list("unit__code").annotate(s=Sum("points")).values_list("unit__code", "s"))
+    assert all(r.obtained == by_unit[r.code] for r in results)
+    per_unit = scores.values("unit").annotate(n=Count("pk"), deducted=Count("pk", filter=~Q(reason="")))
+    assert {row["n"] for row in per_unit} == {6}
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_scores_and_a_second_cycle_of_it_is_refused():
+    from kaohe.cycles.models import Score
+
+    first = generate(12, 4, seed=9)
+    points = list(Score.objects.filter(cycle_id=first.cycle_id).order_by("unit__position", "node__position")
+                  .values_list("points", flat=True))
+    with pytest.raises(GenerateError, match="已有合成考核周期"):
+        generate(12, 4, seed=9)
+    other = generate(12, 4, seed=10)
+    again = list(Score.objects.filter(cycle_id=other.cycle_id).order_by("unit__position", "node__position")
+                 .values_list("points", flat=True))
+    assert len(points) == len(again) == 48 and points != again
+
+
+def models_f(name: str):  # noqa: ANN201
+    from django.db.models import F
+
+    return F(name)
+
+
+@pytest.fixture
+def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)
+
+
+def test_generate_command_fills_its_own_database_not_kaohes(tmp_path, capsys, _keep_the_test_connection):
+    from kaohe.cli.main import main
+
+    target = tmp_path / "bench.sqlite3"
+    assert main(["bench", "generate", "--units", "30", "--items", "6", "--db", f"sqlite:///{target}"]) == 0
+    out = capsys.readouterr().out
+    assert "30 个单位 × 6 项 = 180 个评分" in out
+    import sqlite3
+
+    with sqlite3.connect(target) as db:
+        assert db.execute("SELECT COUNT(*) FROM cycles_score").fetchone() == (180,)
+    assert main(["bench", "generate", "--units", "30", "--items", "6", "--db", f"sqlite:///{target}"]) == 1
+    assert main(["bench", "generate", "--units", "0", "--items", "6", "--db", f"sqlite:///{target}"]) == 1
+    err = capsys.readouterr().err
+    assert "已有合成考核周期" in err and "至少为 1" in err
+
+
+SECTIONS = ["## Machine", "## Method", "## 1. Results for a whole cycle", "## 4. Streaming xlsx export",
+            "## 5. Reading and checking schemes", "## 6. The spreadsheet route"]
+
+
+def test_the_runner_writes_every_section_with_numbers(tmp_path, capsys, _keep_the_test_connection):
+    from kaohe.cli.main import main
+
+    output = tmp_path / "BENCHMARKS.md"
+    code = main(["bench", "run", "--tiny", "--no-postgres", "--only", "results", "export", "scheme", "spreadsheet",
+                 "--output", str(output), "--workdir", str(tmp_path / "work")])
+    assert code == 0, capsys.readouterr()
+    text = output.read_text(encoding="utf-8")
+    for heading in SECTIONS:
+        assert heading in text
+    assert "failed" not in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and " | " in line[2:]]
+    # every figure row has a number and a unit in its value column
+    figures = [row for row in rows if row.count("|") == 8 and not row.startswith("| what")]
+    values = [row.split("|")[2].strip() for row in figures]
+    assert len(values) >= 10
+    for value in values:
+        assert value == "—" or re.fullmatch(r"-?[\d,]+(\.\d+)? (s|ms|MB)", value), value
+    assert sum(value != "—" for value in values) >= 10
+    assert "compute_cycle: sums, percent, ranks, grades (30 units × 6 items = 180 scores)" in text
+
+
+def test_figures_from_pytest_benchmark_json():
+    from kaohe.bench.pytest_figures import figures_from
+
+    data = {"benchmarks": [{"name": "test_render_the_results_dashboard", "extra_info": {},
+                            "stats": {"median": 0.036, "min": 0.035, "max": 0.04, "rounds": 12}}]}
+    [figure] = figures_from(data)
+    assert isinstance(figure, Figure) and figure.unit == "ms" and round(figure.value, 3) == 36.0
+    assert figure.spread == (35.0, 40.0) and figure.notes == ["12 rounds"]
