@@ -278,7 +278,7 @@ def _criterion_nodes(cycle: Cycle, unit: CycleUnit, codes: Iterable[str]) -> lis
     applicable = {c.code: c.node_id for c in criteria(cycle, unit)}
     unknown = [c for c in codes if c not in applicable]
     if unknown:
-        raise ClaimError(ClaimError.NOT_FOUND, _("指标 %(codes)s 不适用于单位 %(unit)s，或不存在。") % {
+        raise ClaimError(ClaimError.INVALID, _("指标 %(codes)s 不适用于单位 %(unit)s，或不存在。") % {
             "codes": "、".join(unknown), "unit": unit.name}, "criteria")
     return [applicable[c] for c in dict.fromkeys(codes)]
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -104,6 +105,12 @@ def unit_page(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
 
 
 def _fail(request: HttpRequest, error: ClaimError, back: str) -> HttpResponse:
+    """Refusals by role are 403 and objects the user may not see 404 (as everywhere else); the rest
+    (bad input, a closed window, a conflict) go back to the page with the message."""
+    if error.kind == ClaimError.FORBIDDEN:
+        raise PermissionDenied(error.message)
+    if error.kind == ClaimError.NOT_FOUND:
+        raise Http404(error.message)
     if request.htmx:
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
     messages.error(request, error.message)

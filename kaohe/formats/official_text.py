@@ -126,7 +126,7 @@ def _key(title: str, points: Decimal | None) -> tuple[str, Decimal | None]:
 
 def _numeral(cell: str) -> int | None:
     text = clean(cell).rstrip("、.．")
-    if text.isdigit():
+    if text.isdecimal():  # not isdigit(): "①" and "²" are digits that int() refuses
         return int(text)
     if text in _NUMERALS:
         return _NUMERALS[text]

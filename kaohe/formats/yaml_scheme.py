@@ -110,7 +110,7 @@ class _Reader:
             raise self.fail(root, f"不是 Kaohe 指标体系文件：缺少“{FORMAT_KEY}: {FORMAT_VERSION}”"
                             if not version else f"不支持的格式版本 {version}")
         year_text = self.required_text(fields, "year", "指标体系", root)
-        if not year_text.isdigit():
+        if not year_text.isdecimal() or len(year_text) > 4:  # "①" is a digit int() refuses
             raise self.fail(fields["year"], f"年度应为整数，而不是“{year_text}”")
         if "total" not in fields:
             raise self.fail(root, "指标体系缺少“total”（总分）")
@@ -220,6 +220,8 @@ def loads_yaml(text: str, filename: str | None = None) -> Scheme:
         raise FormatError(f"YAML 语法错误：{problem}", Location(file=filename, line=line)) from None
     except yaml.YAMLError as error:
         raise FormatError(f"YAML 无法读取：{error}", Location(file=filename)) from None
+    except UnicodeError:  # a lone surrogate (text decoded with surrogateescape) the C parser cannot encode
+        raise FormatError("YAML 无法读取：含有无效的字符", Location(file=filename)) from None
     if root is None:
         raise FormatError("文件为空", Location(file=filename))
     return _Reader(filename).scheme(root)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,6 +39,11 @@ def _cycle(request: HttpRequest, pk: int) -> Cycle:
 
 
 def _fail(request: HttpRequest, error: ObjectionError, back: str) -> HttpResponse:
+    """403 for a refusal by role, 404 for what the user may not see; else back with the message."""
+    if error.kind == ObjectionError.FORBIDDEN:
+        raise PermissionDenied(error.message)
+    if error.kind == ObjectionError.NOT_FOUND:
+        raise Http404(error.message)
     messages.error(request, error.message)
     return redirect(back)
 

@@ -450,7 +450,7 @@ def test_upload_list_download_recriteria_delete(client_for, cycle, evidence_dir,
     response = send(client, "put", url(cycle, f"evidence/{first['id']}/criteria"), {"criteria": ["1.1.1", CRITERION]})
     assert response.status_code == 200 and response.json()["criteria"] == ["1.1.1", CRITERION]
     response = send(client, "put", url(cycle, f"evidence/{first['id']}/criteria"), {"criteria": ["9.9.9"]})
-    assert response.status_code == 404 and response.json()["field"] == "criteria"
+    assert response.status_code == 422 and response.json()["field"] == "criteria"
     response = send(client, "put", url(cycle, f"evidence/{first['id']}/criteria"), {"criteria": "1.1.1"})
     assert response.status_code == 422 and response.json()["field"] == "criteria"
 
@@ -496,7 +496,7 @@ def test_an_upload_without_files_or_with_an_unknown_criterion_is_refused(client_
     response = client_for("unit").post(url(cycle, "evidence"), {"criteria": [CRITERION]})
     assert response.status_code == 422 and response.json()["field"] == "file"
     response = upload(client_for("unit"), cycle, ("台账.pdf", PDF), criteria=["9.9.9"])
-    assert response.status_code == 404 and response.json()["field"] == "criteria"
+    assert response.status_code == 422 and response.json()["field"] == "criteria"
     assert not Evidence.objects.exists() and files_on_disk(evidence_dir) == []
 
 

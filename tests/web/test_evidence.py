@@ -117,7 +117,7 @@ def test_a_name_that_cleans_to_nothing_is_refused(cycle, users, evidence_dir):  
 def test_only_the_unit_uploads(client_for, cycle, name):  # noqa: ANN001
     response = client_for(name).post(f"/cycles/{cycle.pk}/self/{UNIT}/evidence/",
                                      {"file": SimpleUploadedFile("a.pdf", PDF)})
-    assert response.status_code == 302 and not Evidence.objects.exists()
+    assert response.status_code == 403 and not Evidence.objects.exists()
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_relinking_and_deleting_while_a_draft(client_for, cycle, stored, evidenc
     codes = criteria(cycle)[:3]
     client.post(f"/cycles/{cycle.pk}/evidence/{stored.pk}/criteria/", {"criteria": codes})
     assert sorted(stored.nodes.values_list("code", flat=True)) == sorted(codes)
-    assert client_for("scorer").post(f"/cycles/{cycle.pk}/evidence/{stored.pk}/delete/").status_code == 302
+    assert client_for("scorer").post(f"/cycles/{cycle.pk}/evidence/{stored.pk}/delete/").status_code == 403
     assert Evidence.objects.filter(pk=stored.pk).exists()  # the scorer may read it, not delete it
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/cycles/{cycle.pk}/evidence/{stored.pk}/delete/")

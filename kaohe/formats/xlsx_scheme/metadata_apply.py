@@ -226,8 +226,8 @@ class Applier:
                 if value != METADATA_FORMAT:
                     raise _Invalid(f"不支持的版本 {value!r}")
             elif key == "year":
-                if not isinstance(value, int) or isinstance(value, bool):
-                    raise _Invalid("年度应为整数")
+                if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 9999:
+                    raise _Invalid("年度应为0到9999之间的整数")
                 scheme.year = value
             elif key == "total":
                 total = _points_value(value)
