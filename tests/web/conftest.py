@@ -29,6 +29,12 @@ def _fast_passwords(settings):  # noqa: ANN001
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _evidence_in_a_temporary_folder(settings, tmp_path):  # noqa: ANN001
+    """Evidence files any test uploads (the fuzzers too) go to the test's own folder, never var/."""
+    settings.EVIDENCE_DIR = tmp_path / "evidence"
+
+
 @pytest.fixture
 def users(db):  # noqa: ANN001
     from kaohe.accounts.models import User
