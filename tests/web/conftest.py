@@ -61,6 +61,16 @@ def cycle(db):  # noqa: ANN001
     return Cycle.objects.get(name=DEMO_CYCLE)
 
 
+@pytest.fixture
+def committed_demo(transactional_db):  # noqa: ANN001
+    """For transactional tests (browser tests): the demo cycle, committed. pytest-django runs these
+    after the others and empties the database after each, so the demo is built again when needed."""
+    from kaohe.cycles.models import Cycle
+    from kaohe.orgs.demo import build_demo
+
+    return Cycle.objects.get(pk=build_demo()["cycle"].pk)
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -76,8 +86,12 @@ def browser_page():
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; only while the page lives (a later subprocess, such
+    # as `kaohe check --deploy`, must not inherit it)
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -91,3 +105,7 @@ def browser_page():
             yield page
         finally:
             browser.close()
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -383,6 +383,7 @@ print("OUTCOME " + json.dumps(outcome, ensure_ascii=False))
 """
 
 
+@pytest.mark.django_db  # ordered with the database tests: before the transactional ones empty the demo
 @pytest.mark.parametrize("case", list(REFUSALS))
 def test_a_bad_archive_is_refused_and_the_empty_installation_stays_empty(case, refused):  # noqa: ANN001
     words, result = REFUSALS[case][1], refused[case]

@@ -33,7 +33,8 @@ def log_out(page) -> None:
     page.wait_for_url("**/accounts/login/")
 
 
-def test_a_department_scores_submits_and_is_approved_and_locked(browser_page, live_server, cycle):
+def test_a_department_scores_submits_and_is_approved_and_locked(browser_page, live_server, committed_demo):
+    cycle = committed_demo
     page, base = browser_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm prompts
     SHOTS.mkdir(parents=True, exist_ok=True)

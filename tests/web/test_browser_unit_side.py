@@ -50,7 +50,8 @@ def log_out(page) -> None:  # noqa: ANN001
     page.wait_for_url("**/accounts/login/")
 
 
-def test_self_assessment_evidence_objection_and_answer(browser_page, live_server, cycle, tmp_path):  # noqa: ANN001
+def test_self_assessment_evidence_objection_and_answer(browser_page, live_server, committed_demo, tmp_path):  # noqa: ANN001
+    cycle = committed_demo
     page, base = browser_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
     SHOTS.mkdir(parents=True, exist_ok=True)
