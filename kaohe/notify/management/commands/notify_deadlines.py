@@ -15,7 +15,8 @@ from kaohe.notify.deadlines import DEFAULT_DAYS, send_reminders
 
 class Command(BaseCommand):
     help = ("提醒临近的截止日期（供每日定时任务调用）：评分截止日期在N天内且未过、本部门评分仍为草稿且有未评分项时，"
-            "通知该部门的评分人；同一提醒每人每天最多一次。")
+            "通知该部门的评分人；自评截止日期在N天内且未过、单位自评尚未提交时，通知该单位的用户；"
+            "同一提醒每人每天最多一次。")
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         parser.add_argument("--days", type=int, default=DEFAULT_DAYS, metavar="N",
