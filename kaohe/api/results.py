@@ -17,39 +17,12 @@ from ninja import Router, Schema
 from kaohe.accounts.models import Role
 from kaohe.accounts.permissions import visible_cycles
 from kaohe.api.errors import ApiError, translate_errors
-from kaohe.api.schemas import ErrorOut
+from kaohe.api.schemas import ErrorOut, UnitResultOut
 from kaohe.core.results import RulesError
 from kaohe.results import service
 from kaohe.results.models import ResultSnapshot
 
 router = Router(tags=["results"])
-
-
-class DimensionOut(Schema):
-    code: str
-    title: str
-    obtained: str
-    maximum: str
-    percent: str
-
-
-class UnitResultOut(Schema):
-    code: str
-    name: str
-    group: str
-    obtained: str
-    maximum: str
-    percent: str
-    bonus: str
-    penalty: str
-    adjusted: str
-    components: dict[str, str]
-    final: str
-    rank: int
-    grade: str
-    complete: bool
-    explanation: list[str]
-    dimensions: list[DimensionOut]
 
 
 class ResultsOut(Schema):

@@ -180,7 +180,7 @@ class EvidenceOut(Schema):
     uploaded_at: datetime
 
 
-class ScorecardDimensionOut(Schema):
+class DimensionOut(Schema):
     code: str
     title: str
     obtained: str
@@ -188,13 +188,12 @@ class ScorecardDimensionOut(Schema):
     percent: str
 
 
-class ScorecardSummaryOut(Schema):
-    """The unit's row of the published snapshot; money-like figures to two decimals as displayed."""
+class UnitResultOut(Schema):
+    """One unit's row of the results (computed, or a published snapshot's); figures as decimal strings."""
 
     code: str
     name: str
     group: str
-    group_size: int
     obtained: str
     maximum: str
     percent: str
@@ -207,7 +206,13 @@ class ScorecardSummaryOut(Schema):
     grade: str
     complete: bool
     explanation: list[str]
-    dimensions: list[ScorecardDimensionOut]
+    dimensions: list[DimensionOut]
+
+
+class ScorecardSummaryOut(UnitResultOut):
+    """The unit's row of the published snapshot, with the size of its ranking group."""
+
+    group_size: int
 
 
 class ScorecardRowOut(Schema):

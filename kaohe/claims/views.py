@@ -19,24 +19,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kaohe.accounts.decorators import office_only
 from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import visible_cycles
 from kaohe.claims import rules, storage
 from kaohe.claims.forms import UnitSideForm
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.claims.rules import ClaimError
 from kaohe.core.points import format_points
 from kaohe.cycles.models import Cycle, CycleUnit
-
-
-def _cycle(request: HttpRequest, pk: int) -> Cycle:
-    return get_object_or_404(visible_cycles(request.user).defer("scheme__document"), pk=pk)
+from kaohe.results.views import _cycle  # the visible cycle, or 404
 
 
 def _unit(request: HttpRequest, cycle: Cycle, unit_code: str) -> CycleUnit:

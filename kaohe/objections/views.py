@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import scoring_department, visible_cycles
+from kaohe.accounts.permissions import scoring_department
 from kaohe.claims.views import read_upload
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.objections import flow
@@ -32,10 +32,7 @@ from kaohe.objections.models import ObjectionItem
 from kaohe.results.models import ResultSnapshot
 from kaohe.results.scorecard import scorecard_rows
 from kaohe.results.service import two
-
-
-def _cycle(request: HttpRequest, pk: int) -> Cycle:
-    return get_object_or_404(visible_cycles(request.user).defer("scheme__document"), pk=pk)
+from kaohe.results.views import _cycle  # the visible cycle, or 404
 
 
 def _fail(request: HttpRequest, error: ObjectionError, back: str) -> HttpResponse:
