@@ -52,7 +52,7 @@ def phases(cycle: Cycle) -> list[str]:
     settings = service.settings_for(cycle)
     large = cycle.units.count() >= sums.LARGE_CYCLE_UNITS
     start = time.perf_counter()
-    found = sums.sum_rows(cycle, large=large)
+    found = sums.sum_rows(cycle, list(sums.dimension_titles(cycle)), large=large)
     query = time.perf_counter() - start
     start = time.perf_counter()
     inputs = sums.unit_inputs(cycle, service.groups_for(settings))
@@ -60,7 +60,8 @@ def phases(cycle: Cycle) -> list[str]:
     start = time.perf_counter()
     compute(inputs, service.rules_for(cycle, settings))
     core = time.perf_counter() - start
-    return [f"phases of one run: the GROUP BY and fetching its {len(found):,} rows {query:.2f} s; "
+    return [f"phases of one run: the GROUP BY (a row per unit, dimensions pivoted) and fetching its "
+            f"{len(found):,} rows {query:.2f} s; "
             f"building the units' inputs {max(build, 0):.2f} s; the core (percent, ranks, grades) {core:.2f} s"]
 
 

@@ -1,10 +1,11 @@
 """Summing a cycle's scores in the database: the input records for the pure results core.
 
-One GROUP BY over the cycle's Score rows joined to their Node gives, per (unit, dimension):
-obtained = Σ points (unscored = 0), maximum = Σ the items' points, tasks = count, scored = count
-of points that are set. The rest is a handful of small queries whatever the cycle's size: the
-cycle's units, the scheme's dimension titles, the adjustments and the entered component values.
-Never a query per unit, never a score row in Python.
+One GROUP BY unit over the cycle's Score rows joined to their Node gives, per unit: tasks = count,
+scored = count of points that are set, and for each dimension (一级指标) obtained = Σ points
+(unscored = 0) and maximum = Σ the items' points, as filtered aggregates — a pivot, one row per
+unit. The rest is a handful of small queries whatever the cycle's size: the cycle's units, the
+scheme's dimension titles, the adjustments and the entered component values. Never a query per
+unit, never a score row in Python.
 
 At scale (issue 6, BENCHMARKS.md: 200,000 units × 60 items) the sums' rows are read through a
 plain cursor, not the ORM's per-row converters, and the units as plain values, not model
@@ -15,12 +16,11 @@ of compiling for one query) and enough work_mem for its hash aggregate to stay i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from decimal import Context, Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from kaohe.core.results import Adjustment as CoreAdjustment
 from kaohe.core.results import DimensionSum, UnitInput, paused_gc
@@ -34,14 +34,6 @@ _FLOAT_CONTEXT = Context(prec=15)  # SQLite sums decimals as floats: back to cen
 _CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
-class Sums:
-    obtained: Decimal
-    maximum: Decimal
-    tasks: int
-    scored: int
-
-
 def _decimal(value: object) -> Decimal:
     if type(value) is Decimal:
         return value  # type: ignore[return-value]
@@ -52,12 +44,17 @@ def _decimal(value: object) -> Decimal:
     return Decimal(value)  # type: ignore[arg-type]
 
 
-def sum_rows(cycle: Cycle, large: bool = False) -> list[tuple[int, str, Decimal, Decimal, int, int]]:
-    """(unit id, dimension code, obtained, maximum, tasks, scored) per (unit, dimension): the one
-    GROUP BY, its rows read through a plain cursor. `large`: tune PostgreSQL for a big cycle."""
-    query = (Score.objects.filter(cycle=cycle).order_by()
-             .values_list("unit_id", "node__dimension_code")
-             .annotate(obtained=Sum("points"), maximum=Sum("node__points"), tasks=Count("pk"), scored=Count("points")))
+def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> list[tuple]:
+    """One row per unit with tasks: (unit id, tasks, scored, obtained₁, maximum₁, …, obtainedₙ,
+    maximumₙ) for the dimension codes `codes`, in that order. One GROUP BY unit over the cycle's
+    scores joined to their nodes, each dimension's sums a filtered aggregate (a pivot: a row per
+    unit, not per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL."""
+    pivot: dict[str, Sum | Count] = {"tasks": Count("pk"), "scored": Count("points")}
+    for index, code in enumerate(codes):
+        in_dimension = Q(node__dimension_code=code)
+        pivot[f"obtained_{index}"] = Sum("points", filter=in_dimension)
+        pivot[f"maximum_{index}"] = Sum("node__points", filter=in_dimension)
+    query = Score.objects.filter(cycle=cycle).order_by().values_list("unit_id").annotate(**pivot)
     sql, params = query.query.sql_with_params()
     tuned = large and connection.vendor == "postgresql"
     with transaction.atomic() if tuned else _no_transaction(), connection.cursor() as cursor:
@@ -66,8 +63,10 @@ def sum_rows(cycle: Cycle, large: bool = False) -> list[tuple[int, str, Decimal,
             cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [(unit_id, code, _decimal(obtained), _decimal(maximum), tasks, scored)
-            for unit_id, code, obtained, maximum, tasks, scored in rows]
+    if connection.vendor == "postgresql":  # decimals already, None where a dimension has no task
+        return [row if None not in row else tuple(ZERO if value is None else value for value in row)
+                for row in rows]
+    return [(row[0], row[1], row[2], *map(_decimal, row[3:])) for row in rows]
 
 
 class _no_transaction:  # noqa: N801 - used like transaction.atomic
@@ -76,12 +75,6 @@ class _no_transaction:  # noqa: N801 - used like transaction.atomic
 
     def __exit__(self, *args: object) -> None:
         return None
-
-
-def dimension_sums(cycle: Cycle) -> dict[tuple[int, str], Sums]:
-    """(unit id, dimension code) → Sums: the one GROUP BY query."""
-    return {(unit_id, code): Sums(obtained, maximum, tasks, scored)
-            for unit_id, code, obtained, maximum, tasks, scored in sum_rows(cycle)}
 
 
 def dimension_titles(cycle: Cycle) -> dict[str, str]:
@@ -119,30 +112,19 @@ def _unit_inputs(cycle: Cycle, groups: Mapping[str, str], units: list[CycleUnit]
                     .values_list("pk", "code", "name", "category"))
     else:
         rows = [(unit.pk, unit.code, unit.name, unit.category) for unit in units]
-    by_unit: dict[int, dict[str, tuple[Decimal, Decimal, int, int]]] = defaultdict(dict)
-    for unit_id, code, obtained, maximum, tasks, scored in sum_rows(cycle, large=len(rows) >= LARGE_CYCLE_UNITS):
-        by_unit[unit_id][code] = (obtained, maximum, tasks, scored)
     titles = dimension_titles(cycle)
-    for found in by_unit.values():  # a dimension without a node row (should not happen): keep its code
-        for code in found:
-            titles.setdefault(code, code)
+    codes = list(titles)
+    sums = {row[0]: row for row in sum_rows(cycle, codes, large=len(rows) >= LARGE_CYCLE_UNITS)}
     adjustments = adjustments_by_unit(cycle)
     components = components_by_unit(cycle)
-    nothing = (ZERO, ZERO, 0, 0)
+    nothing = (None, 0, 0, *(ZERO for _ in codes for _ in (0, 1)))
+    slots = [(code, title, 3 + 2 * index) for index, (code, title) in enumerate(titles.items())]
     inputs = []
     for pk, unit_code, name, category in rows:
-        found = by_unit.get(pk, {})
-        dimensions = []
-        obtained, maximum, tasks, scored = ZERO, ZERO, 0, 0
-        for code, title in titles.items():
-            d_obtained, d_maximum, d_tasks, d_scored = found.get(code, nothing)
-            dimensions.append(DimensionSum(code, title, d_obtained, d_maximum))
-            obtained += d_obtained
-            maximum += d_maximum
-            tasks += d_tasks
-            scored += d_scored
+        found = sums.get(pk, nothing)
+        dimensions = tuple(DimensionSum(code, title, found[at], found[at + 1]) for code, title, at in slots)
         inputs.append(UnitInput(
             code=unit_code, name=name, group=groups.get(unit_code) or category,
-            obtained=obtained, maximum=maximum, tasks=tasks, scored=scored, dimensions=tuple(dimensions),
-            adjustments=adjustments.get(pk, ()), components=dict(components.get(pk, {}))))
+            obtained=sum(found[3::2], ZERO), maximum=sum(found[4::2], ZERO), tasks=found[1], scored=found[2],
+            dimensions=dimensions, adjustments=adjustments.get(pk, ()), components=dict(components.get(pk, {}))))
     return inputs
