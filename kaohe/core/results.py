@@ -384,7 +384,9 @@ class _Scored:
     vetoes: tuple[Adjustment, ...]
 
 
-def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], problems: list[str]) -> _Scored:
+def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], problems: list[str],
+           shared: dict[int, DimensionResult]) -> _Scored:
+    """`shared`: id of a DimensionSum → its result, for this computation (the inputs outlive it)."""
     obtained, maximum = unit.obtained, unit.maximum
     if maximum < _ZERO or obtained < _ZERO or obtained > maximum:
         problems.extend(_sums_problems(f"{unit.name}（{unit.code}）", "", obtained, maximum))
@@ -399,10 +401,15 @@ def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], proble
 
     dimensions = []
     for d in unit.dimensions:
-        if d.maximum < _ZERO or d.obtained < _ZERO or d.obtained > d.maximum:
-            problems.extend(_sums_problems(f"{unit.name}（{unit.code}）", f"“{d.title}”", d.obtained, d.maximum))
-        dimensions.append(DimensionResult(d.code, d.title, d.obtained, d.maximum,
-                                          d.obtained * _HUNDRED / d.maximum if d.maximum else _ZERO))
+        result = shared.get(id(d))  # units that share a DimensionSum share its result
+        if result is None:
+            result = DimensionResult(d.code, d.title, d.obtained, d.maximum,
+                                     d.obtained * _HUNDRED / d.maximum if d.maximum else _ZERO)
+            if d.maximum < _ZERO or d.obtained < _ZERO or d.obtained > d.maximum:  # never shared: each unit reports it
+                problems.extend(_sums_problems(f"{unit.name}（{unit.code}）", f"“{d.title}”", d.obtained, d.maximum))
+            else:
+                shared[id(d)] = result
+        dimensions.append(result)
     percent = obtained * _HUNDRED / maximum if maximum else _ZERO
 
     caps = []
@@ -520,7 +527,8 @@ def compute(units: Sequence[UnitInput], rules: Rules) -> list[UnitResult]:
         raise RulesError(problems)
     grade_index = {g.name: i for i, g in enumerate(rules.grades)}
     with localcontext(Context(prec=PRECISION)), paused_gc():
-        scored = [_score(unit, rules, grade_index, problems) for unit in units]
+        shared: dict[int, DimensionResult] = {}
+        scored = [_score(unit, rules, grade_index, problems, shared) for unit in units]
         counts = Counter(unit.code for unit in units)
         duplicates = [code for code, n in counts.items() if n > 1]
         if duplicates:

@@ -119,12 +119,26 @@ def _unit_inputs(cycle: Cycle, groups: Mapping[str, str], units: list[CycleUnit]
     components = components_by_unit(cycle)
     nothing = (None, 0, 0, *(ZERO for _ in codes for _ in (0, 1)))
     slots = [(code, title, 3 + 2 * index) for index, (code, title) in enumerate(titles.items())]
+    # Units with the same sums under a dimension share one DimensionSum, and equal totals one Decimal:
+    # at scale most units repeat a few hundred values, so this saves most of the memory (and lets the
+    # core compute each dimension's percent once per distinct value).
+    shared: dict[tuple[int, Decimal, Decimal], DimensionSum] = {}
+    canonical: dict[Decimal, Decimal] = {}
     inputs = []
     for pk, unit_code, name, category in rows:
-        found = sums.get(pk, nothing)
-        dimensions = tuple(DimensionSum(code, title, found[at], found[at + 1]) for code, title, at in slots)
+        found = sums.pop(pk, nothing)  # each row dropped once used: less memory at the peak
+        dimensions = []
+        for code, title, at in slots:
+            key = (at, found[at], found[at + 1])
+            dimension = shared.get(key)
+            if dimension is None:
+                dimension = shared[key] = DimensionSum(code, title, found[at], found[at + 1])
+            dimensions.append(dimension)
+        obtained = sum(found[3::2], ZERO)
+        maximum = sum(found[4::2], ZERO)
         inputs.append(UnitInput(
             code=unit_code, name=name, group=groups.get(unit_code) or category,
-            obtained=sum(found[3::2], ZERO), maximum=sum(found[4::2], ZERO), tasks=found[1], scored=found[2],
-            dimensions=dimensions, adjustments=adjustments.get(pk, ()), components=dict(components.get(pk, {}))))
+            obtained=canonical.setdefault(obtained, obtained), maximum=canonical.setdefault(maximum, maximum),
+            tasks=found[1], scored=found[2], dimensions=tuple(dimensions), adjustments=adjustments.get(pk, ()),
+            components=dict(components.get(pk, {}))))
     return inputs

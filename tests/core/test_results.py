@@ -91,6 +91,18 @@ def test_dimension_sums_are_shown_as_points_and_as_percent():
     assert result.percent == D("93.07692307692307692307692308")  # 6050 / 65
 
 
+def test_units_sharing_one_dimension_sum_get_the_same_result_and_each_reports_a_bad_one():
+    # the database side shares one DimensionSum between units with the same sums (kaohe.results.sums)
+    shared = DimensionSum("1", "政治建设", D(5), D(10))
+    first, second = compute([unit("甲", 5, 10, dimensions=[shared]), unit("乙", 5, 10, dimensions=[shared])], RULES)
+    assert first.dimensions == second.dimensions == (DimensionResult("1", "政治建设", D(5), D(10), D(50)),)
+    broken = DimensionSum("1", "政治建设", D(12), D(10))
+    with pytest.raises(RulesError) as raised:
+        compute([unit("甲", 10, 10, dimensions=[broken]), unit("乙", 10, 10, dimensions=[broken])], RULES)
+    assert [p for p in raised.value.problems if "政治建设" in p] == [
+        "单位甲（甲）“政治建设”的得分12超过满分10。", "单位乙（乙）“政治建设”的得分12超过满分10。"]
+
+
 def test_unscored_items_mark_the_result_incomplete_and_say_how_many():
     results = by_code(compute([unit("甲", 72, tasks=40, scored=38), unit("乙", 95, tasks=40)], RULES))
     assert results["甲"].complete is False
