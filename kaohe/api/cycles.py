@@ -33,7 +33,7 @@ from kaohe.api.schemas import (
 )
 from kaohe.cycles import review
 from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
-from kaohe.cycles.scoring import Entry, save_score
+from kaohe.cycles.scoring import Entry, ScoreError, save_score
 
 router = Router(tags=["cycles"])
 
@@ -237,9 +237,16 @@ def put_score(request: HttpRequest, cycle_id: int, unit_code: str, item_code: st
     403 another department's item; 404 the item does not apply to the unit; 409 stale version
     (with `current`) or the cycle/submission is closed."""
     user = _user(request)
-    cycle = _cycle(user, cycle_id)
-    entry = _entry(request)
-    score = save_score(user, cycle, unit_code, item_code, entry, source="api")  # with unit, node, department
+    try:
+        entry = _entry(request)
+        # by the cycle's id: save_score reads the cycle's status and step with the task
+        score = save_score(user, cycle_id, unit_code, item_code, entry, source="api")  # with unit, node, department
+    except (ApiError, ScoreError):
+        # A cycle the user may not see is 404 before any other refusal, as on every endpoint. Asked
+        # only on a refusal: a save that succeeds proves it (a scorer or head of a department of an
+        # open or reviewed cycle sees it), so a successful save costs no query for it.
+        _cycle(user, cycle_id)
+        raise
     return _task_body(score, score.department.code)
 
 

@@ -305,11 +305,17 @@ class Run:
     client_cpu: float  # seconds of this process's CPU during the run (the clients' cost)
     answered: int = 0  # answers over the whole run, warm-up included
     server_cpu: float | None = None  # CPU seconds of gunicorn and PostgreSQL over the whole run
+    server_cpu_parts: dict[str, float] = field(default_factory=dict)  # the same, per server ("gunicorn" …)
 
     @property
     def server_cpu_per_request(self) -> float | None:
         """Milliseconds of server CPU (gunicorn + PostgreSQL) per answered request."""
         return None if self.server_cpu is None or not self.answered else 1000 * self.server_cpu / self.answered
+
+    def cpu_per_request(self, server: str) -> float:
+        """Milliseconds of one server's CPU per answered request (nan when not measured)."""
+        seconds = self.server_cpu_parts.get(server)
+        return float("nan") if seconds is None or not self.answered else 1000 * seconds / self.answered
 
     @property
     def throughput(self) -> float:
@@ -323,12 +329,12 @@ class Run:
 
 
 def load(address: tuple[str, int], kind: str, clients: list[Client], plan: Plan, cycle: int = 0,
-         step: Decimal = Decimal("0.1"), servers: list[int] | None = None) -> Run:
+         step: Decimal = Decimal("0.1"), servers: dict[str, int] | None = None) -> Run:
     """Every client in its own thread for warm-up + the timed window (+ a short tail not counted).
-    `servers`: process ids whose CPU (with their children's) is the server's cost."""
+    `servers`: name → process id of each server whose CPU (with its children's) is the server's cost."""
     for client in clients:
         client.latencies, client.errors, client.answered = [], {}, 0
-    server_cpu = _process_tree_cpu(servers) if servers else None
+    cpu_before = {name: _process_tree_cpu([pid]) for name, pid in (servers or {}).items()}
     barrier = threading.Barrier(len(clients) + 1)
     origin = time.perf_counter() + 0.5
     start, stop = origin + plan.warmup, origin + plan.warmup + plan.seconds
@@ -346,10 +352,10 @@ def load(address: tuple[str, int], kind: str, clients: list[Client], plan: Plan,
         for key, count in client.errors.items():
             errors[key] = errors.get(key, 0) + count
     client_cpu = time.process_time() - cpu
-    if server_cpu is not None:
-        server_cpu = _process_tree_cpu(servers) - server_cpu
+    parts = {name: _process_tree_cpu([servers[name]]) - before for name, before in cpu_before.items()}
     return Run(kind, len(clients), plan.seconds, len(latencies), latencies, errors, client_cpu,
-               answered=sum(client.answered for client in clients), server_cpu=server_cpu)
+               answered=sum(client.answered for client in clients),
+               server_cpu=sum(parts.values()) if parts else None, server_cpu_parts=parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,7 +382,9 @@ def _run(plan: Plan, database_url: str | None) -> list[Figure]:
                                                    for t in c["tasks"]])
                    for c in prepared["clients"]]
         with gunicorn(url, data_dir) as (host, port, pid):
-            servers = [pid] + [p for p in [postmaster(url)] if p is not None]
+            servers = {"gunicorn": pid}
+            if (database := postmaster(url)) is not None:
+                servers["PostgreSQL"] = database
             ceiling = load((host, port), "ping", clients, plan, servers=servers)
             saves = load((host, port), "save", clients, plan, prepared["cycle"], Decimal(prepared["step"]),
                          servers=servers)
@@ -386,6 +394,21 @@ def _run(plan: Plan, database_url: str | None) -> list[Figure]:
             "tasks": [[t.unit, t.item, t.version, t.successes, None if t.last is None else str(t.last)] for c in clients for t in c.tasks],
             "versions_before": prepared["versions"]})
     return figures(plan, ceiling, saves, check, prepared)
+
+
+# What a save costs and why (docs/decisions/2026-11-25-grid-pages-and-api-load.md, 2026-11-26).
+SAVE_PATH = ("a save is 5 statements besides BEGIN and COMMIT: the token lookup and its last-used update "
+             "(as for the ping), then one read of the task with everything its checks need (the submission's "
+             "state under FOR KEY SHARE), the compare-and-set UPDATE and the audit INSERT; the cycle's "
+             "visibility is asked only when a save is refused (before 2026-11-26: 8, each check its own ORM query)")
+
+
+def _cpu_split(saves: Run, ceiling: Run) -> list[str]:
+    if not saves.server_cpu_parts:
+        return []
+    return ["per server: " + "; ".join(
+        f"{name} {saves.cpu_per_request(name):.1f} ms per save, {ceiling.cpu_per_request(name):.1f} ms per ping"
+        for name in saves.server_cpu_parts)]
 
 
 def figures(plan: Plan, ceiling: Run, saves: Run, check: dict, prepared: dict) -> list[Figure]:
@@ -402,6 +425,7 @@ def figures(plan: Plan, ceiling: Run, saves: Run, check: dict, prepared: dict) -
         f"Little's law: {plan.clients} clients ÷ {saves.throughput:.0f} req/s = "
         f"{1000 * plan.clients / saves.throughput if saves.throughput else float('nan'):.0f} ms per request in a "
         "closed loop; the p95 target needs a throughput of clients ÷ 50 ms",
+        SAVE_PATH,
     ]
     notes_ceiling = common + [f"errors: {ceiling.errors or 'none'}; client CPU {ceiling.client_cpu:.1f} s"]
     return [
@@ -421,7 +445,7 @@ def figures(plan: Plan, ceiling: Run, saves: Run, check: dict, prepared: dict) -
                baseline="server CPU per ping", baseline_value=ceiling.server_cpu_per_request,
                notes=["CPU time of the server processes ÷ answers, warm-up included: unlike throughput, "
                       "hardly changed by other work on the machine; on a CPU-bound server the throughput "
-                      "ratio saves ÷ ping tends to the inverse of this ratio"]),
+                      "ratio saves ÷ ping tends to the inverse of this ratio"] + _cpu_split(saves, ceiling)),
         Figure(label, "writes checked after the run", float(successes), "saves",
                target="no lost or duplicated writes", met=bool(check["ok"]),
                notes=check["problems"][:10] or ["every success is in the database exactly once"]),

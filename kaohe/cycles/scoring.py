@@ -8,25 +8,34 @@
   step, with no more places than the step has (else INVALID); a reason is required below full marks;
 - `version` must be the score's current version (else CONFLICT, with the current value): the
   update is a compare-and-set on the version, so two people saving at once never lose an update.
+
+A save is three statements in one transaction (docs/decisions/2026-11-25-grid-pages-and-api-load.md):
+one read of the task with everything the checks need (`load_task`: the score, its unit, item and
+department, the cycle's status and step, the user's department and the submission's state, the
+latter under FOR KEY SHARE on PostgreSQL), the compare-and-set UPDATE on the version, and the
+audit INSERT. The checks then run on what was read, without a query of their own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.models import User
+from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import scoring_department
 from kaohe.audit.record import record
 from kaohe.core.points import format_points
-from kaohe.cycles.models import Cycle, Score, Submission
+from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
+from kaohe.orgs.models import Department
+from kaohe.schemes.models import Node
 
 EDITABLE_CYCLE = (Cycle.Status.OPEN, Cycle.Status.REVIEW)
+SCORING_ROLES = (Role.SCORER, Role.HEAD)
 
 
 class ScoreError(Exception):
@@ -49,6 +58,17 @@ class Entry:
     points: str
     reason: str
     version: int
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What `load_task` read with the score, so that the checks need no query of their own."""
+
+    cycle: Cycle  # the cycle given, or (given its id) one with only id, status and step loaded
+    status: str  # the cycle's status and step as stored now
+    step: Decimal
+    owned: bool  # the user scores or heads the score's department
+    state: str | None  # the department's submission's state (under FOR KEY SHARE on PostgreSQL)
 
 
 def parse_points(text: str | Decimal | None, maximum: Decimal, step: Decimal) -> Decimal | None:
@@ -74,14 +94,21 @@ def parse_points(text: str | Decimal | None, maximum: Decimal, step: Decimal) ->
     return value.quantize(Decimal("0.01"))
 
 
-def check_can_edit(user: User, cycle: Cycle, score: Score) -> None:
-    department = scoring_department(user, cycle)
-    if department is None or department.pk != score.department_id:
+def check_can_edit(user: User, cycle: Cycle, score: Score, facts: Facts | None = None) -> None:
+    """FORBIDDEN unless the user's department scores `score`; CLOSED unless the cycle is open or
+    under review and the department's submission a draft. With `facts` (from `load_task`) no
+    query; without, the department and the submission's state are read here."""
+    if facts is not None:
+        owned, status = facts.owned, facts.status
+    else:
+        department = scoring_department(user, cycle)
+        owned, status = department is not None and department.pk == score.department_id, cycle.status
+    if not owned:
         raise ScoreError(ScoreError.FORBIDDEN, _("这一项不由您所在的考核部门评分。"))
-    if cycle.status not in EDITABLE_CYCLE:
+    if status not in EDITABLE_CYCLE:
         raise ScoreError(ScoreError.CLOSED, _("考核周期%(status)s，不能修改评分。") % {
-            "status": cycle.get_status_display()})
-    state = submission_state(score)
+            "status": dict(Cycle.Status.choices).get(status, status)})
+    state = facts.state if facts is not None else submission_state(score)
     if state != Submission.State.DRAFT:
         label = dict(Submission.State.choices).get(state, state)
         raise ScoreError(ScoreError.CLOSED, _("本部门的评分已%(state)s，不能修改；如需修改请退回。") % {"state": label})
@@ -92,26 +119,125 @@ def submission_state(score: Score) -> str | None:
     FOR KEY SHARE lock, which a submit, approve or lock (they take FOR UPDATE) waits for and which
     waits for them, while saves do not block each other: inside a save's transaction, a save that
     passed this check lands before the department is submitted, or is refused. SQLite's write
-    transactions (IMMEDIATE) already run one at a time, so the state loaded with the score holds."""
+    transactions (IMMEDIATE) already run one at a time, so a state read inside one holds.
+    (`load_task` reads the same state, under the same lock, with the task.)"""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SELECT state FROM cycles_submission WHERE department_id = %s FOR KEY SHARE",
                            [score.department_id])
             row = cursor.fetchone()
         return row[0] if row else None
-    try:  # loaded with the score by find_score; else one query
+    try:
         return score.department.submission.state
     except Submission.DoesNotExist:
         return None
 
 
-def find_score(cycle: Cycle, unit_code: str, item_code: str) -> Score:
-    score = (Score.objects.select_related("node", "unit", "department__submission")
-             .filter(cycle=cycle, unit__code=unit_code, node__code=item_code).first())
-    if score is None:
+# The task and everything its checks need, in one statement. The unit (by its code, unique in the
+# cycle) and the item (by its code, unique in the cycle's scheme) are found by scalar subqueries
+# and the rest is read by primary key, so PostgreSQL plans a 3-table join, not a 5-table one
+# (planning the 5-table join cost more CPU than running it).
+_SCORE_FIELDS = [field.attname for field in Score._meta.concrete_fields]
+_TASK_SQL = """
+SELECT {score}, u.name, n.parent_id, n.title, n.criterion_code, n.points,
+       (SELECT d.code FROM {cycle_department} d WHERE d.id = s.department_id),
+       (SELECT c.status FROM {cycle} c WHERE c.id = s.cycle_id),
+       (SELECT c.step FROM {cycle} c WHERE c.id = s.cycle_id),
+       (SELECT od.code FROM {department} od WHERE od.id = %s),
+       (SELECT sub.state FROM {submission} sub WHERE sub.department_id = s.department_id {lock})
+FROM {score_table} s
+JOIN {unit} u ON u.id = s.unit_id
+JOIN {node} n ON n.id = s.node_id
+WHERE s.cycle_id = %s
+  AND s.unit_id = (SELECT cu.id FROM {unit} cu WHERE cu.cycle_id = %s AND cu.code = %s)
+  AND s.node_id = (SELECT sn.id FROM {node} sn WHERE sn.code = %s
+                   AND sn.scheme_id = (SELECT sc.scheme_id FROM {cycle} sc WHERE sc.id = %s))
+"""
+# (model, field) of each column, for the database's converters (SQLite hands back decimals as
+# floats and times as text; PostgreSQL needs none)
+_TASK_COLUMNS = [(Score, name) for name in _SCORE_FIELDS] + [
+    (CycleUnit, "name"), (Node, "parent_id"), (Node, "title"), (Node, "criterion_code"), (Node, "points"),
+    (CycleDepartment, "code"), (Cycle, "status"), (Cycle, "step"), (Department, "code"), (Submission, "state")]
+_converters: dict[str, list[tuple[int, list[Any], Any]]] = {}
+_task_sqls: dict[str, str] = {}
+_attnames: dict[type, list[str]] = {}
+
+
+def _task_sql() -> str:
+    sql = _task_sqls.get(connection.vendor)
+    if sql is None:
+        sql = _task_sqls[connection.vendor] = _build_task_sql()
+    return sql
+
+
+def _build_task_sql() -> str:
+    tables = {name: model._meta.db_table for name, model in [
+        ("score_table", Score), ("cycle", Cycle), ("unit", CycleUnit), ("node", Node),
+        ("cycle_department", CycleDepartment), ("department", Department), ("submission", Submission)]}
+    # FOR KEY SHARE only on PostgreSQL (see submission_state); it locks the submission row alone
+    lock = "FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    return _TASK_SQL.format(score=", ".join(f"s.{name}" for name in _SCORE_FIELDS), lock=lock, **tables)
+
+
+def _convert(row: tuple) -> list[Any]:
+    """The row's values as the ORM would give them (the database's converters, computed once)."""
+    converters = _converters.get(connection.alias)
+    if converters is None:
+        converters = []
+        for index, (model, name) in enumerate(_TASK_COLUMNS):
+            column = model._meta.get_field(name).get_col(model._meta.db_table)
+            functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if functions:
+                converters.append((index, functions, column))
+        _converters[connection.alias] = converters
+    values = list(row)
+    for index, functions, column in converters:
+        for function in functions:
+            values[index] = function(values[index], column, connection)
+    return values
+
+
+def _partial(model: type, **values: Any) -> Any:
+    """An instance of `model` with only these fields loaded (the others load when first read)."""
+    names = _attnames.get(model)
+    if names is None:
+        names = _attnames[model] = [field.attname for field in model._meta.concrete_fields]
+    loaded = [name for name in names if name in values]  # in the model's order, as from_db wants
+    return model.from_db(connection.alias, loaded, [values[name] for name in loaded])
+
+
+def load_task(user: User | None, cycle: Cycle | int, unit_code: str, item_code: str) -> tuple[Score, Facts]:
+    """The (unit, item) task of the cycle, with its unit, node and department, and the facts the
+    checks need, in one query. NOT_FOUND when the item does not apply to the unit (or either is
+    unknown). Call inside the save's transaction: the submission's state is read under its lock."""
+    cycle_id = cycle if isinstance(cycle, int) else cycle.pk
+    department_id = user.department_id if user is not None and user.is_authenticated else None
+    with connection.cursor() as cursor:
+        cursor.execute(_task_sql(), [department_id, cycle_id, cycle_id, unit_code, item_code, cycle_id])
+        row = cursor.fetchone()
+    if row is None:
         raise ScoreError(ScoreError.NOT_FOUND, _("考核内容 %(item)s 不适用于单位 %(unit)s，或不存在。") % {
             "item": item_code, "unit": unit_code})
-    return score
+    values = _convert(row)
+    count = len(_SCORE_FIELDS)
+    # (the codes are the ones asked for: both databases compare text exactly)
+    (unit_name, parent_id, node_title, criterion_code, maximum, department_code, status, step, user_department_code,
+     state) = values[count:]
+    score = Score.from_db(connection.alias, _SCORE_FIELDS, values[:count])
+    score.unit = _partial(CycleUnit, id=score.unit_id, cycle_id=cycle_id, code=unit_code, name=unit_name)
+    score.node = _partial(Node, id=score.node_id, parent_id=parent_id, code=item_code, title=node_title,
+                          points=maximum, criterion_code=criterion_code)
+    score.department = _partial(CycleDepartment, id=score.department_id, cycle_id=cycle_id, code=department_code)
+    if isinstance(cycle, int):
+        cycle = _partial(Cycle, id=cycle_id, status=status, step=step)
+    owned = (user is not None and user.is_authenticated and user.role in SCORING_ROLES
+             and user_department_code is not None and user_department_code == department_code)
+    return score, Facts(cycle=cycle, status=status, step=step, owned=owned, state=state)
+
+
+def find_score(cycle: Cycle | int, unit_code: str, item_code: str) -> Score:
+    """The (unit, item) task of the cycle with its unit, node and department (NOT_FOUND if none)."""
+    return load_task(None, cycle, unit_code, item_code)[0]
 
 
 def validate(score: Score, step: Decimal, entry: Entry) -> tuple[Decimal | None, str]:
@@ -125,20 +251,29 @@ def validate(score: Score, step: Decimal, entry: Entry) -> tuple[Decimal | None,
     return points, reason
 
 
+_UPDATE_SQL = (f"UPDATE {Score._meta.db_table} SET points = %s, reason = %s, version = version + 1, "
+               "updated_by_id = %s, updated_at = %s WHERE id = %s AND version = %s")
+_POINTS, _UPDATED_AT = Score._meta.get_field("points"), Score._meta.get_field("updated_at")
+
+
 def apply(user: User, cycle: Cycle, score: Score, points: Decimal | None, reason: str, version: int,
           source: str = "grid") -> Score:
     """Compare-and-set on the version, then the audit event; call inside a transaction. The
     score is then what was written (without reading it back: the update matched `version`)."""
     now = timezone.now()
-    updated = Score.objects.filter(pk=score.pk, version=version).update(
-        points=points, reason=reason, version=F("version") + 1, updated_by=user, updated_at=now)
+    stored = None if points is None else points.quantize(Decimal("0.01"))
+    # One UPDATE, no ORM compilation: the compare-and-set is its WHERE on the version.
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_SQL, [_POINTS.get_db_prep_save(stored, connection), reason, user.pk,
+                                     _UPDATED_AT.get_db_prep_save(now, connection), score.pk, version])
+        updated = cursor.rowcount
     if not updated:
         current = Score.objects.select_related("node", "unit").get(pk=score.pk)
         raise ScoreError(ScoreError.CONFLICT, _("该评分已被他人修改，请核对后再保存。"), current=current)
     record("score.update", "score", score_key(score), cycle=cycle,
            old={"points": _text(score.points), "reason": score.reason, "version": score.version},
            new={"points": _text(points), "reason": reason, "version": version + 1, "source": source})
-    score.points = None if points is None else points.quantize(Decimal("0.01"))
+    score.points = stored
     score.reason, score.version, score.updated_by, score.updated_at = reason, version + 1, user, now
     return score
 
@@ -151,14 +286,16 @@ def _text(points: Decimal | None) -> str | None:
     return None if points is None else format_points(points)
 
 
-def save_score(user: User, cycle: Cycle, unit_code: str, item_code: str, entry: Entry,
+def save_score(user: User, cycle: Cycle | int, unit_code: str, item_code: str, entry: Entry,
                source: str = "grid") -> Score:
+    """Check and save one score (the module's rules). `cycle`: the cycle or its id; its status and
+    step are read with the task. Returns the score with its unit, node and department."""
     with transaction.atomic():
-        score = find_score(cycle, unit_code, item_code)
-        check_can_edit(user, cycle, score)
-        points, reason = validate(score, cycle.step, entry)
+        score, facts = load_task(user, cycle, unit_code, item_code)
+        check_can_edit(user, facts.cycle, score, facts)
+        points, reason = validate(score, facts.step, entry)
         if score.version != entry.version:
             raise ScoreError(ScoreError.CONFLICT, _("该评分已被他人修改，请核对后再保存。"), current=score)
         if points == score.points and reason == score.reason:
             return score  # nothing changed: no new version, no audit event
-        return apply(user, cycle, score, points, reason, entry.version, source)
+        return apply(user, facts.cycle, score, points, reason, entry.version, source)

@@ -40,6 +40,8 @@ def test_the_api_load_benchmark_saves_under_load_and_checks_every_write(database
     assert "errors: none" in saves.notes[1] and "all match" in saves.notes[2]
     cpu = next(f for what, f in figures.items() if what.startswith("server CPU per save"))
     assert math.isfinite(cpu.value) and cpu.value > 0 and cpu.baseline_value > 0
+    split = next(note for note in cpu.notes if note.startswith("per server: gunicorn "))
+    assert "ms per save" in split and "ms per ping" in split  # and PostgreSQL's share when it runs here
 
 
 def test_a_missing_postgresql_is_said_not_raised(monkeypatch):
