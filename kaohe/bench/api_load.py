@@ -7,13 +7,15 @@ synthetic department (`kaohe.bench.grid.build_department`) of `units` × `items`
 and one API token per client. Each client owns the tasks of its own units, so the clients never
 save the same score (no 409 is expected; any is counted as an error).
 
-Two runs with the same clients (threads in this process, one keep-alive HTTP connection each,
-each sending its next request as soon as the answer is in: a closed loop):
+Three runs with the same clients (threads in this process, one keep-alive HTTP connection each),
+the first two each sending its next request as soon as the answer is in (a closed loop):
 
 - the ceiling: `GET /api/v1/ping` (authentication and a JSON answer, nothing else);
 - the saves: `PUT /api/v1/cycles/<id>/scores/<unit>/<item>` with `{points, reason, version}`,
   each client going round its tasks, alternating full marks and full marks minus one step (with
-  a reason), always with the version the previous answer gave, so every save changes the score.
+  a reason), always with the version the previous answer gave, so every save changes the score;
+- the paced saves: the same saves, each client sending one every `interval` seconds (an open loop
+  at PACED_SHARE of the closed loop's saves per second): the latency of a server with headroom.
 
 Measured: requests per second, and latency p50 / p95 / p99 from the client's side (request sent
 to answer read). After the run a child process (`… check`) compares the database with what the
@@ -23,7 +25,8 @@ the last ones saved, and the audit trail holds exactly one `score.update` event 
 
 With a closed loop, latency is bound to throughput (Little's law: latency ≈ clients ÷ throughput),
 so the p95 of 32 clients on a saturated 2-core machine says how fast the machine is, not only how
-slow a request is; the figures say so.
+slow a request is (even the ping's p95 is hundreds of milliseconds there); the paced run gives the
+p95 that the issue's < 50 ms target can be read against.
 
 gunicorn: `gthread` workers (WORKERS processes × THREADS threads) keep the clients' connections
 open (the `sync` worker closes each one) and overlap the waits on PostgreSQL; two processes for
@@ -36,6 +39,7 @@ import contextlib
 import http.client
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -54,6 +58,7 @@ from kaohe.bench.measure import Figure
 REPOSITORY = Path(__file__).resolve().parents[2]
 PG_THROWAWAY = REPOSITORY / "scripts" / "pg-throwaway"
 WORKERS = 2
+PACED_SHARE = 0.5  # the paced run offers this share of the closed-loop saves per second
 THREADS = 8
 MARK = "KAOHE-API-LOAD "
 
@@ -254,12 +259,20 @@ def _body(task: Task, step: Decimal) -> tuple[str, str]:
 
 
 def _drive(client: Client, address: tuple[str, int], kind: str, cycle: int, step: Decimal,
-           start: float, stop: float, end: float, barrier: threading.Barrier) -> None:
+           start: float, stop: float, end: float, barrier: threading.Barrier, interval: float = 0.0) -> None:
+    """`interval` 0: a closed loop (the next request as soon as the answer is in). Otherwise paced:
+    one request every `interval` seconds from a random phase (late answers are not made up for)."""
     headers = {"Authorization": f"Bearer {client.token}", "Content-Type": "application/json"}
     connection = http.client.HTTPConnection(*address, timeout=30)
     barrier.wait()
+    due = time.perf_counter() + random.random() * interval  # noqa: S311 - spreading, not security
     while True:
         now = time.perf_counter()
+        if interval:
+            if due > now:
+                time.sleep(due - now)
+                now = time.perf_counter()
+            due = max(due + interval, now)
         if now >= end:
             break
         if kind == "ping":
@@ -329,17 +342,18 @@ class Run:
 
 
 def load(address: tuple[str, int], kind: str, clients: list[Client], plan: Plan, cycle: int = 0,
-         step: Decimal = Decimal("0.1"), servers: dict[str, int] | None = None) -> Run:
+         step: Decimal = Decimal("0.1"), servers: dict[str, int] | None = None, interval: float = 0.0) -> Run:
     """Every client in its own thread for warm-up + the timed window (+ a short tail not counted).
-    `servers`: name → process id of each server whose CPU (with its children's) is the server's cost."""
+    `servers`: name → process id of each server whose CPU (with its children's) is the server's cost.
+    `interval`: 0 for a closed loop, else each client sends one request every `interval` seconds."""
     for client in clients:
         client.latencies, client.errors, client.answered = [], {}, 0
     cpu_before = {name: _process_tree_cpu([pid]) for name, pid in (servers or {}).items()}
     barrier = threading.Barrier(len(clients) + 1)
     origin = time.perf_counter() + 0.5
     start, stop = origin + plan.warmup, origin + plan.warmup + plan.seconds
-    threads = [threading.Thread(target=_drive, args=(c, address, kind, cycle, step, start, stop, stop + 0.2, barrier),
-                                daemon=True) for c in clients]
+    threads = [threading.Thread(target=_drive, args=(c, address, kind, cycle, step, start, stop, stop + 0.2, barrier,
+                                                     interval), daemon=True) for c in clients]
     for thread in threads:
         thread.start()
     barrier.wait()
@@ -388,12 +402,16 @@ def _run(plan: Plan, database_url: str | None) -> list[Figure]:
             ceiling = load((host, port), "ping", clients, plan, servers=servers)
             saves = load((host, port), "save", clients, plan, prepared["cycle"], Decimal(prepared["step"]),
                          servers=servers)
+            # the same clients at half the saves' capacity: the latency of a server that is not saturated
+            interval = plan.clients / (PACED_SHARE * saves.throughput) if saves.throughput else 1.0
+            paced = load((host, port), "save", clients, plan, prepared["cycle"], Decimal(prepared["step"]),
+                         servers=servers, interval=interval)
         prepared["servers"] = "gunicorn and PostgreSQL" if len(servers) > 1 else "gunicorn (PostgreSQL not local)"
         check = _child("check", url, data_dir, {
             "cycle": prepared["cycle"], "events_before": prepared["events"],
             "tasks": [[t.unit, t.item, t.version, t.successes, None if t.last is None else str(t.last)] for c in clients for t in c.tasks],
             "versions_before": prepared["versions"]})
-    return figures(plan, ceiling, saves, check, prepared)
+    return figures(plan, ceiling, saves, check, prepared, paced)
 
 
 # What a save costs and why (docs/decisions/2026-11-25-grid-pages-and-api-load.md, 2026-11-26).
@@ -411,7 +429,7 @@ def _cpu_split(saves: Run, ceiling: Run) -> list[str]:
         for name in saves.server_cpu_parts)]
 
 
-def figures(plan: Plan, ceiling: Run, saves: Run, check: dict, prepared: dict) -> list[Figure]:
+def figures(plan: Plan, ceiling: Run, saves: Run, check: dict, prepared: dict, paced: Run | None = None) -> list[Figure]:
     label = f"API saves, {plan.clients} clients (gunicorn gthread {WORKERS}×{THREADS}, PostgreSQL)"
     ratio = saves.throughput / ceiling.throughput if ceiling.throughput else float("nan")
     successes = check["successes"]
@@ -437,6 +455,16 @@ def figures(plan: Plan, ceiling: Run, saves: Run, check: dict, prepared: dict) -
                baseline="ping latency p95", baseline_value=1000 * ceiling.percentile(0.95),
                target="< 50 ms", met=saves.percentile(0.95) < 0.05,
                notes=[f"spread = (p50, p99); {saves.requests} saves measured"]),
+        *([] if paced is None else [Figure(
+            label, f"save latency p95, paced at half the saves' capacity ({paced.throughput:.0f} req/s offered)",
+            1000 * paced.percentile(0.95), "ms", spread=(1000 * paced.percentile(0.5), 1000 * paced.percentile(0.99)),
+            baseline="ping latency p95 (closed loop)", baseline_value=1000 * ceiling.percentile(0.95),
+            target="< 50 ms", met=paced.percentile(0.95) < 0.05,
+            notes=[f"spread = (p50, p99); {paced.requests} saves measured; the same {plan.clients} clients, each "
+                   f"sending one save every {1000 * plan.clients / paced.throughput if paced.throughput else 0:.0f} ms "
+                   "(open loop) instead of back to back: the p95 of a server that is not saturated, which the "
+                   "closed-loop p95 above cannot show (there even the ping waits for the queue)",
+                   f"errors: {paced.errors or 'none'}"])]),
         Figure(label, "ping per second (the ceiling)", ceiling.throughput, "req/s",
                spread=(1000 * ceiling.percentile(0.5), 1000 * ceiling.percentile(0.99)), notes=notes_ceiling
                + [f"spread = latency (p50, p99) in ms; p95 {1000 * ceiling.percentile(0.95):.1f} ms"]),
