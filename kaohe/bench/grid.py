@@ -85,6 +85,7 @@ def build_department(units: int, items: int, tag: str, scored: float = 0.5):  # 
 
     from kaohe.accounts.models import Role, User
     from kaohe.audit.context import acting_as
+    from kaohe.cycles.lifecycle import refresh_statistics
     from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
     from kaohe.orgs.models import Department
     from kaohe.schemes.store import publish, save_scheme
@@ -120,6 +121,7 @@ def build_department(units: int, items: int, tag: str, scored: float = 0.5):  # 
                 cursor.executemany(
                     f"INSERT INTO {table} (cycle_id, unit_id, node_id, department_id, points, reason, version, "
                     "updated_by_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows[start:start + 5000])
+        refresh_statistics()  # as opening a cycle does
     return cycle, scorer
 
 

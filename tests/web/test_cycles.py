@@ -238,6 +238,19 @@ def test_opening_generates_one_task_per_unit_and_item_that_applies(client_for, d
     assert set(draft.submissions.values_list("state", flat=True)) == {S.DRAFT}
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only: SQLite keeps no statistics")
+def test_opening_a_cycle_gives_postgresql_statistics_that_know_its_tasks(users, draft):
+    # autovacuum would not analyze a table that grew by less than a tenth; the planner must still
+    # know the new cycle's tasks, or it takes them for a share of the table and scans all of it
+    with acting_as(users["office"]):
+        made = lifecycle.open_cycle(draft)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT most_common_vals::text::bigint[] FROM pg_stats "
+                       "WHERE tablename = 'cycles_score' AND attname = 'cycle_id'")
+        (common,) = cursor.fetchone()
+    assert made > 0 and draft.pk in common
+
+
 def test_an_item_for_the_9_counties_and_6_districts_only_gets_no_task_for_the_high_tech_zone(cycle):
     leaves = cycle.scheme.nodes.filter(is_leaf=True, note__contains="适用于9县(市)6区")
     assert leaves.exists()
