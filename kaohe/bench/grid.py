@@ -92,6 +92,7 @@ def build_department(units: int, items: int, tag: str, scored: float = 0.5):  # 
 
     existing = Cycle.objects.filter(name=f"基准评分表{tag}").first()
     if existing is not None:
+        refresh_statistics()  # it may come from a run stopped before its statistics were refreshed
         return existing, User.objects.get(username=f"bench-{tag}")
     names = [f"基准单位{tag}-{i + 1:04d}" for i in range(units)]
     with transaction.atomic(), acting_as(name="kaohe bench"):
