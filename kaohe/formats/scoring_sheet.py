@@ -84,6 +84,7 @@ POINTS_WIDTH, REASON_WIDTH = 6, 14
 PRINT_SCALE = 80
 
 MAX_UNCOMPRESSED = 100 * 1024 * 1024  # a bigger xlsx is not one of ours (and may be a zip bomb)
+EXCEL_ROWS = 1_048_576  # the last row a spreadsheet program writes; a row number past it is damage
 
 FONT = "宋体"
 BODY_SIZE = 10.5
@@ -468,7 +469,7 @@ def _open(data: bytes, filename: str | None) -> Workbook:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):  # "zip file version 6.4"
         raise FormatError("不是 xlsx 工作簿（内容不是 Excel 文件）", where) from None
     names = {entry.filename for entry in entries}
     if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):
@@ -489,11 +490,21 @@ def _manifest(wb: Workbook, filename: str | None) -> dict[str, list[list[str]]]:
     facts: dict[str, list[list[str]]] = {}
     ws = wb[MANIFEST]
     ws.reset_dimensions()  # read every row, whatever the file says its size is
-    for values in ws.iter_rows(values_only=True):
+    for values in _rows(ws, MANIFEST, filename, values_only=True):
         texts = [cell_text(value) for value in values]
         if texts and texts[0]:
             facts.setdefault(texts[0], []).append(texts[1:])
     return facts
+
+
+def _rows(ws: Any, sheet: str, filename: str | None, values_only: bool = False) -> Iterator[tuple[Any, ...]]:
+    """The rows of a read-only sheet. openpyxl yields an empty row for every row number skipped,
+    so a row numbered 99999999999 would take hours: past Excel's last row the file is refused."""
+    for number, row in enumerate(ws.iter_rows(values_only=values_only), start=1):
+        if number > EXCEL_ROWS:
+            raise FormatError(f"行号超出了 Excel 的最大行数（{EXCEL_ROWS}），工作簿已损坏",
+                              Location(file=filename, sheet=sheet))
+        yield row
 
 
 def _one(facts: dict[str, list[list[str]]], key: str, size: int, filename: str | None) -> list[str]:
@@ -555,7 +566,7 @@ def read_sheet(data: bytes, filename: str | None = None) -> UploadedSheet:
     wb = _open(data, filename)
     try:
         facts = _manifest(wb, filename)
-        grid = _Grid(wb[SHEET]) if SHEET in wb.sheetnames else None
+        grid = _Grid(wb[SHEET], filename) if SHEET in wb.sheetnames else None
     except FormatError:
         raise
     except Exception as error:  # read-only workbooks parse lazily: a broken sheet fails here
@@ -659,10 +670,10 @@ class _Value(NamedTuple):
 class _Grid:
     """The non-empty cells of a read-only worksheet, read once, for access by row and column."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, filename: str | None = None) -> None:
         self._cells: dict[tuple[int, int], _Value] = {}
         ws.reset_dimensions()
-        for row in ws.iter_rows():
+        for row in _rows(ws, ws.title, filename):
             for cell in row:
                 if getattr(cell, "value", None) is not None:
                     self._cells[(cell.row, cell.column)] = _Value(cell.value, cell.data_type)

@@ -1,11 +1,11 @@
 """Reading schemes from an xlsx workbook: `read_xlsx` and `read_xlsx_bytes`.
 
-Opens the file (refusing empty, .xls, non-zip and broken workbooks with a `FormatError`), finds
-each table's header row by its text in every visible sheet (序号 and 备注 may be missing, columns
-in any order; a title row above a repeated header starts another table), forward-fills merged
-cells into `Row`s, builds a scheme per table (`table`), applies the hidden metadata sheet to the
-table it belongs to (`metadata_apply`) and defaults the name and, from title or file name, the
-year.
+Opens the file (refusing empty, .xls, non-zip and broken workbooks, and ones too big to read
+(`limits`), with a `FormatError`), finds each table's header row by its text in every visible
+sheet (序号 and 备注 may be missing, columns in any order; a title row above a repeated header
+starts another table), forward-fills merged cells into `Row`s, builds a scheme per table
+(`table`), applies the hidden metadata sheet to the table it belongs to (`metadata_apply`) and
+defaults the name and, from title or file name, the year.
 
 Reads the workbook, never changes it.
 """
@@ -33,6 +33,7 @@ from kaohe.formats.errors import FormatError
 from kaohe.formats.files import read_bytes
 from kaohe.formats.result import ReadResult
 from kaohe.formats.xlsx_scheme.layout import HEADERS, METADATA_SHEET, REQUIRED
+from kaohe.formats.xlsx_scheme.limits import check_archive, check_extent
 from kaohe.formats.xlsx_scheme.metadata_apply import Applier, MetaRow, read_metadata
 from kaohe.formats.xlsx_scheme.table import Cell, Row, TableBuilder, build_tree
 from kaohe.formats.xlsx_scheme.text import clean
@@ -51,10 +52,11 @@ def _open_workbook(data: bytes, filename: str | None) -> Workbook:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise FormatError("是 zip 压缩包，但不是 xlsx 工作簿", where)
+            check_archive(archive, filename)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):  # "zip file version 6.4"
         raise FormatError("不是 xlsx 工作簿：zip 压缩包已损坏", where) from None
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise FormatError("是 zip 压缩包，但不是 xlsx 工作簿", where)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -221,6 +223,9 @@ def read_xlsx_bytes(data: bytes, filename: str | None = None) -> ReadResult:
     """Schemes (one per table) read from the bytes of an xlsx workbook."""
     wb = _open_workbook(data, filename)
     where = Location(file=filename)
+    for ws in wb.worksheets:
+        if isinstance(ws, Worksheet):
+            check_extent(ws, filename)
     sheets = [ws for ws in wb.worksheets if isinstance(ws, Worksheet) and ws.title != METADATA_SHEET]
     readers = [_SheetReader(ws, filename) for ws in sheets]
     if not any(any(cell_text(v).strip() for v in row) for r in readers for row in r.values):
