@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import zipfile
+import zlib
+
 from kaohe.core.scheme import Location
+
+# What zipfile raises for a damaged or unsupported archive (e.g. "zip file version 6.4":
+# NotImplementedError); every workbook reader turns these into a FormatError.
+BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError)
 
 
 class FormatError(Exception):

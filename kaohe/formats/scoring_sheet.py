@@ -66,8 +66,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe.core.points import format_points
 from kaohe.core.scheme import Location
-from kaohe.formats.cells import cell_text, safe_text, wrapped_line_count, write_text
-from kaohe.formats.errors import FormatError
+from kaohe.formats.cells import (
+    EXCEL_ROWS,
+    MAX_UNCOMPRESSED,
+    cell_text,
+    safe_text,
+    wrapped_line_count,
+    write_text,
+)
+from kaohe.formats.errors import BROKEN_ZIP, FormatError
 from kaohe.formats.printing import a4
 
 SHEET = "评分"
@@ -83,8 +90,6 @@ WIDTHS = {CODE_COLUMN: 10, CRITERION_COLUMN: 14, ITEM_COLUMN: 36, MAXIMUM_COLUMN
 POINTS_WIDTH, REASON_WIDTH = 6, 14
 PRINT_SCALE = 80
 
-MAX_UNCOMPRESSED = 100 * 1024 * 1024  # a bigger xlsx is not one of ours (and may be a zip bomb)
-EXCEL_ROWS = 1_048_576  # the last row a spreadsheet program writes; a row number past it is damage
 
 FONT = "宋体"
 BODY_SIZE = 10.5
@@ -469,7 +474,7 @@ def _open(data: bytes, filename: str | None) -> Workbook:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):  # "zip file version 6.4"
+    except BROKEN_ZIP:
         raise FormatError("不是 xlsx 工作簿（内容不是 Excel 文件）", where) from None
     names = {entry.filename for entry in entries}
     if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):

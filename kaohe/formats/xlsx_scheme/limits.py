@@ -13,7 +13,6 @@ import io
 import posixpath
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator
 from xml.etree.ElementTree import ParseError, fromstring, iterparse
 
@@ -21,14 +20,12 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe.core.scheme import Location
-from kaohe.formats.errors import FormatError
+from kaohe.formats.cells import EXCEL_COLUMNS, EXCEL_ROWS, MAX_UNCOMPRESSED
+from kaohe.formats.errors import BROKEN_ZIP, FormatError
 
-MAX_UNCOMPRESSED = 100 * 1024 * 1024  # an indicator table is far smaller (and this may be a zip bomb)
 MAX_MERGED_CELLS = 200_000  # cells under all merges; the 2018 county table has 266
 MAX_SHEET_CELLS = 1_000_000  # rows × columns up to a sheet's last used cell
-EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
-
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError)
+_READ_ERRORS = (*BROKEN_ZIP, RuntimeError)
 
 
 def check_archive(archive: zipfile.ZipFile, filename: str | None) -> None:

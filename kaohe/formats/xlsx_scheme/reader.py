@@ -29,7 +29,7 @@ from kaohe.core.check import Finding, Severity
 from kaohe.core.codes import assign_codes
 from kaohe.core.scheme import Location, Scheme
 from kaohe.formats.cells import cell_text
-from kaohe.formats.errors import FormatError
+from kaohe.formats.errors import BROKEN_ZIP, FormatError
 from kaohe.formats.files import read_bytes
 from kaohe.formats.result import ReadResult
 from kaohe.formats.xlsx_scheme.layout import HEADERS, METADATA_SHEET, REQUIRED
@@ -55,7 +55,7 @@ def _open_workbook(data: bytes, filename: str | None) -> Workbook:
             if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
                 raise FormatError("是 zip 压缩包，但不是 xlsx 工作簿", where)
             check_archive(archive, filename)
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):  # "zip file version 6.4"
+    except BROKEN_ZIP:
         raise FormatError("不是 xlsx 工作簿：zip 压缩包已损坏", where) from None
     try:
         with warnings.catch_warnings():
