@@ -61,12 +61,20 @@ def write_text(cell: Any, value: Any) -> None:
     string, and text that starts like a formula also gets the quote prefix style (what Excel sets
     when a user types a leading apostrophe), so editing the cell later keeps it text.
     """
-    raw = value if isinstance(value, str) else ""
-    text = safe_text(value)
+    text, quoted = literal_text(value)
     cell.value = text
     cell.data_type = "s"
-    if is_formula_like(text) or is_formula_like(raw):
+    if quoted:
         cell.quotePrefix = True
+
+
+def literal_text(value: Any) -> tuple[str, bool]:
+    """`value` as `safe_text`, and whether it must be stored with the quote prefix because it (or
+    the value before cleaning) looks like a formula. `write_text` for openpyxl cells; writers of
+    other libraries store the text as a string with a quote-prefixed format when told so."""
+    raw = value if isinstance(value, str) else ""
+    text = safe_text(value)
+    return text, is_formula_like(text) or is_formula_like(raw)
 
 
 def cell_text(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,3 +26,20 @@ def a4(ws: Worksheet, *, landscape: bool = True, fit_width: bool = True, centere
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.size = 9
     ws.oddFooter.center.font = FONT
+
+
+def a4_xlsxwriter(ws: Any, *, landscape: bool = True, fit_width: bool = True, centered: bool = True,
+                  margins: Mapping[str, float] = MARGINS) -> None:
+    """`a4` for a worksheet of XlsxWriter (the streaming writer of the ranking workbook)."""
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(9)  # A4
+    if fit_width:
+        ws.fit_to_pages(1, 0)
+    if centered:
+        ws.center_horizontally()
+    ws.set_margins(left=margins["left"], right=margins["right"], top=margins["top"], bottom=margins["bottom"])
+    ws.set_header("", margin=margins["header"])
+    ws.set_footer(f'&C&"{FONT},Regular"&9第 &P 页，共 &N 页', margin=margins["footer"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import tempfile
+import tracemalloc
 import zipfile
 from decimal import Decimal
 
@@ -29,6 +32,7 @@ from kaohe.formats.results_report import (
     notice_docx,
     ranking_xlsx,
     sheet_name,
+    write_ranking_xlsx,
 )
 
 D = Decimal
@@ -168,6 +172,38 @@ def test_ranking_print_setup(results):
         assert ws["B3"].font.name == "宋体"
     rules_sheet = wb[RULES_SHEET]
     assert int(rules_sheet.page_setup.paperSize) == 9
+
+
+def test_ranking_rows_that_wrap_are_taller_and_pages_are_numbered(results):
+    long_note = dataclasses.replace(results[0], explanation=("很长的说明" * 30,))
+    ws = load_workbook(io.BytesIO(ranking_xlsx(TITLE, [long_note, *results[1:]], RULES)))["县(市)"]
+    row = next(number for number in range(3, ws.max_row + 1) if ws.cell(number, 11).value == "很长的说明" * 30)
+    assert ws.row_dimensions[row].height > 3 * ws.sheet_format.defaultRowHeight
+    short = [number for number in range(3, ws.max_row + 1) if not ws.cell(number, 11).value]
+    assert short and all(ws.row_dimensions[number].height in (None, ws.sheet_format.defaultRowHeight)
+                         for number in short)
+    assert "第 &P 页，共 &N 页" in ws.oddFooter.center.text
+
+
+def _ranking_peak(count: int) -> int:
+    """tracemalloc's peak while writing the ranking of `count` units (made before tracing)."""
+    units = [UnitResult(code=f"U{n:06d}", name=f"第{n}单位", group=f"组{n % 3}", obtained=D(n % 100),
+                        maximum=D(100), percent=D(n % 100), dimensions=(), bonus=D(0), penalty=D(0),
+                        adjusted=D(n % 100), components={"adjusted": D(n % 100)}, final=D(n % 100),
+                        rank=1 + n // 3, grade="好", complete=True, explanation=("说明",))
+             for n in range(count)]
+    tracemalloc.start()
+    try:
+        with tempfile.TemporaryFile() as out:
+            write_ranking_xlsx(out, TITLE, units, Rules(), "")
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_ranking_of_ten_times_the_units_takes_no_more_memory():
+    small, large = _ranking_peak(300), _ranking_peak(3000)
+    assert large < small * 1.5 + 200_000, (small, large)
 
 
 def test_rules_sheet_lists_the_rules_in_force(results):
