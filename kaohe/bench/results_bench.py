@@ -52,7 +52,7 @@ def phases(cycle: Cycle) -> list[str]:
     settings = service.settings_for(cycle)
     large = cycle.units.count() >= sums.LARGE_CYCLE_UNITS
     start = time.perf_counter()
-    found = sums.sum_rows(cycle, list(sums.dimension_titles(cycle)), large=large)
+    found = list(sums.sum_rows(cycle, list(sums.dimension_titles(cycle)), large=large))
     query = time.perf_counter() - start
     start = time.perf_counter()
     inputs = sums.unit_inputs(cycle, service.groups_for(settings))

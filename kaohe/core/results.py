@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
+from types import MappingProxyType
 from typing import Any
 
 from kaohe.core.points import format_points
@@ -264,6 +265,9 @@ class Adjustment:
             raise RulesError("不得评为好等次的调整须写明最高可评的等次。")
 
 
+_NO_COMPONENTS: Mapping[str, Decimal] = MappingProxyType({})
+
+
 @dataclass(slots=True)
 class UnitInput:
     """One unit's summed points, as the database delivers them, with its adjustments and components."""
@@ -293,7 +297,7 @@ class UnitInput:
             who = f"{self.name}（{self.code}）"
             _set(self, "components", {k: _decimal(v, f"{who}的“{k}”") for k, v in self.components.items()})
         else:
-            _set(self, "components", {})
+            _set(self, "components", _NO_COMPONENTS)  # one for all, not an empty dict per unit
 
 
 # -- the output ------------------------------------------------------------------------------------
@@ -385,8 +389,10 @@ class _Scored:
 
 
 def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], problems: list[str],
-           shared: dict[int, DimensionResult]) -> _Scored:
-    """`shared`: id of a DimensionSum → its result, for this computation (the inputs outlive it)."""
+           shared: dict[int, DimensionResult], percents: dict[tuple[Decimal, Decimal], Decimal]) -> _Scored:
+    """`shared`: id of a DimensionSum → its result, for this computation (every input is held by
+    its record until all are scored, so the ids stay valid); `percents`: (obtained, maximum) → the
+    percent, one Decimal for the units with equal sums (at scale a few hundred distinct pairs)."""
     obtained, maximum = unit.obtained, unit.maximum
     if maximum < _ZERO or obtained < _ZERO or obtained > maximum:
         problems.extend(_sums_problems(f"{unit.name}（{unit.code}）", "", obtained, maximum))
@@ -410,7 +416,9 @@ def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], proble
             else:
                 shared[id(d)] = result
         dimensions.append(result)
-    percent = obtained * _HUNDRED / maximum if maximum else _ZERO
+    percent = percents.get((obtained, maximum))
+    if percent is None:
+        percent = percents[(obtained, maximum)] = obtained * _HUNDRED / maximum if maximum else _ZERO
 
     caps = []
     vetoes = []
@@ -456,6 +464,8 @@ def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], proble
                                 f"现为{format_points(value)}。")
         components[component.key] = value
         final += component.weight * value
+    if final == adjusted:  # the usual single component at weight 1: one Decimal, not two equal ones
+        final = adjusted
     problems.extend(cap_problems)
 
     return _Scored(unit, percent, tuple(dimensions), bonus, penalty, adjusted, components, final, complete,
@@ -468,7 +478,10 @@ def _source(adjustment: Adjustment) -> str:
 
 
 def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
+    """The group's results in rank order. Empties `members` and drops each record once its result
+    is made (at scale the records and the results would otherwise all be held at once)."""
     ordered = sorted(members, key=lambda s: (-s.rounded, s.unit.code))
+    members.clear()
     ranks: list[int] = []
     for position, scored in enumerate(ordered):
         tied_with_previous = position > 0 and scored.rounded == ordered[position - 1].rounded
@@ -487,7 +500,9 @@ def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
 
     thresholds = [g.threshold for g in grades]
     results = []
-    for scored, rank in zip(ordered, ranks, strict=True):
+    for position, rank in enumerate(ranks):
+        scored = ordered[position]
+        ordered[position] = None  # type: ignore[call-overload]
         notes = list(scored.notes)
         rounded = scored.rounded
         index = last
@@ -517,8 +532,18 @@ def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
     return results
 
 
-def compute(units: Sequence[UnitInput], rules: Rules) -> list[UnitResult]:
+def handed_over(items: list[UnitInput]) -> Iterator[UnitInput]:
+    """The items of `items` in order, each removed from the list as it is taken: give `compute` a
+    cycle's inputs this way and each input is freed as soon as its result is made (at 200,000
+    units the inputs would otherwise stay until every result exists). `items` ends empty."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+def compute(units: Iterable[UnitInput], rules: Rules) -> list[UnitResult]:
     """Every unit's result under `rules`, by group (first appearance), then rank, then unit code.
+    `units` is read once (a list, or `handed_over(list)`).
 
     Raises `RulesError` with every problem when the rules are invalid or a unit cannot be computed.
     """
@@ -528,8 +553,10 @@ def compute(units: Sequence[UnitInput], rules: Rules) -> list[UnitResult]:
     grade_index = {g.name: i for i, g in enumerate(rules.grades)}
     with localcontext(Context(prec=PRECISION)), paused_gc():
         shared: dict[int, DimensionResult] = {}
-        scored = [_score(unit, rules, grade_index, problems, shared) for unit in units]
-        counts = Counter(unit.code for unit in units)
+        percents: dict[tuple[Decimal, Decimal], Decimal] = {}
+        scored = [_score(unit, rules, grade_index, problems, shared, percents) for unit in units]
+        del shared, percents
+        counts = Counter(item.unit.code for item in scored)
         duplicates = [code for code, n in counts.items() if n > 1]
         if duplicates:
             problems.insert(0, f"单位编码重复：{'、'.join(duplicates)}。")
@@ -538,10 +565,15 @@ def compute(units: Sequence[UnitInput], rules: Rules) -> list[UnitResult]:
         groups: dict[str, list[_Scored]] = {}
         for item in scored:
             groups.setdefault(item.unit.group, []).append(item)
-        return [result for members in groups.values() for result in _rank_and_grade(members, rules)]
+        scored.clear()  # from here each intermediate record is dropped once its result is made
+        results: list[UnitResult] = []
+        for group in list(groups):
+            results += _rank_and_grade(groups.pop(group), rules)
+        return results
 
 
 __all__ = [
     "ADJUSTED", "Adjustment", "Component", "DimensionResult", "DimensionSum", "GradeBand", "Quota",
-    "Rules", "RulesError", "UnitInput", "UnitResult", "compute", "paused_gc", "round_score", "validate_rules",
+    "Rules", "RulesError", "UnitInput", "UnitResult", "compute", "handed_over", "paused_gc", "round_score",
+    "validate_rules",
 ]

@@ -29,6 +29,7 @@ from kaohe.core.results import (
     RulesError,
     UnitResult,
     compute,
+    handed_over,
     validate_rules,
 )
 from kaohe.cycles.models import Cycle, CycleUnit
@@ -131,7 +132,7 @@ def compute_cycle(cycle: Cycle, settings: ResultSettings | None = None,
         inputs = [replace(unit, components={**unit.components, **{
             key: by_code[unit.code] for key, by_code in sourced.items() if unit.code in by_code}})
             for unit in inputs]
-    return compute(inputs, rules_for(cycle, settings))
+    return compute(handed_over(inputs), rules_for(cycle, settings))
 
 
 def text(value: Decimal | int | str) -> str:

@@ -10,14 +10,18 @@ unit, never a score row in Python.
 At scale (issue 6, BENCHMARKS.md: 200,000 units × 60 items) the sums' rows are read through a
 plain cursor, not the ORM's per-row converters, and the units as plain values, not model
 instances; on PostgreSQL a large cycle's GROUP BY runs with JIT compilation off (it cost seconds
-of compiling for one query) and enough work_mem for its hash aggregate to stay in memory.
+of compiling for one query) and enough work_mem for its hash aggregate to stay in memory. Both
+are streamed, a few thousand rows at a time, and each row is reduced to shared values as it
+arrives: a 200,000-unit cycle's results are computed in under 300 MB (the rows alone, held at
+once, took 250 MB more).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Context, Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
@@ -32,6 +36,7 @@ ZERO = Decimal(0)
 LARGE_CYCLE_UNITS = 2000  # from this many units on, the GROUP BY gets the settings above on PostgreSQL
 _FLOAT_CONTEXT = Context(prec=15)  # SQLite sums decimals as floats: back to cents, as Django's converter does
 _CENT = Decimal("0.01")
+FETCH_ROWS = 5000  # rows turned into Python objects at a time
 
 
 def _decimal(value: object) -> Decimal:
@@ -44,11 +49,16 @@ def _decimal(value: object) -> Decimal:
     return Decimal(value)  # type: ignore[arg-type]
 
 
-def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> list[tuple]:
+def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterator[tuple]:
     """One row per unit with tasks: (unit id, tasks, scored, obtained₁, maximum₁, …, obtainedₙ,
     maximumₙ) for the dimension codes `codes`, in that order. One GROUP BY unit over the cycle's
     scores joined to their nodes, each dimension's sums a filtered aggregate (a pivot: a row per
-    unit, not per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL."""
+    unit, not per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL and
+    stream the rows from the server in chunks.
+
+    A generator: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less
+    than a row per unit (as `unit_inputs` does) never holds them all (at 200,000 units they would
+    be about 200 MB of decimals). Consume it to the end: the query's transaction is open until then."""
     pivot: dict[str, Sum | Count] = {"tasks": Count("pk"), "scored": Count("points")}
     for index, code in enumerate(codes):
         in_dimension = Q(node__dimension_code=code)
@@ -57,16 +67,31 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> list[tu
     query = Score.objects.filter(cycle=cycle).order_by().values_list("unit_id").annotate(**pivot)
     sql, params = query.query.sql_with_params()
     tuned = large and connection.vendor == "postgresql"
-    with transaction.atomic() if tuned else _no_transaction(), connection.cursor() as cursor:
+    postgresql = connection.vendor == "postgresql"
+    with transaction.atomic() if tuned else _no_transaction():
         if tuned:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '128MB'")
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if connection.vendor == "postgresql":  # decimals already, None where a dimension has no task
-        return [row if None not in row else tuple(ZERO if value is None else value for value in row)
-                for row in rows]
-    return [(row[0], row[1], row[2], *map(_decimal, row[3:])) for row in rows]
+            with connection.cursor() as settings:
+                settings.execute("SET LOCAL jit = off")
+                settings.execute("SET LOCAL work_mem = '128MB'")
+        with connection.cursor() as cursor:
+            if postgresql:  # decimals already, None where a dimension has no task
+                yield from (row if None not in row else tuple(ZERO if value is None else value for value in row)
+                            for row in _fetched(cursor, sql, params, tuned))
+            else:
+                yield from ((row[0], row[1], row[2], *map(_decimal, row[3:]))
+                            for row in _fetched(cursor, sql, params, False))
+
+
+def _fetched(cursor: Any, sql: str, params: Sequence[object], streamed: bool) -> Iterator[tuple]:
+    """The query's rows, `FETCH_ROWS` at a time. `streamed` (PostgreSQL): the client receives them
+    in chunks too (psycopg's stream), instead of the whole result first; unlike a server-side
+    cursor this keeps the aggregate's parallel plan."""
+    if streamed:
+        yield from cursor.cursor.stream(sql, params, size=FETCH_ROWS)
+        return
+    cursor.execute(sql, params)
+    while rows := cursor.fetchmany(FETCH_ROWS):
+        yield from rows
 
 
 class _no_transaction:  # noqa: N801 - used like transaction.atomic
@@ -107,26 +132,25 @@ def unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
 
 
 def _unit_inputs(cycle: Cycle, groups: Mapping[str, str], units: list[CycleUnit] | None) -> list[UnitInput]:
-    if units is None:
-        rows = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code")
-                    .values_list("pk", "code", "name", "category"))
+    rows: Iterable[tuple[int, str, str, str]]
+    if units is None:  # streamed (read after the sums): never all units' rows at once
+        count = CycleUnit.objects.filter(cycle=cycle).count()
+        rows = (CycleUnit.objects.filter(cycle=cycle).order_by("position", "code")
+                .values_list("pk", "code", "name", "category").iterator(chunk_size=FETCH_ROWS))
     else:
-        rows = [(unit.pk, unit.code, unit.name, unit.category) for unit in units]
+        count = len(units)
+        rows = ((unit.pk, unit.code, unit.name, unit.category) for unit in units)
     titles = dimension_titles(cycle)
     codes = list(titles)
-    sums = {row[0]: row for row in sum_rows(cycle, codes, large=len(rows) >= LARGE_CYCLE_UNITS)}
-    adjustments = adjustments_by_unit(cycle)
-    components = components_by_unit(cycle)
-    nothing = (None, 0, 0, *(ZERO for _ in codes for _ in (0, 1)))
     slots = [(code, title, 3 + 2 * index) for index, (code, title) in enumerate(titles.items())]
     # Units with the same sums under a dimension share one DimensionSum, and equal totals one Decimal:
     # at scale most units repeat a few hundred values, so this saves most of the memory (and lets the
-    # core compute each dimension's percent once per distinct value).
+    # core compute each dimension's percent once per distinct value). A row is reduced to these
+    # shared values as it arrives, so the rows themselves are never all held.
     shared: dict[tuple[int, Decimal, Decimal], DimensionSum] = {}
     canonical: dict[Decimal, Decimal] = {}
-    inputs = []
-    for pk, unit_code, name, category in rows:
-        found = sums.pop(pk, nothing)  # each row dropped once used: less memory at the peak
+
+    def reduced(found: tuple) -> tuple[tuple[DimensionSum, ...], Decimal, Decimal, int, int]:
         dimensions = []
         for code, title, at in slots:
             key = (at, found[at], found[at + 1])
@@ -136,9 +160,19 @@ def _unit_inputs(cycle: Cycle, groups: Mapping[str, str], units: list[CycleUnit]
             dimensions.append(dimension)
         obtained = sum(found[3::2], ZERO)
         maximum = sum(found[4::2], ZERO)
+        return (tuple(dimensions), canonical.setdefault(obtained, obtained),
+                canonical.setdefault(maximum, maximum), found[1], found[2])
+
+    sums = {row[0]: reduced(row) for row in sum_rows(cycle, codes, large=count >= LARGE_CYCLE_UNITS)}
+    adjustments = adjustments_by_unit(cycle)
+    components = components_by_unit(cycle)
+    nothing = reduced((None, 0, 0, *(ZERO for _ in codes for _ in (0, 1))))
+    inputs = []
+    categories: dict[str, str] = {}  # one string per category, not one per unit
+    for pk, unit_code, name, category in rows:
+        dimensions, obtained, maximum, tasks, scored = sums.pop(pk, nothing)
         inputs.append(UnitInput(
-            code=unit_code, name=name, group=groups.get(unit_code) or category,
-            obtained=canonical.setdefault(obtained, obtained), maximum=canonical.setdefault(maximum, maximum),
-            tasks=found[1], scored=found[2], dimensions=tuple(dimensions), adjustments=adjustments.get(pk, ()),
-            components=dict(components.get(pk, {}))))
+            code=unit_code, name=name, group=groups.get(unit_code) or categories.setdefault(category, category),
+            obtained=obtained, maximum=maximum, tasks=tasks, scored=scored, dimensions=dimensions,
+            adjustments=adjustments.get(pk, ()), components=components.get(pk, {})))
     return inputs

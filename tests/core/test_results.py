@@ -19,6 +19,7 @@ from kaohe.core.results import (
     RulesError,
     UnitInput,
     compute,
+    handed_over,
     round_score,
     validate_rules,
 )
@@ -101,6 +102,23 @@ def test_units_sharing_one_dimension_sum_get_the_same_result_and_each_reports_a_
         compute([unit("甲", 10, 10, dimensions=[broken]), unit("乙", 10, 10, dimensions=[broken])], RULES)
     assert [p for p in raised.value.problems if "政治建设" in p] == [
         "单位甲（甲）“政治建设”的得分12超过满分10。", "单位乙（乙）“政治建设”的得分12超过满分10。"]
+
+
+def test_inputs_handed_over_are_read_once_and_give_the_same_results():
+    inputs = [unit("甲", 5, 10), unit("乙", "7.5", 10), unit("丙", 5, 10, tasks=4, scored=3)]
+    expected = compute(list(inputs), RULES)
+    handed = list(inputs)
+    assert compute(handed_over(handed), RULES) == expected
+    assert handed == []  # taken from the caller's list, so each input can go once scored
+    with pytest.raises(RulesError, match="单位编码重复：甲"):  # duplicates are still found in one pass
+        compute(handed_over([unit("甲", 5, 10), unit("甲", 6, 10)]), RULES)
+
+
+def test_units_with_equal_sums_share_one_percent_and_the_final_is_the_adjusted_score():
+    results = by_code(compute([unit("甲", 5, 10), unit("乙", "5.0", 10), unit("丙", 6, 10)], RULES))
+    first, second, third = results["甲"], results["乙"], results["丙"]
+    assert first.percent is second.percent and first.percent == D(50) and third.percent == D(60)
+    assert first.final is first.adjusted  # one component at weight 1: one Decimal, not two
 
 
 def test_unscored_items_mark_the_result_incomplete_and_say_how_many():
