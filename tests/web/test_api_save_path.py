@@ -9,7 +9,10 @@ when a save is refused. These tests pin the statements a save makes and prove th
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -80,6 +83,38 @@ def test_the_one_read_locks_the_submission_on_postgresql(cycle, users):
         assert re.search(r"FROM cycles_submission sub WHERE sub.department_id = s.department_id FOR KEY SHARE", read)
     else:
         assert "FOR KEY SHARE" not in read  # SQLite's IMMEDIATE transactions run one at a time
+
+
+def test_on_postgresql_the_saves_statements_are_prepared_once_per_connection(cycle, scorer_token):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (SQLite caches its own)")
+    client = Client()
+    for version, points in enumerate(["0.5", "1", "1.5", "2", "0.5", "1"]):  # prepared the fifth time
+        response = put(client, url(cycle.pk), {"points": points, "reason": "材料不全", "version": version},
+                       **scorer_token)
+        assert response.status_code == 200, response.content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement(row[0]) for row in cursor.fetchall()]
+    assert {"SELECT cycles_score", "UPDATE cycles_score", "INSERT audit_event"} <= set(prepared)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("", {"server_side_binding": True, "prepare_threshold": 5}),
+    ("?prepare_threshold=1", {"server_side_binding": True, "prepare_threshold": 1}),
+    ("?server_side_binding=false", {"server_side_binding": False, "prepare_threshold": None}),
+])
+def test_postgresql_connections_bind_on_the_server_unless_the_url_says_no(tmp_path, query, expected):  # noqa: ANN001
+    code = ("import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'kaohe.web.settings'; import django; "
+            "django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default']['OPTIONS']))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**env, "KAOHE_DATA_DIR": str(tmp_path),
+                               "DATABASE_URL": f"postgres://kaohe@127.0.0.1:5432/kaohe{query}"})
+    assert done.returncode == 0, done.stderr
+    options = json.loads(done.stdout)
+    assert {key: options.get(key) for key in expected} == expected
 
 
 def test_a_refused_save_asks_whether_the_cycle_is_visible_a_successful_one_does_not(cycle, scorer_token):
