@@ -371,9 +371,14 @@ def _sums_problems(who: str, what: str, obtained: Decimal, maximum: Decimal) -> 
 class _Scored:
     """A unit's figures before ranking; the UnitResult is made once rank and grade are known.
     Private and never changed after `_score`; not frozen, because a frozen dataclass's `__init__`
-    is several times slower."""
+    is several times slower. It keeps what the result takes from the input, not the input itself,
+    so an input given by an iterator is freed once scored."""
 
-    unit: UnitInput
+    code: str
+    name: str
+    group: str
+    obtained: Decimal
+    maximum: Decimal
     percent: Decimal
     dimensions: tuple[DimensionResult, ...]
     bonus: Decimal
@@ -468,7 +473,7 @@ def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], proble
         final = adjusted
     problems.extend(cap_problems)
 
-    return _Scored(unit, percent, tuple(dimensions), bonus, penalty, adjusted, components, final, complete,
+    return _Scored(unit.code, unit.name, unit.group, obtained, maximum, percent, tuple(dimensions), bonus, penalty, adjusted, components, final, complete,
                    round_score(final, rules.rank_places), tuple(notes), tuple(caps), tuple(vetoes))
 
 
@@ -480,7 +485,7 @@ def _source(adjustment: Adjustment) -> str:
 def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
     """The group's results in rank order. Empties `members` and drops each record once its result
     is made (at scale the records and the results would otherwise all be held at once)."""
-    ordered = sorted(members, key=lambda s: (-s.rounded, s.unit.code))
+    ordered = sorted(members, key=lambda s: (-s.rounded, s.code))
     members.clear()
     ranks: list[int] = []
     for position, scored in enumerate(ordered):
@@ -524,26 +529,17 @@ def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
         for adjustment in scored.vetoes:
             index = last
             notes.append(f"一票否决：{_source(adjustment)}")
-        unit = scored.unit
         results.append(UnitResult(
-            unit.code, unit.name, unit.group, unit.obtained, unit.maximum, scored.percent, scored.dimensions,
+            scored.code, scored.name, scored.group, scored.obtained, scored.maximum, scored.percent, scored.dimensions,
             scored.bonus, scored.penalty, scored.adjusted, scored.components, scored.final, rank, names[index],
             scored.complete, tuple(notes)))
     return results
 
 
-def handed_over(items: list[UnitInput]) -> Iterator[UnitInput]:
-    """The items of `items` in order, each removed from the list as it is taken: give `compute` a
-    cycle's inputs this way and each input is freed as soon as its result is made (at 200,000
-    units the inputs would otherwise stay until every result exists). `items` ends empty."""
-    items.reverse()
-    while items:
-        yield items.pop()
-
-
 def compute(units: Iterable[UnitInput], rules: Rules) -> list[UnitResult]:
     """Every unit's result under `rules`, by group (first appearance), then rank, then unit code.
-    `units` is read once (a list, or `handed_over(list)`).
+    `units` is read once: give an iterator and each input is freed once scored (at 200,000 units
+    the inputs would otherwise all be held until every result exists).
 
     Raises `RulesError` with every problem when the rules are invalid or a unit cannot be computed.
     """
@@ -556,7 +552,7 @@ def compute(units: Iterable[UnitInput], rules: Rules) -> list[UnitResult]:
         percents: dict[tuple[Decimal, Decimal], Decimal] = {}
         scored = [_score(unit, rules, grade_index, problems, shared, percents) for unit in units]
         del shared, percents
-        counts = Counter(item.unit.code for item in scored)
+        counts = Counter(item.code for item in scored)
         duplicates = [code for code, n in counts.items() if n > 1]
         if duplicates:
             problems.insert(0, f"单位编码重复：{'、'.join(duplicates)}。")
@@ -564,7 +560,7 @@ def compute(units: Iterable[UnitInput], rules: Rules) -> list[UnitResult]:
             raise RulesError(problems)
         groups: dict[str, list[_Scored]] = {}
         for item in scored:
-            groups.setdefault(item.unit.group, []).append(item)
+            groups.setdefault(item.group, []).append(item)
         scored.clear()  # from here each intermediate record is dropped once its result is made
         results: list[UnitResult] = []
         for group in list(groups):
@@ -574,6 +570,5 @@ def compute(units: Iterable[UnitInput], rules: Rules) -> list[UnitResult]:
 
 __all__ = [
     "ADJUSTED", "Adjustment", "Component", "DimensionResult", "DimensionSum", "GradeBand", "Quota",
-    "Rules", "RulesError", "UnitInput", "UnitResult", "compute", "handed_over", "paused_gc", "round_score",
-    "validate_rules",
+    "Rules", "RulesError", "UnitInput", "UnitResult", "compute", "paused_gc", "round_score", "validate_rules",
 ]

@@ -383,6 +383,9 @@ def _write_group_sheet(ws: XlsxSheet, formats: _Formats, title: str, group: str,
             write_number(row, column, _number(values[key]), score)
         for column, key in components:
             write_number(row, column, _number(result.components[key]), score)
+        if row > 2:  # the previous row is on disk now: XlsxWriter keeps every height set (for
+            ws.set_rows.pop(row - 1, None)  # positioning images, which this sheet has none of),
+            ws.row_sizes.pop(row - 1, None)  # so drop it, or memory grows with wrapped rows
 
 
 def write_ranking_xlsx(out: BinaryIO, title: str, results: Sequence[UnitResult], rules: Rules,

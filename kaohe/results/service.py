@@ -29,13 +29,12 @@ from kaohe.core.results import (
     RulesError,
     UnitResult,
     compute,
-    handed_over,
     validate_rules,
 )
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.notify.events import results_published
 from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
-from kaohe.results.sums import unit_inputs
+from kaohe.results.sums import iter_unit_inputs
 
 ADJUSTED = "adjusted"
 SETTINGS_FIELDS = ("components", "bonus_cap", "grades", "quota_share", "quota_count", "rank_places", "groups")
@@ -126,13 +125,13 @@ def compute_cycle(cycle: Cycle, settings: ResultSettings | None = None,
     rules cannot be applied. A constant number of queries whatever the cycle's size (plus one per
     component taken from another cycle)."""
     settings = settings if settings is not None else settings_for(cycle)
-    inputs = unit_inputs(cycle, groups_for(settings), units)
     sourced = sourced_components(settings)
+    inputs = iter_unit_inputs(cycle, groups_for(settings), units)  # scored as they come, never all held
     if sourced:
-        inputs = [replace(unit, components={**unit.components, **{
+        inputs = (replace(unit, components={**unit.components, **{
             key: by_code[unit.code] for key, by_code in sourced.items() if unit.code in by_code}})
-            for unit in inputs]
-    return compute(handed_over(inputs), rules_for(cycle, settings))
+            for unit in inputs)
+    return compute(inputs, rules_for(cycle, settings))
 
 
 def text(value: Decimal | int | str) -> str:

@@ -128,10 +128,14 @@ def unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     """One UnitInput per CycleUnit, in the cycle's order. A unit with no tasks still appears (maximum
     0). `groups` maps unit code → ranking group; a unit not in it ranks in its category."""
     with paused_gc():  # hundreds of thousands of rows and inputs at scale, none of them in a cycle
-        return _unit_inputs(cycle, groups or {}, units)
+        return list(iter_unit_inputs(cycle, groups, units))
 
 
-def _unit_inputs(cycle: Cycle, groups: Mapping[str, str], units: list[CycleUnit] | None) -> list[UnitInput]:
+def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
+                     units: list[CycleUnit] | None = None) -> Iterator[UnitInput]:
+    """`unit_inputs` one at a time, for `kaohe.core.results.compute` to score each as it comes: the
+    inputs are never all held (their queries run when the iteration starts)."""
+    groups = groups or {}
     rows: Iterable[tuple[int, str, str, str]]
     if units is None:  # streamed (read after the sums): never all units' rows at once
         count = CycleUnit.objects.filter(cycle=cycle).count()
@@ -167,12 +171,10 @@ def _unit_inputs(cycle: Cycle, groups: Mapping[str, str], units: list[CycleUnit]
     adjustments = adjustments_by_unit(cycle)
     components = components_by_unit(cycle)
     nothing = reduced((None, 0, 0, *(ZERO for _ in codes for _ in (0, 1))))
-    inputs = []
     categories: dict[str, str] = {}  # one string per category, not one per unit
     for pk, unit_code, name, category in rows:
         dimensions, obtained, maximum, tasks, scored = sums.pop(pk, nothing)
-        inputs.append(UnitInput(
+        yield UnitInput(
             code=unit_code, name=name, group=groups.get(unit_code) or categories.setdefault(category, category),
             obtained=obtained, maximum=maximum, tasks=tasks, scored=scored, dimensions=dimensions,
-            adjustments=adjustments.get(pk, ()), components=components.get(pk, {})))
-    return inputs
+            adjustments=adjustments.get(pk, ()), components=components.get(pk, {}))

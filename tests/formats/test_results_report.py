@@ -190,7 +190,8 @@ def _ranking_peak(count: int) -> int:
     units = [UnitResult(code=f"U{n:06d}", name=f"第{n}单位", group=f"组{n % 3}", obtained=D(n % 100),
                         maximum=D(100), percent=D(n % 100), dimensions=(), bonus=D(0), penalty=D(0),
                         adjusted=D(n % 100), components={"adjusted": D(n % 100)}, final=D(n % 100),
-                        rank=1 + n // 3, grade="好", complete=True, explanation=("说明",))
+                        rank=1 + n // 3, grade="好", complete=True,
+                        explanation=("名额限制：好等次限2个（本组5个单位×40%，向下取整），第3名评为较好" * (n % 2),))
              for n in range(count)]
     tracemalloc.start()
     try:
