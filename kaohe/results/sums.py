@@ -19,7 +19,7 @@ once, took 250 MB more).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Context, Decimal
 from typing import Any
 
@@ -136,14 +136,11 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     """`unit_inputs` one at a time, for `kaohe.core.results.compute` to score each as it comes: the
     inputs are never all held (their queries run when the iteration starts)."""
     groups = groups or {}
-    rows: Iterable[tuple[int, str, str, str]]
-    if units is None:  # streamed (read after the sums): never all units' rows at once
-        count = CycleUnit.objects.filter(cycle=cycle).count()
-        rows = (CycleUnit.objects.filter(cycle=cycle).order_by("position", "code")
-                .values_list("pk", "code", "name", "category").iterator(chunk_size=FETCH_ROWS))
+    if units is None:  # fetched in chunks: the client library never holds the whole result
+        rows = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code")
+                    .values_list("pk", "code", "name", "category").iterator(chunk_size=FETCH_ROWS))
     else:
-        count = len(units)
-        rows = ((unit.pk, unit.code, unit.name, unit.category) for unit in units)
+        rows = [(unit.pk, unit.code, unit.name, unit.category) for unit in units]
     titles = dimension_titles(cycle)
     codes = list(titles)
     slots = [(code, title, 3 + 2 * index) for index, (code, title) in enumerate(titles.items())]
@@ -167,12 +164,14 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
         return (tuple(dimensions), canonical.setdefault(obtained, obtained),
                 canonical.setdefault(maximum, maximum), found[1], found[2])
 
-    sums = {row[0]: reduced(row) for row in sum_rows(cycle, codes, large=count >= LARGE_CYCLE_UNITS)}
+    sums = {row[0]: reduced(row) for row in sum_rows(cycle, codes, large=len(rows) >= LARGE_CYCLE_UNITS)}
     adjustments = adjustments_by_unit(cycle)
     components = components_by_unit(cycle)
     nothing = reduced((None, 0, 0, *(ZERO for _ in codes for _ in (0, 1))))
     categories: dict[str, str] = {}  # one string per category, not one per unit
-    for pk, unit_code, name, category in rows:
+    rows.reverse()
+    while rows:  # each row and its sums dropped once its input is made
+        pk, unit_code, name, category = rows.pop()
         dimensions, obtained, maximum, tasks, scored = sums.pop(pk, nothing)
         yield UnitInput(
             code=unit_code, name=name, group=groups.get(unit_code) or categories.setdefault(category, category),
