@@ -394,10 +394,12 @@ class _Scored:
 
 
 def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], problems: list[str],
-           shared: dict[int, DimensionResult], percents: dict[tuple[Decimal, Decimal], Decimal]) -> _Scored:
-    """`shared`: id of a DimensionSum → its result, for this computation (every input is held by
-    its record until all are scored, so the ids stay valid); `percents`: (obtained, maximum) → the
-    percent, one Decimal for the units with equal sums (at scale a few hundred distinct pairs)."""
+           shared: dict[int, tuple[DimensionSum, DimensionResult]],
+           percents: dict[tuple[Decimal, Decimal], Decimal]) -> _Scored:
+    """`shared`: id of a DimensionSum → (the sum, its result), for this computation; holding the sum
+    keeps its id from being reused by another object once the unit that gave it is freed.
+    `percents`: (obtained, maximum) → the percent, one Decimal for the units with equal sums (at
+    scale a few hundred distinct pairs)."""
     obtained, maximum = unit.obtained, unit.maximum
     if maximum < _ZERO or obtained < _ZERO or obtained > maximum:
         problems.extend(_sums_problems(f"{unit.name}（{unit.code}）", "", obtained, maximum))
@@ -412,14 +414,16 @@ def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], proble
 
     dimensions = []
     for d in unit.dimensions:
-        result = shared.get(id(d))  # units that share a DimensionSum share its result
-        if result is None:
+        known = shared.get(id(d))  # units that share a DimensionSum share its result
+        if known is not None:
+            result = known[1]
+        else:
             result = DimensionResult(d.code, d.title, d.obtained, d.maximum,
                                      d.obtained * _HUNDRED / d.maximum if d.maximum else _ZERO)
             if d.maximum < _ZERO or d.obtained < _ZERO or d.obtained > d.maximum:  # never shared: each unit reports it
                 problems.extend(_sums_problems(f"{unit.name}（{unit.code}）", f"“{d.title}”", d.obtained, d.maximum))
             else:
-                shared[id(d)] = result
+                shared[id(d)] = (d, result)
         dimensions.append(result)
     percent = percents.get((obtained, maximum))
     if percent is None:
@@ -548,7 +552,7 @@ def compute(units: Iterable[UnitInput], rules: Rules) -> list[UnitResult]:
         raise RulesError(problems)
     grade_index = {g.name: i for i, g in enumerate(rules.grades)}
     with localcontext(Context(prec=PRECISION)), paused_gc():
-        shared: dict[int, DimensionResult] = {}
+        shared: dict[int, tuple[DimensionSum, DimensionResult]] = {}
         percents: dict[tuple[Decimal, Decimal], Decimal] = {}
         scored = [_score(unit, rules, grade_index, problems, shared, percents) for unit in units]
         del shared, percents

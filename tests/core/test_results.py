@@ -110,6 +110,17 @@ def test_inputs_from_an_iterator_are_read_once_and_give_the_same_results():
         compute(iter([unit("甲", 5, 10), unit("甲", 6, 10)]), RULES)
 
 
+def test_inputs_made_one_at_a_time_get_their_own_dimension_results():
+    # each input (and its DimensionSum) is freed once scored, so a new one may take its address
+    def one_at_a_time():
+        for n in range(200):
+            yield unit(f"U{n:03d}", n % 10, 10, dimensions=[DimensionSum("1", "政治建设", D(n % 10), D(10))])
+
+    results = compute(one_at_a_time(), RULES)
+    assert len(results) == 200
+    assert all(r.dimensions[0].obtained == r.obtained for r in results)
+
+
 def test_units_with_equal_sums_share_one_percent_and_the_final_is_the_adjusted_score():
     results = by_code(compute([unit("甲", 5, 10), unit("乙", "5.0", 10), unit("丙", 6, 10)], RULES))
     first, second, third = results["甲"], results["乙"], results["丙"]
