@@ -387,7 +387,8 @@ class _Scored:
     components: dict[str, Decimal]
     final: Decimal
     complete: bool
-    rounded: Decimal
+    rounded: Decimal  # the final as ranked: set when its group is ranked (until then 0), so the
+    # rounded values of only one group exist at a time
     notes: tuple[str, ...]  # explanation sentences about the score
     caps: tuple[tuple[int, Adjustment], ...]  # (index of the capped grade, adjustment)
     vetoes: tuple[Adjustment, ...]
@@ -477,8 +478,8 @@ def _score(unit: UnitInput, rules: Rules, grade_index: Mapping[str, int], proble
         final = adjusted
     problems.extend(cap_problems)
 
-    return _Scored(unit.code, unit.name, unit.group, obtained, maximum, percent, tuple(dimensions), bonus, penalty, adjusted, components, final, complete,
-                   round_score(final, rules.rank_places), tuple(notes), tuple(caps), tuple(vetoes))
+    return _Scored(unit.code, unit.name, unit.group, obtained, maximum, percent, tuple(dimensions), bonus,
+                   penalty, adjusted, components, final, complete, _ZERO, tuple(notes), tuple(caps), tuple(vetoes))
 
 
 def _source(adjustment: Adjustment) -> str:
@@ -489,6 +490,8 @@ def _source(adjustment: Adjustment) -> str:
 def _rank_and_grade(members: list[_Scored], rules: Rules) -> list[UnitResult]:
     """The group's results in rank order. Empties `members` and drops each record once its result
     is made (at scale the records and the results would otherwise all be held at once)."""
+    for member in members:
+        member.rounded = round_score(member.final, rules.rank_places)
     ordered = sorted(members, key=lambda s: (-s.rounded, s.code))
     members.clear()
     ranks: list[int] = []
