@@ -370,9 +370,10 @@ def _sums_problems(who: str, what: str, obtained: Decimal, maximum: Decimal) -> 
 @dataclass(slots=True)
 class _Scored:
     """A unit's figures before ranking; the UnitResult is made once rank and grade are known.
-    Private and never changed after `_score`; not frozen, because a frozen dataclass's `__init__`
-    is several times slower. It keeps what the result takes from the input, not the input itself,
-    so an input given by an iterator is freed once scored."""
+    Private; `_score` makes it and only `rounded` is set later, when its group is ranked. Not
+    frozen, because a frozen dataclass's `__init__` is several times slower. It keeps what the
+    result takes from the input, not the input itself, so an input given by an iterator is freed
+    once scored."""
 
     code: str
     name: str
