@@ -136,11 +136,12 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Server-side binding and prepared statements: psycopg prepares a statement the fifth time a
     # connection runs it, so a save's few statements are planned once per connection instead of
     # once per request (BENCHMARKS.md, issue 6). `?server_side_binding=false` in DATABASE_URL turns
-    # both off, e.g. behind a PgBouncer in transaction mode without prepared-statement support
-    # (docs/deploy.md); `?prepare_threshold=N` changes the count.
+    # them off, and server-side cursors too, for a PgBouncer in transaction mode (docs/deploy.md);
+    # `?prepare_threshold=N` changes the count.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["server_side_binding"] = str(_options.get("server_side_binding", "true")).lower() in ("1", "true", "yes", "on")
     _options["prepare_threshold"] = int(_options.get("prepare_threshold", 5)) if _options["server_side_binding"] else None
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not _options["server_side_binding"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # IMMEDIATE: a write transaction takes SQLite's lock when it starts, so two saves at once wait
     # for each other instead of failing with "database is locked" half-way.

@@ -100,14 +100,15 @@ def test_on_postgresql_the_saves_statements_are_prepared_once_per_connection(cyc
 
 
 @pytest.mark.parametrize(("query", "expected"), [
-    ("", {"server_side_binding": True, "prepare_threshold": 5}),
-    ("?prepare_threshold=1", {"server_side_binding": True, "prepare_threshold": 1}),
-    ("?server_side_binding=false", {"server_side_binding": False, "prepare_threshold": None}),
+    ("", {"server_side_binding": True, "prepare_threshold": 5, "cursors": True}),
+    ("?prepare_threshold=1", {"server_side_binding": True, "prepare_threshold": 1, "cursors": True}),
+    ("?server_side_binding=false", {"server_side_binding": False, "prepare_threshold": None, "cursors": False}),
 ])
 def test_postgresql_connections_bind_on_the_server_unless_the_url_says_no(tmp_path, query, expected):  # noqa: ANN001
     code = ("import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'kaohe.web.settings'; import django; "
             "django.setup(); from django.conf import settings; "
-            "print(json.dumps(settings.DATABASES['default']['OPTIONS']))")
+            "database = settings.DATABASES['default']; "
+            "print(json.dumps({**database['OPTIONS'], 'cursors': not database['DISABLE_SERVER_SIDE_CURSORS']}))")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**env, "KAOHE_DATA_DIR": str(tmp_path),
