@@ -23,12 +23,12 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-# What makes a spreadsheet program treat typed or imported text as a formula (or DDE call).
 # The size of a worksheet in every spreadsheet program: a cell beyond it is damage, not data.
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 # More than this unpacked is not one of the workbooks Kaohe reads (and may be a zip bomb).
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 
+# What makes a spreadsheet program treat typed or imported text as a formula (or DDE call).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Characters XML 1.0 cannot hold: C0 controls other than tab/LF/CR, lone surrogates, U+FFFE/F.

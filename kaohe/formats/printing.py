@@ -8,6 +8,7 @@ from typing import Any
 from openpyxl.worksheet.worksheet import Worksheet
 
 FONT = "宋体"
+FOOTER = "第 &P 页，共 &N 页"  # page n of m, centred at the foot of every printed page
 MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}  # inches
 
 
@@ -23,7 +24,7 @@ def a4(ws: Worksheet, *, landscape: bool = True, fit_width: bool = True, centere
     ws.print_options.horizontalCentered = centered
     for side, inches in margins.items():
         setattr(ws.page_margins, side, inches)
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.text = FOOTER
     ws.oddFooter.center.size = 9
     ws.oddFooter.center.font = FONT
 
@@ -42,4 +43,4 @@ def a4_xlsxwriter(ws: Any, *, landscape: bool = True, fit_width: bool = True, ce
         ws.center_horizontally()
     ws.set_margins(left=margins["left"], right=margins["right"], top=margins["top"], bottom=margins["bottom"])
     ws.set_header("", margin=margins["header"])
-    ws.set_footer(f'&C&"{FONT},Regular"&9第 &P 页，共 &N 页', margin=margins["footer"])
+    ws.set_footer(f'&C&"{FONT},Regular"&9{FOOTER}', margin=margins["footer"])

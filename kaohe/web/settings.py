@@ -18,12 +18,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+    return parse_bool(name, os.environ.get(name), default)
+
+
+def parse_bool(name: str, value: object, default: bool) -> bool:
+    """A yes/no setting written as text (true/false, 1/0, yes/no, on/off); empty means `default`."""
     if value is None or value == "":
         return default
-    if value.lower() in ("1", "true", "yes", "on"):
+    text = str(value).lower()
+    if text in ("1", "true", "yes", "on"):
         return True
-    if value.lower() in ("0", "false", "no", "off"):
+    if text in ("0", "false", "no", "off"):
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
@@ -139,7 +144,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # them off, and server-side cursors too, for a PgBouncer in transaction mode (docs/deploy.md);
     # `?prepare_threshold=N` changes the count.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["server_side_binding"] = str(_options.get("server_side_binding", "true")).lower() in ("1", "true", "yes", "on")
+    _options["server_side_binding"] = parse_bool("DATABASE_URL's server_side_binding",
+                                                 _options.get("server_side_binding"), True)
     _options["prepare_threshold"] = int(_options.get("prepare_threshold", 5)) if _options["server_side_binding"] else None
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not _options["server_side_binding"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
