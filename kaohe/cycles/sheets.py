@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import scoring_department
 from kaohe.core.points import format_points
-from kaohe.cycles import scoring
+from kaohe.cycles import scoring, totals
 from kaohe.cycles.models import Cycle, CycleDepartment, Score
 from kaohe.cycles.scoring import Entry, ScoreError
 from kaohe.formats.scoring_sheet import SheetData, SheetRow, UploadedCell, UploadedSheet
@@ -153,6 +153,7 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadRep
             # again inside the transaction, under the submission's lock (scoring.submission_state):
             # the department may have been submitted since the check above
             scoring.check_can_edit(user, cycle, Score(cycle=cycle, department=department))
+            totals.lock_for_changes(score for score, *_ in changes)
             for score, points, reason, version in changes:
                 scoring.apply(user, cycle, score, points, reason, version, source="sheet")
     except ScoreError as error:  # a change saved between our check and the update: all rolled back

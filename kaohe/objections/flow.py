@@ -30,6 +30,7 @@ from kaohe.audit.record import record
 from kaohe.claims.models import Evidence
 from kaohe.claims.rules import ClaimError, find_unit, is_units_user, store_evidence
 from kaohe.core.points import format_points
+from kaohe.cycles import totals
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.cycles.scoring import ScoreError, apply, parse_points
 from kaohe.objections.models import Objection, ObjectionItem
@@ -203,6 +204,7 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
             raise ObjectionError(ObjectionError.CLOSED, _("考核周期已重新开放评分，请锁定后再确认异议。"))
         changed = list(objection.items.filter(decision=ObjectionItem.Decision.CHANGED)
                        .select_related("score__node", "score__unit", "score__department"))
+        totals.lock_for_changes(item.score for item in changed)
         for item in changed:
             score = Score.objects.select_for_update().select_related("node", "unit").get(pk=item.score_id)
             maximum = score.node.points or Decimal(0)

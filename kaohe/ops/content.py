@@ -15,7 +15,8 @@ from django.db.migrations.recorder import MigrationRecorder
 
 # Rebuilt by `kaohe migrate` in every installation (referenced by natural key), or worthless in
 # another one (log-in sessions: the restored installation starts with everyone logged out).
-NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+# The dimension totals are derived from the scores, and recounted after a restore (kaohe.cycles.totals).
+NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session", "cycles.dimensiontotal"}
 EVIDENCE_NAME = re.compile(r"[0-9a-f]{64}")
 
 

@@ -4,8 +4,9 @@ Nothing in the installation is touched until the whole archive has been read and
 matched the manifest: members are first copied into a hidden folder inside EVIDENCE_DIR (the same
 file system, so evidence files can be renamed into place). Then, in one transaction, the rows are
 loaded (`loaddata`, which also resets PostgreSQL's sequences), the row counts are compared with the
-manifest, the evidence files are renamed into place and the restore is recorded in the audit
-trail. Any failure rolls the rows back and removes the files placed so far.
+manifest, the dimension totals (derived, not backed up) are recounted from the scores, the evidence
+files are renamed into place and the restore is recorded in the audit trail. Any failure rolls the
+rows back and removes the files placed so far.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from kaohe.audit.context import acting_as
 from kaohe.audit.record import record
+from kaohe.cycles import totals
 from kaohe.ops import archive, content
 from kaohe.ops.archive import ArchiveError, Manifest
 
@@ -58,6 +60,7 @@ def restore_backup(path: Path, using: str = DEFAULT_DB_ALIAS) -> RestoreSummary:
         with transaction.atomic(using=using):
             _load(result.staged[archive.DATABASE], using)
             check_counts(result.manifest, using)
+            totals.rebuild_all(connection)  # derived, not in the backup
             for name, staged in result.staged.items():
                 if name != archive.DATABASE:
                     target = evidence_root / name.removeprefix(archive.EVIDENCE_PREFIX)

@@ -1,19 +1,17 @@
 """Summing a cycle's scores in the database: the input records for the pure results core.
 
-One GROUP BY unit over the cycle's Score rows joined to their Node gives, per unit: tasks = count,
-scored = count of points that are set, and for each dimension (一级指标) obtained = Σ points
-(unscored = 0) and maximum = Σ the items' points, as filtered aggregates — a pivot, one row per
-unit. The rest is a handful of small queries whatever the cycle's size: the cycle's units, the
-scheme's dimension titles, the adjustments and the entered component values. Never a query per
-unit, never a score row in Python.
+The sums per (unit, dimension) are kept by the database as scores change (`DimensionTotal`,
+kaohe/cycles/totals.py). One GROUP BY unit over the cycle's totals gives, per unit: tasks, scored,
+and for each dimension (一级指标) obtained = Σ points (unscored = 0) and maximum = Σ the items'
+points, as filtered aggregates — a pivot, one row per unit. The rest is a handful of small queries
+whatever the cycle's size: the cycle's units, the scheme's dimension titles, the adjustments and
+the entered component values. Never a query per unit, never a score row read.
 
 At scale (issue 6, BENCHMARKS.md: 200,000 units × 60 items) the sums' rows are read through a
 plain cursor, not the ORM's per-row converters, and the units as plain values, not model
-instances; on PostgreSQL a large cycle's GROUP BY runs with JIT compilation off (it cost seconds
-of compiling for one query) and enough work_mem for its hash aggregate to stay in memory. Both
-are streamed, a few thousand rows at a time, and each row is reduced to shared values as it
-arrives: a 200,000-unit cycle's results are computed in under 300 MB (the rows alone, held at
-once, took 250 MB more).
+instances; on PostgreSQL a large cycle's GROUP BY runs with JIT compilation off and enough
+work_mem for its hash aggregate to stay in memory. Both are streamed, a few thousand rows at a
+time, and each row is reduced to shared values as it arrives, so the rows are never all held.
 """
 
 from __future__ import annotations
@@ -24,11 +22,11 @@ from decimal import Context, Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from kaohe.core.results import Adjustment as CoreAdjustment
 from kaohe.core.results import DimensionSum, UnitInput, paused_gc
-from kaohe.cycles.models import Cycle, CycleUnit, Score
+from kaohe.cycles.models import Cycle, CycleUnit, DimensionTotal
 from kaohe.results.models import Adjustment, ComponentValue
 from kaohe.schemes.models import Node
 
@@ -52,19 +50,19 @@ def _decimal(value: object) -> Decimal:
 def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterator[tuple]:
     """One row per unit with tasks: (unit id, tasks, scored, obtained₁, maximum₁, …, obtainedₙ,
     maximumₙ) for the dimension codes `codes`, in that order. One GROUP BY unit over the cycle's
-    scores joined to their nodes, each dimension's sums a filtered aggregate (a pivot: a row per
-    unit, not per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL and
-    stream the rows from the server in chunks.
+    dimension totals, each dimension's sums a filtered aggregate (a pivot: a row per unit, not
+    per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL and stream the
+    rows from the server in chunks.
 
     A generator: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less
-    than a row per unit (as `unit_inputs` does) never holds them all (at 200,000 units they would
-    be about 200 MB of decimals). Consume it to the end: the query's transaction is open until then."""
-    pivot: dict[str, Sum | Count] = {"tasks": Count("pk"), "scored": Count("points")}
+    than a row per unit (as `unit_inputs` does) never holds them all. Consume it to the end: the
+    query's transaction is open until then."""
+    pivot: dict[str, Sum] = {"all_tasks": Sum("tasks"), "all_scored": Sum("scored")}
     for index, code in enumerate(codes):
-        in_dimension = Q(node__dimension_code=code)
-        pivot[f"obtained_{index}"] = Sum("points", filter=in_dimension)
-        pivot[f"maximum_{index}"] = Sum("node__points", filter=in_dimension)
-    query = Score.objects.filter(cycle=cycle).order_by().values_list("unit_id").annotate(**pivot)
+        in_dimension = Q(dimension_code=code)
+        pivot[f"obtained_{index}"] = Sum("obtained", filter=in_dimension)
+        pivot[f"maximum_{index}"] = Sum("maximum", filter=in_dimension)
+    query = DimensionTotal.objects.filter(cycle=cycle).order_by().values_list("unit_id").annotate(**pivot)
     sql, params = query.query.sql_with_params()
     tuned = large and connection.vendor == "postgresql"
     postgresql = connection.vendor == "postgresql"

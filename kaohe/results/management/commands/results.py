@@ -1,5 +1,6 @@
-"""`kaohe results compute CYCLE [--json]`, `kaohe results publish CYCLE [--confirm-incomplete]` and
-`kaohe results export CYCLE --xlsx FILE | --docx FILE | --detail FILE`.
+"""`kaohe results compute CYCLE [--json]`, `kaohe results publish CYCLE [--confirm-incomplete]`,
+`kaohe results export CYCLE --xlsx FILE | --docx FILE | --detail FILE` and
+`kaohe results recount CYCLE [--check]`.
 
 CYCLE is the cycle's id or name. Figures in the JSON are decimal strings at full precision (the
 same rows as the API and the published snapshots); the table shows two decimals.
@@ -11,13 +12,18 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from kaohe.audit.context import acting_as
+from kaohe.core.points import format_points
 from kaohe.core.results import RulesError
+from kaohe.cycles import totals
 from kaohe.cycles.models import Cycle
 from kaohe.formats.errors import FormatError
 from kaohe.formats.files import write_atomically
 from kaohe.results import exports, service
+
+MAX_LISTED = 20  # differences listed by `recount`; the rest are counted
 
 
 def find_cycle(text: str) -> Cycle:
@@ -35,7 +41,7 @@ def one_line(problems: list[str] | tuple[str, ...]) -> str:
 
 class Command(BaseCommand):
     help = ("考核结果：kaohe results compute CYCLE [--json] | publish CYCLE [--confirm-incomplete] | "
-            "export CYCLE --xlsx FILE | --docx FILE | --detail FILE")
+            "export CYCLE --xlsx FILE | --docx FILE | --detail FILE | recount CYCLE [--check]")
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         sub = parser.add_subparsers(dest="action", required=True)
@@ -51,6 +57,9 @@ class Command(BaseCommand):
         target.add_argument("--xlsx", metavar="FILE", help="各分组排名表及计分规则")
         target.add_argument("--docx", metavar="FILE", help="考核结果通报")
         target.add_argument("--detail", metavar="FILE", help="得分明细：考核内容 × 单位")
+        recount = sub.add_parser("recount", help="按评分重新核对各单位各一级指标的合计，不一致的予以更正")
+        recount.add_argument("cycle", help="考核周期的编号或名称")
+        recount.add_argument("--check", action="store_true", help="只核对不更正；有不一致时退出码为 1")
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         cycle = find_cycle(options["cycle"])
@@ -58,6 +67,8 @@ class Command(BaseCommand):
             self.compute(cycle, options["json"])
         elif options["action"] == "publish":
             self.publish(cycle, options["confirm_incomplete"])
+        elif options["action"] == "recount":
+            self.recount(cycle, options["check"])
         else:
             self.export(cycle, options)
 
@@ -100,3 +111,22 @@ class Command(BaseCommand):
                 message += "（加 --confirm-incomplete）"
             raise CommandError(message.replace("\n", " ")) from None
         self.stdout.write(f"已发布“{cycle.name}”的考核结果第{snapshot.version}版（{len(snapshot.results)}个单位）。")
+
+    def recount(self, cycle: Cycle, check_only: bool) -> None:
+        """The totals the database keeps (kaohe.cycles.totals) against a recount of the scores."""
+        found = totals.differences(cycle.pk)
+        for difference in found[:MAX_LISTED]:
+            kept, counted = (f"{tasks} / {scored} / {format_points(obtained)} / {format_points(maximum)}"
+                             for tasks, scored, obtained, maximum in (difference.kept, difference.counted))
+            self.stdout.write(f"单位 {difference.unit} 一级指标 {difference.dimension}：合计为 {kept}，"
+                              f"按评分应为 {counted}（适用项数 / 已评项数 / 得分 / 满分）")
+        if len(found) > MAX_LISTED:
+            self.stdout.write(f"……另有 {len(found) - MAX_LISTED} 处不一致")
+        if not found:
+            self.stdout.write(f"“{cycle.name}”各单位各一级指标的合计与评分一致。")
+        elif check_only:
+            raise CommandError(f"{len(found)} 处合计与评分不一致（去掉 --check 即可更正）。", returncode=1)
+        else:
+            with transaction.atomic():
+                totals.rebuild(cycle.pk)
+            self.stdout.write(f"已按评分更正 {len(found)} 处合计。")

@@ -1,0 +1,219 @@
+"""Each unit's totals per dimension (`DimensionTotal`), kept by the database as scores change.
+
+The results need, per unit and dimension (一级指标): tasks, scored, Σ points and Σ the items'
+maxima. Summing the Score rows for that costs a scan of every score of the cycle (12 million at
+province size, 12 s on PostgreSQL: BENCHMARKS.md). So the database keeps the sums instead: a
+trigger on the score table adds each inserted row, each change of points and each deleted row to
+its (unit, dimension) total, in the writing statement's transaction. Every writer is covered —
+the grid, the API, sheet uploads, objections, bulk inserts when a cycle opens, a restore, and a
+hand-written UPDATE — without a second code path to forget. The results then read 4 rows per
+unit instead of 60.
+
+- `install(connection)` creates the trigger (PostgreSQL: one PL/pgSQL function; SQLite: three
+  triggers, no procedural language); migration 0004 runs it. Changing the trigger's SQL needs a
+  new migration that runs `install` again.
+- `rebuild(cycle_id)` recomputes a cycle's totals from its scores in one INSERT … SELECT; `paused`
+  switches the trigger off for a bulk load (the benchmark's COPY of 12 million rows), which must
+  rebuild afterwards.
+- `differences(cycle_id)` compares the totals with a fresh recount (`kaohe results recount`).
+- The lock order that keeps concurrent saves free of deadlocks on PostgreSQL: a save locks its
+  (unit, dimension) total's row before the score's (in the read that loads the task,
+  `scoring.load_task(for_change=True)`); a transaction that changes several scores (a sheet
+  upload, an objection) first locks all their totals, in (unit, dimension) order,
+  `lock_for_changes`. (The trigger alone would take the score's lock first and the total's second,
+  and two writers could then wait on each other.)
+
+Points are exact: PostgreSQL adds numerics; SQLite, which has no decimal type and adds REALs,
+rounds each total to the cent (Django reads SQLite decimals back the same way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection as default_connection
+from django.db.models import Count, Sum
+
+TOTAL = "cycles_dimensiontotal"
+SCORE = "cycles_score"
+NODE = "schemes_node"
+PG_TRIGGERS = ("kaohe_score_totals", "kaohe_score_totals_update")  # both run the function kaohe_score_totals()
+SQLITE_TRIGGERS = ("kaohe_score_totals_insert", "kaohe_score_totals_update", "kaohe_score_totals_delete")
+
+_PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION kaohe_score_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.unit_id = NEW.unit_id AND OLD.node_id = NEW.node_id THEN
+    -- a save: the one total changes by the difference
+    UPDATE {TOTAL} AS t
+       SET scored = t.scored + (NEW.points IS NOT NULL)::int - (OLD.points IS NOT NULL)::int,
+           obtained = t.obtained + COALESCE(NEW.points, 0) - COALESCE(OLD.points, 0)
+      FROM {NODE} AS n
+     WHERE n.id = NEW.node_id AND t.unit_id = NEW.unit_id AND t.dimension_code = n.dimension_code;
+    RETURN NULL;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    UPDATE {TOTAL} AS t
+       SET tasks = t.tasks - 1, scored = t.scored - (OLD.points IS NOT NULL)::int,
+           obtained = t.obtained - COALESCE(OLD.points, 0), maximum = t.maximum - COALESCE(n.points, 0)
+      FROM {NODE} AS n
+     WHERE n.id = OLD.node_id AND t.unit_id = OLD.unit_id AND t.dimension_code = n.dimension_code;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO {TOTAL} AS t (cycle_id, unit_id, dimension_code, tasks, scored, obtained, maximum)
+    SELECT NEW.cycle_id, NEW.unit_id, n.dimension_code, 1, (NEW.points IS NOT NULL)::int,
+           COALESCE(NEW.points, 0), COALESCE(n.points, 0)
+      FROM {NODE} AS n WHERE n.id = NEW.node_id
+    ON CONFLICT (unit_id, dimension_code) DO UPDATE
+       SET tasks = t.tasks + 1, scored = t.scored + EXCLUDED.scored,
+           obtained = t.obtained + EXCLUDED.obtained, maximum = t.maximum + EXCLUDED.maximum;
+  END IF;
+  RETURN NULL;
+END
+$$
+"""
+
+_PG_STATEMENTS = (
+    f"DROP TRIGGER IF EXISTS kaohe_score_totals ON {SCORE}",
+    f"CREATE TRIGGER kaohe_score_totals AFTER INSERT OR DELETE ON {SCORE} "
+    "FOR EACH ROW EXECUTE FUNCTION kaohe_score_totals()",
+    f"DROP TRIGGER IF EXISTS kaohe_score_totals_update ON {SCORE}",
+    f"CREATE TRIGGER kaohe_score_totals_update AFTER UPDATE OF points, unit_id, node_id ON {SCORE} FOR EACH ROW "
+    "WHEN (OLD.points IS DISTINCT FROM NEW.points OR OLD.unit_id <> NEW.unit_id OR OLD.node_id <> NEW.node_id) "
+    "EXECUTE FUNCTION kaohe_score_totals()",
+)
+
+
+def _sqlite_add(row: str, sign: str) -> str:
+    """SQLite: add (`sign` "+") or take away ("-") the score `row` (NEW or OLD) to its total; the
+    total's row must exist."""
+    return f"""
+  UPDATE {TOTAL}
+     SET tasks = tasks {sign} 1, scored = scored {sign} ({row}.points IS NOT NULL),
+         obtained = ROUND(obtained {sign} COALESCE({row}.points, 0), 2),
+         maximum = ROUND(maximum {sign} COALESCE((SELECT points FROM {NODE} WHERE id = {row}.node_id), 0), 2)
+   WHERE unit_id = {row}.unit_id
+     AND dimension_code = (SELECT dimension_code FROM {NODE} WHERE id = {row}.node_id);"""
+
+
+_SQLITE_ENSURE_NEW = f"""
+  INSERT OR IGNORE INTO {TOTAL} (cycle_id, unit_id, dimension_code, tasks, scored, obtained, maximum)
+  SELECT NEW.cycle_id, NEW.unit_id, dimension_code, 0, 0, 0, 0 FROM {NODE} WHERE id = NEW.node_id;"""
+
+_SQLITE_STATEMENTS = (
+    *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
+    f"CREATE TRIGGER kaohe_score_totals_insert AFTER INSERT ON {SCORE} BEGIN"
+    f"{_SQLITE_ENSURE_NEW}{_sqlite_add('NEW', '+')}\nEND",
+    f"CREATE TRIGGER kaohe_score_totals_delete AFTER DELETE ON {SCORE} BEGIN{_sqlite_add('OLD', '-')}\nEND",
+    f"CREATE TRIGGER kaohe_score_totals_update AFTER UPDATE OF points, unit_id, node_id ON {SCORE} "
+    "WHEN OLD.points IS NOT NEW.points OR OLD.unit_id <> NEW.unit_id OR OLD.node_id <> NEW.node_id BEGIN"
+    f"{_sqlite_add('OLD', '-')}{_SQLITE_ENSURE_NEW}{_sqlite_add('NEW', '+')}\nEND",
+)
+
+_REBUILD = (
+    f"INSERT INTO {TOTAL} (cycle_id, unit_id, dimension_code, tasks, scored, obtained, maximum) "
+    "SELECT s.cycle_id, s.unit_id, n.dimension_code, COUNT(*), COUNT(s.points), "
+    "ROUND(COALESCE(SUM(s.points), 0), 2), ROUND(COALESCE(SUM(n.points), 0), 2) "
+    f"FROM {SCORE} AS s JOIN {NODE} AS n ON n.id = s.node_id WHERE s.cycle_id = %s "
+    "GROUP BY s.cycle_id, s.unit_id, n.dimension_code"
+)
+
+
+def install(connection=default_connection) -> None:  # noqa: ANN001
+    """Create (or replace) the trigger that keeps the totals."""
+    statements = (_PG_FUNCTION, *_PG_STATEMENTS) if connection.vendor == "postgresql" else _SQLITE_STATEMENTS
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def uninstall(connection=default_connection) -> None:  # noqa: ANN001
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for name in PG_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {SCORE}")
+            cursor.execute("DROP FUNCTION IF EXISTS kaohe_score_totals()")
+        else:
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def rebuild(cycle_id: int, connection=default_connection) -> None:  # noqa: ANN001
+    """The cycle's totals recomputed from its scores (call inside a transaction, or it is two)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TOTAL} WHERE cycle_id = %s", [cycle_id])
+        cursor.execute(_REBUILD, [cycle_id])
+
+
+def rebuild_all(connection=default_connection) -> None:  # noqa: ANN001
+    """Every cycle's totals recomputed (after a migration or a restore)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM cycles_cycle")
+        cycle_ids = [row[0] for row in cursor.fetchall()]
+    for cycle_id in cycle_ids:
+        rebuild(cycle_id, connection)
+
+
+@contextmanager
+def paused(connection=default_connection) -> Iterator[None]:  # noqa: ANN001
+    """The trigger off while a bulk load writes scores; rebuild the cycles it wrote afterwards.
+    PostgreSQL: ALTER TABLE … DISABLE TRIGGER (the table's owner; it locks the table). SQLite:
+    the triggers are dropped and created again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for name in PG_TRIGGERS:
+                cursor.execute(f"ALTER TABLE {SCORE} DISABLE TRIGGER {name}")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                for name in PG_TRIGGERS:
+                    cursor.execute(f"ALTER TABLE {SCORE} ENABLE TRIGGER {name}")
+    else:
+        uninstall(connection)
+        try:
+            yield
+        finally:
+            install(connection)
+
+
+def lock_for_changes(scores: Iterable) -> None:  # Scores
+    """Before several scores' points change in one transaction (PostgreSQL): lock their totals'
+    rows, all at once and in one order (unit, dimension), before any score (see the module's
+    docstring). A single save locks its total in the read that loads it (`load_task`)."""
+    ids = [score.pk for score in scores]
+    if default_connection.vendor != "postgresql" or not ids:
+        return  # SQLite runs one writing transaction at a time
+    with default_connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.id FROM {TOTAL} AS t JOIN {NODE} AS n ON n.dimension_code = t.dimension_code "
+                       f"JOIN {SCORE} AS s ON s.node_id = n.id AND s.unit_id = t.unit_id WHERE s.id = ANY(%s) "
+                       "ORDER BY t.unit_id, t.dimension_code FOR UPDATE OF t", [ids])
+
+
+@dataclass(frozen=True)
+class Difference:
+    unit: str  # the unit's code
+    dimension: str
+    kept: tuple[int, int, Decimal, Decimal]  # (tasks, scored, obtained, maximum) as kept; zeros if none
+    counted: tuple[int, int, Decimal, Decimal]  # as recounted from the scores
+
+
+def differences(cycle_id: int) -> list[Difference]:
+    """Where the kept totals differ from a recount of the cycle's scores, by unit and dimension."""
+    from kaohe.cycles.models import CycleUnit, DimensionTotal, Score
+
+    zero = (0, 0, Decimal(0), Decimal(0))
+    counted = {(unit, code): (tasks, scored, obtained or Decimal(0), maximum or Decimal(0))
+               for unit, code, tasks, scored, obtained, maximum in
+               Score.objects.filter(cycle_id=cycle_id).order_by().values_list("unit_id", "node__dimension_code")
+               .annotate(Count("pk"), Count("points"), Sum("points"), Sum("node__points"))}
+    kept = {(unit, code): (tasks, scored, obtained, maximum) for unit, code, tasks, scored, obtained, maximum in
+            DimensionTotal.objects.filter(cycle_id=cycle_id).values_list(
+                "unit_id", "dimension_code", "tasks", "scored", "obtained", "maximum")}
+    wrong = sorted(key for key in counted.keys() | kept.keys() if counted.get(key, zero) != kept.get(key, zero))
+    codes = dict(CycleUnit.objects.filter(pk__in={unit for unit, _ in wrong}).values_list("pk", "code"))
+    return [Difference(codes.get(unit, str(unit)), code, kept.get((unit, code), zero), counted.get((unit, code), zero))
+            for unit, code in wrong]
