@@ -121,19 +121,29 @@ class Score(models.Model):
 
 class DimensionTotal(models.Model):
     """A unit's running totals under one dimension (一级指标) of its cycle: its tasks, how many are
-    scored, Σ points (unscored = 0) and Σ the items' maxima. Derived from the Score rows and kept
-    by the database itself: a trigger on the score table (migration 0004, `kaohe.cycles.totals`)
-    adds every insert, change of points and delete in the same transaction, whoever writes. The
-    results read these (200,000 units × 4 dimensions) instead of summing every score."""
+    scored, Σ points (unscored = 0) and Σ the items' maxima, the two sums in hundredths of a point
+    (points have two decimal places, so this is exact; integers add and travel several times
+    faster than decimals). Derived from the Score rows and kept by the database itself: a trigger
+    on the score table (migration 0004, `kaohe.cycles.totals`) adds every insert, change of
+    points and delete in the same transaction, whoever writes. The results read these (200,000
+    units × 4 dimensions) instead of summing every score."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(CycleUnit, on_delete=models.CASCADE, related_name="dimension_totals")
     dimension_code = models.CharField(_("一级指标编码"), max_length=40)
     tasks = models.IntegerField(_("适用项数"), default=0)
     scored = models.IntegerField(_("已评项数"), default=0)
-    obtained = models.DecimalField(_("得分合计"), max_digits=14, decimal_places=2, default=Decimal(0))
-    maximum = models.DecimalField(_("满分合计"), max_digits=14, decimal_places=2, default=Decimal(0))
+    obtained_cents = models.IntegerField(_("得分合计（0.01分）"), default=0)
+    maximum_cents = models.IntegerField(_("满分合计（0.01分）"), default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "dimension_code"], name="unique_dimension_total")]
         indexes = [models.Index(fields=["cycle", "unit"], name="dimension_total_cycle")]
+
+    @property
+    def obtained(self) -> Decimal:
+        return Decimal(self.obtained_cents).scaleb(-2)
+
+    @property
+    def maximum(self) -> Decimal:
+        return Decimal(self.maximum_cents).scaleb(-2)

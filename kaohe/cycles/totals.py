@@ -23,8 +23,8 @@ unit instead of 60.
   `lock_for_changes`. (The trigger alone would take the score's lock first and the total's second,
   and two writers could then wait on each other.)
 
-Points are exact: PostgreSQL adds numerics; SQLite, which has no decimal type and adds REALs,
-rounds each total to the cent (Django reads SQLite decimals back the same way).
+Points are exact: the totals are integers, in hundredths of a point (scores have two decimal
+places); SQLite, which stores decimals as REALs, rounds each score's hundredths before adding.
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ NODE = "schemes_node"
 PG_TRIGGERS = ("kaohe_score_totals", "kaohe_score_totals_update")  # both run the function kaohe_score_totals()
 SQLITE_TRIGGERS = ("kaohe_score_totals_insert", "kaohe_score_totals_update", "kaohe_score_totals_delete")
 
+def _cents(points: str) -> str:
+    """SQL: points (a two-place decimal, or NULL) as an integer number of hundredths, NULL as 0.
+    Exact on both databases: SQLite stores the decimal as a REAL, which ROUND brings back."""
+    return f"COALESCE(CAST(ROUND({points} * 100) AS INTEGER), 0)"
+
+
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION kaohe_score_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -50,7 +56,7 @@ BEGIN
     -- a save: the one total changes by the difference
     UPDATE {TOTAL} AS t
        SET scored = t.scored + (NEW.points IS NOT NULL)::int - (OLD.points IS NOT NULL)::int,
-           obtained = t.obtained + COALESCE(NEW.points, 0) - COALESCE(OLD.points, 0)
+           obtained_cents = t.obtained_cents + {_cents("NEW.points")} - {_cents("OLD.points")}
       FROM {NODE} AS n
      WHERE n.id = NEW.node_id AND t.unit_id = NEW.unit_id AND t.dimension_code = n.dimension_code;
     RETURN NULL;
@@ -58,18 +64,20 @@ BEGIN
   IF TG_OP <> 'INSERT' THEN
     UPDATE {TOTAL} AS t
        SET tasks = t.tasks - 1, scored = t.scored - (OLD.points IS NOT NULL)::int,
-           obtained = t.obtained - COALESCE(OLD.points, 0), maximum = t.maximum - COALESCE(n.points, 0)
+           obtained_cents = t.obtained_cents - {_cents("OLD.points")},
+           maximum_cents = t.maximum_cents - {_cents("n.points")}
       FROM {NODE} AS n
      WHERE n.id = OLD.node_id AND t.unit_id = OLD.unit_id AND t.dimension_code = n.dimension_code;
   END IF;
   IF TG_OP <> 'DELETE' THEN
-    INSERT INTO {TOTAL} AS t (cycle_id, unit_id, dimension_code, tasks, scored, obtained, maximum)
+    INSERT INTO {TOTAL} AS t (cycle_id, unit_id, dimension_code, tasks, scored, obtained_cents, maximum_cents)
     SELECT NEW.cycle_id, NEW.unit_id, n.dimension_code, 1, (NEW.points IS NOT NULL)::int,
-           COALESCE(NEW.points, 0), COALESCE(n.points, 0)
+           {_cents("NEW.points")}, {_cents("n.points")}
       FROM {NODE} AS n WHERE n.id = NEW.node_id
     ON CONFLICT (unit_id, dimension_code) DO UPDATE
        SET tasks = t.tasks + 1, scored = t.scored + EXCLUDED.scored,
-           obtained = t.obtained + EXCLUDED.obtained, maximum = t.maximum + EXCLUDED.maximum;
+           obtained_cents = t.obtained_cents + EXCLUDED.obtained_cents,
+           maximum_cents = t.maximum_cents + EXCLUDED.maximum_cents;
   END IF;
   RETURN NULL;
 END
@@ -90,17 +98,18 @@ _PG_STATEMENTS = (
 def _sqlite_add(row: str, sign: str) -> str:
     """SQLite: add (`sign` "+") or take away ("-") the score `row` (NEW or OLD) to its total; the
     total's row must exist."""
+    maximum = _cents(f"(SELECT points FROM {NODE} WHERE id = {row}.node_id)")
     return f"""
   UPDATE {TOTAL}
      SET tasks = tasks {sign} 1, scored = scored {sign} ({row}.points IS NOT NULL),
-         obtained = ROUND(obtained {sign} COALESCE({row}.points, 0), 2),
-         maximum = ROUND(maximum {sign} COALESCE((SELECT points FROM {NODE} WHERE id = {row}.node_id), 0), 2)
+         obtained_cents = obtained_cents {sign} {_cents(f"{row}.points")},
+         maximum_cents = maximum_cents {sign} {maximum}
    WHERE unit_id = {row}.unit_id
      AND dimension_code = (SELECT dimension_code FROM {NODE} WHERE id = {row}.node_id);"""
 
 
 _SQLITE_ENSURE_NEW = f"""
-  INSERT OR IGNORE INTO {TOTAL} (cycle_id, unit_id, dimension_code, tasks, scored, obtained, maximum)
+  INSERT OR IGNORE INTO {TOTAL} (cycle_id, unit_id, dimension_code, tasks, scored, obtained_cents, maximum_cents)
   SELECT NEW.cycle_id, NEW.unit_id, dimension_code, 0, 0, 0, 0 FROM {NODE} WHERE id = NEW.node_id;"""
 
 _SQLITE_STATEMENTS = (
@@ -114,9 +123,9 @@ _SQLITE_STATEMENTS = (
 )
 
 _REBUILD = (
-    f"INSERT INTO {TOTAL} (cycle_id, unit_id, dimension_code, tasks, scored, obtained, maximum) "
-    "SELECT s.cycle_id, s.unit_id, n.dimension_code, COUNT(*), COUNT(s.points), "
-    "ROUND(COALESCE(SUM(s.points), 0), 2), ROUND(COALESCE(SUM(n.points), 0), 2) "
+    f"INSERT INTO {TOTAL} (cycle_id, unit_id, dimension_code, tasks, scored, obtained_cents, maximum_cents) "
+    f"SELECT s.cycle_id, s.unit_id, n.dimension_code, COUNT(*), COUNT(s.points), "
+    f"SUM({_cents('s.points')}), SUM({_cents('n.points')}) "
     f"FROM {SCORE} AS s JOIN {NODE} AS n ON n.id = s.node_id WHERE s.cycle_id = %s "
     "GROUP BY s.cycle_id, s.unit_id, n.dimension_code"
 )
@@ -210,9 +219,8 @@ def differences(cycle_id: int) -> list[Difference]:
                for unit, code, tasks, scored, obtained, maximum in
                Score.objects.filter(cycle_id=cycle_id).order_by().values_list("unit_id", "node__dimension_code")
                .annotate(Count("pk"), Count("points"), Sum("points"), Sum("node__points"))}
-    kept = {(unit, code): (tasks, scored, obtained, maximum) for unit, code, tasks, scored, obtained, maximum in
-            DimensionTotal.objects.filter(cycle_id=cycle_id).values_list(
-                "unit_id", "dimension_code", "tasks", "scored", "obtained", "maximum")}
+    kept = {(total.unit_id, total.dimension_code): (total.tasks, total.scored, total.obtained, total.maximum)
+            for total in DimensionTotal.objects.filter(cycle_id=cycle_id)}
     wrong = sorted(key for key in counted.keys() | kept.keys() if counted.get(key, zero) != kept.get(key, zero))
     codes = dict(CycleUnit.objects.filter(pk__in={unit for unit, _ in wrong}).values_list("pk", "code"))
     return [Difference(codes.get(unit, str(unit)), code, kept.get((unit, code), zero), counted.get((unit, code), zero))

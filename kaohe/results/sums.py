@@ -1,9 +1,10 @@
 """Summing a cycle's scores in the database: the input records for the pure results core.
 
 The sums per (unit, dimension) are kept by the database as scores change (`DimensionTotal`,
-kaohe/cycles/totals.py). One GROUP BY unit over the cycle's totals gives, per unit: tasks, scored,
-and for each dimension (一级指标) obtained = Σ points (unscored = 0) and maximum = Σ the items'
-points, as filtered aggregates — a pivot, one row per unit. The rest is a handful of small queries
+kaohe/cycles/totals.py), in integer hundredths of a point. One GROUP BY unit over the cycle's
+totals gives, per unit: tasks, scored, obtained and maximum, and for each dimension (一级指标)
+obtained = Σ points (unscored = 0) and maximum = Σ the items' points, as filtered aggregates — a
+pivot, one row per unit; only the distinct sums become Decimals. The rest is a handful of small queries
 whatever the cycle's size: the cycle's units, the scheme's dimension titles, the adjustments and
 the entered component values. Never a query per unit, never a score row read.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -30,54 +31,38 @@ from kaohe.cycles.models import Cycle, CycleUnit, DimensionTotal
 from kaohe.results.models import Adjustment, ComponentValue
 from kaohe.schemes.models import Node
 
-ZERO = Decimal(0)
 LARGE_CYCLE_UNITS = 2000  # from this many units on, the GROUP BY gets the settings above on PostgreSQL
-_FLOAT_CONTEXT = Context(prec=15)  # SQLite sums decimals as floats: back to cents, as Django's converter does
-_CENT = Decimal("0.01")
 FETCH_ROWS = 5000  # rows turned into Python objects at a time
 
 
-def _decimal(value: object) -> Decimal:
-    if type(value) is Decimal:
-        return value  # type: ignore[return-value]
-    if value is None:
-        return ZERO
-    if isinstance(value, float):
-        return _FLOAT_CONTEXT.create_decimal_from_float(value).quantize(_CENT)
-    return Decimal(value)  # type: ignore[arg-type]
-
-
-def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterator[tuple]:
-    """One row per unit with tasks: (unit id, tasks, scored, obtained₁, maximum₁, …, obtainedₙ,
-    maximumₙ) for the dimension codes `codes`, in that order. One GROUP BY unit over the cycle's
-    dimension totals, each dimension's sums a filtered aggregate (a pivot: a row per unit, not
-    per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL and stream the
-    rows from the server in chunks.
+def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterator[tuple[int, ...]]:
+    """One row per unit with tasks: (unit id, tasks, scored, obtained, maximum, obtained₁,
+    maximum₁, …, obtainedₙ, maximumₙ) for the dimension codes `codes`, in that order, every sum an
+    integer number of hundredths of a point (0 where a dimension has no task). One GROUP BY unit
+    over the cycle's dimension totals, each dimension's sums a filtered aggregate (a pivot: a row
+    per unit, not per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL
+    and stream the rows from the server in chunks.
 
     A generator: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less
     than a row per unit (as `unit_inputs` does) never holds them all. Consume it to the end: the
     query's transaction is open until then."""
-    pivot: dict[str, Sum] = {"all_tasks": Sum("tasks"), "all_scored": Sum("scored")}
+    pivot: dict[str, Sum] = {"all_tasks": Sum("tasks"), "all_scored": Sum("scored"),
+                             "all_obtained": Sum("obtained_cents"), "all_maximum": Sum("maximum_cents")}
     for index, code in enumerate(codes):
         in_dimension = Q(dimension_code=code)
-        pivot[f"obtained_{index}"] = Sum("obtained", filter=in_dimension)
-        pivot[f"maximum_{index}"] = Sum("maximum", filter=in_dimension)
+        pivot[f"obtained_{index}"] = Sum("obtained_cents", filter=in_dimension)
+        pivot[f"maximum_{index}"] = Sum("maximum_cents", filter=in_dimension)
     query = DimensionTotal.objects.filter(cycle=cycle).order_by().values_list("unit_id").annotate(**pivot)
     sql, params = query.query.sql_with_params()
     tuned = large and connection.vendor == "postgresql"
-    postgresql = connection.vendor == "postgresql"
     with transaction.atomic() if tuned else _no_transaction():
         if tuned:
             with connection.cursor() as settings:
                 settings.execute("SET LOCAL jit = off")
                 settings.execute("SET LOCAL work_mem = '128MB'")
-        with connection.cursor() as cursor:
-            if postgresql:  # decimals already, None where a dimension has no task
-                yield from (row if None not in row else tuple(ZERO if value is None else value for value in row)
-                            for row in _fetched(cursor, sql, params, tuned))
-            else:
-                yield from ((row[0], row[1], row[2], *map(_decimal, row[3:]))
-                            for row in _fetched(cursor, sql, params, False))
+        with connection.cursor() as cursor:  # integers, None where a dimension has no task
+            yield from (row if None not in row else tuple(0 if value is None else value for value in row)
+                        for row in _fetched(cursor, sql, params, tuned))
 
 
 def _fetched(cursor: Any, sql: str, params: Sequence[object], streamed: bool) -> Iterator[tuple]:
@@ -141,31 +126,35 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
         rows = [(unit.pk, unit.code, unit.name, unit.category) for unit in units]
     titles = dimension_titles(cycle)
     codes = list(titles)
-    slots = [(code, title, 3 + 2 * index) for index, (code, title) in enumerate(titles.items())]
+    slots = [(code, title, 5 + 2 * index) for index, (code, title) in enumerate(titles.items())]
     # Units with the same sums under a dimension share one DimensionSum, and equal totals one Decimal:
     # at scale most units repeat a few hundred values, so this saves most of the memory (and lets the
-    # core compute each dimension's percent once per distinct value). A row is reduced to these
-    # shared values as it arrives, so the rows themselves are never all held.
-    shared: dict[tuple[int, Decimal, Decimal], DimensionSum] = {}
-    canonical: dict[Decimal, Decimal] = {}
+    # core compute each dimension's percent once per distinct value). The sums arrive as integer
+    # hundredths, so only the distinct ones become Decimals. A row is reduced to these shared values
+    # as it arrives, so the rows themselves are never all held.
+    shared: dict[tuple[int, int, int], DimensionSum] = {}
+    decimals: dict[int, Decimal] = {}
 
-    def reduced(found: tuple) -> tuple[tuple[DimensionSum, ...], Decimal, Decimal, int, int]:
+    def points(hundredths: int) -> Decimal:
+        value = decimals.get(hundredths)
+        if value is None:
+            value = decimals[hundredths] = Decimal(hundredths).scaleb(-2)  # exact: two places, as stored
+        return value
+
+    def reduced(found: tuple[int, ...]) -> tuple[tuple[DimensionSum, ...], Decimal, Decimal, int, int]:
         dimensions = []
         for code, title, at in slots:
             key = (at, found[at], found[at + 1])
             dimension = shared.get(key)
             if dimension is None:
-                dimension = shared[key] = DimensionSum(code, title, found[at], found[at + 1])
+                dimension = shared[key] = DimensionSum(code, title, points(found[at]), points(found[at + 1]))
             dimensions.append(dimension)
-        obtained = sum(found[3::2], ZERO)
-        maximum = sum(found[4::2], ZERO)
-        return (tuple(dimensions), canonical.setdefault(obtained, obtained),
-                canonical.setdefault(maximum, maximum), found[1], found[2])
+        return tuple(dimensions), points(found[3]), points(found[4]), found[1], found[2]
 
     sums = {row[0]: reduced(row) for row in sum_rows(cycle, codes, large=len(rows) >= LARGE_CYCLE_UNITS)}
     adjustments = adjustments_by_unit(cycle)
     components = components_by_unit(cycle)
-    nothing = reduced((None, 0, 0, *(ZERO for _ in codes for _ in (0, 1))))
+    nothing = reduced((0, 0, 0, 0, 0, *(0 for _ in codes for _ in (0, 1))))
     categories: dict[str, str] = {}  # one string per category, not one per unit
     rows.reverse()
     while rows:  # each row and its sums dropped once its input is made

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.test.utils import CaptureQueriesContext
 
 from kaohe.cycles import totals
@@ -26,8 +26,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def kept(cycle, unit: str, dimension: str) -> tuple:  # noqa: ANN001
-    return DimensionTotal.objects.values_list("tasks", "scored", "obtained", "maximum").get(
-        cycle=cycle, unit__code=unit, dimension_code=dimension)
+    total = DimensionTotal.objects.get(cycle=cycle, unit__code=unit, dimension_code=dimension)
+    return total.tasks, total.scored, total.obtained, total.maximum
 
 
 def counted(cycle, unit: str, dimension: str) -> tuple:  # noqa: ANN001
@@ -126,7 +126,8 @@ def test_a_sheet_upload_is_counted_and_locks_the_totals_first(client_for, cycle)
 def test_the_results_read_the_totals(cycle):
     Score.objects.filter(cycle=cycle, unit__code="yanshi", node__dimension_code="1").update(points=0, reason="测试")
     before = {r.code: r for r in service.compute_cycle(cycle)}
-    DimensionTotal.objects.filter(cycle=cycle, unit__code="yanshi", dimension_code="1").update(obtained=1)
+    DimensionTotal.objects.filter(cycle=cycle, unit__code="yanshi", dimension_code="1").update(
+        obtained_cents=F("obtained_cents") + 100)
     after = {r.code: r for r in service.compute_cycle(cycle)}
     assert after["yanshi"].obtained == before["yanshi"].obtained + 1
     assert after["jianxi"].obtained == before["jianxi"].obtained
