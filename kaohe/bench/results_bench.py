@@ -1,10 +1,12 @@
 """Benchmark 1: the results of a whole cycle (sums, percent, ranks, grades) against the limit.
 
-The value is `kaohe.results.service.compute_cycle(cycle)` — the real code path: the GROUP BY of
-`kaohe.results.sums`, then the core's percent, adjustments, ranks and grades for every unit. The
-limit is the fastest hand-written single SQL aggregate over the same score rows, its rows fetched
-into Python: SUM per unit, and SUM per unit and dimension (joined to the scheme's nodes, what the
-results need). A phase breakdown (one extra run) tells where the time goes.
+The value is `kaohe.results.service.compute_cycle(cycle)` — the real code path: the pivot of the
+per-(unit, dimension) totals the database keeps as scores are saved (kaohe/cycles/totals.py,
+kaohe/results/sums.py), then the core's percent, adjustments, ranks and grades for every unit.
+The limit is the fastest hand-written single SQL aggregate over the cycle's score rows, its rows
+fetched into Python: SUM per unit, and SUM per unit and dimension (joined to the scheme's nodes,
+what the results need). A phase breakdown (one extra run) tells where the time goes. At the full
+size the issue's two targets are two lines: the ratio to the limit, and the time itself.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def phases(cycle: Cycle) -> list[str]:
     start = time.perf_counter()
     compute(inputs, service.rules_for(cycle, settings))
     core = time.perf_counter() - start
-    return [f"phases of one run: the GROUP BY (a row per unit, dimensions pivoted) and fetching its "
+    return [f"phases of one run: the totals' GROUP BY (a row per unit, dimensions pivoted) and fetching its "
             f"{len(found):,} rows {query:.2f} s; "
             f"building the units' inputs {max(build, 0):.2f} s; the core (percent, ranks, grades) {core:.2f} s"]
 
@@ -79,17 +81,18 @@ def measure(cycle: Cycle, *, runs: int, warmup: int, full: bool) -> list[Figure]
     # the issue's targets are for 12 million scores on PostgreSQL and 1 million on SQLite
     big = label == "PostgreSQL" and scores >= 10_000_000
     full = big or (label == "SQLite" and scores >= 1_000_000)
-    target = "≤ 1.5× the limit, < 10 s" if big else "≤ 1.5× the limit" if full else "(at the full size) ≤ 1.5× the limit"
     ratio = result.median / limit if limit else None
-    met = None
-    if ratio is not None and full:
-        met = ratio <= 1.5 and (result.median < 10 if big else True)
-    return [
+    what = f"compute_cycle: sums, percent, ranks, grades ({size})"
+    figures = [
         Figure(benchmark, f"limit: one SQL aggregate, SUM per unit ({size})", per_unit.median, "s",
                per_unit.spread),
         Figure(benchmark, f"limit: one SQL aggregate, SUM per unit and dimension, joined to the nodes ({size})",
                per_dimension.median, "s", per_dimension.spread),
-        Figure(benchmark, f"compute_cycle: sums, percent, ranks, grades ({size})", result.median, "s",
-               result.spread, baseline="the faster limit above", baseline_value=limit, target=target, met=met,
-               notes=phases(cycle)),
+        Figure(benchmark, what, result.median, "s", result.spread, baseline="the faster limit above",
+               baseline_value=limit, target="≤ 1.5× the limit" if full else "(at the full size) ≤ 1.5× the limit",
+               met=ratio <= 1.5 if ratio is not None and full else None, notes=phases(cycle)),
     ]
+    if big:
+        figures.append(Figure(benchmark, f"{what}, the same runs", result.median, "s", result.spread,
+                              target="< 10 s", met=result.median < 10))
+    return figures

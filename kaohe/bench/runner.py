@@ -211,10 +211,12 @@ def _sections(size: str) -> dict[str, Section]:
     lite_units, lite_items = conf.results_sqlite
     return {
         "results": Section("results", "1. Results for a whole cycle",
-                           f"`compute_cycle` (the GROUP BY of kaohe/results/sums.py, then the core's percent, "
-                           f"adjustments, ranks and grades) on a synthetic cycle of {pg_units:,} units × {pg_items} "
-                           f"items on PostgreSQL and {lite_units:,} × {lite_items} on SQLite, against the limit: "
-                           "the fastest single hand-written SQL aggregate over the same rows, fetched into Python."),
+                           f"`compute_cycle` (the pivot of the per-(unit, dimension) totals the database keeps as "
+                           f"scores are saved, kaohe/cycles/totals.py and kaohe/results/sums.py, then the core's "
+                           f"percent, adjustments, ranks and grades) on a synthetic cycle of {pg_units:,} units × "
+                           f"{pg_items} items on PostgreSQL and {lite_units:,} × {lite_items} on SQLite, against the "
+                           "limit: the fastest single hand-written SQL aggregate over the cycle's score rows, fetched "
+                           "into Python."),
         "api": Section("api", "2. Saving scores through the API under load",
                        "kaohe/bench/api_load.py: concurrent clients on loopback against gunicorn, against a trivial "
                        "authenticated JSON view on the same stack (the ceiling)."),

@@ -30,7 +30,7 @@ from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import scoring_department
 from kaohe.audit.record import record
 from kaohe.core.points import format_points
-from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, DimensionTotal, Score, Submission
+from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
 from kaohe.orgs.models import Department
 from kaohe.schemes.models import Node
 
@@ -144,7 +144,7 @@ SELECT {score}, u.name, n.parent_id, n.title, n.criterion_code, n.points,
        (SELECT c.status FROM {cycle} c WHERE c.id = s.cycle_id),
        (SELECT c.step FROM {cycle} c WHERE c.id = s.cycle_id),
        (SELECT od.code FROM {department} od WHERE od.id = %s),
-       (SELECT sub.state FROM {submission} sub WHERE sub.department_id = s.department_id {lock}){total}
+       (SELECT sub.state FROM {submission} sub WHERE sub.department_id = s.department_id {lock})
 FROM {score_table} s
 JOIN {unit} u ON u.id = s.unit_id
 JOIN {node} n ON n.id = s.node_id
@@ -159,30 +159,24 @@ _TASK_COLUMNS = [(Score, name) for name in _SCORE_FIELDS] + [
     (CycleUnit, "name"), (Node, "parent_id"), (Node, "title"), (Node, "criterion_code"), (Node, "points"),
     (CycleDepartment, "code"), (Cycle, "status"), (Cycle, "step"), (Department, "code"), (Submission, "state")]
 _converters: dict[str, list[tuple[int, list[Any], Any]]] = {}
-_task_sqls: dict[tuple[str, bool], str] = {}
+_task_sqls: dict[str, str] = {}
 _attnames: dict[type, list[str]] = {}
 
 
-def _task_sql(for_change: bool) -> str:
-    key = (connection.vendor, for_change)
-    sql = _task_sqls.get(key)
+def _task_sql() -> str:
+    sql = _task_sqls.get(connection.vendor)
     if sql is None:
-        sql = _task_sqls[key] = _build_task_sql(for_change)
+        sql = _task_sqls[connection.vendor] = _build_task_sql()
     return sql
 
 
-def _build_task_sql(for_change: bool) -> str:
+def _build_task_sql() -> str:
     tables = {name: model._meta.db_table for name, model in [
         ("score_table", Score), ("cycle", Cycle), ("unit", CycleUnit), ("node", Node),
         ("cycle_department", CycleDepartment), ("department", Department), ("submission", Submission)]}
-    postgresql = connection.vendor == "postgresql"
     # FOR KEY SHARE only on PostgreSQL (see submission_state); it locks the submission row alone
-    lock = "FOR KEY SHARE" if postgresql else ""
-    # Before a save, its dimension total's row lock, so that it comes before the score's (see
-    # kaohe.cycles.totals). SQLite runs one writing transaction at a time: nothing to order.
-    total = (f",\n       (SELECT t.id FROM {DimensionTotal._meta.db_table} t WHERE t.unit_id = s.unit_id "
-             "AND t.dimension_code = n.dimension_code FOR UPDATE)") if for_change and postgresql else ""
-    return _TASK_SQL.format(score=", ".join(f"s.{name}" for name in _SCORE_FIELDS), lock=lock, total=total, **tables)
+    lock = "FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    return _TASK_SQL.format(score=", ".join(f"s.{name}" for name in _SCORE_FIELDS), lock=lock, **tables)
 
 
 def _convert(row: tuple) -> list[Any]:
@@ -212,16 +206,14 @@ def _partial(model: type, **values: Any) -> Any:
     return model.from_db(connection.alias, loaded, [values[name] for name in loaded])
 
 
-def load_task(user: User | None, cycle: Cycle | int, unit_code: str, item_code: str,
-              for_change: bool = False) -> tuple[Score, Facts]:
+def load_task(user: User | None, cycle: Cycle | int, unit_code: str, item_code: str) -> tuple[Score, Facts]:
     """The (unit, item) task of the cycle, with its unit, node and department, and the facts the
     checks need, in one query. NOT_FOUND when the item does not apply to the unit (or either is
-    unknown). Call inside the save's transaction: the submission's state is read under its lock,
-    and with `for_change` its dimension total is locked too (PostgreSQL)."""
+    unknown). Call inside the save's transaction: the submission's state is read under its lock."""
     cycle_id = cycle if isinstance(cycle, int) else cycle.pk
     department_id = user.department_id if user is not None and user.is_authenticated else None
     with connection.cursor() as cursor:
-        cursor.execute(_task_sql(for_change), [department_id, cycle_id, cycle_id, unit_code, item_code, cycle_id])
+        cursor.execute(_task_sql(), [department_id, cycle_id, cycle_id, unit_code, item_code, cycle_id])
         row = cursor.fetchone()
     if row is None:
         raise ScoreError(ScoreError.NOT_FOUND, _("考核内容 %(item)s 不适用于单位 %(unit)s，或不存在。") % {
@@ -230,7 +222,7 @@ def load_task(user: User | None, cycle: Cycle | int, unit_code: str, item_code: 
     count = len(_SCORE_FIELDS)
     # (the codes are the ones asked for: both databases compare text exactly)
     (unit_name, parent_id, node_title, criterion_code, maximum, department_code, status, step, user_department_code,
-     state) = values[count:len(_TASK_COLUMNS)]  # (then, when saving on PostgreSQL, the lock's column)
+     state) = values[count:]
     score = Score.from_db(connection.alias, _SCORE_FIELDS, values[:count])
     score.unit = _partial(CycleUnit, id=score.unit_id, cycle_id=cycle_id, code=unit_code, name=unit_name)
     score.node = _partial(Node, id=score.node_id, parent_id=parent_id, code=item_code, title=node_title,
@@ -266,8 +258,8 @@ _POINTS, _UPDATED_AT = Score._meta.get_field("points"), Score._meta.get_field("u
 
 def apply(user: User, cycle: Cycle, score: Score, points: Decimal | None, reason: str, version: int,
           source: str = "grid") -> Score:
-    """Compare-and-set on the version, then the audit event; call inside a transaction, with the
-    score's dimension total locked first (`load_task(for_change=True)`, `totals.lock_for_changes`).
+    """Compare-and-set on the version, then the audit event; call inside a transaction (one that
+    changes several scores locks them first and applies them in order: `kaohe.cycles.totals`).
     The score is then what was written (without reading it back: the update matched `version`)."""
     now = timezone.now()
     stored = None if points is None else points.quantize(Decimal("0.01"))
@@ -300,7 +292,7 @@ def save_score(user: User, cycle: Cycle | int, unit_code: str, item_code: str, e
     """Check and save one score (the module's rules). `cycle`: the cycle or its id; its status and
     step are read with the task. Returns the score with its unit, node and department."""
     with transaction.atomic():
-        score, facts = load_task(user, cycle, unit_code, item_code, for_change=True)
+        score, facts = load_task(user, cycle, unit_code, item_code)
         check_can_edit(user, facts.cycle, score, facts)
         points, reason = validate(score, facts.step, entry)
         if score.version != entry.version:

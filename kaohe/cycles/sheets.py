@@ -154,7 +154,7 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadRep
             # the department may have been submitted since the check above
             scoring.check_can_edit(user, cycle, Score(cycle=cycle, department=department))
             totals.lock_for_changes(score for score, *_ in changes)
-            for score, points, reason, version in changes:
+            for score, points, reason, version in sorted(changes, key=lambda change: totals.lock_order(change[0])):
                 scoring.apply(user, cycle, score, points, reason, version, source="sheet")
     except ScoreError as error:  # a change saved between our check and the update: all rolled back
         if error.kind == ScoreError.CLOSED:

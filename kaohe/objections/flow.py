@@ -205,7 +205,7 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
         changed = list(objection.items.filter(decision=ObjectionItem.Decision.CHANGED)
                        .select_related("score__node", "score__unit", "score__department"))
         totals.lock_for_changes(item.score for item in changed)
-        for item in changed:
+        for item in sorted(changed, key=lambda item: totals.lock_order(item.score)):
             score = Score.objects.select_for_update().select_related("node", "unit").get(pk=item.score_id)
             maximum = score.node.points or Decimal(0)
             reason = item.answer if item.new_points < maximum else ""

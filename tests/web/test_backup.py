@@ -36,7 +36,7 @@ DIGEST = """
 import hashlib, json
 from pathlib import Path
 from django.conf import settings
-from kaohe.cycles.models import Score
+from kaohe.cycles.models import DimensionTotal, Score
 from kaohe.results.models import ResultSnapshot
 from kaohe.audit.models import Event
 
@@ -52,6 +52,10 @@ digest = {
     "snapshot_count": ResultSnapshot.objects.count(),
     "scores": _sha([{k: str(v) for k, v in row.items()} for row in Score.objects.order_by("pk").values()]),
     "score_count": Score.objects.count(),
+    # not backed up, but recounted by the restore: the same as the trigger kept them
+    "totals": _sha(list(DimensionTotal.objects.order_by("unit_id", "dimension_code").values_list(
+        "cycle_id", "unit_id", "dimension_code", "tasks", "scored", "obtained_cents", "maximum_cents"))),
+    "total_count": DimensionTotal.objects.count(),
     "evidence": {str(p.relative_to(_root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in _files},
     "events": Event.objects.exclude(action__startswith="backup.").count(),
     "restores": Event.objects.filter(action="backup.restore").count(),
@@ -222,6 +226,7 @@ def test_a_restore_into_an_empty_installation_reproduces_results_scores_and_evid
     (evidence_dir / "ab" / ".upload.tmp").write_bytes(b"half written")  # an upload in progress: not evidence
     before = local_digest()
     assert before["snapshot_count"] == 1 and before["score_count"] == 3696 and len(before["evidence"]) == 3
+    assert before["total_count"] == 18 * 8
 
     file = tmp_path / "kaohe.tar.gz"
     code = main(["backup", str(file)])
