@@ -19,8 +19,9 @@ Everything random comes from `random.Random(seed)`, so a seed gives the same cyc
 PostgreSQL. The scores are written in bulk: COPY on PostgreSQL (the score table's secondary indexes
 and foreign keys are dropped for the load and rebuilt after, as a restore does), batched executemany
 on SQLite, with the trigger that keeps the dimension totals paused and the totals recounted once
-after (kaohe/cycles/totals.py). Node.units (the applicability list, read only when a cycle opens) is filled up to
-5,000 units and left empty above: the cycle is generated open, its tasks written directly.
+after (kaohe/cycles/totals.py). Node.units (the applicability list, read only when a cycle opens)
+is filled up to 5,000 units and left empty above: the cycle is generated open, its tasks written
+directly.
 """
 
 from __future__ import annotations

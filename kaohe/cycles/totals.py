@@ -22,8 +22,8 @@ unit instead of 60.
   objection) first locks all its scores, in id order (`lock_for_changes`), and then changes them
   in (unit, dimension) order (`lock_order`), so it takes totals in one global order and never
   waits for a score while holding a total. No cycle of waits can form. (Locking the total in the
-  save's read, before the score, also avoids deadlocks, but cost a third more database time per
-  save in benchmark 2.)
+  save's read, before the score, also avoids deadlocks, but cost about 40 % more database time
+  per save in benchmark 2.)
 
 Points are exact: the totals are integers, in hundredths of a point (scores have two decimal
 places); SQLite, which stores decimals as REALs, rounds each score's hundredths before adding.
@@ -44,6 +44,7 @@ SCORE = "cycles_score"
 NODE = "schemes_node"
 PG_TRIGGERS = ("kaohe_score_totals", "kaohe_score_totals_update")  # both run the function kaohe_score_totals()
 SQLITE_TRIGGERS = ("kaohe_score_totals_insert", "kaohe_score_totals_update", "kaohe_score_totals_delete")
+
 
 def _cents(points: str) -> str:
     """SQL: points (a two-place decimal, or NULL) as an integer number of hundredths, NULL as 0.
