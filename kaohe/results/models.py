@@ -1,7 +1,8 @@
 """A cycle's results: its settings (the rules in force), the office's adjustments and entered
 component values, and the published snapshots. The figures themselves are never stored live:
-`kaohe.results.service.compute_cycle` derives them from the scores each time (one GROUP BY in
-`kaohe.results.sums`, the rest in the pure core `kaohe.core.results`). A published snapshot keeps
+`kaohe.results.service.compute_cycle` derives them each time from the scores' per-(unit,
+dimension) totals, which the database keeps as scores change (one GROUP BY in `kaohe.results.sums`,
+kaohe/cycles/totals.py), the rest in the pure core `kaohe.core.results`. A published snapshot keeps
 the rules and every figure (as decimal strings) and never changes.
 
 Settings are JSON and Decimal fields; `kaohe.results.service.rules_for` is the one place that turns

@@ -6,7 +6,7 @@ Reading: the office and leaders (others 403; anonymous users log in first); the 
 A what-if preview (GET `?preview=1&…` with the settings fields, or the office's preview button)
 recomputes the table with the changed settings without saving anything.
 
-Queries: a constant number whatever the number of units and scores (one GROUP BY for the sums).
+Queries: a constant number whatever the number of units and scores (one GROUP BY of the dimension totals).
 """
 
 from __future__ import annotations
