@@ -32,6 +32,12 @@ def parse_points(text: str | int | Decimal) -> Decimal:
     return normalize(value)
 
 
+def from_hundredths(hundredths: int) -> Decimal:
+    """An integer number of hundredths of a point as points with two places: 150 → 1.50, exactly
+    (how sums of points are kept in the database: kaohe.cycles.totals)."""
+    return Decimal(hundredths).scaleb(-MAX_PLACES)
+
+
 def normalize(value: Decimal) -> Decimal:
     """1.50 -> 1.5, 2.0 -> 2: one spelling per amount, so equal points compare and print alike."""
     if value == value.to_integral_value():

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kaohe.core.points import from_hundredths
+
 
 class Cycle(models.Model):
     class Status(models.TextChoices):
@@ -142,8 +144,8 @@ class DimensionTotal(models.Model):
 
     @property
     def obtained(self) -> Decimal:
-        return Decimal(self.obtained_cents).scaleb(-2)
+        return from_hundredths(self.obtained_cents)
 
     @property
     def maximum(self) -> Decimal:
-        return Decimal(self.maximum_cents).scaleb(-2)
+        return from_hundredths(self.maximum_cents)

@@ -206,7 +206,7 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
                        .select_related("score__node", "score__unit", "score__department"))
         totals.lock_for_changes(item.score for item in changed)
         for item in sorted(changed, key=lambda item: totals.lock_order(item.score)):
-            score = Score.objects.select_for_update().select_related("node", "unit").get(pk=item.score_id)
+            score = Score.objects.select_related("node", "unit").get(pk=item.score_id)  # locked above
             maximum = score.node.points or Decimal(0)
             reason = item.answer if item.new_points < maximum else ""
             apply(user, cycle, score, item.new_points, reason, score.version, source=f"objection:{objection.pk}")

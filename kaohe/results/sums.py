@@ -4,9 +4,9 @@ The sums per (unit, dimension) are kept by the database as scores change (`Dimen
 kaohe/cycles/totals.py), in integer hundredths of a point. One GROUP BY unit over the cycle's
 totals gives, per unit: tasks, scored, obtained and maximum, and for each dimension (一级指标)
 obtained = Σ points (unscored = 0) and maximum = Σ the items' points, as filtered aggregates — a
-pivot, one row per unit; only the distinct sums become Decimals. The rest is a handful of small queries
-whatever the cycle's size: the cycle's units, the scheme's dimension titles, the adjustments and
-the entered component values. Never a query per unit, never a score row read.
+pivot, one row per unit; only the distinct sums become Decimals. The rest is a handful of small
+queries whatever the cycle's size: the cycle's units, the scheme's dimension titles, the
+adjustments and the entered component values. Never a query per unit, never a score row read.
 
 At scale (issue 6, BENCHMARKS.md: 200,000 units × 60 items) the sums' rows are read through a
 plain cursor, not the ORM's per-row converters, and the units as plain values, not model
@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
+from kaohe.core.points import from_hundredths
 from kaohe.core.results import Adjustment as CoreAdjustment
 from kaohe.core.results import DimensionSum, UnitInput, paused_gc
 from kaohe.cycles.models import Cycle, CycleUnit, DimensionTotal
@@ -138,7 +139,7 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     def points(hundredths: int) -> Decimal:
         value = decimals.get(hundredths)
         if value is None:
-            value = decimals[hundredths] = Decimal(hundredths).scaleb(-2)  # exact: two places, as stored
+            value = decimals[hundredths] = from_hundredths(hundredths)
         return value
 
     def reduced(found: tuple[int, ...]) -> tuple[tuple[DimensionSum, ...], Decimal, Decimal, int, int]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from kaohe.core.points import PointsError, format_points, normalize, parse_points
+from kaohe.core.points import PointsError, format_points, from_hundredths, normalize, parse_points
 
 
 @pytest.mark.parametrize(("given", "shown"), [
@@ -36,3 +36,8 @@ def test_amounts_of_any_size_are_read_exactly(given, read):
 def test_more_than_two_places_is_refused_at_any_size():
     with pytest.raises(PointsError, match="最多两位小数"):
         parse_points("1" * 40 + ".125")
+
+
+def test_hundredths_become_points_with_two_places_exactly():
+    assert str(from_hundredths(150)) == "1.50" and str(from_hundredths(0)) == "0.00"
+    assert from_hundredths(-7) == Decimal("-0.07") and from_hundredths(123456789) == Decimal("1234567.89")
