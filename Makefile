@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench install clean hardening
+.PHONY: run test bench install clean hardening messages
 
 $(BIN)/kaohe: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ hardening: install
 	  tests/web/test_permission_matrix.py tests/web/test_escaping.py || status=1; \
 	echo; echo "reader cases seconds cpu-seconds (cases per reader; API: $(API_FUZZ_EXAMPLES) per operation and role)"; \
 	cat $(FUZZ_REPORT); exit $$status
+
+# After changing a translatable string: refresh the English catalogue (entries without source
+# locations, so that parallel branches add entries without touching each other's lines), translate
+# the new entries in kaohe/locale/en/LC_MESSAGES/django.po, then run this again to compile it.
+messages: install
+	$(BIN)/kaohe makemessages -l en --no-location --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "var/*" --ignore "benchmarks/*"
+	cd kaohe && ../$(BIN)/kaohe compilemessages
 
 clean:
 	rm -rf $(VENV) build *.egg-info

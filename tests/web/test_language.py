@@ -28,9 +28,8 @@ PACKAGE = Path(kaohe.__file__).resolve().parent
 CATALOGUE = PACKAGE / "locale" / "en" / "LC_MESSAGES" / "django.po"
 COMPILED = CATALOGUE.with_suffix(".mo")
 TEMPLATES = PACKAGE / "web" / "templates"
-HOW_TO_UPDATE = ('run `kaohe makemessages -l en --ignore ".venv/*" --ignore "tests/*" --ignore "var/*"` '
-                 "from the repository root, translate the new entries, then `kaohe compilemessages` "
-                 "from kaohe/")
+HOW_TO_UPDATE = ("run `make messages` from the repository root, translate the new entries, "
+                 "then `make messages` again to compile them")
 
 # Words of the header's navigation and of the three pages' headings, in both languages.
 NAV = {"zh-hans": ["待办", "指标体系", "考核周期", "审计记录", "修改密码", "退出"],
