@@ -1,18 +1,19 @@
-"""The Django admin, for the office only: accounts, units, departments."""
+"""The Django admin, for the office only: accounts and API tokens here; units and departments in
+kaohe.orgs.admin."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kaohe.accounts.models import ApiToken, Role, User
-from kaohe.orgs.models import Department, Unit
+from kaohe.accounts.models import ApiToken, User
+from kaohe.accounts.permissions import is_office
 
 
-def office_only(request) -> bool:  # noqa: ANN001
-    user = request.user
-    return user.is_active and user.is_authenticated and user.role == Role.OFFICE
+def office_only(request: HttpRequest) -> bool:
+    return is_office(request.user)
 
 
 admin.site.has_permission = office_only
@@ -32,16 +33,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("prefix", "user", "name", "created_at", "last_used_at")
     readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are issued with `kaohe token create`, which shows the key once
-
-
-@admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "category", "party_organisation", "scheme_name", "active")
-    list_filter = ("category", "active")
-
-
-@admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "active")

@@ -1,5 +1,5 @@
-"""View decorators for role checks: log-in first (anonymous users are sent to log in), then the
-predicate from kaohe.accounts.permissions (others get 403)."""
+"""View decorators for role checks: log-in first (anonymous users are sent to log in), then a
+predicate from kaohe.accounts.permissions (others get 403). Every app's views use `requires`."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from kaohe.accounts.permissions import is_office
+from kaohe.accounts.permissions import is_office, reads_all
+
+View = Callable[..., HttpResponse]
 
 
-def requires(allowed: Callable[[Any], bool]) -> Callable[[Callable], Callable]:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def requires(allowed: Callable[[Any], bool]) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -29,3 +31,4 @@ def requires(allowed: Callable[[Any], bool]) -> Callable[[Callable], Callable]:
 
 
 office_only = requires(is_office)
+office_or_leader = requires(reads_all)

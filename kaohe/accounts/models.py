@@ -20,8 +20,10 @@ class Role(models.TextChoices):
     LEADER = "leader", _("领导（只读）")
 
 
-NEEDS_DEPARTMENT = {Role.SCORER, Role.HEAD}
-NEEDS_UNIT = {Role.UNIT}
+# The named groups of roles that rules speak of (kaohe.accounts.permissions asks about them).
+READERS_OF_ALL = frozenset({Role.OFFICE, Role.LEADER})  # read every cycle, department and unit
+DEPARTMENT_ROLES = frozenset({Role.SCORER, Role.HEAD})  # belong to an assessing department and score for it
+NEEDS_UNIT = frozenset({Role.UNIT})
 
 
 class User(AbstractUser):
@@ -39,11 +41,11 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        if self.role in NEEDS_DEPARTMENT and self.department_id is None:
+        if self.role in DEPARTMENT_ROLES and self.department_id is None:
             raise ValidationError({"department": _("该角色必须属于一个考核部门。")})
         if self.role in NEEDS_UNIT and self.unit_id is None:
             raise ValidationError({"unit": _("该角色必须属于一个被考核单位。")})
-        if self.role not in NEEDS_DEPARTMENT and self.department_id is not None:
+        if self.role not in DEPARTMENT_ROLES and self.department_id is not None:
             raise ValidationError({"department": _("只有评分人和部门负责人属于考核部门。")})
         if self.role not in NEEDS_UNIT and self.unit_id is not None:
             raise ValidationError({"unit": _("只有被考核单位用户属于单位。")})
@@ -55,7 +57,8 @@ class User(AbstractUser):
 
     @property
     def is_office(self) -> bool:
-        return self.role == Role.OFFICE
+        """The one office check (kaohe.accounts.permissions.is_office asks it): an active office account."""
+        return self.is_active and self.role == Role.OFFICE
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -1,45 +1,47 @@
-"""Who may see and do what. Pages, sheets and the API ask these functions; none decides alone.
+"""Who may do what, by role: the one vocabulary every app's rules speak.
 
 - office: everything (master data, schemes, cycles, review, audit).
-- leader: read-only: schemes, cycles and their progress.
+- leader: read-only: schemes, cycles and their progress, results.
 - scorer: its department's tasks in open cycles; edits while the department's submission is a draft.
 - head: what the scorer can, plus approving or sending back the department's submission.
-- unit: the cycles its unit takes part in (self-assessment and results come in later issues).
+- unit: the cycles its unit takes part in: its self-assessment, scorecard and objections.
+
+The groups (`READERS_OF_ALL`, `DEPARTMENT_ROLES`) are named in kaohe.accounts.models beside the
+roles. Every predicate here is false for anonymous and for deactivated accounts. Which cycles a user
+sees and which department they score for is a cycles rule: kaohe.cycles.access. Views use
+kaohe.accounts.decorators.requires(predicate).
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
-from kaohe.accounts.models import Role, User
-from kaohe.cycles.models import Cycle, CycleDepartment
-
-
-def is_office(user: User) -> bool:
-    return user.is_authenticated and user.role == Role.OFFICE and user.is_active
+from kaohe.accounts.models import DEPARTMENT_ROLES, READERS_OF_ALL, Role
 
 
-def can_read_schemes(user: User) -> bool:
-    return user.is_authenticated and user.role in (Role.OFFICE, Role.LEADER, Role.SCORER, Role.HEAD)
+def signed_in(user: Any) -> bool:
+    """An authenticated, active account (the API's token users included)."""
+    return bool(user.is_authenticated and user.is_active)
 
 
-def visible_cycles(user: User) -> QuerySet[Cycle]:
-    cycles = Cycle.objects.select_related("scheme")
-    if not user.is_authenticated:
-        return cycles.none()
-    if user.role in (Role.OFFICE, Role.LEADER):
-        return cycles.all() if user.role == Role.OFFICE else cycles.exclude(status=Cycle.Status.DRAFT)
-    started = cycles.exclude(status=Cycle.Status.DRAFT)
-    if user.role in (Role.SCORER, Role.HEAD) and user.department_id:
-        return started.filter(departments__code=user.department.code).distinct()
-    if user.role == Role.UNIT and user.unit_id:
-        return started.filter(units__code=user.unit.code).distinct()
-    return cycles.none()
+def is_office(user: Any) -> bool:
+    return signed_in(user) and user.is_office
 
 
-def scoring_department(user: User, cycle: Cycle) -> CycleDepartment | None:
-    """The cycle's copy of the user's department, if the user scores or heads one in it."""
-    if not user.is_authenticated or user.role not in (Role.SCORER, Role.HEAD) or not user.department_id:
-        return None
-    return CycleDepartment.objects.filter(cycle=cycle, code=user.department.code).first()
+def reads_all(user: Any) -> bool:
+    """The office and leaders: read every cycle, department and unit."""
+    return signed_in(user) and user.role in READERS_OF_ALL
 
+
+def in_department(user: Any) -> bool:
+    """A scorer or head with a department (which department scores what is the cycle's business)."""
+    return signed_in(user) and user.role in DEPARTMENT_ROLES and user.department_id is not None
+
+
+def in_unit(user: Any) -> bool:
+    """A unit's user with a unit."""
+    return signed_in(user) and user.role == Role.UNIT and user.unit_id is not None
+
+
+def can_read_schemes(user: Any) -> bool:
+    return reads_all(user) or (signed_in(user) and user.role in DEPARTMENT_ROLES)

@@ -27,8 +27,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status, UploadedFile
 
-from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import visible_cycles
+from kaohe.accounts.models import User
+from kaohe.accounts.permissions import in_unit, is_office
+from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ApiError, points_text, translate_errors
 from kaohe.api.schemas import (
     ClaimErrorOut,
@@ -43,7 +44,6 @@ from kaohe.api.schemas import (
 from kaohe.claims import rules, storage
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.claims.rules import ClaimError
-from kaohe.claims.views import read_upload
 from kaohe.core.points import format_points
 from kaohe.cycles.models import Cycle, CycleUnit
 
@@ -54,17 +54,6 @@ READ_ERRORS: dict[int, Any] = {status: ClaimErrorOut for status in (404, 422)}
 
 
 # ----------------------------------------------------------------------------- shared with objections.py
-
-
-def user_of(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]  # set by the Bearer token or the session
-
-
-def cycle_for(user: User, cycle_id: int) -> Cycle:
-    cycle = visible_cycles(user).defer("scheme__document").filter(pk=cycle_id).first()
-    if cycle is None:
-        raise ApiError(404, _("没有编号为 %(id)s 的考核周期，或您无权查看。") % {"id": cycle_id})
-    return cycle
 
 
 def json_body(request: HttpRequest, fields: str) -> dict[str, Any]:
@@ -126,7 +115,7 @@ def _unit_code(user: User, unit: str | None, write: bool = False) -> str:
     users only (the rules check that for a named unit); reading needs the unit named."""
     if unit:
         return unit
-    if user.role == Role.UNIT and user.unit_id:
+    if in_unit(user):
         return user.unit.code
     if write:
         raise ClaimError(ClaimError.FORBIDDEN, _("只有本单位的用户可以填写自评和上传佐证材料。"))
@@ -164,7 +153,7 @@ def get_self_assessment(request: HttpRequest, cycle_id: int, unit: str | None = 
     (`?unit=CODE`). Another unit, or one you may not read, is 404. Every applicable criterion with
     its maximum for the unit, the claim and the ids of the evidence attached that you may open."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     found = rules.find_unit(user, cycle, _unit_code(user, unit))
     sheet = rules.assessment(cycle, found)
     claims = {c.node_id: c for c in Claim.objects.filter(unit=found)}
@@ -198,7 +187,7 @@ def put_claim(request: HttpRequest, cycle_id: int, code: str, unit: str | None =
     422 invalid (outside 0…maximum, off the step, too long); 403 not your unit; 404 the criterion
     does not apply; 409 stale version (with `current`) or closed."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     data = json_body(request, "{points, explanation, version}")
     points = points_field(data)
     explanation = text_field(data, "explanation", _("自评说明"))
@@ -218,7 +207,7 @@ def submit(request: HttpRequest, cycle_id: int, unit: str | None = None) -> dict
     """The unit's own users: draft → submitted, once every criterion has a claim (else 422);
     read-only afterwards until the office re-opens it."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     sheet = rules.submit(user, cycle, _unit_code(user, unit, write=True))
     return _state_body(cycle, sheet.unit, sheet)
 
@@ -229,9 +218,9 @@ def submit(request: HttpRequest, cycle_id: int, unit: str | None = None) -> dict
 def reopen(request: HttpRequest, cycle_id: int, unit: str | None = None) -> dict[str, Any]:
     """The office: submitted → draft, `?unit=CODE`, body `{reason}` (required). Others 403."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     reason = text_field(json_body(request, "{reason}"), "reason", _("理由"))
-    if user.role == Role.OFFICE and not unit:
+    if is_office(user) and not unit:
         raise ApiError(422, _("请用 ?unit=<单位编码> 指定要退回自评的单位。"), "unit")
     sheet = rules.reopen(user, cycle, unit or "", reason)
     return _state_body(cycle, sheet.unit, sheet)
@@ -248,7 +237,7 @@ def list_evidence(request: HttpRequest, cycle_id: int, unit: str | None = None) 
     every file. Scorers and heads: the files attached to the criteria their department scores or
     to objections to its items. `?unit=CODE` narrows to one unit (404 for one you may not read)."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     evidence = rules.readable_evidence(user, cycle).select_related("unit").prefetch_related("nodes")
     if unit:
         evidence = evidence.filter(unit=rules.find_unit(user, cycle, unit))
@@ -265,10 +254,10 @@ def upload_evidence(request: HttpRequest, cycle_id: int, file: list[UploadedFile
     by content, a clean name, the cycle's size and count limits) and all are stored or none:
     201 the new files; 413 a file over the size limit; 422 a refused type or an unknown criterion."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     unit_code = _unit_code(user, unit, write=True)
     rules.check_writable(user, cycle, unit_code)
-    files = [(upload.name, read_upload(upload, cycle)) for upload in file or []]
+    files = [rules.read_evidence_upload(cycle, upload) for upload in file or []]
     stored = rules.upload_evidence(user, cycle, unit_code, files, criteria or [])
     created = Evidence.objects.filter(pk__in=[e.pk for e in stored]).select_related("unit").prefetch_related("nodes")
     return Status(201, [evidence_body(e) for e in created.order_by("pk")])
@@ -283,7 +272,7 @@ def download_evidence(request: HttpRequest, cycle_id: int, evidence_id: int) -> 
     """Those `readable_evidence` allows; anything else is 404. Always an attachment with the stored
     type (read from the content at upload) and the cleaned original name."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     evidence = _one_evidence(user, cycle, evidence_id)
     try:
         handle = storage.path_for(evidence.sha256).open("rb")
@@ -302,7 +291,7 @@ def download_evidence(request: HttpRequest, cycle_id: int, evidence_id: int) -> 
 def put_evidence_criteria(request: HttpRequest, cycle_id: int, evidence_id: int) -> dict[str, Any]:
     """The unit's own users, while the self-assessment is writable. Body `{criteria: [codes]}`."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     data = json_body(request, "{criteria: [...]}")
     codes = text_list(data.get("criteria"), "criteria", _("对应指标 criteria"))
     evidence = rules.set_evidence_criteria(user, cycle, evidence_id, codes)
@@ -315,5 +304,5 @@ def put_evidence_criteria(request: HttpRequest, cycle_id: int, evidence_id: int)
 def delete_evidence(request: HttpRequest, cycle_id: int, evidence_id: int):  # noqa: ANN201
     """The unit's own users, while the self-assessment is writable; an objection's files stay."""
     user = user_of(request)
-    rules.delete_evidence(user, cycle_for(user, cycle_id), evidence_id)
+    rules.delete_evidence(user, visible_cycle(user, cycle_id), evidence_id)
     return Status(204, None)

@@ -18,8 +18,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import scoring_department, visible_cycles
+from kaohe.accounts.models import DEPARTMENT_ROLES, User
+from kaohe.accounts.permissions import in_department, reads_all
+from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ERROR_RESPONSES, ApiError, points_text, translate_errors
 from kaohe.api.schemas import (
     CommentIn,
@@ -32,29 +33,16 @@ from kaohe.api.schemas import (
     TaskOut,
 )
 from kaohe.cycles import review
+from kaohe.cycles.access import scoring_department, visible_cycles
 from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
 from kaohe.cycles.scoring import Entry, ScoreError, save_score
 
 router = Router(tags=["cycles"])
 
 ERRORS: dict[int, Any] = {status: ErrorOut for status in ERROR_RESPONSES}
-DEPARTMENT_ROLES = (Role.SCORER, Role.HEAD)
-READ_ALL_ROLES = (Role.OFFICE, Role.LEADER)
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]  # set by the Bearer token or the session
-
-
-def _cycle(user: User, cycle_id: int) -> Cycle:
-    # Not the scheme's YAML (tens of kB, read and compared by DISTINCT on every request otherwise).
-    cycle = visible_cycles(user).filter(pk=cycle_id).defer("scheme__document").first()
-    if cycle is None:
-        raise ApiError(404, _("没有编号为 %(id)s 的考核周期，或您无权查看。") % {"id": cycle_id})
-    return cycle
 
 
 def _progress(cycles: list[Cycle], department_code: str | None = None) -> dict[int, list[dict[str, Any]]]:
@@ -78,9 +66,7 @@ def _progress(cycles: list[Cycle], department_code: str | None = None) -> dict[i
 
 
 def _own_code(user: User) -> str | None:
-    if user.role in DEPARTMENT_ROLES and user.department_id:
-        return user.department.code
-    return None
+    return user.department.code if in_department(user) else None
 
 
 def _cycle_body(cycle: Cycle, progress: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -113,7 +99,7 @@ def _tasks_department(user: User, cycle: Cycle, department: str | None) -> Cycle
         if department and department != own.code:
             raise ApiError(403, _("只能查看本考核部门的评分任务。"), "department")
         return own
-    if user.role in READ_ALL_ROLES:
+    if reads_all(user):
         if not department:
             raise ApiError(422, _("请用 ?department=<考核部门编码> 指定要查看的考核部门。"), "department")
         found = CycleDepartment.objects.filter(cycle=cycle, code=department).first()
@@ -179,7 +165,7 @@ def _department_submission(cycle: Cycle, code: str) -> Submission:
 def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
     """Every role: the cycles `visible_cycles` gives; scorers and heads also get their department's
     progress (scored/total and the submission's state)."""
-    user = _user(request)
+    user = user_of(request)
     cycles = list(visible_cycles(user))
     code = _own_code(user)
     progress = _progress(cycles, code) if code and cycles else {}
@@ -191,10 +177,10 @@ def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
 def get_cycle(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
     """Every role that sees the cycle. `departments`: all of them for the office and leaders, the
     user's own for scorers and heads, none for unit users."""
-    user = _user(request)
-    cycle = _cycle(user, cycle_id)
+    user = user_of(request)
+    cycle = visible_cycle(user, cycle_id)
     code = _own_code(user)
-    if user.role in READ_ALL_ROLES:
+    if reads_all(user):
         departments = _progress([cycle])[cycle.pk]
     elif code:
         departments = _progress([cycle], code)[cycle.pk]
@@ -214,8 +200,8 @@ def list_tasks(request: HttpRequest, cycle_id: int, department: str | None = Non
                item: str | None = None) -> list[dict[str, Any]]:
     """Scorers and heads: their department's tasks. The office and leaders: `?department=<code>`
     (read-only). Unit users: 403. `?unit=` and `?item=` narrow the list to one unit or item."""
-    user = _user(request)
-    cycle = _cycle(user, cycle_id)
+    user = user_of(request)
+    cycle = visible_cycle(user, cycle_id)
     owner = _tasks_department(user, cycle, department)
     tasks = (Score.objects.filter(cycle=cycle, department=owner)
              .select_related("unit", "node", "updated_by").order_by("node__position", "unit__position"))
@@ -236,7 +222,7 @@ def put_score(request: HttpRequest, cycle_id: int, unit_code: str, item_code: st
     Body `{points: "1.5" | 1.5 | null, reason, version}`. 200 the saved task; 422 invalid;
     403 another department's item; 404 the item does not apply to the unit; 409 stale version
     (with `current`) or the cycle/submission is closed."""
-    user = _user(request)
+    user = user_of(request)
     try:
         entry = _entry(request)
         # by the cycle's id: save_score reads the cycle's status and step with the task
@@ -245,7 +231,7 @@ def put_score(request: HttpRequest, cycle_id: int, unit_code: str, item_code: st
         # A cycle the user may not see is 404 before any other refusal, as on every endpoint. Asked
         # only on a refusal: a save that succeeds proves it (a scorer or head of a department of an
         # open or reviewed cycle sees it), so a successful save costs no query for it.
-        _cycle(user, cycle_id)
+        visible_cycle(user, cycle_id)
         raise
     return _task_body(score, score.department.code)
 
@@ -258,8 +244,8 @@ def put_score(request: HttpRequest, cycle_id: int, unit_code: str, item_code: st
 @translate_errors
 def submit(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
     """Scorers and heads: draft → submitted, once every task has points."""
-    user = _user(request)
-    submission = _own_submission(user, _cycle(user, cycle_id))
+    user = user_of(request)
+    submission = _own_submission(user, visible_cycle(user, cycle_id))
     return _submission_body(review.submit(user, submission))
 
 
@@ -268,8 +254,8 @@ def submit(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
 @translate_errors
 def approve(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
     """Heads: submitted → approved (to the office)."""
-    user = _user(request)
-    submission = _own_submission(user, _cycle(user, cycle_id))
+    user = user_of(request)
+    submission = _own_submission(user, visible_cycle(user, cycle_id))
     return _submission_body(review.approve(user, submission))
 
 
@@ -278,8 +264,8 @@ def approve(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
 @translate_errors
 def send_back(request: HttpRequest, cycle_id: int, payload: CommentIn) -> dict[str, Any]:
     """Heads: submitted → draft, with a comment (required)."""
-    user = _user(request)
-    submission = _own_submission(user, _cycle(user, cycle_id))
+    user = user_of(request)
+    submission = _own_submission(user, visible_cycle(user, cycle_id))
     return _submission_body(review.send_back(user, submission, payload.comment))
 
 
@@ -288,8 +274,8 @@ def send_back(request: HttpRequest, cycle_id: int, payload: CommentIn) -> dict[s
 @translate_errors
 def return_department(request: HttpRequest, cycle_id: int, code: str, payload: CommentIn) -> dict[str, Any]:
     """The office: approved → draft, with a comment (required)."""
-    user = _user(request)
-    submission = _department_submission(_cycle(user, cycle_id), code)
+    user = user_of(request)
+    submission = _department_submission(visible_cycle(user, cycle_id), code)
     return _submission_body(review.return_to_department(user, submission, payload.comment))
 
 
@@ -298,8 +284,8 @@ def return_department(request: HttpRequest, cycle_id: int, code: str, payload: C
 @translate_errors
 def lock_department(request: HttpRequest, cycle_id: int, code: str) -> dict[str, Any]:
     """The office: approved → locked."""
-    user = _user(request)
-    submission = _department_submission(_cycle(user, cycle_id), code)
+    user = user_of(request)
+    submission = _department_submission(visible_cycle(user, cycle_id), code)
     return _submission_body(review.lock(user, submission))
 
 
@@ -308,6 +294,6 @@ def lock_department(request: HttpRequest, cycle_id: int, code: str) -> dict[str,
 @translate_errors
 def reopen_department(request: HttpRequest, cycle_id: int, code: str, payload: ReasonIn) -> dict[str, Any]:
     """The office: locked → draft, with a reason (required)."""
-    user = _user(request)
-    submission = _department_submission(_cycle(user, cycle_id), code)
+    user = user_of(request)
+    submission = _department_submission(visible_cycle(user, cycle_id), code)
     return _submission_body(review.reopen(user, submission, payload.reason))

@@ -22,20 +22,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from kaohe.accounts.models import Role, User
+from kaohe.accounts.models import User
+from kaohe.accounts.permissions import in_unit
 from kaohe.api.claims import (
     ERRORS,
     body_doc,
-    cycle_for,
     json_body,
     points_field,
     text_field,
     text_list,
-    user_of,
 )
+from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ApiError, points_text, translate_errors
 from kaohe.api.schemas import AnswerIn, ClaimErrorOut, CommentIn, ObjectionIn, ObjectionOut, ScorecardOut
-from kaohe.claims.views import read_upload
+from kaohe.claims import rules
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.objections import flow
 from kaohe.objections.flow import ObjectionError
@@ -61,8 +61,8 @@ def get_scorecard(request: HttpRequest, cycle_id: int, version: int | None = Non
     reason for a deduction. 404 before the results are published; 403 for other roles (the office
     and leaders use GET /cycles/{id}/results)."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
-    if user.role != Role.UNIT or not user.unit_id:
+    cycle = visible_cycle(user, cycle_id)
+    if not in_unit(user):
         raise ApiError(403, _("成绩单只对被考核单位开放；考核办和领导请查看 GET /api/v1/cycles/%(id)s/results。") % {
             "id": cycle.pk})
     unit = CycleUnit.objects.filter(cycle=cycle, code=user.unit.code).first()
@@ -134,7 +134,7 @@ def list_objections(request: HttpRequest, cycle_id: int) -> list[dict[str, Any]]
     """Unit users: their unit's. The office and leaders: all. Scorers and heads: those with an item
     their department scored. Newest first."""
     user = user_of(request)
-    return [_body(o) for o in _objections(user, cycle_for(user, cycle_id))]
+    return [_body(o) for o in _objections(user, visible_cycle(user, cycle_id))]
 
 
 @router.get("/{cycle_id}/objections/{objection_id}", response={200: ObjectionOut, 404: ClaimErrorOut},
@@ -143,7 +143,7 @@ def list_objections(request: HttpRequest, cycle_id: int) -> list[dict[str, Any]]
 def get_objection(request: HttpRequest, cycle_id: int, objection_id: int) -> dict[str, Any]:
     """As the list; an objection you may not see is 404."""
     user = user_of(request)
-    return _one(user, cycle_for(user, cycle_id), objection_id)
+    return _one(user, visible_cycle(user, cycle_id), objection_id)
 
 
 @router.post("/{cycle_id}/objections", response={201: ObjectionOut, 413: ClaimErrorOut, **ERRORS},
@@ -161,12 +161,12 @@ def file_objection(request: HttpRequest, cycle_id: int):  # noqa: ANN201
     with repeated `items`, `reason` and optional `file` parts (checked like evidence: 413 too large,
     422 refused type). 422 for an item that did not apply or is already under an open objection."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
-    if user.role != Role.UNIT or not user.unit_id:
+    cycle = visible_cycle(user, cycle_id)
+    if not in_unit(user):
         raise ObjectionError(ObjectionError.FORBIDDEN, _("只有被考核单位可以提出异议。"))
     if request.content_type in FORM_TYPES:
         codes, reason = request.POST.getlist("items"), request.POST.get("reason", "")
-        files = [(upload.name, read_upload(upload, cycle)) for upload in request.FILES.getlist("file")]
+        files = [rules.read_evidence_upload(cycle, upload) for upload in request.FILES.getlist("file")]
     else:
         data = json_body(request, "{items: [...], reason}")
         codes = text_list(data.get("items", []), "items", _("考核内容 items"))
@@ -182,7 +182,7 @@ def answer(request: HttpRequest, cycle_id: int, objection_id: int, code: str) ->
     """Scorers and heads of the department that scored the item, while the objection is open:
     `{decision: "upheld" | "changed", points (when changed), reason}` (a reason always)."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     data = json_body(request, "{decision, points, reason}")
     decision = text_field(data, "decision", _("答复 decision"))
     points = points_field(data, required=False)
@@ -198,7 +198,7 @@ def confirm(request: HttpRequest, cycle_id: int, objection_id: int) -> dict[str,
     """The office, once every item is answered: changed points are written to the scores and the
     results republished as the next version (`result_version`). `{comment}` is optional."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     comment = text_field(json_body(request, "{comment}"), "comment", _("意见"))
     flow.confirm(user, cycle, objection_id, comment)
     return _one(user, cycle, objection_id)
@@ -210,7 +210,7 @@ def confirm(request: HttpRequest, cycle_id: int, objection_id: int) -> dict[str,
 def send_back(request: HttpRequest, cycle_id: int, objection_id: int) -> dict[str, Any]:
     """The office, once every item is answered: `{comment}` (required); the departments answer again."""
     user = user_of(request)
-    cycle = cycle_for(user, cycle_id)
+    cycle = visible_cycle(user, cycle_id)
     comment = text_field(json_body(request, "{comment}"), "comment", _("意见"))
     flow.send_back(user, cycle, objection_id, comment)
     return _one(user, cycle, objection_id)

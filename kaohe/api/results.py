@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import visible_cycles
+from kaohe.accounts.permissions import reads_all
+from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ApiError, translate_errors
 from kaohe.api.schemas import ErrorOut, UnitResultOut
 from kaohe.core.results import RulesError
@@ -41,12 +41,10 @@ class ResultsOut(Schema):
 def get_results(request: HttpRequest, cycle_id: int, version: int | None = None) -> dict[str, Any]:
     """The office and leaders. Without `version`: computed now (422 when the rules cannot be applied);
     `?version=N`: the published snapshot N (404 if there is none)."""
-    user = request.auth  # type: ignore[attr-defined]
-    if user.role not in (Role.OFFICE, Role.LEADER):
+    user = user_of(request)
+    if not reads_all(user):
         raise ApiError(403, _("只有考核办和领导可以查看考核结果。"))
-    cycle = visible_cycles(user).defer("scheme__document").filter(pk=cycle_id).first()
-    if cycle is None:
-        raise ApiError(404, _("没有编号为 %(id)s 的考核周期，或您无权查看。") % {"id": cycle_id})
+    cycle = visible_cycle(user, cycle_id)
     if version is not None:
         snapshot = ResultSnapshot.objects.filter(cycle=cycle, version=version).first()
         if snapshot is None:

@@ -16,12 +16,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status, UploadedFile
 
-from kaohe.accounts.permissions import scoring_department, visible_cycles
+from kaohe.api.common import visible_cycle
 from kaohe.api.errors import ApiError, translate_errors
 from kaohe.api.schemas import ErrorOut
-from kaohe.cycles.models import Cycle
-from kaohe.cycles.sheet_views import XLSX, read_upload, sheet_file, xlsx_response
-from kaohe.cycles.sheets import apply_upload
+from kaohe.cycles.access import scoring_department
+from kaohe.cycles.models import Cycle, CycleDepartment
+from kaohe.cycles.sheet_views import XLSX, sheet_file, xlsx_response
+from kaohe.cycles.sheets import apply_upload, read_sheet_upload
 
 router = Router(tags=["sheets"])
 
@@ -51,13 +52,13 @@ class Refused(Schema):
     conflicts: list[CellConflict]
 
 
-def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
-    cycle = visible_cycles(request.auth).filter(pk=cycle_id).first()
-    if cycle is None:
-        raise ApiError(404, _("没有编号为 %(id)s 的考核周期，或您无权查看。") % {"id": cycle_id})
-    if scoring_department(request.auth, cycle) is None:
+def _department(request: HttpRequest, cycle_id: int) -> tuple[Cycle, CycleDepartment]:
+    """The cycle and the caller's department in it (404 for a cycle they cannot see, else 403)."""
+    cycle = visible_cycle(request.auth, cycle_id)
+    department = scoring_department(request.auth, cycle)
+    if department is None:
         raise ApiError(403, _("只有参加本周期的考核部门的评分人和负责人可以下载和上传评分表。"))
-    return cycle
+    return cycle, department
 
 
 @router.get("/{cycle_id}/sheet", response={200: None, 403: ErrorOut, 404: ErrorOut},
@@ -65,7 +66,7 @@ def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
             openapi_extra={"responses": {200: {"description": "评分表", "content": {XLSX: {}}}}})
 @translate_errors
 def download_sheet(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    cycle = _cycle(request, cycle_id)
+    cycle = _department(request, cycle_id)[0]
     content, filename = sheet_file(request.auth, cycle)
     return xlsx_response(content, filename)
 
@@ -74,11 +75,11 @@ def download_sheet(request: HttpRequest, cycle_id: int) -> HttpResponse:
              summary="上传填写好的评分表（全部通过才保存）")
 @translate_errors
 def upload_sheet(request: HttpRequest, cycle_id: int, file: UploadedFile = File(...)):  # noqa: ANN201, B008
-    cycle = _cycle(request, cycle_id)
-    uploaded, problem = read_upload(file)
+    cycle, department = _department(request, cycle_id)
+    uploaded, problem = read_sheet_upload(file)
     if uploaded is None:
         return Status(422, {"errors": [{"cell": "", "message": problem}], "conflicts": []})
-    report = apply_upload(request.auth, cycle, uploaded)
+    report = apply_upload(request.auth, cycle, uploaded, department)
     if not report.ok:
         return Status(422, report.as_json())
     return Status(200, {"applied": report.applied, "unchanged": report.unchanged})

@@ -1,7 +1,7 @@
 """Replaying a cycle's scores from its audit trail, and checking them against the Score table.
 
 Every change to a score writes one `score.update` event in the same transaction (see
-kaohe.cycles.scoring.apply), keyed `cycle:{id}/unit:{code}/item:{code}`, with `old` and `new`
+kaohe.cycles.scoring.apply), keyed by `scoring.score_key` (read back by `scoring.parse_score_key`), with `old` and `new`
 = {"points": "1.5" | null, "reason": …, "version": n}. So, starting from empty — every task
 unscored, no reason, version 0, as the cycle's opening made it — and applying each event's
 `new` in id order must give exactly what the Score table holds. Events are read in chunks and
@@ -17,17 +17,15 @@ only the final state per task is kept, so memory grows with the tasks, not with 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from kaohe.audit.models import Event
 from kaohe.cycles.models import Cycle, Score
+from kaohe.cycles.scoring import SCORE_UPDATE, parse_score_key
 
-ACTION = "score.update"
 CENTS = Decimal("0.01")
-KEY = re.compile(r"^cycle:(?P<cycle>\d+)/unit:(?P<unit>[^/]+)/item:(?P<item>[^/]+)$")
 
 TaskKey = tuple[str, str]  # (unit code, item code)
 State = tuple[Decimal | None, str, int]  # (points, reason, version)
@@ -66,16 +64,16 @@ def state_of(value: Any) -> State:
 
 
 def task_of(event: Event, cycle: Cycle) -> TaskKey | None:
-    match = KEY.match(event.object_key)
-    if match is None or int(match["cycle"]) != cycle.pk:
+    key = parse_score_key(event.object_key)
+    if key is None or key[0] != cycle.pk:
         return None
-    return match["unit"], match["item"]
+    return key[1], key[2]
 
 
 def replay(cycle: Cycle) -> Replay:
     """The cycle's scores rebuilt from its events alone, with every break in the chain of events."""
     result = Replay()
-    events = (Event.objects.filter(cycle=cycle, action=ACTION).order_by("id")
+    events = (Event.objects.filter(cycle=cycle, action=SCORE_UPDATE).order_by("id")
               .only("id", "object_key", "old", "new").iterator(chunk_size=2000))
     for event in events:
         task = task_of(event, cycle)

@@ -6,3 +6,11 @@ class ClaimsConfig(AppConfig):
     name = "kaohe.claims"
     label = "claims"
     verbose_name = _("单位自评与佐证材料")
+
+    def ready(self) -> None:
+        # Django's app loading: the to-do and reminder modules import models, ready only now
+        from kaohe.claims import todo as todo_sources
+        from kaohe.notify import deadlines, todo
+
+        todo.register(todo_sources.unit_entries)
+        deadlines.register(todo_sources.self_assessment_reminders)

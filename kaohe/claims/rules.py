@@ -22,21 +22,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import scoring_department
+from kaohe.accounts.permissions import in_unit, is_office, reads_all, signed_in
 from kaohe.audit.record import record
 from kaohe.claims import storage
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.core.points import format_points
+from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleUnit, Score
-from kaohe.cycles.scoring import ScoreError, parse_points
+from kaohe.cycles.scoring import ScoreError, parse_score
 from kaohe.formats.errors import FormatError
 from kaohe.formats.evidence import EvidenceType, check_evidence, clean_name, too_large
+from kaohe.notify.send import notify, unit_users
 from kaohe.schemes.models import Node
 
 EXPLANATION_MAX = 500
@@ -75,15 +78,14 @@ class Criterion:
 
 
 def is_units_user(user: User, unit: CycleUnit) -> bool:
-    return (user.is_authenticated and user.is_active and user.role == Role.UNIT and user.unit_id is not None
-            and user.unit.code == unit.code)
+    return in_unit(user) and user.unit.code == unit.code
 
 
 def can_read_unit(user: User, cycle: Cycle, unit: CycleUnit) -> bool:
     """The unit's own users, the office, leaders, and the scorers and heads of the cycle."""
-    if not (user.is_authenticated and user.is_active):
+    if not signed_in(user):
         return False
-    if user.role in (Role.OFFICE, Role.LEADER):
+    if reads_all(user):
         return True
     if user.role == Role.UNIT:
         return is_units_user(user, unit)
@@ -145,9 +147,9 @@ def window_problem(cycle: Cycle, state: str) -> str:
 def readable_evidence(user: User, cycle: Cycle) -> QuerySet[Evidence]:
     """The evidence of the cycle the user may open."""
     evidence = Evidence.objects.filter(cycle=cycle)
-    if not (user.is_authenticated and user.is_active):
+    if not signed_in(user):
         return evidence.none()
-    if user.role in (Role.OFFICE, Role.LEADER):
+    if reads_all(user):
         return evidence
     if user.role == Role.UNIT:
         return evidence.filter(unit__code=user.unit.code) if user.unit_id else evidence.none()
@@ -201,7 +203,7 @@ def save_claim(user: User, cycle: Cycle, unit_code: str, criterion_code: str, po
         unit, _sheet = _writable_unit(user, cycle, unit_code)
         criterion = _criterion(cycle, unit, criterion_code)
         try:
-            value = parse_points(points, criterion.maximum, cycle.step)
+            value = parse_score(points, criterion.maximum, cycle.step)
         except ScoreError as error:
             raise ClaimError(ClaimError.INVALID, error.message, "points") from None
         explanation = (explanation or "").strip()
@@ -244,7 +246,7 @@ def submit(user: User, cycle: Cycle, unit_code: str) -> SelfAssessment:
 
 def reopen(user: User, cycle: Cycle, unit_code: str, reason: str) -> SelfAssessment:
     """The office sends a submitted self-assessment back to the unit, with a reason."""
-    if not (user.is_authenticated and user.role == Role.OFFICE):
+    if not is_office(user):
         raise ClaimError(ClaimError.FORBIDDEN, _("只有考核办可以退回自评。"))
     reason = (reason or "").strip()
     if not reason:
@@ -265,8 +267,6 @@ def reopen(user: User, cycle: Cycle, unit_code: str, reason: str) -> SelfAssessm
 
 
 def _notify_unit(unit: CycleUnit, subject: str, body: str, url: str) -> None:
-    from kaohe.notify.send import notify, unit_users
-
     notify(unit_users(unit.code), subject, body, url)
 
 
@@ -283,14 +283,26 @@ def _criterion_nodes(cycle: Cycle, unit: CycleUnit, codes: Iterable[str]) -> lis
     return [applicable[c] for c in dict.fromkeys(codes)]
 
 
-def check_file(cycle: Cycle, name: str, data: bytes, size: int | None = None) -> tuple[str, EvidenceType]:
+def _check_size(cycle: Cycle, name: str, size: int) -> None:
+    """TOO_LARGE, with the real size, for a file over the cycle's limit per evidence file."""
+    if size > cycle.evidence_max_bytes:
+        raise ClaimError(ClaimError.TOO_LARGE, too_large(clean_name(name) or name, size, cycle.evidence_max_bytes),
+                         "file")
+
+
+def read_evidence_upload(cycle: Cycle, upload: UploadedFile) -> tuple[str, bytes]:
+    """An uploaded file's name and bytes (pages and the API alike), refused before it is read when
+    its declared size is over the cycle's limit."""
+    if upload.size is not None:
+        _check_size(cycle, upload.name or "", upload.size)
+    return upload.name or "", upload.read()
+
+
+def check_file(cycle: Cycle, name: str, data: bytes) -> tuple[str, EvidenceType]:
     """The cleaned name and type of an upload, or ClaimError (INVALID, or TOO_LARGE with the real size)."""
-    limit = cycle.evidence_max_mb * 1024 * 1024
-    size = len(data) if size is None else size
-    if size > limit:
-        raise ClaimError(ClaimError.TOO_LARGE, too_large(clean_name(name) or name, size, limit), "file")
+    _check_size(cycle, name, len(data))
     try:
-        return check_evidence(name, data, limit)
+        return check_evidence(name, data, cycle.evidence_max_bytes)
     except FormatError as error:
         raise ClaimError(ClaimError.INVALID, error.message, "file") from None
 

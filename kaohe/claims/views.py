@@ -31,8 +31,8 @@ from kaohe.claims.forms import UnitSideForm
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.claims.rules import ClaimError
 from kaohe.core.points import format_points
+from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
-from kaohe.results.views import _cycle  # the visible cycle, or 404
 
 
 def _unit(request: HttpRequest, cycle: Cycle, unit_code: str) -> CycleUnit:
@@ -77,7 +77,7 @@ def _context(request: HttpRequest, cycle: Cycle, unit: CycleUnit) -> dict[str, A
 @login_required
 @require_GET
 def overview(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     user = request.user
     if user.role == Role.UNIT:
         return redirect("claims:unit", pk=cycle.pk, unit_code=user.unit.code)
@@ -95,7 +95,7 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def unit_page(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     unit = _unit(request, cycle, unit_code)
     return render(request, "claims/unit.html", _context(request, cycle, unit))
 
@@ -116,7 +116,7 @@ def _fail(request: HttpRequest, error: ClaimError, back: str) -> HttpResponse:
 @login_required
 @require_POST
 def save_claim(request: HttpRequest, pk: int, unit_code: str, code: str) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("claims:unit", args=[cycle.pk, unit_code])
     try:
         version = int(request.POST.get("version", "0"))
@@ -150,7 +150,7 @@ def _row(request: HttpRequest, cycle: Cycle, unit_code: str, code: str, *, error
 @login_required
 @require_POST
 def submit(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("claims:unit", args=[cycle.pk, unit_code])
     try:
         rules.submit(request.user, cycle, unit_code)
@@ -163,7 +163,7 @@ def submit(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
 @office_only
 @require_POST
 def reopen(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("claims:unit", args=[cycle.pk, unit_code])
     try:
         rules.reopen(request.user, cycle, unit_code, request.POST.get("reason", ""))
@@ -176,23 +176,16 @@ def reopen(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
 @login_required
 @require_POST
 def upload(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("claims:unit", args=[cycle.pk, unit_code])
     try:
         rules.check_writable(request.user, cycle, unit_code)
-        files = [(f.name, read_upload(f, cycle)) for f in request.FILES.getlist("file")]
+        files = [rules.read_evidence_upload(cycle, f) for f in request.FILES.getlist("file")]
         stored = rules.upload_evidence(request.user, cycle, unit_code, files, request.POST.getlist("criteria"))
     except ClaimError as error:
         return _fail(request, error, back)
     messages.success(request, _("已上传：%(names)s") % {"names": "、".join(e.name for e in stored)})
     return redirect(back)
-
-
-def read_upload(upload: Any, cycle: Cycle) -> bytes:
-    """An uploaded file's bytes, refused (with its real size) before reading when over the limit."""
-    if upload.size is not None and upload.size > cycle.evidence_max_mb * 1024 * 1024:
-        rules.check_file(cycle, upload.name, b"", size=upload.size)
-    return upload.read()
 
 
 def _evidence(request: HttpRequest, cycle: Cycle, evidence_id: int) -> Evidence:
@@ -205,7 +198,7 @@ def _evidence(request: HttpRequest, cycle: Cycle, evidence_id: int) -> Evidence:
 @login_required
 @require_GET
 def download(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     evidence = _evidence(request, cycle, evidence_id)
     try:
         handle = storage.path_for(evidence.sha256).open("rb")
@@ -220,7 +213,7 @@ def download(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def evidence_criteria(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     evidence = _evidence(request, cycle, evidence_id)
     back = reverse("claims:unit", args=[cycle.pk, evidence.unit.code])
     try:
@@ -234,7 +227,7 @@ def evidence_criteria(request: HttpRequest, pk: int, evidence_id: int) -> HttpRe
 @login_required
 @require_POST
 def evidence_delete(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     evidence = _evidence(request, cycle, evidence_id)
     back = reverse("claims:unit", args=[cycle.pk, evidence.unit.code])
     try:
@@ -247,7 +240,7 @@ def evidence_delete(request: HttpRequest, pk: int, evidence_id: int) -> HttpResp
 
 @office_only
 def unit_side_settings(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     form = UnitSideForm(request.POST or None, instance=cycle)
     if request.method == "POST" and form.is_valid():
         form.save(request.user)

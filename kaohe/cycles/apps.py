@@ -6,3 +6,12 @@ class CyclesConfig(AppConfig):
     name = "kaohe.cycles"
     label = "cycles"
     verbose_name = _("考核周期")
+
+    def ready(self) -> None:
+        # Django's app loading: the to-do and reminder modules import models, ready only now
+        from kaohe.cycles import todo as todo_sources
+        from kaohe.notify import deadlines, todo
+
+        todo.register(todo_sources.office_entries)
+        todo.register(todo_sources.department_entries)
+        deadlines.register(todo_sources.scoring_reminders)

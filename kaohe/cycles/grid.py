@@ -29,7 +29,7 @@ built in Python and the cells written as f-strings.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -49,15 +49,15 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import scoring_department, visible_cycles
+from kaohe.accounts.models import DEPARTMENT_ROLES, Role
+from kaohe.accounts.permissions import reads_all
 from kaohe.core.points import format_points
 from kaohe.cycles import review
-from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
-from kaohe.cycles.scoring import EDITABLE_CYCLE, Entry, ScoreError, save_score
+from kaohe.cycles.access import scoring_department, visible_cycle_or_404
+from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
+from kaohe.cycles.scoring import Entry, ScoreError, save_score
 from kaohe.schemes.models import Node
 
-READERS = (Role.OFFICE, Role.LEADER)  # may look at any department's grid, never edit it
 GRID_FIELDS = (  # what the grid shows; leaving out the nodes' JSON columns saves decoding them per cell
     "points", "reason", "version", "updated_at", "cycle_id", "department_id",
     "node__code", "node__title", "node__points", "node__position", "node__parent_id", "node__level",
@@ -434,7 +434,7 @@ def _department(request: HttpRequest, cycle: Cycle) -> tuple[CycleDepartment | N
         if wanted and wanted != own.code:
             raise PermissionDenied(_("您只能查看本部门的评分。"))
         return own, True
-    if user.role in READERS:
+    if reads_all(user):  # any department's grid, never to edit it
         if not wanted:
             return None, False
         return get_object_or_404(CycleDepartment, cycle=cycle, code=wanted), False
@@ -594,11 +594,7 @@ def build_grid(cycle: Cycle, department: CycleDepartment, editable: bool, view: 
 
 
 def _editable(cycle: Cycle, submission: Submission) -> bool:
-    return cycle.status in EDITABLE_CYCLE and submission.state == Submission.State.DRAFT
-
-
-def _cycle(request: HttpRequest, pk: int) -> Cycle:
-    return get_object_or_404(visible_cycles(request.user), pk=pk)
+    return cycle.status in SCORING and submission.state == Submission.State.DRAFT
 
 
 def _linker(department: CycleDepartment, scorer: bool, view: View) -> Callable[[int], str]:
@@ -617,7 +613,7 @@ def _linker(department: CycleDepartment, scorer: bool, view: View) -> Callable[[
 def scoring(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     department, scorer = _department(request, cycle)
     if department is None:  # the office or a leader, before choosing a department
         submissions = (Submission.objects.filter(cycle=cycle).select_related("department")
@@ -629,7 +625,7 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
     view = View.from_query(request.GET)
     grid = build_grid(cycle, department, editable, view, _linker(department, scorer, view))
     user = request.user
-    in_review = cycle.status in EDITABLE_CYCLE
+    in_review = cycle.status in SCORING
     context = {
         "cycle": cycle, "department": department, "submission": submission, "editable": editable,
         "columns": grid.columns, "rows": grid.rows, "progress": grid.progress, "pages": grid.pages,
@@ -640,7 +636,7 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": editable,
         "can_review": (scorer and user.role == Role.HEAD and in_review
                        and submission.state == Submission.State.SUBMITTED),
-        "departments": (CycleDepartment.objects.filter(cycle=cycle) if user.role in READERS else ()),
+        "departments": (CycleDepartment.objects.filter(cycle=cycle) if reads_all(user) else ()),
     }
     return render(request, "cycles/grid.html", context)
 
@@ -690,7 +686,7 @@ def save(request: HttpRequest, pk: int, unit_code: str, item_code: str) -> HttpR
         if request.htmx:  # keep the page and what was typed; the user logs in again elsewhere
             return _text(401, _("登录已失效，请在新窗口重新登录后再保存。"))
         return redirect_to_login(request.get_full_path())
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     if scoring_department(request.user, cycle) is None:
         return _text(403, _("只有考核部门的评分人和负责人可以评分。"))
     try:
@@ -721,14 +717,14 @@ def save(request: HttpRequest, pk: int, unit_code: str, item_code: str) -> HttpR
 # ---------------------------------------------------------------------------------------------
 # Submit, approve, send back
 
-def _step(roles: tuple[str, ...], act: Callable[[HttpRequest, Submission], object], done: object):
+def _step(roles: Collection[str], act: Callable[[HttpRequest, Submission], object], done: object):
     """A POST that moves the user's department's submission one step, then back to the grid."""
 
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(reverse("cycles:scoring", args=[pk]))
-        cycle = _cycle(request, pk)
+        cycle = visible_cycle_or_404(request.user, pk)
         department = scoring_department(request.user, cycle)
         if department is None or request.user.role not in roles:
             raise PermissionDenied(_("您无权对该考核部门的评分执行此操作。"))
@@ -743,7 +739,7 @@ def _step(roles: tuple[str, ...], act: Callable[[HttpRequest, Submission], objec
     return view
 
 
-submit = _step((Role.SCORER, Role.HEAD), lambda r, s: review.submit(r.user, s),
+submit = _step(DEPARTMENT_ROLES, lambda r, s: review.submit(r.user, s),
                gettext_lazy("已提交部门负责人审核。"))
 approve = _step((Role.HEAD,), lambda r, s: review.approve(r.user, s), gettext_lazy("已审核通过，报送考核办。"))
 send_back = _step((Role.HEAD,), lambda r, s: review.send_back(r.user, s, r.POST.get("comment", "")),

@@ -50,6 +50,15 @@ class Cycle(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def evidence_max_bytes(self) -> int:
+        """The limit per evidence file (the office sets it in MB)."""
+        return self.evidence_max_mb * 1024 * 1024
+
+
+# Scores change while the cycle is open, and (for departments sent back) while it is under review.
+SCORING = (Cycle.Status.OPEN, Cycle.Status.REVIEW)
+
 
 class CycleUnit(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="units")

@@ -26,19 +26,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kaohe.accounts.decorators import office_only
-from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import is_office, visible_cycles
+from kaohe.accounts.permissions import in_department, is_office, reads_all
 from kaohe.audit.models import Event
 from kaohe.core.points import format_points
 from kaohe.cycles import lifecycle, review
+from kaohe.cycles.access import visible_cycle_or_404, visible_cycles
 from kaohe.cycles.forms import CycleForm
-from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
+from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, Score, Submission
 from kaohe.orgs.models import Unit
 from kaohe.schemes.models import SchemeRecord
 
 STARTED = (Cycle.Status.OPEN, Cycle.Status.REVIEW, Cycle.Status.LOCKED)
-
-
 
 
 def percent(done: int, total: int) -> int:
@@ -133,13 +131,13 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_object_or_404(visible_cycles(request.user).defer("scheme__document"), pk=pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     user = request.user
     office = is_office(user)
-    sees_all = office or user.role == Role.LEADER
+    sees_all = reads_all(user)
     started = cycle.status in STARTED
     progress = department_progress(cycle) if started else []
-    own = user.department.code if user.role in (Role.SCORER, Role.HEAD) and user.department_id else None
+    own = user.department.code if in_department(user) else None
     for row in progress:
         row.show_comment = sees_all or row.code == own
     if started:
@@ -148,8 +146,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         units = list(Unit.objects.filter(code__in=cycle.unit_codes).values("name", "category"))
     totals = {"tasks": sum(r.tasks for r in progress), "scored": sum(r.scored for r in progress)}
     totals["percent"] = percent(totals["scored"], totals["tasks"])
-    scoring = own is not None and cycle.status in (Cycle.Status.OPEN, Cycle.Status.REVIEW) \
-        and any(r.code == own for r in progress)
+    scoring = own is not None and cycle.status in SCORING and any(r.code == own for r in progress)
     return render(request, "cycles/detail.html", {
         "cycle": cycle, "step": format_points(cycle.step), "office": office, "links": sees_all,
         "started": started, "progress": progress, "totals": totals, "units": units,
@@ -180,7 +177,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
 
 
 def _transition(request: HttpRequest, pk: int, run: Callable[[Cycle], str]) -> HttpResponse:
-    cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     try:
         messages.success(request, run(cycle))
     except lifecycle.CycleError as error:
@@ -232,14 +229,14 @@ def cycle_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_only
 def cycle_review(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_object_or_404(visible_cycles(request.user).defer("scheme__document"), pk=pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     return render(request, "cycles/review.html", {
         "cycle": cycle, "progress": department_progress(cycle), "S": Submission.State,
     })
 
 
 def _review_step(request: HttpRequest, pk: int, code: str, run: Callable[[Submission], str]) -> HttpResponse:
-    cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     submission = get_object_or_404(Submission.objects.select_related("department"), cycle=cycle,
                                    department__code=code)
     try:

@@ -1,22 +1,30 @@
 """A department's scores on their way up: scorer submits → head approves or sends back →
 the office locks or returns; a locked submission changes only when the office re-opens it with a
 reason. One function per step; each checks the user's role and the state, is audited, and notifies
-the people concerned (kaohe.notify.events).
+the people concerned (`_tell`):
+
+- submitted → the department's heads; approved → the office;
+- sent back by the head, returned by the office, locked, re-opened → the department's scorers and
+  heads (with the comment or reason).
+The user who acted is not told of their own action.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import is_office, scoring_department
+from kaohe.accounts.models import DEPARTMENT_ROLES, Role, User
+from kaohe.accounts.permissions import is_office
 from kaohe.audit.record import record
-from kaohe.cycles.models import Cycle, Score, Submission
-from kaohe.notify.events import review_step
+from kaohe.cycles.access import scoring_department
+from kaohe.cycles.models import SCORING, Score, Submission
+from kaohe.notify.send import department_users, notify, office_users
 
 S = Submission.State
-OPEN_CYCLE = (Cycle.Status.OPEN, Cycle.Status.REVIEW)
 
 
 class ReviewError(Exception):
@@ -29,7 +37,7 @@ def _load(submission: Submission) -> Submission:
     return Submission.objects.select_for_update().select_related("department", "cycle").get(pk=submission.pk)
 
 
-def _own(user: User, submission: Submission, roles: tuple[str, ...]) -> None:
+def _own(user: User, submission: Submission, roles: Collection[str]) -> None:
     department = scoring_department(user, submission.cycle)
     if department is None or department.pk != submission.department_id or user.role not in roles:
         raise ReviewError(_("您无权对该考核部门的评分执行此操作。"), 403)
@@ -54,7 +62,7 @@ def _move(submission: Submission, to: str, action: str, comment: str = "") -> Su
 def _expect(submission: Submission, *states: str) -> None:
     if submission.state not in states:
         raise ReviewError(_("当前状态为“%(state)s”，不能执行此操作。") % {"state": submission.get_state_display()})
-    if submission.cycle.status not in OPEN_CYCLE:
+    if submission.cycle.status not in SCORING:
         raise ReviewError(_("考核周期%(status)s，不能执行此操作。") % {"status": submission.cycle.get_status_display()})
 
 
@@ -68,12 +76,12 @@ def _required(text: str, message: str) -> str:
 @transaction.atomic
 def submit(user: User, submission: Submission) -> Submission:
     submission = _load(submission)
-    _own(user, submission, (Role.SCORER, Role.HEAD))
+    _own(user, submission, DEPARTMENT_ROLES)
     _expect(submission, S.DRAFT)
     missing = Score.objects.filter(department=submission.department, points__isnull=True).count()
     if missing:
         raise ReviewError(_("还有%(missing)d项未评分，全部评分后才能提交。") % {"missing": missing}, 422)
-    return review_step(user, _move(submission, S.SUBMITTED, "submit"), "submit")
+    return _tell(user, _move(submission, S.SUBMITTED, "submit"), "submit")
 
 
 @transaction.atomic
@@ -81,7 +89,7 @@ def approve(user: User, submission: Submission) -> Submission:
     submission = _load(submission)
     _own(user, submission, (Role.HEAD,))
     _expect(submission, S.SUBMITTED)
-    return review_step(user, _move(submission, S.APPROVED, "approve"), "approve")
+    return _tell(user, _move(submission, S.APPROVED, "approve"), "approve")
 
 
 @transaction.atomic
@@ -90,7 +98,7 @@ def send_back(user: User, submission: Submission, comment: str) -> Submission:
     _own(user, submission, (Role.HEAD,))
     _expect(submission, S.SUBMITTED)
     moved = _move(submission, S.DRAFT, "send_back", _required(comment, _("请填写退回意见。")))
-    return review_step(user, moved, "send_back")
+    return _tell(user, moved, "send_back")
 
 
 @transaction.atomic
@@ -99,7 +107,7 @@ def return_to_department(user: User, submission: Submission, comment: str) -> Su
     _office(user)
     _expect(submission, S.APPROVED)
     moved = _move(submission, S.DRAFT, "return", _required(comment, _("请填写退回意见。")))
-    return review_step(user, moved, "return")
+    return _tell(user, moved, "return")
 
 
 @transaction.atomic
@@ -107,7 +115,7 @@ def lock(user: User, submission: Submission) -> Submission:
     submission = _load(submission)
     _office(user)
     _expect(submission, S.APPROVED)
-    return review_step(user, _move(submission, S.LOCKED, "lock"), "lock")
+    return _tell(user, _move(submission, S.LOCKED, "lock"), "lock")
 
 
 @transaction.atomic
@@ -116,4 +124,36 @@ def reopen(user: User, submission: Submission, reason: str) -> Submission:
     _office(user)
     _expect(submission, S.LOCKED)
     moved = _move(submission, S.DRAFT, "reopen", _required(reason, _("请填写重新打开的理由。")))
-    return review_step(user, moved, "reopen")
+    return _tell(user, moved, "reopen")
+
+
+def _subjects() -> dict[str, str]:
+    return {
+        "submit": _("%(cycle)s：%(department)s的评分已提交，待您审核"),
+        "approve": _("%(cycle)s：%(department)s的评分已通过部门审核，待考核办审核锁定"),
+        "send_back": _("%(cycle)s：%(department)s的评分被部门负责人退回"),
+        "return": _("%(cycle)s：%(department)s的评分被考核办退回"),
+        "lock": _("%(cycle)s：%(department)s的评分已审核锁定"),
+        "reopen": _("%(cycle)s：%(department)s的评分已被考核办重新打开"),
+    }
+
+
+def _tell(user: User, submission: Submission, action: str) -> Submission:
+    """Notify of the review step (`action`: submit, approve, send_back, return, lock, reopen) that
+    `user` just took on `submission`, inside its transaction; returns the submission."""
+    cycle, department = submission.cycle, submission.department
+    if action == "submit":
+        recipients = department_users(department, roles=(Role.HEAD,))
+    elif action == "approve":
+        recipients = office_users()
+    else:
+        recipients = department_users(department, roles=DEPARTMENT_ROLES)
+    names = {"cycle": cycle.name, "department": department.name}
+    lines = [_subjects()[action] % names, _("操作人：%(user)s") % {"user": user}]
+    if submission.comment:
+        label = _("重新打开的理由") if action == "reopen" else _("意见")
+        lines.append(f"{label}：{submission.comment}")
+    page = "cycles:review" if action == "approve" else "cycles:scoring"
+    notify(recipients.exclude(pk=user.pk), _subjects()[action] % names, "\n".join(lines),
+           reverse(page, args=[cycle.pk]))
+    return submission

@@ -18,6 +18,7 @@ audit INSERT. The checks then run on what was read, without a query of their own
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -26,16 +27,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import scoring_department
+from kaohe.accounts.models import DEPARTMENT_ROLES, User
 from kaohe.audit.record import record
 from kaohe.core.points import format_points
-from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
+from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
 from kaohe.orgs.models import Department
 from kaohe.schemes.models import Node
 
-EDITABLE_CYCLE = (Cycle.Status.OPEN, Cycle.Status.REVIEW)
-SCORING_ROLES = (Role.SCORER, Role.HEAD)
+SCORE_UPDATE = "score.update"  # the audit action of every change to a score (kaohe.audit.replay replays them)
+_SCORE_KEY = re.compile(r"^cycle:(?P<cycle>\d+)/unit:(?P<unit>[^/]+)/item:(?P<item>[^/]+)$")
 
 
 class ScoreError(Exception):
@@ -71,7 +71,10 @@ class Facts:
     state: str | None  # the department's submission's state (under FOR KEY SHARE on PostgreSQL)
 
 
-def parse_points(text: str | Decimal | None, maximum: Decimal, step: Decimal) -> Decimal | None:
+def parse_score(text: str | Decimal | None, maximum: Decimal, step: Decimal) -> Decimal | None:
+    """Points as a user typed them for a task (or a claim, or an objection's answer): None when
+    empty, else a decimal between 0 and `maximum` in the cycle's `step` (two places); INVALID
+    otherwise. (kaohe.core.points.parse_points reads a scheme's points, which have no step.)"""
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
     if isinstance(text, float) or isinstance(text, bool):
@@ -94,43 +97,40 @@ def parse_points(text: str | Decimal | None, maximum: Decimal, step: Decimal) ->
     return value.quantize(Decimal("0.01"))
 
 
-def check_can_edit(user: User, cycle: Cycle, score: Score, facts: Facts | None = None) -> None:
-    """FORBIDDEN unless the user's department scores `score`; CLOSED unless the cycle is open or
-    under review and the department's submission a draft. With `facts` (from `load_task`) no
-    query; without, the department and the submission's state are read here."""
-    if facts is not None:
-        owned, status = facts.owned, facts.status
-    else:
-        department = scoring_department(user, cycle)
-        owned, status = department is not None and department.pk == score.department_id, cycle.status
-    if not owned:
+def check_can_edit(facts: Facts) -> None:
+    """FORBIDDEN unless the user's department scores the task; CLOSED unless the cycle is open or
+    under review and the department's submission a draft. No query: the facts were read before
+    (`load_task` for one task, `department_facts` for a department's sheet)."""
+    if not facts.owned:
         raise ScoreError(ScoreError.FORBIDDEN, _("这一项不由您所在的考核部门评分。"))
-    if status not in EDITABLE_CYCLE:
+    if facts.status not in SCORING:
         raise ScoreError(ScoreError.CLOSED, _("考核周期%(status)s，不能修改评分。") % {
-            "status": dict(Cycle.Status.choices).get(status, status)})
-    state = facts.state if facts is not None else submission_state(score)
-    if state != Submission.State.DRAFT:
-        label = dict(Submission.State.choices).get(state, state)
+            "status": dict(Cycle.Status.choices).get(facts.status, facts.status)})
+    if facts.state != Submission.State.DRAFT:
+        label = dict(Submission.State.choices).get(facts.state, facts.state)
         raise ScoreError(ScoreError.CLOSED, _("本部门的评分已%(state)s，不能修改；如需修改请退回。") % {"state": label})
 
 
-def submission_state(score: Score) -> str | None:
-    """The state of the score's department's submission. On PostgreSQL it is read again under a
-    FOR KEY SHARE lock, which a submit, approve or lock (they take FOR UPDATE) waits for and which
-    waits for them, while saves do not block each other: inside a save's transaction, a save that
-    passed this check lands before the department is submitted, or is refused. SQLite's write
+def department_facts(cycle: Cycle, department: CycleDepartment) -> Facts:
+    """The facts about a department the user scores for (as `scoring_department` found it): the
+    cycle's status and step as loaded, the submission's state read now. One query."""
+    return Facts(cycle=cycle, status=cycle.status, step=cycle.step, owned=True,
+                 state=submission_state(department.pk))
+
+
+def submission_state(department_id: int) -> str | None:
+    """The state of the department's submission, read now. On PostgreSQL, inside a transaction,
+    under a FOR KEY SHARE lock, which a submit, approve or lock (they take FOR UPDATE) waits for and
+    which waits for them, while saves do not block each other: inside a save's transaction, a save
+    that passed this check lands before the department is submitted, or is refused. SQLite's write
     transactions (IMMEDIATE) already run one at a time, so a state read inside one holds.
     (`load_task` reads the same state, under the same lock, with the task.)"""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT state FROM cycles_submission WHERE department_id = %s FOR KEY SHARE",
-                           [score.department_id])
-            row = cursor.fetchone()
-        return row[0] if row else None
-    try:
-        return score.department.submission.state
-    except Submission.DoesNotExist:
-        return None
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" and connection.in_atomic_block else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT state FROM {Submission._meta.db_table} WHERE department_id = %s{lock}",
+                       [department_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # The task and everything its checks need, in one statement. The unit (by its code, unique in the
@@ -230,7 +230,7 @@ def load_task(user: User | None, cycle: Cycle | int, unit_code: str, item_code: 
     score.department = _partial(CycleDepartment, id=score.department_id, cycle_id=cycle_id, code=department_code)
     if isinstance(cycle, int):
         cycle = _partial(Cycle, id=cycle_id, status=status, step=step)
-    owned = (user is not None and user.is_authenticated and user.role in SCORING_ROLES
+    owned = (user is not None and user.is_authenticated and user.role in DEPARTMENT_ROLES
              and user_department_code is not None and user_department_code == department_code)
     return score, Facts(cycle=cycle, status=status, step=step, owned=owned, state=state)
 
@@ -242,7 +242,7 @@ def find_score(cycle: Cycle | int, unit_code: str, item_code: str) -> Score:
 
 def validate(score: Score, step: Decimal, entry: Entry) -> tuple[Decimal | None, str]:
     maximum = score.node.points or Decimal(0)
-    points = parse_points(entry.points, maximum, step)
+    points = parse_score(entry.points, maximum, step)
     reason = (entry.reason or "").strip()
     if points is not None and points < maximum and not reason:
         raise ScoreError(ScoreError.INVALID, _("低于满分时必须填写扣分理由。"), "reason")
@@ -271,7 +271,7 @@ def apply(user: User, cycle: Cycle, score: Score, points: Decimal | None, reason
     if not updated:
         current = Score.objects.select_related("node", "unit").get(pk=score.pk)
         raise ScoreError(ScoreError.CONFLICT, _("该评分已被他人修改，请核对后再保存。"), current=current)
-    record("score.update", "score", score_key(score), cycle=cycle,
+    record(SCORE_UPDATE, "score", score_key(score), cycle=cycle,
            old={"points": _text(score.points), "reason": score.reason, "version": score.version},
            new={"points": _text(points), "reason": reason, "version": version + 1, "source": source})
     score.points = stored
@@ -280,7 +280,14 @@ def apply(user: User, cycle: Cycle, score: Score, points: Decimal | None, reason
 
 
 def score_key(score: Score) -> str:
+    """The audit events' key of a score: `cycle:{id}/unit:{code}/item:{code}` (`parse_score_key` reads it)."""
     return f"cycle:{score.cycle_id}/unit:{score.unit.code}/item:{score.node.code}"
+
+
+def parse_score_key(key: str) -> tuple[int, str, str] | None:
+    """(cycle id, unit code, item code) of a `score_key`; None for any other key."""
+    match = _SCORE_KEY.match(key)
+    return None if match is None else (int(match["cycle"]), match["unit"], match["item"])
 
 
 def _text(points: Decimal | None) -> str | None:
@@ -293,7 +300,7 @@ def save_score(user: User, cycle: Cycle | int, unit_code: str, item_code: str, e
     step are read with the task. Returns the score with its unit, node and department."""
     with transaction.atomic():
         score, facts = load_task(user, cycle, unit_code, item_code)
-        check_can_edit(user, facts.cycle, score, facts)
+        check_can_edit(facts)
         points, reason = validate(score, facts.step, entry)
         if score.version != entry.version:
             raise ScoreError(ScoreError.CONFLICT, _("该评分已被他人修改，请核对后再保存。"), current=score)

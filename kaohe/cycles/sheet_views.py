@@ -14,18 +14,18 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
-from kaohe.accounts.permissions import is_office, scoring_department, visible_cycles
+from kaohe.accounts.permissions import is_office
+from kaohe.cycles.access import scoring_department, visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleDepartment
-from kaohe.cycles.sheets import apply_upload, build_sheet, edit_refusal
-from kaohe.formats.errors import FormatError
-from kaohe.formats.scoring_sheet import UploadedSheet, read_sheet, write_sheet
+from kaohe.cycles.sheets import apply_upload, build_sheet, edit_refusal, read_sheet_upload
+from kaohe.formats.scoring_sheet import write_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OFFICE_COPY_NOTE = "考核办查看副本。"  # in the workbook, which is Chinese (kaohe.formats) like its file name
@@ -39,7 +39,7 @@ def sheet_file(user: User, cycle: Cycle, department_code: str | None = None) -> 
     department = scoring_department(user, cycle)
     if department is not None:
         with translation.override(settings.LANGUAGE_CODE):  # the note is part of the Chinese workbook
-            refusal = edit_refusal(user, cycle, department)
+            refusal = edit_refusal(cycle, department)
         read_only, note = bool(refusal), refusal
     elif is_office(user) and department_code:
         department = CycleDepartment.objects.filter(cycle=cycle, code=department_code).first()
@@ -63,41 +63,26 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     content, filename = sheet_file(request.user, cycle, request.GET.get("department") or None)
     return xlsx_response(content, filename)
 
 
-def read_upload(upload) -> tuple[UploadedSheet | None, str]:  # noqa: ANN001
-    """(UploadedSheet, '') or (None, why the file was refused)."""
-    if upload is None:
-        return None, _("请选择要上传的评分表文件。")
-    if not upload.name.lower().endswith(".xlsx"):
-        return None, _("只能上传 .xlsx 格式的评分表。")
-    if upload.size > settings.MAX_UPLOAD_BYTES:
-        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
-        return None, _("文件过大（上限 %(limit)d MB）。") % {"limit": limit}
-    try:
-        return read_sheet(upload.read(), upload.name), ""
-    except FormatError as error:
-        return None, str(error)
-
-
 @login_required
 def sheet_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     department = scoring_department(request.user, cycle)
     if department is None:
         raise PermissionDenied(_("只有本考核周期考核部门的评分人员可以上传评分表。"))
     context: dict[str, object] = {"cycle": cycle, "department": department,
-                                  "refusal": edit_refusal(request.user, cycle, department),
+                                  "refusal": edit_refusal(cycle, department),
                                   "max_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
     if request.method == "POST":
-        uploaded, problem = read_upload(request.FILES.get("file"))
+        uploaded, problem = read_sheet_upload(request.FILES.get("file"))
         if uploaded is None:
             context["file_error"] = problem
         else:
-            context["report"] = apply_upload(request.user, cycle, uploaded)
+            context["report"] = apply_upload(request.user, cycle, uploaded, department)
     return render(request, "cycles/sheet_upload.html", context)
 
 

@@ -1,8 +1,10 @@
 """Offline scoring sheets: what a department downloads, and applying what it uploads.
 
 `build_sheet(cycle, department)` gathers the department's items, units and current scores (one
-query). `apply_upload(user, cycle, uploaded)` applies a sheet read by
-`kaohe.formats.scoring_sheet.read_sheet` all-or-nothing:
+query). `apply_upload(user, cycle, uploaded, department)` applies a sheet read by
+`kaohe.formats.scoring_sheet.read_sheet` all-or-nothing, reading the user's department once
+(`scoring_department`, or the caller's) and the submission's state once before and once inside
+the transaction:
 
 - the sheet must be of this cycle and of the user's department, not a read-only copy, and the
   department's scores editable (`scoring.check_can_edit`);
@@ -19,17 +21,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
-from kaohe.accounts.permissions import scoring_department
 from kaohe.core.points import format_points
 from kaohe.cycles import scoring, totals
+from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleDepartment, Score
 from kaohe.cycles.scoring import Entry, ScoreError
-from kaohe.formats.scoring_sheet import SheetData, SheetRow, UploadedCell, UploadedSheet
+from kaohe.formats.errors import FormatError
+from kaohe.formats.scoring_sheet import SheetData, SheetRow, UploadedCell, UploadedSheet, read_sheet
 
 
 @dataclass
@@ -95,10 +100,10 @@ def build_sheet(cycle: Cycle, department: CycleDepartment) -> SheetData:
                      rows=list(rows.values()), values=values, step=cycle.step, generated_at=timezone.localtime())
 
 
-def edit_refusal(user: User, cycle: Cycle, department: CycleDepartment) -> str:
-    """Why `user` may not change the department's scores now ('' if they may)."""
+def edit_refusal(cycle: Cycle, department: CycleDepartment) -> str:
+    """Why the department's users may not change its scores now ('' if they may). One query."""
     try:
-        scoring.check_can_edit(user, cycle, Score(cycle=cycle, department=department))
+        scoring.check_can_edit(scoring.department_facts(cycle, department))
     except ScoreError as error:
         return error.message
     return ""
@@ -106,15 +111,32 @@ def edit_refusal(user: User, cycle: Cycle, department: CycleDepartment) -> str:
 
 # -- upload ----------------------------------------------------------------------------------
 
+def read_sheet_upload(upload: UploadedFile | None) -> tuple[UploadedSheet | None, str]:
+    """An uploaded scoring sheet, read: (UploadedSheet, '') or (None, why the file was refused)."""
+    if upload is None:
+        return None, _("请选择要上传的评分表文件。")
+    if not upload.name.lower().endswith(".xlsx"):
+        return None, _("只能上传 .xlsx 格式的评分表。")
+    if upload.size > settings.MAX_UPLOAD_BYTES:
+        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        return None, _("文件过大（上限 %(limit)d MB）。") % {"limit": limit}
+    try:
+        return read_sheet(upload.read(), upload.name), ""
+    except FormatError as error:
+        return None, str(error)
+
+
 def _shown(points: Decimal | None, reason: str) -> str:
     text = _("（空）") if points is None else _("%(points)s分") % {"points": format_points(points)}
     return _("%(score)s，%(reason)s") % {"score": text, "reason": reason} if reason else text
 
 
-def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadReport:
-    """Apply an uploaded sheet all-or-nothing. Raises ScoreError(FORBIDDEN) if the user scores
-    for no department of the cycle; everything else comes back in the report."""
-    department = scoring_department(user, cycle)
+def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet,
+                 department: CycleDepartment | None = None) -> UploadReport:
+    """Apply an uploaded sheet all-or-nothing. `department`: the user's in the cycle, when the
+    caller has looked it up already. Raises ScoreError(FORBIDDEN) if the user scores for no
+    department of the cycle; everything else comes back in the report."""
+    department = department or scoring_department(user, cycle)
     if department is None:
         raise ScoreError(ScoreError.FORBIDDEN, _("您不是本考核周期的考核部门评分人员，不能上传评分表。"))
     report = UploadReport()
@@ -130,7 +152,7 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadRep
     if uploaded.read_only:
         report.errors.append(Problem("", _("这份评分表是只读副本（下载时不能修改评分），请重新下载评分表后填写。")))
         return report
-    refusal = edit_refusal(user, cycle, department)
+    refusal = edit_refusal(cycle, department)
     if refusal:
         report.errors.append(Problem("", refusal))
         return report
@@ -152,7 +174,7 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet) -> UploadRep
         with transaction.atomic():
             # again inside the transaction, under the submission's lock (scoring.submission_state):
             # the department may have been submitted since the check above
-            scoring.check_can_edit(user, cycle, Score(cycle=cycle, department=department))
+            scoring.check_can_edit(scoring.department_facts(cycle, department))
             totals.lock_for_changes(score for score, *_ in changes)
             for score, points, reason, version in sorted(changes, key=lambda change: totals.lock_order(change[0])):
                 scoring.apply(user, cycle, score, points, reason, version, source="sheet")

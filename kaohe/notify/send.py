@@ -19,7 +19,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import QuerySet
 
-from kaohe.accounts.models import Role, User
+from kaohe.accounts.models import DEPARTMENT_ROLES, Role, User
 from kaohe.notify.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def _active() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("pk")
 
 
-def department_users(department: object, roles: Iterable[str] = (Role.SCORER, Role.HEAD)) -> QuerySet[User]:
+def department_users(department: object, roles: Iterable[str] = DEPARTMENT_ROLES) -> QuerySet[User]:
     """The active users of a department with one of `roles`. `department` is a CycleDepartment, a
     Department or a department code."""
     code = department if isinstance(department, str) else department.code

@@ -25,16 +25,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import scoring_department
+from kaohe.accounts.permissions import is_office, reads_all, signed_in
 from kaohe.audit.record import record
 from kaohe.claims.models import Evidence
 from kaohe.claims.rules import ClaimError, find_unit, is_units_user, store_evidence
 from kaohe.core.points import format_points
 from kaohe.cycles import totals
+from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleUnit, Score
-from kaohe.cycles.scoring import ScoreError, apply, parse_points
+from kaohe.cycles.scoring import ScoreError, apply, parse_score
+from kaohe.notify.send import department_users, notify, office_users, unit_users
 from kaohe.objections.models import Objection, ObjectionItem
 from kaohe.results.models import ResultSnapshot
+from kaohe.results.service import ResultsError, publish
 
 REASON_MAX = 2000
 OPEN_STATES = (Objection.State.FILED, Objection.State.ANSWERED)
@@ -64,9 +67,9 @@ def window_problem(cycle: Cycle, snapshot: ResultSnapshot | None = None) -> str:
 
 def visible_objections(user: User, cycle: Cycle) -> QuerySet[Objection]:
     objections = Objection.objects.filter(cycle=cycle).select_related("unit")
-    if not (user.is_authenticated and user.is_active):
+    if not signed_in(user):
         return objections.none()
-    if user.role in (Role.OFFICE, Role.LEADER):
+    if reads_all(user):
         return objections
     if user.role == Role.UNIT:
         return objections.filter(unit__code=user.unit.code) if user.unit_id else objections.none()
@@ -163,7 +166,7 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
             new_points = None
         elif decision == ObjectionItem.Decision.CHANGED:
             try:
-                new_points = parse_points(points, score.node.points or Decimal(0), cycle.step)
+                new_points = parse_score(points, score.node.points or Decimal(0), cycle.step)
             except ScoreError as error:
                 raise ObjectionError(ObjectionError.INVALID, error.message, "points") from None
             if new_points is None:
@@ -182,8 +185,6 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
         if not objection.items.filter(decision="").exists() and objection.state == Objection.State.FILED:
             objection.state = Objection.State.ANSWERED
             objection.save(update_fields=["state"])
-            from kaohe.notify.send import notify, office_users
-
             notify(office_users(), _("%(cycle)s：%(unit)s的异议已答复，待确认") % {
                 "cycle": cycle.name, "unit": objection.unit.name}, objection.reason, _url(objection))
         return item
@@ -191,8 +192,6 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
 
 def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> Objection:
     """Apply the departments' answers and, if points changed, republish the results."""
-    from kaohe.results.service import ResultsError, publish
-
     _office(user)
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
@@ -222,8 +221,6 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
         objection.save(update_fields=["state", "closed_by", "closed_at", "office_comment", "result_version"])
         record("objection.confirm", "objection", _key(objection), cycle=cycle, reason=objection.office_comment,
                new={"changed": [i.score.node.code for i in changed], "result_version": objection.result_version})
-        from kaohe.notify.send import notify, unit_users
-
         body = (_("%(count)d项评分已修改，结果已重新发布为第%(version)d版。") % {
             "count": len(changed), "version": objection.result_version} if changed
             else _("各项评分均维持原评分。"))
@@ -251,7 +248,7 @@ def send_back(user: User, cycle: Cycle, objection_id: int, comment: str) -> Obje
 
 
 def _office(user: User) -> None:
-    if not (user.is_authenticated and user.is_active and user.role == Role.OFFICE):
+    if not is_office(user):
         raise ObjectionError(ObjectionError.FORBIDDEN, _("只有考核办可以确认或退回异议。"))
 
 
@@ -260,8 +257,6 @@ def _url(objection: Objection) -> str:
 
 
 def _notify_departments(departments: Iterable, subject: str, body: str, objection: Objection) -> None:
-    from kaohe.notify.send import department_users, notify
-
     for department in departments:
         notify(department_users(department), subject, body, _url(objection))
 

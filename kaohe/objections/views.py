@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import scoring_department
-from kaohe.claims.views import read_upload
+from kaohe.accounts.permissions import is_office, reads_all
+from kaohe.claims.rules import read_evidence_upload
+from kaohe.cycles.access import scoring_department, visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.objections import flow
 from kaohe.objections.flow import ObjectionError
@@ -32,7 +33,6 @@ from kaohe.objections.models import ObjectionItem
 from kaohe.results.models import ResultSnapshot
 from kaohe.results.scorecard import scorecard_rows
 from kaohe.results.service import two
-from kaohe.results.views import _cycle  # the visible cycle, or 404
 
 
 def _fail(request: HttpRequest, error: ObjectionError, back: str) -> HttpResponse:
@@ -58,10 +58,10 @@ def published_row(snapshot: ResultSnapshot, unit_code: str) -> dict[str, Any] | 
 @login_required
 @require_GET
 def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     user = request.user
     if user.role != Role.UNIT:
-        if user.role in (Role.OFFICE, Role.LEADER):
+        if reads_all(user):
             return redirect("results:scorecards", pk=cycle.pk)
         raise Http404(_("成绩单只对被考核单位开放。"))
     unit = get_object_or_404(CycleUnit, cycle=cycle, code=user.unit.code)
@@ -90,12 +90,12 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def file_objection(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("objections:scorecard", args=[cycle.pk])
     if request.user.role != Role.UNIT:
         return _fail(request, ObjectionError(ObjectionError.FORBIDDEN, _("只有被考核单位可以提出异议。")), back)
     try:
-        files = [(f.name, read_upload(f, cycle)) for f in request.FILES.getlist("file")]
+        files = [read_evidence_upload(cycle, f) for f in request.FILES.getlist("file")]
         objection = flow.file(request.user, cycle, request.user.unit.code, request.POST.getlist("items"),
                               request.POST.get("reason", ""), files)
     except ObjectionError as error:
@@ -109,7 +109,7 @@ def file_objection(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def objection_list(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     objections = list(flow.visible_objections(request.user, cycle).prefetch_related("items"))
     return render(request, "objections/list.html", {"cycle": cycle, "objections": objections})
 
@@ -117,7 +117,7 @@ def objection_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     try:
         objection = flow.find(request.user, cycle, objection_id)
     except ObjectionError as error:
@@ -130,7 +130,7 @@ def detail(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
                      and objection.state in flow.OPEN_STATES)
     return render(request, "objections/detail.html", {
         "cycle": cycle, "objection": objection, "items": items,
-        "evidence": list(objection.evidence.all()), "is_office": request.user.role == Role.OFFICE,
+        "evidence": list(objection.evidence.all()), "is_office": is_office(request.user),
     })
 
 
@@ -141,7 +141,7 @@ def _back(cycle: Cycle, objection_id: int) -> str:
 @login_required
 @require_POST
 def answer(request: HttpRequest, pk: int, objection_id: int, code: str) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     try:
         flow.answer(request.user, cycle, objection_id, code, request.POST.get("decision", ""),
                     request.POST.get("points", ""), request.POST.get("answer", ""))
@@ -154,7 +154,7 @@ def answer(request: HttpRequest, pk: int, objection_id: int, code: str) -> HttpR
 @login_required
 @require_POST
 def confirm(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     try:
         objection = flow.confirm(request.user, cycle, objection_id, request.POST.get("comment", ""))
     except ObjectionError as error:
@@ -169,7 +169,7 @@ def confirm(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def send_back(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     try:
         flow.send_back(request.user, cycle, objection_id, request.POST.get("comment", ""))
     except ObjectionError as error:

@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from kaohe.accounts.decorators import office_or_leader
 from kaohe.core.consistency import (
     DEFAULT_FULL_MARKS_THRESHOLD,
     DEFAULT_MIN_RANGE,
@@ -31,9 +32,9 @@ from kaohe.core.consistency import (
     analyse,
     flagged_first,
 )
+from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, Score
 from kaohe.results.service import text, two
-from kaohe.results.views import _cycle, readers_only
 
 FIELDS = ("department__code", "department__name", "unit__code", "unit__name", "node__code", "node__position",
           "node__points", "points")
@@ -85,10 +86,10 @@ def department_row(result: DepartmentConsistency, unit_names: dict[str, str]) ->
     }
 
 
-@readers_only
+@office_or_leader
 @require_GET
 def consistency_page(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     inputs, unit_names = department_inputs(score_values(cycle))
     results = flagged_first(analyse(inputs))
     rows = [department_row(r, unit_names) for r in results]

@@ -28,11 +28,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kaohe.accounts.permissions import visible_cycles
+from kaohe.accounts.decorators import office_or_leader
 from kaohe.core.results import RulesError, UnitResult
+from kaohe.cycles.access import visible_cycle_or_404, visible_cycles
 from kaohe.cycles.models import Cycle, Score
 from kaohe.results import service
-from kaohe.results.views import _cycle, readers_only
 
 BIN = 5  # points per bar of the distribution
 
@@ -132,10 +132,10 @@ def labels() -> dict[str, str]:
     }
 
 
-@readers_only
+@office_or_leader
 @require_GET
 def dashboard_page(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     error = ""
     settings = service.settings_for(cycle)
     try:

@@ -11,7 +11,7 @@ published versions (see docs/decisions/2026-11-25-results-engine.md).
   the current computed results with version N): final, rank and grade before → after, only for the
   units that changed, plus units added or removed.
 
-Reading: the office and leaders (`views.readers_only`); the cycle must be visible (`views._cycle`).
+Reading: the office and leaders (`office_or_leader`); the cycle must be visible (`visible_cycle_or_404`).
 Queries: a constant number whatever the number of items (one Score query, one query for the
 scheme's headings, and the handful `compute_cycle` needs).
 """
@@ -27,11 +27,12 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kaohe.accounts.decorators import office_or_leader
 from kaohe.core.results import RulesError, UnitResult
+from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import CycleUnit, Score
 from kaohe.results import service
 from kaohe.results.models import Adjustment, ResultSnapshot
-from kaohe.results.views import _cycle, readers_only
 from kaohe.schemes.models import Node
 
 ZERO = Decimal(0)
@@ -106,10 +107,10 @@ def _summary(result: UnitResult, results: list[UnitResult]) -> dict[str, Any]:
     }
 
 
-@readers_only
+@office_or_leader
 @require_GET
 def scorecard(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     unit = next((u for u in units if u.code == unit_code), None)
     if unit is None:
@@ -136,10 +137,10 @@ def scorecard(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
     })
 
 
-@readers_only
+@office_or_leader
 @require_GET
 def scorecards(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     groups = service.groups_for(service.settings_for(cycle))
     by_group: dict[str, list[CycleUnit]] = {}
@@ -181,10 +182,10 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[s
     return {"changed": changed, "added": added, "removed": removed, "units": len(after)}
 
 
-@readers_only
+@office_or_leader
 @require_GET
 def changes(request: HttpRequest, pk: int, version: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     snapshot = get_object_or_404(ResultSnapshot.objects.select_related("published_by"), cycle=cycle, version=version)
     current = bool(request.GET.get("current"))
     previous, comparison, errors = None, None, ()

@@ -7,6 +7,7 @@
   CLI, the API and published snapshots all use it, and the pages render it.
 - Changes (`save_settings`, `add_adjustment`, `delete_adjustment`, `set_component_values`,
   `publish`) are transactions with their audit event; what the rules refuse is a `ResultsError`.
+  Publishing tells the cycle's units (`results_published`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kaohe.audit.record import record
@@ -32,7 +34,7 @@ from kaohe.core.results import (
     validate_rules,
 )
 from kaohe.cycles.models import Cycle, CycleUnit
-from kaohe.notify.events import results_published
+from kaohe.notify.send import notify, unit_users
 from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
 from kaohe.results.sums import iter_unit_inputs
 
@@ -361,3 +363,12 @@ def publish(cycle: Cycle, user: Any, confirm_incomplete: bool = False) -> Result
            new={"version": version, "units": len(results), "incomplete": incomplete})
     results_published(cycle, version)
     return snapshot
+
+
+def results_published(cycle: Cycle, version: int) -> None:
+    """Tell every unit of the cycle that its results are out (inside the publishing transaction)."""
+    subject = _("%(cycle)s：结果已发布") % {"cycle": cycle.name}
+    body = _("%(cycle)s：结果已发布，可查看本单位成绩单（第%(version)d版）。") % {
+        "cycle": cycle.name, "version": version}
+    notify(unit_users(cycle.units.values_list("code", flat=True)), subject, body,
+           reverse("objections:scorecard", args=[cycle.pk]))

@@ -20,26 +20,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kaohe.accounts.decorators import office_only, requires
-from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import is_office, visible_cycles
+from kaohe.accounts.decorators import office_only, office_or_leader
+from kaohe.accounts.permissions import is_office
 from kaohe.core.results import RulesError
+from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.results import exports, service
 from kaohe.results.forms import AdjustmentForm, SettingsForm, component_values, settings_initial
 from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
-
-
-def can_read_results(user: Any) -> bool:
-    return user.is_authenticated and user.is_active and user.role in (Role.OFFICE, Role.LEADER)
-
-
-readers_only = requires(can_read_results)
-
-
-def _cycle(request: HttpRequest, pk: int) -> Cycle:
-    return get_object_or_404(visible_cycles(request.user).defer("scheme__document"), pk=pk)
-
 
 # ----------------------------------------------------------------------------- display
 
@@ -134,10 +122,10 @@ def _preview(form: SettingsForm, cycle: Cycle) -> dict[str, Any] | None:
     return None if problems else values
 
 
-@readers_only
+@office_or_leader
 @require_GET
 def results_page(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     if request.GET.get("preview"):
         units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
         form = SettingsForm(request.GET, units=units, sources=service.component_sources(cycle))
@@ -148,7 +136,7 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
 @office_only
 @require_POST
 def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     form = SettingsForm(request.POST, units=units, sources=service.component_sources(cycle))
     values = _preview(form, cycle)
@@ -170,7 +158,7 @@ def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
 @office_only
 @require_POST
 def add_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     grades = [g.name for g in service.rules_for(cycle).grades]
     form = AdjustmentForm(request.POST, units=units, grades=grades)
@@ -192,7 +180,7 @@ def add_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
 @office_only
 @require_POST
 def delete_adjustment(request: HttpRequest, pk: int, adjustment: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     try:
         service.delete_adjustment(cycle, request.user, adjustment)
         messages.success(request, _("已删除调整。"))
@@ -204,7 +192,7 @@ def delete_adjustment(request: HttpRequest, pk: int, adjustment: int) -> HttpRes
 @office_only
 @require_POST
 def save_components(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     saved = service.settings_for(cycle)
     keys = [c.key for c in service.entered_components(service.rules_for(cycle, saved), saved)]
@@ -223,7 +211,7 @@ def save_components(request: HttpRequest, pk: int) -> HttpResponse:
 @office_only
 @require_POST
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     try:
         snapshot = service.publish(cycle, request.user, confirm_incomplete=bool(request.POST.get("confirm_incomplete")))
     except (service.ResultsError, RulesError) as problem:
@@ -233,10 +221,10 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("results:snapshot", pk=cycle.pk, version=snapshot.version)
 
 
-@readers_only
+@office_or_leader
 @require_GET
 def snapshot_page(request: HttpRequest, pk: int, version: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     snapshot = get_object_or_404(ResultSnapshot.objects.select_related("published_by"), cycle=cycle, version=version)
     rules = rules_display(snapshot.rules)
     return render(request, "results/snapshot.html", {
@@ -247,10 +235,10 @@ def snapshot_page(request: HttpRequest, pk: int, version: int) -> HttpResponse:
     })
 
 
-@readers_only
+@office_or_leader
 def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The ranking workbook, the detail matrix or the notice, as a download."""
-    cycle = _cycle(request, pk)
+    cycle = visible_cycle_or_404(request.user, pk)
     if kind not in exports.REPORTS:
         raise Http404
     build, suffix, content_type = exports.REPORTS[kind]

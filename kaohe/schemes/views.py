@@ -11,16 +11,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +24,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kaohe.accounts.decorators import office_only, requires
 from kaohe.accounts.permissions import can_read_schemes, is_office
 from kaohe.core.applicability import resolve_all
 from kaohe.core.check import Finding, check
@@ -55,23 +51,7 @@ LEVEL_NAMES = dict(NodeRecord.LEVELS)  # "dimension" → 一级指标, in the pa
 
 # -- access ------------------------------------------------------------------------------------
 
-def _allowed(rule: Callable[[Any], bool]) -> Callable:
-    """Log-in first (anonymous users are sent to log in), then the role rule (403)."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not rule(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator
-
-
-readers_only = _allowed(can_read_schemes)
-office_only = _allowed(is_office)
+readers_only = requires(can_read_schemes)
 
 
 # -- findings and the tree ---------------------------------------------------------------------

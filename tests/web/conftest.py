@@ -1,7 +1,7 @@
 """Web tests share one database set up once per session: the demo (2018 defaults, one account
 per role, the county cycle open for scoring). Each test runs in a transaction that is rolled back.
 
-Accounts (see kaohe.orgs.demo): office, scorer and head (市委组织部), scorer2 (市委宣传部),
+Accounts (see kaohe.ops.demo): office, scorer and head (市委组织部), scorer2 (市委宣传部),
 unit (偃师市), leader; `client_for(name)` gives a logged-in test client.
 """
 
@@ -18,7 +18,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from kaohe.orgs.demo import build_demo
+    from kaohe.ops.demo import build_demo
 
     with django_db_blocker.unblock():
         build_demo()
@@ -56,7 +56,7 @@ def client_for(db, users):  # noqa: ANN001
 @pytest.fixture
 def cycle(db):  # noqa: ANN001
     from kaohe.cycles.models import Cycle
-    from kaohe.orgs.demo import DEMO_CYCLE
+    from kaohe.ops.demo import DEMO_CYCLE
 
     return Cycle.objects.get(name=DEMO_CYCLE)
 
@@ -66,7 +66,7 @@ def committed_demo(transactional_db):  # noqa: ANN001
     """For transactional tests (browser tests): the demo cycle, committed. pytest-django runs these
     after the others and empties the database after each, so the demo is built again when needed."""
     from kaohe.cycles.models import Cycle
-    from kaohe.orgs.demo import build_demo
+    from kaohe.ops.demo import build_demo
 
     return Cycle.objects.get(pk=build_demo()["cycle"].pk)
 

@@ -104,7 +104,7 @@ def test_a_server_error_fails_the_fuzz_test(schema, users, cycle, monkeypatch): 
 
 @pytest.mark.parametrize("points", ["1e400", "-1e400", "1e-400", 10**40, "9" * 60])
 def test_found_by_fuzzing_huge_points_are_invalid_not_a_crash(client_for, cycle, users, points):  # noqa: ANN001
-    """Points such as 1e400 made Decimal.quantize fail in scoring.parse_points (a 500 from the
+    """Points such as 1e400 made Decimal.quantize fail in scoring.parse_score (a 500 from the
     API, the grid and the sheet upload); now they are refused like any other out-of-range value."""
     from kaohe.cycles.models import Score
 

@@ -21,7 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kaohe.cli.main import main
-from kaohe.orgs.demo import DEMO_PASSWORD
+from kaohe.ops.demo import DEMO_PASSWORD
 
 KAOHE = str(Path(sys.executable).with_name("kaohe"))
 LOCKED = "登录已暂时锁定"

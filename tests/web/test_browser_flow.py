@@ -14,7 +14,7 @@ import pytest
 
 from kaohe.audit.models import Event
 from kaohe.cycles.models import Score, Submission
-from kaohe.orgs.demo import DEMO_PASSWORD
+from kaohe.ops.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("KAOHE_SCREENSHOTS", tempfile.gettempdir())) / "kaohe-browser"

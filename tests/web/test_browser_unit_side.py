@@ -21,7 +21,7 @@ from kaohe.accounts.models import User
 from kaohe.claims.models import Claim, Evidence
 from kaohe.cycles.models import Cycle, Score
 from kaohe.objections.models import Objection
-from kaohe.orgs.demo import DEMO_PASSWORD
+from kaohe.ops.demo import DEMO_PASSWORD
 from kaohe.results import service
 from kaohe.results.models import ResultSnapshot
 from kaohe.schemes.models import Node

@@ -54,7 +54,7 @@ DEPARTMENT = "swzzb"  # 市委组织部: scorer and head
 def demo() -> Cycle:
     """The demo, committed. Rebuilt here because an earlier transactional test may have emptied
     the database (pytest-django runs transactional tests after the others)."""
-    from kaohe.orgs.demo import build_demo
+    from kaohe.ops.demo import build_demo
 
     built = build_demo()["cycle"]
     User.objects.get_or_create(username="office2", defaults={"role": Role.OFFICE, "last_name": "考核办二"})

@@ -231,7 +231,7 @@ def database(template, tmp_path) -> Iterator[Database]:  # noqa: ANN001
 
 
 def cycle_id(database: Database) -> int:
-    from kaohe.orgs.demo import DEMO_CYCLE
+    from kaohe.ops.demo import DEMO_CYCLE
 
     return database.one(f"SELECT id FROM cycles_cycle WHERE name = '{DEMO_CYCLE}'")
 

@@ -205,7 +205,7 @@ def test_upload_file_names_lose_their_path(client_for):  # noqa: ANN001
 
 
 def test_found_by_fuzzing_a_huge_number_in_a_sheet_is_a_cell_error(client_for, cycle, downloaded_sheet):  # noqa: ANN001
-    """1e400 in a points cell made Decimal.quantize fail in scoring.parse_points (a 500)."""
+    """1e400 in a points cell made Decimal.quantize fail in scoring.parse_score (a 500)."""
     from kaohe.formats.scoring_sheet import read_sheet
 
     cell = read_sheet(downloaded_sheet, "评分表.xlsx").cells[0]

@@ -9,7 +9,7 @@ import pytest
 from kaohe.audit.context import acting_as
 from kaohe.audit.models import Event
 from kaohe.cycles.models import Score, Submission
-from kaohe.cycles.scoring import Entry, ScoreError, apply, parse_points, save_score
+from kaohe.cycles.scoring import Entry, ScoreError, apply, parse_score, save_score
 
 STEP = Decimal("0.1")
 
@@ -17,20 +17,20 @@ STEP = Decimal("0.1")
 @pytest.mark.parametrize(("text", "expected"), [("1.5", Decimal("1.5")), ("0", Decimal(0)), (" 2 ", Decimal(2)),
                                                  ("", None), (None, None)])
 def test_valid_points_parse_to_decimal(text, expected):
-    assert parse_points(text, Decimal(2), STEP) == expected
+    assert parse_score(text, Decimal(2), STEP) == expected
 
 
 @pytest.mark.parametrize(("text", "words"), [("2.5", "0到2分之间"), ("-0.1", "0到2分之间"), ("abc", "不是数字"),
                                             ("1.25", "最多1位小数"), ("NaN", "不是数字"), ("1e1", "0到2分之间")])
 def test_invalid_points_are_refused_with_a_reason(text, words):
     with pytest.raises(ScoreError) as error:
-        parse_points(text, Decimal(2), STEP)
+        parse_score(text, Decimal(2), STEP)
     assert error.value.kind == ScoreError.INVALID and words in error.value.message
 
 
 def test_points_must_be_a_multiple_of_the_step():
     with pytest.raises(ScoreError, match="0.5分的整数倍"):
-        parse_points("1.2", Decimal(2), Decimal("0.5"))
+        parse_score("1.2", Decimal(2), Decimal("0.5"))
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """`kaohe notify-deadlines [--days N] [--dry-run]`: remind users of deadlines near (a daily cron job).
 
 Reminds the scorers of every department whose scores are still a draft with unscored tasks, in a
-cycle whose scoring deadline is within N days (default 3) and not past; the same reminder goes to a
-user at most once a day. What is reminded of: kaohe.notify.deadlines.REMINDERS.
+cycle whose scoring deadline is within N days (default 3) and not past, and the users of every unit
+whose self-assessment is not submitted when its deadline is; the same reminder goes to a user at
+most once a day. What is reminded of: the functions the apps register in kaohe.notify.deadlines.
 """
 
 from __future__ import annotations

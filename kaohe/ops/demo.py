@@ -14,8 +14,11 @@ from django.db import transaction
 
 from kaohe.accounts.models import Role, User
 from kaohe.audit.context import acting_as
-from kaohe.orgs.defaults import load_defaults
+from kaohe.cycles.lifecycle import create_cycle, open_cycle
+from kaohe.cycles.models import Cycle
+from kaohe.ops.defaults import load_defaults
 from kaohe.orgs.models import Department, Unit
+from kaohe.schemes.models import SchemeRecord
 
 DEMO_PASSWORD = "kaohe-demo"
 DEMO_CYCLE = "2018年度县(市、区)党建工作综合考核"
@@ -32,10 +35,6 @@ DEMO_USERS = [
 
 @transaction.atomic
 def build_demo() -> dict[str, object]:
-    from kaohe.cycles.lifecycle import create_cycle, open_cycle
-    from kaohe.cycles.models import Cycle
-    from kaohe.schemes.models import SchemeRecord
-
     with acting_as(name="kaohe demo"):
         load_defaults()
         for username, role, department, unit, name in DEMO_USERS:

@@ -9,13 +9,12 @@ from kaohe.data import builtin_names, builtin_path
 from kaohe.formats.masterdata import read_departments, read_units
 from kaohe.formats.yaml_scheme import read_yaml
 from kaohe.orgs.models import Department, Unit
+from kaohe.schemes.models import SchemeRecord
+from kaohe.schemes.store import publish, save_scheme
 
 
 @transaction.atomic
 def load_defaults() -> dict[str, int]:
-    from kaohe.schemes.models import SchemeRecord
-    from kaohe.schemes.store import publish, save_scheme
-
     made = {"departments": 0, "units": 0, "schemes": 0}
     for position, department in enumerate(read_departments()):
         _, created = Department.objects.get_or_create(

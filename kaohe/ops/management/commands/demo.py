@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from kaohe.orgs.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+from kaohe.ops.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from kaohe.audit.context import acting_as
-from kaohe.orgs.defaults import load_defaults
+from kaohe.ops.defaults import load_defaults
 
 
 class Command(BaseCommand):
