@@ -33,11 +33,11 @@ class SettingsForm(forms.Form):
                                      max_digits=8, decimal_places=2)
     rank_places = forms.IntegerField(label=gettext_lazy("排名比较的小数位数"), min_value=0, max_value=6)
 
-    def __init__(self, *args: Any, units: list[CycleUnit] = (), sources: list[tuple[int, str]] = (),
+    def __init__(self, *args: Any, units: list[CycleUnit] = (), sources: list[tuple[str, str]] = (),
                  **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.units = list(units)
-        source_choices = [("", _("逐单位录入"))] + [(str(pk), name) for pk, name in sources]
+        source_choices = [("", _("逐单位录入"))] + list(sources)
         for i in range(COMPONENT_ROWS):
             self.fields[f"component_key_{i}"] = forms.CharField(required=False, max_length=40)
             self.fields[f"component_label_{i}"] = forms.CharField(required=False, max_length=40)
@@ -92,8 +92,11 @@ class SettingsForm(forms.Form):
             if key:
                 component = {"key": key, "label": data.get(f"component_label_{i}", "").strip() or key,
                              "weight": _text(data[f"component_weight_{i}"])}
-                if data.get(f"component_source_{i}"):
-                    component["cycle"] = int(data[f"component_source_{i}"])  # finals of another cycle
+                source = data.get(f"component_source_{i}") or ""
+                if source.startswith("survey:"):
+                    component["survey"] = int(source.removeprefix("survey:"))  # a published survey's scores
+                elif source:
+                    component["cycle"] = int(source)  # finals of another cycle
                 components.append(component)
         grades = []
         for i in range(GRADE_ROWS):
@@ -120,7 +123,8 @@ def settings_initial(settings: ResultSettings, units: list[CycleUnit]) -> dict[s
         initial[f"component_key_{i}"] = component["key"]
         initial[f"component_label_{i}"] = component.get("label", "")
         initial[f"component_weight_{i}"] = component["weight"]
-        initial[f"component_source_{i}"] = str(component.get("cycle", ""))
+        initial[f"component_source_{i}"] = (f"survey:{component['survey']}" if component.get("survey")
+                                             else str(component.get("cycle", "")))
     for i, grade in enumerate(settings.grades[:GRADE_ROWS]):
         initial[f"grade_name_{i}"] = grade["name"]
         initial[f"grade_threshold_{i}"] = grade["threshold"]

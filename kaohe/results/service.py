@@ -37,6 +37,8 @@ from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.notify.send import notify, unit_users
 from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
 from kaohe.results.sums import iter_unit_inputs
+from kaohe.survey.models import Survey
+from kaohe.survey.outcome import published_values
 
 ADJUSTED = "adjusted"
 SETTINGS_FIELDS = ("components", "bonus_cap", "grades", "quota_share", "quota_count", "rank_places", "groups")
@@ -91,28 +93,42 @@ def groups_for(settings: ResultSettings) -> dict[str, str]:
 
 def entered_components(rules: Rules, settings: ResultSettings) -> list[Component]:
     """The components the office enters per unit: all but the adjusted indicator score and those
-    taken from another cycle's published finals."""
-    sourced = {str(c["key"]) for c in settings.components if c.get("cycle")}
+    taken from another cycle's published finals or from a published survey."""
+    sourced = {str(c["key"]) for c in settings.components if c.get("cycle") or c.get("survey")}
     return [c for c in rules.components if c.key != ADJUSTED and c.key not in sourced]
 
 
 # ----------------------------------------------------------------------------- computing
 
 
-def component_sources(cycle: Cycle) -> list[tuple[int, str]]:
-    """Other cycles with published results, whose finals can be a component of this one
-    (quarterly 平时考核 cycles feeding the annual 年终考核)."""
-    return list(Cycle.objects.filter(result_snapshots__isnull=False).exclude(pk=cycle.pk).distinct()
-                .order_by("-created_at").values_list("pk", "name"))
+def component_sources(cycle: Cycle) -> list[tuple[str, str]]:
+    """Where a component's values can come from, as (form value, label): other cycles with
+    published results, whose finals feed this one (quarterly 平时考核 cycles feeding the annual
+    年终考核), as "<cycle id>"; this cycle's published surveys (民主测评) as "survey:<id>"."""
+    cycles = [(str(pk), name) for pk, name in Cycle.objects.filter(result_snapshots__isnull=False)
+              .exclude(pk=cycle.pk).distinct().order_by("-created_at").values_list("pk", "name")]
+    surveys = [(f"survey:{pk}", _("民主测评：%(name)s") % {"name": name})
+               for pk, name in Survey.objects.filter(cycle=cycle, published__isnull=False)
+               .order_by("-opens_at", "-pk").values_list("pk", "name")]
+    return cycles + surveys
 
 
 def sourced_components(settings: ResultSettings) -> dict[str, dict[str, Decimal]]:
-    """component key → unit code → final score, from the latest published version of the
-    component's source cycle. One query per sourced component."""
+    """component key → unit code → value, from the latest published version of the component's
+    source cycle (its finals) or from its published survey (each target's score). One query per
+    sourced component."""
     values: dict[str, dict[str, Decimal]] = {}
     for component in settings.components:
+        if component.get("key") == ADJUSTED:
+            continue
+        if component.get("survey"):
+            scores = published_values(int(component["survey"]))
+            if scores is None:
+                raise RulesError(_("构成项“%(key)s”的民主测评还没有发布结果。") % {"key": component["key"]})
+            values[str(component["key"])] = scores
+            continue
         source = component.get("cycle")
-        if not source or component.get("key") == ADJUSTED:
+        if not source:
             continue
         snapshot = ResultSnapshot.objects.filter(cycle_id=source).order_by("-version").first()
         if snapshot is None:

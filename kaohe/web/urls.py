@@ -6,6 +6,8 @@ from django.urls import include, path
 
 from kaohe.api.urls import api
 from kaohe.notify import views as notify_views
+from kaohe.survey import views as survey_views
+from kaohe.survey import vote_views
 from kaohe.web import views
 
 urlpatterns = [
@@ -25,6 +27,8 @@ urlpatterns = [
     path("cycles/", include("kaohe.objections.urls")),
     path("audit/", include("kaohe.audit.urls")),
     path("results/", include("kaohe.results.urls")),
+    path("surveys/", include((survey_views.urlpatterns, "survey"))),
+    path("vote/", include((vote_views.urlpatterns, "vote"))),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -109,3 +109,33 @@ def browser_page():
                 os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
             else:
                 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def survey_kit():
+    """The survey tests' helpers (tests/web/survey_helpers.py: a survey of the demo cycle with its
+    codes, voting through the page), shared by the survey test files."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("survey_helpers", Path(__file__).with_name("survey_helpers.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def pdf_tools():
+    """PDFs with Chinese text need Debian's fonts-noto-cjk, and the tests read them back with
+    poppler's pdftotext: skipped with a message when either is absent, a failure under CI (which
+    installs both)."""
+    import os
+    import shutil
+
+    from kaohe.formats.pdf import FONT_PACKAGE, cjk_font_missing
+
+    if cjk_font_missing() or shutil.which("pdftotext") is None:
+        message = f"PDF tests need the Chinese font and pdftotext (apt-get install {FONT_PACKAGE} poppler-utils)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)

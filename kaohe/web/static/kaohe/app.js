@@ -1,7 +1,9 @@
-// Kaohe page behaviour that htmx does not cover. Forms with data-confirm ask before submitting.
+// Kaohe page behaviour that htmx does not cover. Forms (or the button that submits them) with
+// data-confirm ask before submitting.
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+  const question = (event.submitter && event.submitter.dataset.confirm) || (form instanceof HTMLFormElement && form.dataset.confirm);
+  if (question && !window.confirm(question)) {
     event.preventDefault();
   }
 });

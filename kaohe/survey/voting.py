@@ -1,0 +1,121 @@
+"""Voting with a one-time code: find the code, then cast the ballot.
+
+`cast` marks the code used and stores the ballot in one transaction, under a lock on the code's
+group, so that of any number of submits of one code, at once or later, exactly one stores a ballot.
+In the same transaction the group's ballots are written again in a fresh random order (new row
+positions, one shared transaction stamp) and its used codes are stamped again: afterwards neither
+the rows as read back, nor their ids, nor PostgreSQL's hidden row columns (xmin, ctid) or
+SQLite's rowid say which ballot came last or which code went with it. The work grows with the
+group's ballots so far (bounded by MAX_CODES_PER_GROUP); BENCHMARKS.md has the figures.
+
+Every refusal of a code is the same `UNUSABLE` message whatever the reason (malformed, unknown,
+voided, used) and counts against the client's address (`kaohe.survey.throttle`); a code of a
+survey outside its window gets the window's message. A ballot the rules refuse (unknown targets,
+missing answers) leaves the code unused. Nothing here logs or records a code.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaohe.core.survey import BallotError, Definition, normalize_code, read_ballot
+from kaohe.survey import throttle
+from kaohe.survey.definition import definition_of
+from kaohe.survey.models import Ballot, Code, PublishedSurvey, RaterGroup, Survey
+
+_SHUFFLE = random.SystemRandom()
+
+
+def unusable_message() -> str:
+    return _("这个测评码无法使用：可能输入有误、已经使用或已作废。请核对纸条上的测评码；如有疑问，请联系工作人员。")
+
+
+class Refused(Exception):
+    """A code or a ballot that is not accepted; `problems` are for the rater (Chinese)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, status: int = 400,
+                 keep_code: bool = False):
+        self.message = message
+        self.problems = problems or [message]
+        self.status = status
+        self.keep_code = keep_code  # the code is fine: the rater may correct the ballot and send it again
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Found:
+    code: str  # the normalized code, to send back with the ballot
+    group: RaterGroup
+    survey: Survey
+    definition: Definition
+
+
+def _window_refusal(survey: Survey) -> Refused | None:
+    state = survey.state()
+    local = timezone.localtime
+    if state == "draft":
+        return Refused(_("测评尚未开始，开始时间：%(time)s。") % {"time": local(survey.opens_at).strftime("%Y-%m-%d %H:%M")},
+                       status=403)
+    if state == "closed" or PublishedSurvey.objects.filter(survey=survey).exists():
+        return Refused(_("测评已经结束（%(time)s）。") % {"time": local(survey.closes_at).strftime("%Y-%m-%d %H:%M")},
+                       status=403)
+    return None
+
+
+def find(text: str | None, address: str | None) -> Found:
+    """The usable code `text` with its group, survey and definition; else Refused."""
+    throttle.check(address)
+    normalized = normalize_code(text)
+    code = None
+    if normalized is not None:
+        code = (Code.objects.select_related("group__survey").filter(code=normalized, used=False, voided=False)
+                .first())
+    if code is None:
+        throttle.failed(address)
+        raise Refused(unusable_message())
+    refusal = _window_refusal(code.group.survey)
+    if refusal is not None:
+        raise refusal
+    survey = code.group.survey
+    return Found(normalized, code.group, survey, definition_of(survey))
+
+
+def cast(text: str | None, fields: Mapping[str, str], address: str | None) -> Survey:
+    """Store one ballot for the code `text` and mark the code used, in one transaction."""
+    found = find(text, address)
+    try:
+        answers = read_ballot(found.definition, fields)
+    except BallotError as error:
+        raise Refused(_("选票未提交，请修改："), list(error.problems), status=422, keep_code=True) from None
+    with transaction.atomic():
+        group = RaterGroup.objects.select_for_update().get(pk=found.group.pk)
+        survey = Survey.objects.get(pk=group.survey_id)
+        refusal = _window_refusal(survey)
+        if refusal is not None:
+            raise refusal
+        marked = Code.objects.filter(code=found.code, group=group, used=False, voided=False).update(used=True)
+        if marked == 1:
+            _store(group, answers)
+    if marked != 1:  # a second submit of the code, at once or later
+        throttle.failed(address)
+        raise Refused(unusable_message())
+    return survey
+
+
+def _store(group: RaterGroup, answers: dict[str, list[int]]) -> None:
+    """The new ballot among the group's ballots, all written again in a fresh random order, and the
+    group's used codes stamped again (inside the caller's transaction)."""
+    rows = list(Ballot.objects.filter(group=group).values_list("id", "answers"))
+    rows.append((uuid.uuid4(), answers))
+    _SHUFFLE.shuffle(rows)
+    Ballot.objects.filter(group=group).delete()
+    Ballot.objects.bulk_create([Ballot(id=id_, group=group, answers=stored) for id_, stored in rows],
+                               batch_size=500)
+    Code.objects.filter(group=group, used=True).update(used=True)
