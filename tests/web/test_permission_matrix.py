@@ -363,6 +363,42 @@ EXPECTED: dict[str, dict[str, object]] = {
     "GET /api/v1/cycles/{cycle_id}/results": {
         "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
         "leader": OK},
+    # -- the 民主测评 (kaohe.survey): the office manages; leaders read results; a unit its own row once
+    # published; raters vote without an account. The survey here is closed and published (_survey).
+    "survey:list": {"method": "GET",
+                    "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                    "unit": DENIED, "leader": OK},
+    "survey:create": {"method": "POST", "data": {"cycle": "{cycle_id}"}, "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "survey:detail": {"method": "GET", "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "survey:edit": {"method": "GET", "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "survey:codes": {"method": "POST", "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "survey:void": {"method": "POST", "data": {"serials": "1"}, "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "survey:slips": {"method": "GET", "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "survey:window": {"method": "POST", "data": {"action": "close"}, "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "survey:publish": {"method": "POST", "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "survey:results": {"method": "GET",
+                       "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                       "unit": OK, "leader": OK},
+    "vote:vote": {"method": "GET",
+                  "anonymous": OK, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": OK, "leader": OK},
+    "vote:ballot": {"method": "POST",
+                    "anonymous": OK, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": OK, "leader": OK},
+    "GET /api/v1/surveys": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": OK},
+    "POST /api/v1/surveys": {
+        "json": {"cycle": "{cycle_id}", "name": "权限测评", "opens_at": "2026-12-10T09:00:00+08:00",
+                 "closes_at": "2026-12-10T10:00:00+08:00", "groups": [{"name": "甲", "weight": "1", "codes": 5}]},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "GET /api/v1/surveys/{survey_id}": {"anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "POST /api/v1/surveys/{survey_id}/groups/{group_id}/codes": {"anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "POST /api/v1/surveys/{survey_id}/groups/{group_id}/void": {"json": {"serials": [1]}, "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "GET /api/v1/surveys/{survey_id}/groups/{group_id}/slips.pdf": {"anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "POST /api/v1/surveys/{survey_id}/close": {"anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "GET /api/v1/surveys/{survey_id}/results": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": OK,
+        "leader": OK},
+    "POST /api/v1/surveys/{survey_id}/publish": {"anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
 }
 # fmt: on
 
@@ -454,11 +490,43 @@ def _objection(cycle: Cycle, users: dict) -> int:
     return objection.pk
 
 
+def _survey(cycle: Cycle, users: dict) -> int:
+    """A closed, published survey of the cycle rating 偃师市, its codes made (one used)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kaohe.core.survey import DEFAULT_OPTIONS
+    from kaohe.survey import codes, outcome, voting
+    from kaohe.survey.definition import GroupInput, QuestionInput, SurveyInput, save_survey
+    from kaohe.survey.models import Survey
+
+    now = timezone.now()
+    with acting_as(users["office"]):
+        survey = save_survey(cycle, users["office"], SurveyInput(
+            name="权限矩阵测评", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1),
+            groups=[GroupInput("甲", Decimal(1), 3)], questions=[QuestionInput("总体评价", Decimal(1), DEFAULT_OPTIONS)],
+            targets=[UNIT]))
+        group = survey.groups.get()
+        codes.add_codes(group)
+        voting.cast(group.codes.first().code, {f"a:{UNIT}:q1": "0"}, None)
+        Survey.objects.filter(pk=survey.pk).update(closes_at=now - timedelta(minutes=1))
+        survey.refresh_from_db()
+        outcome.publish(survey, users["office"])
+    return survey.pk
+
+
 def _parameters(route: str, world: dict, cycle: Cycle, users: dict) -> dict[str, object]:
     names = re.findall(r"<(?:\w+:)?(\w+)>", route)
     values: dict[str, object] = {}
     for name in names:
-        if name == "pk":
+        if (name == "pk" and route.startswith("surveys/")) or name == "survey_id":
+            values[name] = _survey(cycle, users)
+        elif name in ("group", "group_id"):
+            from kaohe.survey.models import RaterGroup
+
+            values[name] = RaterGroup.objects.filter(survey__cycle=cycle).values_list("pk", flat=True).first()
+        elif name == "pk":
             values[name] = world["scheme"] if route.startswith("schemes/") else world["cycle_id"]
         elif name == "version":
             values[name] = _published_version(cycle, users["office"])
