@@ -39,6 +39,11 @@ def _two(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _weight(value: Decimal) -> str:
+    """A weight as typed: 0.4000 → "0.4", 1.0000 → "1"."""
+    return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+
+
 def results_json(survey: Survey, counted: Tally) -> dict[str, Any]:
     codes = {str(c.group.pk): c for c in counts(survey)}
     return {
@@ -46,12 +51,12 @@ def results_json(survey: Survey, counted: Tally) -> dict[str, Any]:
         "valid_rule": f"{survey.valid_numerator}/{survey.valid_denominator}",
         "min_group_size": survey.min_group_size,
         "cast": counted.cast, "valid": counted.valid,
-        "groups": [{"name": g.name, "weight": str(codes[g.key].group.weight), "cast": g.cast, "valid": g.valid,
+        "groups": [{"name": g.name, "weight": _weight(codes[g.key].group.weight), "cast": g.cast, "valid": g.valid,
                     "codes": codes[g.key].issued, "used": codes[g.key].used} for g in counted.groups],
         "targets": [{
             "code": t.code, "name": t.name, "score": _two(t.score), "rated": t.rated, "abstained": t.abstained,
             "reweighted": t.reweighted,
-            "groups": [{"name": g.name, "weight": str(g.weight), "rated": g.rated, "average": _two(g.average),
+            "groups": [{"name": g.name, "weight": _weight(g.weight), "rated": g.rated, "average": _two(g.average),
                         "shown": g.shown} for g in t.groups],
         } for t in counted.targets],
     }

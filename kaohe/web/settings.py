@@ -174,7 +174,7 @@ AXES_LOCKOUT_CALLABLE = "kaohe.ops.lockout.lockout_response"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 # The survey's voting page (kaohe.survey.throttle): refused codes per client address within the
 # window before that address is refused for a while. Raters behind one address share the count.
-KAOHE_SURVEY_FAILURE_LIMIT = env_int("KAOHE_SURVEY_FAILURE_LIMIT", 30, minimum=1)
+KAOHE_SURVEY_FAILURE_LIMIT = env_int("KAOHE_SURVEY_FAILURE_LIMIT", 100, minimum=1)
 KAOHE_SURVEY_LOCKOUT_MINUTES = env_int("KAOHE_SURVEY_LOCKOUT_MINUTES", 10, minimum=1)
 # Reverse proxies whose X-Real-IP header is trusted (comma-separated addresses), e.g. 127.0.0.1.
 KAOHE_TRUSTED_PROXIES = env_list("KAOHE_TRUSTED_PROXIES", [])

@@ -39,13 +39,16 @@
         event.preventDefault();
       }
     });
-    const fragment = decodeURIComponent(window.location.hash.slice(1));
-    if (fragment) {
+    const fromLink = () => {
+      const fragment = decodeURIComponent(window.location.hash.slice(1));
+      if (!fragment) return;
       history.replaceState(null, "", window.location.pathname);
       input.value = fragment;
       if (wellFormed(fragment)) form.requestSubmit();
       else check();
-    }
+    };
+    window.addEventListener("hashchange", fromLink); // a second link opened on the same page
+    fromLink();
   }
 
   function ballotPage(form) {
