@@ -51,7 +51,7 @@ from datetime import timedelta
 from decimal import Decimal
 from django.utils import timezone
 from kaohe.core.survey import DEFAULT_OPTIONS
-from kaohe.orgs.demo import build_demo
+from kaohe.ops.demo import build_demo
 from kaohe.survey import codes
 from kaohe.survey.definition import GroupInput, QuestionInput, SurveyInput, save_survey
 cycle = build_demo()["cycle"]
@@ -180,8 +180,8 @@ def meeting(base: str, codes: list[str], targets: list[str], seconds: float = ME
         at = index * seconds / len(codes) + rng.uniform(0, seconds / len(codes))
         local = random.Random(SEED * 1000 + index)
         jobs.append((at, lambda c=code, r=local, t=index in doubles: vote(base, c, targets, timings, r, t)))
-    for _ in range(GUESSES):
-        jobs.append((rng.uniform(0, seconds), lambda c=new_code(): guess(base, c, timings)))
+    for guessed in [new_code() for _ in range(GUESSES)]:
+        jobs.append((rng.uniform(0, seconds), lambda c=guessed: guess(base, c, timings)))
     jobs.sort(key=lambda job: job[0])
     start = time.perf_counter()
     threads = []

@@ -30,11 +30,12 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import visible_cycles
+from kaohe.accounts.permissions import in_unit, is_office, reads_all
+from kaohe.api.common import user_of
 from kaohe.api.errors import ApiError, api_error_response, error_body
 from kaohe.api.schemas import ErrorOut
 from kaohe.core.survey import DEFAULT_OPTIONS, Option
+from kaohe.cycles.access import visible_cycles
 from kaohe.formats.pdf import PdfError
 from kaohe.survey import codes, outcome, sheet
 from kaohe.survey.definition import (
@@ -106,19 +107,15 @@ def survey_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _office(request: HttpRequest) -> Any:
-    user = _user(request)
-    if user.role != Role.OFFICE:
+    user = user_of(request)
+    if not is_office(user):
         raise ApiError(403, _("只有考核办可以管理民主测评。"))
     return user
 
 
 def _survey(request: HttpRequest, survey_id: int) -> Survey:
-    survey = (Survey.objects.select_related("cycle").filter(cycle__in=visible_cycles(_user(request)), pk=survey_id)
+    survey = (Survey.objects.select_related("cycle").filter(cycle__in=visible_cycles(user_of(request)), pk=survey_id)
               .first())
     if survey is None:
         raise ApiError(404, _("没有编号为 %(id)s 的测评，或您无权查看。") % {"id": survey_id})
@@ -146,8 +143,8 @@ def _detail(survey: Survey) -> dict[str, Any]:
 @survey_errors
 def list_surveys(request: HttpRequest) -> Any:
     """The office and leaders: every survey of the cycles they see."""
-    user = _user(request)
-    if user.role not in (Role.OFFICE, Role.LEADER):
+    user = user_of(request)
+    if not reads_all(user):
         raise ApiError(403, _("只有考核办和领导可以查看民主测评。"))
     return [{"id": s.pk, "cycle": s.cycle_id, "name": s.name, "state": _state(s),
              "opens_at": s.opens_at, "closes_at": s.closes_at}
@@ -240,15 +237,15 @@ def close(request: HttpRequest, survey_id: int) -> Any:
 def results(request: HttpRequest, survey_id: int) -> Any:
     """The office and leaders once the survey is closed (`published` says whether these are the
     published figures); a unit user only its own row, only once published."""
-    user = _user(request)
+    user = user_of(request)
     survey = _survey(request, survey_id)
     published = PublishedSurvey.objects.filter(survey=survey).first()
-    if user.role == Role.UNIT:
-        row = outcome.unit_row(published, user.unit.code) if published is not None and user.unit_id else None
+    if in_unit(user):
+        row = outcome.unit_row(published, user.unit.code) if published is not None else None
         if row is None:
             raise ApiError(403, _("测评结果发布后，单位只能查看本单位的结果。"))
         return {"survey": survey.pk, "name": survey.name, "published": True, "targets": [row]}
-    if user.role not in (Role.OFFICE, Role.LEADER):
+    if not reads_all(user):
         raise ApiError(403, _("只有考核办和领导可以查看测评结果。"))
     if published is not None:
         return {**published.results, "published": True}

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kaohe.accounts.decorators import office_only, requires
-from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import is_office, visible_cycles
+from kaohe.accounts.decorators import office_only, office_or_leader, requires
+from kaohe.accounts.permissions import in_unit, is_office, reads_all
+from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import Cycle
 from kaohe.formats.pdf import PdfError
 from kaohe.survey import codes, outcome, sheet
@@ -35,7 +35,8 @@ from kaohe.survey.models import PublishedSurvey, RaterGroup, Survey
 
 
 def can_read(user: Any) -> bool:
-    return user.is_authenticated and user.is_active and user.role in (Role.OFFICE, Role.LEADER, Role.UNIT)
+    """The office and leaders read results; a unit user its own figures (checked in the view)."""
+    return reads_all(user) or in_unit(user)
 
 
 def _survey(request: HttpRequest, pk: int) -> Survey:
@@ -46,7 +47,7 @@ def _survey(request: HttpRequest, pk: int) -> Survey:
 # ----------------------------------------------------------------------------- the office
 
 
-@requires(lambda user: user.is_authenticated and user.role in (Role.OFFICE, Role.LEADER))
+@office_or_leader
 @require_GET
 def survey_list(request: HttpRequest) -> HttpResponse:
     cycles = visible_cycles(request.user)
@@ -224,10 +225,10 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(request, pk)
     published = PublishedSurvey.objects.filter(survey=survey).first()
     user = request.user
-    if user.role == Role.UNIT:
+    if in_unit(user):
         if published is None:
             raise PermissionDenied
-        row = outcome.unit_row(published, user.unit.code if user.unit_id else "")
+        row = outcome.unit_row(published, user.unit.code)
         if row is None:
             raise PermissionDenied
         return render(request, "survey/unit_results.html", {"survey": survey, "published": published, "row": row})

@@ -67,7 +67,7 @@ from datetime import timedelta
 from decimal import Decimal
 from django.utils import timezone
 from kaohe.core.survey import DEFAULT_OPTIONS
-from kaohe.orgs.demo import build_demo
+from kaohe.ops.demo import build_demo
 from kaohe.survey import codes
 from kaohe.survey.definition import GroupInput, QuestionInput, SurveyInput, save_survey
 cycle = build_demo()["cycle"]

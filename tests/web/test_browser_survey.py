@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kaohe.core.survey import format_code
-from kaohe.orgs.demo import DEMO_PASSWORD
+from kaohe.ops.demo import DEMO_PASSWORD
 from kaohe.survey.models import Ballot, Code, CodeAttempt, PublishedSurvey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

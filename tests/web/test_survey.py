@@ -406,3 +406,18 @@ def test_only_the_office_manages_surveys_through_the_api(survey, users, role):
         assert response.status_code in (403, 404), (role, path, response.status_code)
     listing = client.get("/api/v1/surveys", **headers)
     assert listing.status_code == (200 if role == "leader" else 403)
+
+
+def test_the_office_is_told_what_the_survey_waits_for(cycle, kit, client_for):
+    from kaohe.notify.todo import todo_for
+
+    survey = kit.make_survey(cycle)
+    kit.vote(Client(), kit.fresh_codes(survey, "市级领导")[0], {t: "0" for t in kit.TARGETS})
+    office = User.objects.get(username="office")
+    texts = [entry.text for entry in todo_for(office)]
+    assert f"民主测评“{survey.name}”进行中：已投票 1 / 14 个测评码" in texts
+    kit.close(survey)
+    assert f"民主测评“{survey.name}”已结束（1 张选票），结果待发布" in [e.text for e in todo_for(office)]
+    assert not any("民主测评" in e.text for e in todo_for(User.objects.get(username="leader")))
+    home = client_for("office").get("/").content.decode()
+    assert "结果待发布" in home

@@ -1,13 +1,23 @@
-"""`kaohe cycle list [--json]`."""
+"""`kaohe cycle list [--json]`, and `find_cycle`, how every command names a cycle."""
 
 from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 
 from kaohe.cycles.models import Cycle
+
+
+def find_cycle(text: str) -> Cycle:
+    """The cycle a person names on the command line: by its name, else by its id."""
+    cycle = Cycle.objects.filter(name=text).first()
+    if cycle is None and text.isdigit():
+        cycle = Cycle.objects.filter(pk=int(text)).first()
+    if cycle is None:
+        raise CommandError(f"没有考核周期“{text}”（请给出编号或名称；kaohe cycle list 列出全部）。")
+    return cycle
 
 
 class Command(BaseCommand):

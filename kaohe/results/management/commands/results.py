@@ -18,21 +18,13 @@ from kaohe.audit.context import acting_as
 from kaohe.core.points import format_points
 from kaohe.core.results import RulesError
 from kaohe.cycles import totals
+from kaohe.cycles.management.commands.cycle import find_cycle
 from kaohe.cycles.models import Cycle
 from kaohe.formats.errors import FormatError
 from kaohe.formats.files import write_atomically
 from kaohe.results import exports, service
 
 MAX_LISTED = 20  # differences listed by `recount`; the rest are counted
-
-
-def find_cycle(text: str) -> Cycle:
-    cycle = Cycle.objects.filter(name=text).first()
-    if cycle is None and text.isdigit():
-        cycle = Cycle.objects.filter(pk=int(text)).first()
-    if cycle is None:
-        raise CommandError(f"没有考核周期“{text}”（请给出编号或名称；kaohe cycle list 列出全部）。")
-    return cycle
 
 
 def one_line(problems: list[str] | tuple[str, ...]) -> str:

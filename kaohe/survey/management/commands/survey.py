@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from kaohe.audit.context import acting_as
 from kaohe.core.survey import DEFAULT_OPTIONS, BallotError, parse_options
+from kaohe.cycles.management.commands.cycle import find_cycle
 from kaohe.formats.files import write_atomically
 from kaohe.formats.pdf import PdfError
-from kaohe.results.management.commands.results import find_cycle
 from kaohe.survey import codes, outcome, sheet
 from kaohe.survey.definition import (
     GroupInput,
