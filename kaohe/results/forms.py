@@ -33,11 +33,11 @@ class SettingsForm(forms.Form):
                                      max_digits=8, decimal_places=2)
     rank_places = forms.IntegerField(label=gettext_lazy("排名比较的小数位数"), min_value=0, max_value=6)
 
-    def __init__(self, *args: Any, units: list[CycleUnit] = (), sources: list[tuple[str, str]] = (),
+    def __init__(self, *args: Any, units: list[CycleUnit] = (), sources: list[tuple[int | str, str]] = (),
                  **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.units = list(units)
-        source_choices = [("", _("逐单位录入"))] + list(sources)
+        source_choices = [("", _("逐单位录入"))] + [(str(source), name) for source, name in sources]
         for i in range(COMPONENT_ROWS):
             self.fields[f"component_key_{i}"] = forms.CharField(required=False, max_length=40)
             self.fields[f"component_label_{i}"] = forms.CharField(required=False, max_length=40)

@@ -101,12 +101,12 @@ def entered_components(rules: Rules, settings: ResultSettings) -> list[Component
 # ----------------------------------------------------------------------------- computing
 
 
-def component_sources(cycle: Cycle) -> list[tuple[str, str]]:
-    """Where a component's values can come from, as (form value, label): other cycles with
-    published results, whose finals feed this one (quarterly 平时考核 cycles feeding the annual
-    年终考核), as "<cycle id>"; this cycle's published surveys (民主测评) as "survey:<id>"."""
-    cycles = [(str(pk), name) for pk, name in Cycle.objects.filter(result_snapshots__isnull=False)
-              .exclude(pk=cycle.pk).distinct().order_by("-created_at").values_list("pk", "name")]
+def component_sources(cycle: Cycle) -> list[tuple[int | str, str]]:
+    """Where a component's values can come from, as (source, label): other cycles with published
+    results, whose finals feed this one (quarterly 平时考核 cycles feeding the annual 年终考核), by
+    their id; this cycle's published surveys (民主测评) as "survey:<id>"."""
+    cycles = list(Cycle.objects.filter(result_snapshots__isnull=False).exclude(pk=cycle.pk).distinct()
+                  .order_by("-created_at").values_list("pk", "name"))
     surveys = [(f"survey:{pk}", _("民主测评：%(name)s") % {"name": name})
                for pk, name in Survey.objects.filter(cycle=cycle, published__isnull=False)
                .order_by("-opens_at", "-pk").values_list("pk", "name")]
