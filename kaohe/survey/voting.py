@@ -2,8 +2,8 @@
 
 `cast` marks the code used and stores the ballot in one transaction, under a lock on the code's
 group, so that of any number of submits of one code, at once or later, exactly one stores a ballot.
-In the same transaction the group's ballots are written again in a fresh random order (new row
-positions, one shared transaction stamp) and its used codes are stamped again: afterwards neither
+In the same transaction the group's ballots are written again with new random ids, in the order of
+those ids (new row positions, one shared transaction stamp), and its used codes are stamped again: afterwards neither
 the rows as read back, nor their ids, nor PostgreSQL's hidden row columns (xmin, ctid) or
 SQLite's rowid say which ballot came last or which code went with it. The work grows with the
 group's ballots so far (bounded by MAX_CODES_PER_GROUP); BENCHMARKS.md has the figures.
@@ -16,12 +16,11 @@ missing answers) leaves the code unused. Nothing here logs or records a code.
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,9 +28,6 @@ from kaohe.core.survey import BallotError, Definition, normalize_code, read_ball
 from kaohe.survey import throttle
 from kaohe.survey.definition import definition_of
 from kaohe.survey.models import Ballot, Code, PublishedSurvey, RaterGroup, Survey
-
-_SHUFFLE = random.SystemRandom()
-
 
 def unusable_message() -> str:
     return _("这个测评码无法使用：可能输入有误、已经使用或已作废。请核对纸条上的测评码；如有疑问，请联系工作人员。")
@@ -109,13 +105,28 @@ def cast(text: str | None, fields: Mapping[str, str], address: str | None) -> Su
     return survey
 
 
+# A fresh random id per row, from the database's strong random source: PostgreSQL's
+# gen_random_uuid() (pg_strong_random), SQLite's randomblob() (its ChaCha20 generator seeded by the OS).
+_NEW_ID = {"postgresql": "gen_random_uuid()", "sqlite": "lower(hex(randomblob(16)))"}
+_BATCH = 500
+
+
 def _store(group: RaterGroup, answers: dict[str, list[int]]) -> None:
-    """The new ballot among the group's ballots, all written again in a fresh random order, and the
-    group's used codes stamped again (inside the caller's transaction)."""
-    rows = list(Ballot.objects.filter(group=group).values_list("id", "answers"))
-    rows.append((uuid.uuid4(), answers))
-    _SHUFFLE.shuffle(rows)
-    Ballot.objects.filter(group=group).delete()
-    Ballot.objects.bulk_create([Ballot(id=id_, group=group, answers=stored) for id_, stored in rows],
-                               batch_size=500)
+    """The new ballot among the group's ballots, all written again with new random ids in the order
+    of those ids (a fresh random order), and the group's used codes stamped again — inside the
+    caller's transaction, without the ballots' answers leaving the database."""
+    Ballot.objects.create(id=uuid.uuid4(), group=group, answers=answers)
+    old = list(Ballot.objects.filter(group=group).values_list("id", flat=True))
+    table = connection.ops.quote_name(Ballot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, group_id, answers) SELECT new_id, group_id, answers FROM "  # noqa: S608
+            f"(SELECT {_NEW_ID[connection.vendor]} AS new_id, group_id, answers FROM {table} WHERE group_id = %s) "
+            "AS copied ORDER BY new_id", [group.pk])
+        # the old rows, by their ids (raw: Django's delete would first load every row, as the audit
+        # trail listens to deletions)
+        prepared = [Ballot._meta.pk.get_db_prep_value(id_, connection) for id_ in old]
+        for start in range(0, len(prepared), _BATCH):
+            batch = prepared[start:start + _BATCH]
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(batch))})", batch)  # noqa: S608
     Code.objects.filter(group=group, used=True).update(used=True)
