@@ -241,7 +241,7 @@ def results(request: HttpRequest, survey_id: int) -> Any:
     survey = _survey(request, survey_id)
     published = PublishedSurvey.objects.filter(survey=survey).first()
     if in_unit(user):
-        row = outcome.unit_row(published, user.unit.code) if published is not None else None
+        row = outcome.unit_row(published, user.unit.code) if published is not None and user.unit else None
         if row is None:
             raise ApiError(403, _("测评结果发布后，单位只能查看本单位的结果。"))
         return {"survey": survey.pk, "name": survey.name, "published": True, "targets": [row]}

@@ -274,7 +274,7 @@ def check_stored(definition: Definition, answers: object) -> Answers:
         for question, index in zip(definition.questions, chosen, strict=True):
             if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(question.options):
                 raise BallotError([f"选票中有无法读取的回答：{code}"])
-    return answers  # type: ignore[return-value]
+    return answers
 
 
 def is_valid(definition: Definition, answers: Answers) -> bool:

@@ -36,4 +36,4 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
         raise PdfError(f"缺少中文字体 {CJK_FAMILY}，无法生成 PDF（请安装 Debian 软件包 {FONT_PACKAGE}）。")
     from weasyprint import HTML  # imported when needed: it loads Pango
 
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return bytes(HTML(string=html, base_url=base_url).write_pdf())

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,6 +107,12 @@ def definition_of(survey: Survey, groups: list[RaterGroup] | None = None,
         min_group_size=survey.min_group_size, abstain_allowed=survey.abstain_allowed)
 
 
+def _same_name(cycle: Cycle, name: str, survey: Survey | None) -> QuerySet[Survey]:
+    """Other surveys of the cycle with this name."""
+    found = Survey.objects.filter(cycle=cycle, name=name)
+    return found.exclude(pk=survey.pk) if survey is not None else found
+
+
 def _problems(cycle: Cycle, values: SurveyInput, survey: Survey | None) -> tuple[list[str], list[str]]:
     """(every problem, the target codes) of `values` for `cycle`."""
     problems: list[str] = []
@@ -118,7 +125,7 @@ def _problems(cycle: Cycle, values: SurveyInput, survey: Survey | None) -> tuple
         problems.append(_("请填写测评名称。"))
     elif len(values.name) > NAME_LENGTH:
         problems.append(_("测评名称最多%(count)d个字。") % {"count": NAME_LENGTH})
-    elif Survey.objects.filter(cycle=cycle, name=values.name).exclude(pk=getattr(survey, "pk", None)).exists():
+    elif _same_name(cycle, values.name, survey).exists():
         problems.append(_("这个考核周期已有名为“%(name)s”的测评。") % {"name": values.name})
     if values.closes_at <= values.opens_at:
         problems.append(_("结束时间必须晚于开始时间。"))

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaohe.core.survey import DEFAULT_OPTIONS, MAX_CODES_PER_GROUP, BallotError, options_text, parse_options
 from kaohe.cycles.models import CycleUnit
-from kaohe.survey.definition import GroupInput, QuestionInput, SurveyInput
+from kaohe.survey.definition import GroupInput, QuestionInput, SurveyInput, core_questions
 from kaohe.survey.models import Survey
 
 GROUP_ROWS = 6
@@ -50,9 +52,11 @@ class SurveyForm(forms.Form):
                                         initial=5)
     abstain_allowed = forms.BooleanField(label=gettext_lazy("允许弃权"), required=False, initial=True)
 
-    def __init__(self, *args: Any, units: list[CycleUnit] = (), **kwargs: Any):
+    def __init__(self, *args: Any, units: Sequence[CycleUnit] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["targets"].choices = [(u.code, u.name) for u in units]
+        targets = self.fields["targets"]
+        assert isinstance(targets, forms.MultipleChoiceField)
+        targets.choices = [(u.code, u.name) for u in units]
         for i in range(GROUP_ROWS):
             self.fields[f"group_name_{i}"] = forms.CharField(required=False, max_length=60)
             self.fields[f"group_weight_{i}"] = forms.DecimalField(required=False, min_value=Decimal(0),
@@ -74,7 +78,7 @@ class SurveyForm(forms.Form):
                 for i in range(QUESTION_ROWS)]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         rule = parse_rule(data.get("valid_rule", ""))
         if rule is None:
             self.add_error("valid_rule", _("请写成分数，如 2/3。"))
@@ -128,8 +132,6 @@ def initial_for(survey: Survey | None) -> dict[str, Any]:
         return {"question_text_0": "总体评价", "question_weight_0": "1",
                 "question_options_0": options_text(DEFAULT_OPTIONS), "valid_rule": "2/3", "min_group_size": 5,
                 "abstain_allowed": True}
-    from django.utils import timezone
-
     initial: dict[str, Any] = {
         "name": survey.name, "opens_at": timezone.localtime(survey.opens_at),
         "closes_at": timezone.localtime(survey.closes_at), "targets": survey.targets,
@@ -138,8 +140,6 @@ def initial_for(survey: Survey | None) -> dict[str, Any]:
     for i, group in enumerate(list(survey.groups.all())[:GROUP_ROWS]):
         initial[f"group_name_{i}"], initial[f"group_weight_{i}"] = group.name, group.weight.normalize()
         initial[f"group_codes_{i}"] = group.planned
-    from kaohe.survey.definition import core_questions
-
     for i, question in enumerate(core_questions(survey.questions)[:QUESTION_ROWS]):
         initial[f"question_text_{i}"], initial[f"question_weight_{i}"] = question.text, question.weight.normalize()
         initial[f"question_options_{i}"] = options_text(question.options)

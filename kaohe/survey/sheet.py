@@ -5,6 +5,7 @@ Ten slips a page (2 × 5), dashed cutting lines."""
 
 from __future__ import annotations
 
+import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,8 +28,6 @@ def link(code: str) -> str:
 
 
 def qr_svg(text: str) -> str:
-    import segno
-
     return segno.make(text, error="m").svg_inline(scale=4, border=0, omitsize=True)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.survey.models import CodeAttempt
+from kaohe.survey.refusals import Refused
 
 
 def _window() -> timedelta:
@@ -23,8 +24,6 @@ def _window() -> timedelta:
 
 def check(address: str | None) -> None:
     """Refuse (429) an address with too many refused codes lately."""
-    from kaohe.survey.voting import Refused
-
     since = timezone.now() - _window()
     if CodeAttempt.objects.filter(address=address, at__gte=since).count() >= settings.KAOHE_SURVEY_FAILURE_LIMIT:
         raise Refused(_("输入无效测评码的次数过多，请%(minutes)d分钟后再试，或联系工作人员。") % {

@@ -125,7 +125,7 @@ def make_codes(request: HttpRequest, pk: int, group: int) -> HttpResponse:
     chosen = _group(survey, group)
     form = CodesForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("survey:detail", pk=survey.pk)
     try:
         made = codes.add_codes(chosen, form.cleaned_data.get("count"))
@@ -144,7 +144,7 @@ def void(request: HttpRequest, pk: int, group: int) -> HttpResponse:
     form = CodesForm(request.POST)
     try:
         if not form.is_valid():
-            raise SurveyError("；".join(e for errors in form.errors.values() for e in errors))
+            raise SurveyError("；".join(str(e) for errors in form.errors.values() for e in errors))
         try:
             serials = form.serial_numbers()
         except ValidationError as error:
@@ -226,9 +226,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     published = PublishedSurvey.objects.filter(survey=survey).first()
     user = request.user
     if in_unit(user):
-        if published is None:
-            raise PermissionDenied
-        row = outcome.unit_row(published, user.unit.code)
+        unit = getattr(user, "unit", None)
+        row = outcome.unit_row(published, unit.code) if published is not None and unit is not None else None
         if row is None:
             raise PermissionDenied
         return render(request, "survey/unit_results.html", {"survey": survey, "published": published, "row": row})

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.audit.middleware import client_address
 from kaohe.core.survey import ABSTAIN, field_name, format_code
-from kaohe.survey.voting import Found, Refused, cast, find
+from kaohe.survey.refusals import Refused
+from kaohe.survey.voting import Found, cast, find
 
 MAX_FIELDS = 1200  # a ballot's answer fields: targets × questions is at most 1000
 
@@ -68,7 +69,7 @@ def vote(request: HttpRequest) -> HttpResponse:
 @require_POST
 def ballot(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("code", "")
-    fields = {k: v for k, v in request.POST.items() if k.startswith("a:")}
+    fields = {key: str(request.POST.get(key, "")) for key in request.POST if key.startswith("a:")}
     if len(fields) > MAX_FIELDS:
         return _code_page(request, Refused(_("选票过大。"), status=400))
     try:

@@ -28,21 +28,7 @@ from kaohe.core.survey import BallotError, Definition, normalize_code, read_ball
 from kaohe.survey import throttle
 from kaohe.survey.definition import definition_of
 from kaohe.survey.models import Ballot, Code, PublishedSurvey, RaterGroup, Survey
-
-def unusable_message() -> str:
-    return _("这个测评码无法使用：可能输入有误、已经使用或已作废。请核对纸条上的测评码；如有疑问，请联系工作人员。")
-
-
-class Refused(Exception):
-    """A code or a ballot that is not accepted; `problems` are for the rater (Chinese)."""
-
-    def __init__(self, message: str, problems: list[str] | None = None, status: int = 400,
-                 keep_code: bool = False):
-        self.message = message
-        self.problems = problems or [message]
-        self.status = status
-        self.keep_code = keep_code  # the code is fine: the rater may correct the ballot and send it again
-        super().__init__(message)
+from kaohe.survey.refusals import Refused, unusable_message
 
 
 @dataclass(frozen=True)
@@ -73,7 +59,7 @@ def find(text: str | None, address: str | None) -> Found:
     if normalized is not None:
         code = (Code.objects.select_related("group__survey").filter(code=normalized, used=False, voided=False)
                 .first())
-    if code is None:
+    if normalized is None or code is None:
         throttle.failed(address)
         raise Refused(unusable_message())
     refusal = _window_refusal(code.group.survey)

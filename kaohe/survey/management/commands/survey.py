@@ -42,6 +42,8 @@ from kaohe.survey.definition import (
 from kaohe.survey.forms import CodesForm, parse_rule
 from kaohe.survey.models import PublishedSurvey, RaterGroup, Survey
 
+STATES = {"draft": "未开始", "open": "测评中", "closed": "已结束"}
+
 
 def find_survey(text: str) -> Survey:
     found = list(Survey.objects.filter(name=text).select_related("cycle")[:2])
@@ -130,7 +132,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         for row in rows:
-            state = "已发布" if row["published"] else {"draft": "未开始", "open": "测评中", "closed": "已结束"}[row["state"]]
+            state = "已发布" if row["published"] else STATES[str(row["state"])]
             self.stdout.write(f"{row['id']}\t{row['name']}\t{row['cycle']}\t{state}")
 
     def create(self, options: dict) -> None:
