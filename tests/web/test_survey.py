@@ -421,3 +421,24 @@ def test_the_office_is_told_what_the_survey_waits_for(cycle, kit, client_for):
     assert not any("民主测评" in e.text for e in todo_for(User.objects.get(username="leader")))
     home = client_for("office").get("/").content.decode()
     assert "结果待发布" in home
+
+
+@pytest.mark.parametrize("voters", [1, 6])
+def test_the_survey_pages_cost_a_fixed_number_of_queries(cycle, kit, client_for, django_assert_max_num_queries, voters):
+    survey = kit.make_survey(cycle, min_group_size=1)
+    for code in kit.fresh_codes(survey, "市级领导")[:voters]:
+        kit.vote(Client(), code, {t: "0" for t in kit.TARGETS})
+    office = client_for("office")
+    with django_assert_max_num_queries(6):
+        assert office.get(f"/surveys/{survey.pk}/").status_code == 200
+    kit.close(survey)
+    with django_assert_max_num_queries(8):
+        assert office.get(f"/surveys/{survey.pk}/results/").status_code == 200
+    with django_assert_max_num_queries(4):
+        assert office.get("/surveys/").status_code == 200
+    code = kit.fresh_codes(survey, "干部群众代表")[0]
+    Survey.objects.filter(pk=survey.pk).update(closes_at=timezone.now() + timedelta(hours=1))
+    with django_assert_max_num_queries(5):
+        assert Client().post("/vote/", {"code": code}).status_code == 200
+    with django_assert_max_num_queries(16):  # the group's ballots are rewritten in a constant number of statements
+        assert Client().post("/vote/ballot/", {"code": code, **kit.answers({t: "1" for t in kit.TARGETS})}).status_code == 200
