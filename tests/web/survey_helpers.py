@@ -115,6 +115,17 @@ class Server:
                                             env=self.env, stdout=out, stderr=subprocess.STDOUT)
         return self
 
+    def logged(self, text: str, seconds: float = 20) -> bool:
+        """Whether the server's log shows `text` (the access line is written after the answer is sent)."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if text in self.log.read_text():
+                return True
+            time.sleep(0.1)
+        return False
+
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
