@@ -76,7 +76,7 @@ def download_sheet(request: HttpRequest, cycle_id: int) -> HttpResponse:
 @translate_errors
 def upload_sheet(request: HttpRequest, cycle_id: int, file: UploadedFile = File(...)):  # noqa: ANN201, B008
     cycle, department = _department(request, cycle_id)
-    uploaded, problem = read_sheet_upload(file)
+    uploaded, problem = read_sheet_upload(file, cycle)
     if uploaded is None:
         return Status(422, {"errors": [{"cell": "", "message": problem}], "conflicts": []})
     report = apply_upload(request.auth, cycle, uploaded, department)

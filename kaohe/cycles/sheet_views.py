@@ -78,7 +78,7 @@ def sheet_upload(request: HttpRequest, pk: int) -> HttpResponse:
                                   "refusal": edit_refusal(cycle, department),
                                   "max_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
     if request.method == "POST":
-        uploaded, problem = read_sheet_upload(request.FILES.get("file"))
+        uploaded, problem = read_sheet_upload(request.FILES.get("file"), cycle)
         if uploaded is None:
             context["file_error"] = problem
         else:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,8 +34,16 @@ from kaohe.cycles import scoring, totals
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleDepartment, Score
 from kaohe.cycles.scoring import Entry, ScoreError
+from kaohe.formats.cells import safe_text
 from kaohe.formats.errors import FormatError
-from kaohe.formats.scoring_sheet import SheetData, SheetRow, UploadedCell, UploadedSheet, read_sheet
+from kaohe.formats.scoring_sheet import (
+    SheetData,
+    SheetRow,
+    SheetShape,
+    UploadedCell,
+    UploadedSheet,
+    read_sheet,
+)
 
 
 @dataclass
@@ -100,6 +109,16 @@ def build_sheet(cycle: Cycle, department: CycleDepartment) -> SheetData:
                      rows=list(rows.values()), values=values, step=cycle.step, generated_at=timezone.localtime())
 
 
+def sheet_shape(cycle: Cycle) -> SheetShape:
+    """The most units, items and applicable pairs any department's sheet of the cycle has: the
+    reader refuses an upload at the first thing beyond (one query)."""
+    sizes = (Score.objects.filter(cycle=cycle).values("department_id")
+             .annotate(units=Count("unit_id", distinct=True), items=Count("node_id", distinct=True), values=Count("id"))
+             .values_list("units", "items", "values"))
+    most = [max(column, default=0) for column in zip(*sizes, strict=True)] or [0, 0, 0]
+    return SheetShape(units=most[0], items=most[1], values=most[2])
+
+
 def edit_refusal(cycle: Cycle, department: CycleDepartment) -> str:
     """Why the department's users may not change its scores now ('' if they may). One query."""
     try:
@@ -111,8 +130,10 @@ def edit_refusal(cycle: Cycle, department: CycleDepartment) -> str:
 
 # -- upload ----------------------------------------------------------------------------------
 
-def read_sheet_upload(upload: UploadedFile | None) -> tuple[UploadedSheet | None, str]:
-    """An uploaded scoring sheet, read: (UploadedSheet, '') or (None, why the file was refused)."""
+def read_sheet_upload(upload: UploadedFile | None, cycle: Cycle) -> tuple[UploadedSheet | None, str]:
+    """An uploaded scoring sheet, read: (UploadedSheet, '') or (None, why the file was refused).
+    The file is read from where the upload handler spooled it, and no further than a sheet of the
+    cycle can reach (`sheet_shape`)."""
     if upload is None:
         return None, _("请选择要上传的评分表文件。")
     if not upload.name.lower().endswith(".xlsx"):
@@ -121,7 +142,8 @@ def read_sheet_upload(upload: UploadedFile | None) -> tuple[UploadedSheet | None
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         return None, _("文件过大（上限 %(limit)d MB）。") % {"limit": limit}
     try:
-        return read_sheet(upload.read(), upload.name), ""
+        upload.seek(0)
+        return read_sheet(upload, upload.name, sheet_shape(cycle)), ""
     except FormatError as error:
         return None, str(error)
 
@@ -146,8 +168,7 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet,
             "other": uploaded.cycle_name, "cycle": cycle.name}))
         return report
     if uploaded.department_code != department.code:
-        report.errors.append(Problem("", _("这份评分表属于%(other)s，不是%(department)s的评分表。") % {
-            "other": uploaded.department_name, "department": department.name}))
+        report.errors.append(Problem("", _other_department(cycle, department, uploaded)))
         return report
     if uploaded.read_only:
         report.errors.append(Problem("", _("这份评分表是只读副本（下载时不能修改评分），请重新下载评分表后填写。")))
@@ -159,6 +180,10 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet,
 
     report.errors.extend(Problem(p.cell, p.message) for p in uploaded.problems)
     scores = {(s.unit.code, s.node.code): s for s in department_scores(cycle, department)}
+    edited = _edited_manifest(uploaded, scores)
+    if edited is not None:
+        report.errors.append(edited)
+        return report
     changes: list[tuple[Score, Decimal | None, str, int]] = []
     for cell in uploaded.cells:
         if not cell.changed:
@@ -192,6 +217,37 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet,
         return report
     report.applied = len(changes)
     return report
+
+
+def _other_department(cycle: Cycle, department: CycleDepartment, uploaded: UploadedSheet) -> str:
+    """Why a sheet of another department is refused, naming both departments. A manifest whose
+    department code and name disagree was edited by hand: said so."""
+    named = CycleDepartment.objects.filter(cycle=cycle, code=uploaded.department_code).first()
+    if named is not None and named.name != uploaded.department_name:
+        return _("评分表的隐藏信息已被改动：部门编码 %(code)s 是%(other)s的，表中的部门名称却是“%(name)s”。"
+                 "请重新下载%(department)s的评分表填写。") % {
+            "code": uploaded.department_code, "other": named.name, "name": uploaded.department_name,
+            "department": department.name}
+    other = named.name if named is not None else uploaded.department_name
+    return _("这份评分表属于%(other)s（编码 %(code)s），不是%(department)s（编码 %(own)s）的评分表。") % {
+        "other": other, "code": uploaded.department_code, "department": department.name, "own": department.code}
+
+
+def _edited_manifest(uploaded: UploadedSheet, scores: dict[tuple[str, str], Score]) -> Problem | None:
+    """A cell whose version is still the saved one must have been downloaded with the saved value;
+    if the manifest says otherwise it was edited (it could make a blank cell clear a score), and
+    the upload is refused like any other inconsistency."""
+    for cell in uploaded.cells:
+        score = scores.get((cell.unit_code, cell.item_code))
+        if score is None or score.version != cell.version:
+            continue
+        if cell.downloaded_points != score.points or cell.downloaded_reason != safe_text(score.reason).strip():
+            return Problem(cell.points_cell, _(
+                "评分表的隐藏信息已被改动：%(unit)s · %(item)s 下载时为%(saved)s，表中记为%(claimed)s。"
+                "未保存任何内容，请重新下载评分表填写。") % {
+                "unit": score.unit.name, "item": cell.item_code, "saved": _shown(score.points, score.reason),
+                "claimed": _shown(cell.downloaded_points, cell.downloaded_reason)})
+    return None
 
 
 def _labelled(label: str, message: str) -> str:
