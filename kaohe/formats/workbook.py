@@ -104,7 +104,7 @@ def _check_directory(source: IO[bytes], where: Location) -> None:
         return  # not a zip: zipfile says so
     _disk, _start_disk, _here, total, directory, _offset, _comment = struct.unpack("<HHHHIIH", tail[end + 4:end + 22])
     if total > MAX_MEMBERS or directory > MAX_DIRECTORY:
-        raise FormatError(f"压缩包的成员过多（{total} 个），不是 xlsx 工作簿", where)
+        raise FormatError(f"压缩包的成员过多（超过 {MAX_MEMBERS} 个）或目录过大，不是 xlsx 工作簿", where)
 
 
 class Package:

@@ -813,7 +813,7 @@ def test_found_by_fuzzing_a_huge_merge_or_a_far_cell_is_refused_before_it_is_rea
 def test_found_by_fuzzing_an_unsupported_zip_version_is_a_format_error():
     """zipfile raises NotImplementedError for "zip file version 6.4": both workbook readers
     now refuse it as a damaged file."""
-    with pytest.raises(FormatError, match="zip 压缩包已损坏"):
+    with pytest.raises(FormatError, match="不是 xlsx 工作簿"):
         read_xlsx_bytes(zip_version_64(scheme_workbooks()[0]), "v64.xlsx")
     with pytest.raises(FormatError, match="不是 xlsx 工作簿"):
         read_sheet(zip_version_64(scoring_sheet()), "v64.xlsx")

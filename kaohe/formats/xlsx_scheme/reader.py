@@ -29,11 +29,11 @@ from kaohe.core.check import Finding, Severity
 from kaohe.core.codes import assign_codes
 from kaohe.core.scheme import Location, Scheme
 from kaohe.formats.cells import cell_text
-from kaohe.formats.errors import BROKEN_ZIP, FormatError
+from kaohe.formats.errors import FormatError
 from kaohe.formats.files import read_bytes
 from kaohe.formats.result import ReadResult
 from kaohe.formats.xlsx_scheme.layout import HEADERS, METADATA_SHEET, REQUIRED
-from kaohe.formats.xlsx_scheme.limits import check_archive, check_extent
+from kaohe.formats.xlsx_scheme.limits import check_extent, check_package
 from kaohe.formats.xlsx_scheme.metadata_apply import Applier, MetaRow, read_metadata
 from kaohe.formats.xlsx_scheme.table import Cell, Row, TableBuilder, build_tree
 from kaohe.formats.xlsx_scheme.text import clean
@@ -49,14 +49,7 @@ def _open_workbook(data: bytes, filename: str | None) -> Workbook:
         raise FormatError("这是旧版 Excel 97-2003（.xls）文件或加密的工作簿，请另存为 .xlsx 后再导入", where)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise FormatError("不是 xlsx 工作簿：内容不是 Excel 文件（可能是改了扩展名的文本或其他文件）", where)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-                raise FormatError("是 zip 压缩包，但不是 xlsx 工作簿", where)
-            check_archive(archive, filename)
-    except BROKEN_ZIP:
-        raise FormatError("不是 xlsx 工作簿：zip 压缩包已损坏", where) from None
+    check_package(data, filename)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
