@@ -6,3 +6,6 @@ class OpsConfig(AppConfig):
     name = "kaohe.ops"
     label = "ops"
     verbose_name = _("运维")
+
+    def ready(self) -> None:
+        from kaohe.ops import checks  # noqa: F401  (registers the deployment checks)

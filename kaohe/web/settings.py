@@ -58,14 +58,16 @@ HTTPS = env_bool("KAOHE_HTTPS", env_bool("KAOHE_SECURE_COOKIES", False))
 DATA_DIR = Path(os.environ.get("KAOHE_DATA_DIR", BASE_DIR.parent / "var"))
 # Secrets come from the environment only. Rotating the key: put the new one in KAOHE_SECRET_KEY
 # and the old one in KAOHE_SECRET_KEY_FALLBACKS (comma-separated) until old sessions have expired.
+# The development key is published (it is here): `kaohe check --deploy` refuses it (kaohe.ops.checks).
+DEVELOPMENT_SECRET_KEY = "kaohe-development-only-secret-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("KAOHE_SECRET_KEY", "")
 SECRET_KEY_FALLBACKS = env_list("KAOHE_SECRET_KEY_FALLBACKS", [])
-if not SECRET_KEY:
+if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     if not env_bool("KAOHE_ALLOW_DEV_SECRET", not HTTPS):
         raise ImproperlyConfigured(
-            "KAOHE_SECRET_KEY must be set in production (KAOHE_HTTPS=true or KAOHE_ALLOW_DEV_SECRET=false); "
-            "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
-    SECRET_KEY = "kaohe-development-only-secret-key-do-not-use-in-production"
+            "KAOHE_SECRET_KEY must be set in production, to a key of your own (KAOHE_HTTPS=true or "
+            "KAOHE_ALLOW_DEV_SECRET=false); make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("KAOHE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("KAOHE_CSRF_TRUSTED_ORIGINS", [])
 
