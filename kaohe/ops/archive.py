@@ -10,7 +10,11 @@ Members, in this order:
 
 Reading never trusts a member: each is checked against the manifest while it streams past, and an
 archive that is truncated, changed, foreign or of a newer format is refused with an `ArchiveError`
-before anything is written to the installation.
+before anything is written to the installation. The file is read to its last byte: after the
+members, the tar's two end blocks of zeros, then the gzip trailer, whose CRC-32 and length cover
+every byte of the tar (zlib checks them), and nothing after it. `kaohe backup` also writes the
+SHA-256 of the whole file beside it (`<archive>.sha256`, the format `sha256sum -c` reads), which
+`kaohe restore` checks when it is there; the archive alone still proves its own end.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ EVIDENCE_PREFIX = "evidence/"
 EVIDENCE_MEMBER = re.compile(r"evidence/([0-9a-f]{2})/(\1[0-9a-f]{62})")
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
+BLOCK = tarfile.BLOCKSIZE
+END_BLOCKS = 2 * BLOCK  # a tar ends with two blocks of zeros
 
 
 class ArchiveError(Exception):
@@ -179,6 +185,9 @@ class _CheckingReader:
 class ReadResult:
     manifest: Manifest
     staged: dict[str, Path] = field(default_factory=dict)  # member name → staged file
+    end: int = 0  # where the last member's data (with its padding) ends in the tar
+    sha256: str = ""  # of the whole archive file
+    sidecar_checked: bool = False  # the file beside it held the same SHA-256
 
 
 def is_gzip(path: Path) -> bool:
@@ -186,11 +195,18 @@ def is_gzip(path: Path) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
+def sidecar(path: Path) -> Path:
+    """Where `kaohe backup` records the archive's SHA-256 (`sha256sum -c` reads it too)."""
+    return path.with_name(path.name + ".sha256")
+
+
 def read_archive(path: Path, prepare: Callable[[Manifest], Path | None] | None = None) -> ReadResult:
-    """Stream through the archive, checking the manifest and then every member's size and
-    SHA-256 against it. `prepare(manifest)` runs once the manifest is read and checked, before
-    any member is read (the caller's own checks); it returns a folder to copy the members into
-    (`<folder>/<member name>`), or None to only check them. ArchiveError on any fault."""
+    """Stream through the archive to its last byte, checking the manifest and then every member's
+    size and SHA-256 against it, the tar's end blocks, the gzip trailer (CRC-32 and length of the
+    whole tar) and, when the file beside it exists, the SHA-256 of the whole file. `prepare(manifest)`
+    runs once the manifest is read and checked, before any member is read (the caller's own
+    checks); it returns a folder to copy the members into (`<folder>/<member name>`), or None to
+    only check them. ArchiveError on any fault: a truncation anywhere is one."""
     if not path.exists():
         raise ArchiveError("文件不存在")
     if path.is_dir():
@@ -198,14 +214,92 @@ def read_archive(path: Path, prepare: Callable[[Manifest], Path | None] | None =
     try:
         if not is_gzip(path):
             raise ArchiveError("不是 Kaohe 备份文件（不是 gzip 压缩的 tar 文件）")
-        with tarfile.open(path, mode="r|gz") as tar:
-            return _read_members(tar, prepare)
+        with path.open("rb") as raw:
+            whole = _Whole(raw)
+            with tarfile.open(fileobj=whole, mode="r|") as tar:  # type: ignore[call-overload]
+                result = _read_members(tar, prepare)
+            result.sha256 = whole.finish(result.end)
     except ArchiveError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise ArchiveError(f"备份文件不完整或已损坏（{_reason(error)}）") from None
     except OSError as error:
         raise ArchiveError(f"无法读取：{error.strerror or error}") from None
+    _check_sidecar(path, result)
+    return result
+
+
+def _check_sidecar(path: Path, result: ReadResult) -> None:
+    beside = sidecar(path)
+    if not beside.is_file():
+        return
+    try:
+        recorded = beside.read_text(encoding="utf-8").split()[0].lower()
+    except (OSError, UnicodeDecodeError, IndexError):
+        raise ArchiveError(f"校验文件 {beside.name} 无法读取") from None
+    if recorded != result.sha256:
+        raise ArchiveError(f"备份文件与校验文件 {beside.name} 记录的 SHA-256 不符：文件被截断或改动")
+    result.sidecar_checked = True
+
+
+class _Whole:
+    """The archive file read once, end to end: decompressed as a gzip stream whose trailer (CRC-32
+    and length of every byte of the tar) zlib checks, and hashed (SHA-256 of the whole file). The
+    tar reader reads the decompressed bytes from it; `finish()` reads what is left and refuses an
+    archive that ends before its gzip trailer, has anything after it, or whose tar does not end
+    with its end-of-archive blocks after the last member."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.inflate = zlib.decompressobj(wbits=31)  # gzip: header, deflate, CRC-32 and length checked
+        self.pending = b""  # compressed bytes not yet inflated (unconsumed_tail)
+        self.buffer = bytearray()
+        self.position = 0  # decompressed bytes handed out so far
+        self.total = 0  # decompressed bytes made so far
+        self.last_data = 0  # the end of the last byte that is not zero, in the decompressed stream
+        self.ended = False
+
+    def _more(self) -> None:
+        if not self.pending:
+            chunk = self.raw.read(CHUNK)
+            if not chunk:
+                raise ArchiveError("备份文件不完整：在 gzip 结尾（校验和与长度）之前就结束了，可能被截断")
+            self.sha256.update(chunk)
+            self.pending = chunk
+        try:
+            data = self.inflate.decompress(self.pending, CHUNK)
+        except zlib.error as error:
+            raise ArchiveError(f"备份文件已损坏（gzip：{_reason(error)}）") from None
+        self.pending = self.inflate.unconsumed_tail
+        if data:
+            kept = data.rstrip(b"\0")
+            if kept:
+                self.last_data = self.total + len(kept)
+            self.total += len(data)
+            self.buffer += data
+        if self.inflate.eof:
+            rest = self.inflate.unused_data + self.pending + self.raw.read(1)
+            if rest:
+                raise ArchiveError("备份文件已被改动：gzip 结尾之后还有数据")
+            self.ended = True
+
+    def read(self, size: int = -1) -> bytes:
+        while not self.ended and (size < 0 or len(self.buffer) < size):
+            self._more()
+        size = len(self.buffer) if size < 0 else min(size, len(self.buffer))
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        self.position += len(data)
+        return data
+
+    def finish(self, members_end: int) -> str:
+        """Read to the end and check it (see the class); the SHA-256 of the whole file."""
+        while not self.ended:
+            self._more()
+        if self.last_data > members_end or self.total - members_end < END_BLOCKS:
+            raise ArchiveError("备份文件不完整：tar 的结束块缺失或被改动，可能被截断后重新压缩")
+        return self.sha256.hexdigest()
 
 
 def _reason(error: BaseException) -> str:
@@ -223,7 +317,7 @@ def _read_members(tar: tarfile.TarFile, prepare: Callable[[Manifest], Path | Non
     manifest = open_manifest(_read_all(tar, first))
     staging = prepare(manifest) if prepare is not None else None
     expected = manifest.members
-    result = ReadResult(manifest)
+    result = ReadResult(manifest, end=_end(first))
     seen: set[str] = set()
     for info in members:
         if info.name not in expected or info.name in seen:
@@ -238,10 +332,15 @@ def _read_members(tar: tarfile.TarFile, prepare: Callable[[Manifest], Path | Non
             raise ArchiveError(f"备份文件已被改动：{info.name} 的校验和不符")
         if target is not None:
             result.staged[info.name] = target
+        result.end = _end(info)
     missing = sorted(set(expected) - seen)
     if missing:
         raise ArchiveError(f"备份文件不完整：缺少 {len(missing)} 个成员（如 {missing[0]}）")
     return result
+
+
+def _end(info: tarfile.TarInfo) -> int:
+    return info.offset_data + -(-info.size // BLOCK) * BLOCK
 
 
 def _read_all(tar: tarfile.TarFile, info: tarfile.TarInfo) -> bytes:

@@ -6,9 +6,12 @@ transaction holds the database's write lock (Kaohe opens SQLite transactions IMM
 writers wait until the dump ends (their 20-second busy timeout). Evidence files are hard-linked
 into a hidden folder right after the snapshot starts, so a file deleted while the archive is being
 written is still there to copy; an evidence file whose content does not match its name stops the
-backup. Everything is streamed (rows through the serializer, files in chunks) and written to a
-temporary file beside `path` that is renamed into place at the end; the archive is readable by its
-owner only (it holds password hashes).
+backup. Only files that a row of the snapshot references are carried (an upload that failed
+half-way, or a file whose rows were deleted, is not evidence; `kaohe evidence check` lists them).
+Everything is streamed (rows through the serializer, files in chunks) and written to a temporary
+file beside `path` that is renamed into place at the end; the archive is readable by its owner
+only (it holds password hashes). Then the SHA-256 of the whole file is written beside it
+(`<path>.sha256`), which `kaohe restore` checks.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import shutil
 import tarfile
 import tempfile
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from kaohe import __version__
+from kaohe.formats.files import write_atomically
 from kaohe.ops import archive, content
 from kaohe.ops.archive import ArchiveError, Member
 
@@ -39,6 +43,7 @@ class BackupSummary:
     evidence: int
     size: int
     sha256: str
+    missing: tuple[str, ...] = ()  # referenced by a row, but not on disk
 
 
 def create_backup(path: Path, using: str = DEFAULT_DB_ALIAS) -> BackupSummary:
@@ -52,9 +57,11 @@ def create_backup(path: Path, using: str = DEFAULT_DB_ALIAS) -> BackupSummary:
         database = work / archive.DATABASE
         with ExitStack() as links:
             with _snapshot(using) as connection:
-                linked = links.enter_context(_linked_evidence())
+                referenced = content.referenced_evidence(using)
+                linked = links.enter_context(_linked_evidence(referenced))
                 migrations = content.applied_migrations(connection)
                 counts, db_member = _dump(database, using)
+            missing = tuple(sorted(referenced - {item.sha256 for item, _source in linked}))
             evidence = _checked(linked)  # after the transaction: hashing files needs no lock
             summary = _write(path, directory, database, db_member, evidence, {
                 "format": archive.FORMAT,
@@ -69,7 +76,7 @@ def create_backup(path: Path, using: str = DEFAULT_DB_ALIAS) -> BackupSummary:
             })
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return summary
+    return replace(summary, missing=missing)
 
 
 def _write(path: Path, directory: Path, database: Path, db_member: Member,
@@ -85,10 +92,12 @@ def _write(path: Path, directory: Path, database: Path, db_member: Member,
                     archive.add_file(tar, member.name, source, member)
             raw.flush()
             os.fsync(raw.fileno())
+        archive.sidecar(path).unlink(missing_ok=True)  # never beside an archive it does not describe
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    write_atomically(archive.sidecar(path), f"{out.sha256.hexdigest()}  {path.name}\n".encode())
     counts = manifest["row_counts"]
     return BackupSummary(path, sum(counts.values()), len(counts), len(evidence), out.size,
                          out.sha256.hexdigest())
@@ -110,10 +119,11 @@ def _snapshot(using: str):  # noqa: ANN202
 
 
 @contextmanager
-def _linked_evidence():  # noqa: ANN202
-    """[(member, file to copy)] for every evidence file, each checked against its name, with hard
-    links in a hidden folder inside EVIDENCE_DIR (same file system) while the archive is written."""
-    files = content.evidence_files()
+def _linked_evidence(referenced: set[str]):  # noqa: ANN202
+    """[(member, file to copy)] for every evidence file a row references, each checked against its
+    name, with hard links in a hidden folder inside EVIDENCE_DIR (same file system) while the
+    archive is written."""
+    files = [item for item in content.evidence_files() if item.sha256 in referenced]
     links = Path(tempfile.mkdtemp(prefix=".backup-", dir=content.evidence_dir())) if files else None
     try:
         found = []

@@ -76,6 +76,37 @@ def evidence_files(root: Path | None = None) -> list[EvidenceFile]:
     return found
 
 
+def referenced_evidence(using: str = "default") -> set[str]:
+    """The SHA-256 of every evidence file a row refers to."""
+    from kaohe.claims.models import Evidence
+
+    return set(Evidence.objects.using(using).values_list("sha256", flat=True).distinct())
+
+
+@dataclass(frozen=True)
+class EvidenceReport:
+    files: int  # on disk
+    referenced: int  # distinct files the rows refer to
+    orphans: list[Path]  # on disk, referenced by no row
+    missing: dict[str, list[str]]  # referenced, not on disk: SHA-256 → the names it was uploaded as
+    damaged: list[Path]  # content does not match the name
+
+
+def check_evidence_files() -> EvidenceReport:
+    """The evidence folder against the Evidence rows (every file read once, to check its name)."""
+    from kaohe.claims.models import Evidence
+
+    names: dict[str, list[str]] = {}
+    for sha256, name in Evidence.objects.values_list("sha256", "name").order_by("sha256", "pk"):
+        names.setdefault(sha256, []).append(name)
+    files = evidence_files()
+    on_disk = {item.sha256 for item in files}
+    orphans = [item.path for item in files if item.sha256 not in names]
+    damaged = [item.path for item in files if item.sha256 in names and file_sha256(item.path)[0] != item.sha256]
+    missing = {sha256: found for sha256, found in names.items() if sha256 not in on_disk}
+    return EvidenceReport(len(files), len(names), orphans, missing, damaged)
+
+
 def file_sha256(path: Path) -> tuple[str, int]:
     sha256, size = hashlib.sha256(), 0
     with path.open("rb") as handle:

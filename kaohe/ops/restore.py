@@ -33,12 +33,13 @@ class RestoreSummary:
     rows: int
     models: int
     evidence: int
+    sidecar_checked: bool = False
 
 
 def verify_backup(path: Path) -> RestoreSummary:
     """Read the whole archive and check every member; nothing is written anywhere."""
     result = archive.read_archive(path)
-    return _summary(result.manifest)
+    return _summary(result.manifest, result.sidecar_checked)
 
 
 def restore_backup(path: Path, using: str = DEFAULT_DB_ALIAS) -> RestoreSummary:
@@ -68,7 +69,7 @@ def restore_backup(path: Path, using: str = DEFAULT_DB_ALIAS) -> RestoreSummary:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(staged, target)
                     placed.append(target)
-            summary = _summary(result.manifest)
+            summary = _summary(result.manifest, result.sidecar_checked)
             with acting_as(name="kaohe restore"):
                 record("backup.restore", "backup", path.name[:200], new={
                     "created_at": result.manifest.data.get("created_at"),
@@ -140,6 +141,6 @@ def _load(database: Path, using: str) -> None:
         raise ArchiveError(f"数据无法载入（{type(error).__name__}: {reason}）") from None
 
 
-def _summary(manifest: Manifest) -> RestoreSummary:
+def _summary(manifest: Manifest, sidecar_checked: bool = False) -> RestoreSummary:
     counts = manifest.row_counts
-    return RestoreSummary(manifest, sum(counts.values()), len(counts), len(manifest.evidence))
+    return RestoreSummary(manifest, sum(counts.values()), len(counts), len(manifest.evidence), sidecar_checked)

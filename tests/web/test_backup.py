@@ -75,10 +75,19 @@ def evidence_dir(settings, tmp_path):  # noqa: ANN001
     return settings.EVIDENCE_DIR
 
 
-def put_evidence(root: Path, data: bytes) -> str:
+def put_evidence(root: Path, data: bytes, referenced: bool = True) -> str:
+    """An evidence file on disk and, when `referenced`, its row (偃师市's, in the demo cycle): a
+    backup carries only the files that rows reference."""
     sha256 = hashlib.sha256(data).hexdigest()
     (root / sha256[:2]).mkdir(parents=True, exist_ok=True)
     (root / sha256[:2] / sha256).write_bytes(data)
+    if referenced:
+        from kaohe.claims.models import Evidence
+        from kaohe.orgs.demo import DEMO_CYCLE
+
+        unit = CycleUnit.objects.get(cycle__name=DEMO_CYCLE, code="yanshi")
+        Evidence.objects.create(cycle=unit.cycle, unit=unit, sha256=sha256, size=len(data), mime="application/pdf",
+                                kind="PDF 文档", name=f"{sha256[:8]}.pdf")
     return sha256
 
 
@@ -165,10 +174,16 @@ def demo_archive(tmp_path_factory, django_db_setup, django_db_blocker):  # noqa:
     saved = settings.EVIDENCE_DIR
     settings.EVIDENCE_DIR = root / "evidence"
     try:
-        put_evidence(settings.EVIDENCE_DIR, b"%PDF-1.4 demo evidence")
-        put_evidence(settings.EVIDENCE_DIR, "台账".encode() * 1000)
         with django_db_blocker.unblock():
-            create_backup(root / "demo.tar.gz")
+            from kaohe.claims.models import Evidence
+
+            put_evidence(settings.EVIDENCE_DIR, b"%PDF-1.4 demo evidence")
+            put_evidence(settings.EVIDENCE_DIR, "台账".encode() * 1000)
+            put_evidence(settings.EVIDENCE_DIR, b"an orphan: no row refers to it", referenced=False)
+            try:
+                create_backup(root / "demo.tar.gz")
+            finally:
+                Evidence.objects.all().delete()  # the shared demo database as it was
     finally:
         settings.EVIDENCE_DIR = saved
     return root / "demo.tar.gz"
@@ -222,10 +237,11 @@ def test_a_restore_into_an_empty_installation_reproduces_results_scores_and_evid
     publish_results(cycle, users["office"])
     put_evidence(evidence_dir, b"%PDF-1.4 minutes of the meeting")
     put_evidence(evidence_dir, bytes(range(256)) * 4096)  # 1 MiB, binary
+    orphan = put_evidence(evidence_dir, b"left by an upload that failed", referenced=False)  # not evidence
     (evidence_dir / "ab").mkdir(exist_ok=True)
     (evidence_dir / "ab" / ".upload.tmp").write_bytes(b"half written")  # an upload in progress: not evidence
     before = local_digest()
-    assert before["snapshot_count"] == 1 and before["score_count"] == 3696 and len(before["evidence"]) == 3
+    assert before["snapshot_count"] == 1 and before["score_count"] == 3696 and len(before["evidence"]) == 4
     assert before["total_count"] == 18 * 8
 
     file = tmp_path / "kaohe.tar.gz"
@@ -234,16 +250,20 @@ def test_a_restore_into_an_empty_installation_reproduces_results_scores_and_evid
     assert code == 0, err
     assert "已写出备份" in out and "2 个证据文件" in out
     assert file.stat().st_mode & 0o777 == 0o600  # it holds password hashes
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence", "kaohe.tar.gz"]  # no temporary files left
+    # no temporary files left; the SHA-256 of the whole archive beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence", "kaohe.tar.gz", "kaohe.tar.gz.sha256"]
+    assert (tmp_path / "kaohe.tar.gz.sha256").read_text() == (
+        f"{hashlib.sha256(file.read_bytes()).hexdigest()}  kaohe.tar.gz\n")
     assert Event.objects.filter(action="backup.create", object_key="kaohe.tar.gz").exists()
 
     target = new_installation(tmp_path / "restored")
     try:
         done = target.kaohe("restore", str(file))
         assert done.returncode == 0, done.stderr
-        assert "已恢复" in done.stdout and "2 个证据文件" in done.stdout
+        assert "已恢复" in done.stdout and "2 个证据文件" in done.stdout and "kaohe.tar.gz.sha256 一致" in done.stdout
         after = target.digest()
-        expected = {**before, "evidence": {k: v for k, v in before["evidence"].items() if ".upload" not in k}}
+        expected = {**before, "evidence": {k: v for k, v in before["evidence"].items()
+                                           if ".upload" not in k and orphan not in k}}
         assert {k: v for k, v in after.items() if k != "restores"} == {k: v for k, v in expected.items()
                                                                        if k != "restores"}
         assert after["restores"] == 1  # the restore is in the audit trail
@@ -298,7 +318,7 @@ def test_restore_check_reads_the_whole_archive_without_touching_anything(db, dem
 
 def test_a_restore_into_this_non_empty_installation_is_refused_and_changes_nothing(
         db, demo_archive, capsys, evidence_dir):  # noqa: ANN001
-    put_evidence(evidence_dir, b"already here")
+    put_evidence(evidence_dir, b"already here", referenced=False)
     before = local_digest()
     code = main(["restore", str(demo_archive)])
     err = capsys.readouterr().err
@@ -308,8 +328,7 @@ def test_a_restore_into_this_non_empty_installation_is_refused_and_changes_nothi
 
 
 REFUSALS = {
-    "truncated": (lambda src, dst: dst.write_bytes(src.read_bytes()[:src.stat().st_size // 2]),
-                  "备份文件不完整或已损坏"),
+    "truncated": (lambda src, dst: dst.write_bytes(src.read_bytes()[:src.stat().st_size // 2]), "备份文件不完整"),
     "a byte of the database changed": (
         lambda src, dst: repack(src, dst, member=flip_first_byte_of(archive.DATABASE)), "database.jsonl 的校验和不符"),
     "a byte of an evidence file changed": (
@@ -336,7 +355,36 @@ REFUSALS = {
                        "不是 Kaohe 备份文件（不是 gzip 压缩的 tar 文件）"),
     "another tar.gz": (lambda src, dst: _foreign(dst), "不是 Kaohe 备份文件（第一个成员不是 manifest.json）"),
     "missing": (lambda src, dst: None, "文件不存在"),
+    # Issue 19: cut anywhere near its end, an archive is still refused; the file beside it is not
+    # needed for that (these copies have none), and when it is there it must match.
+    **{f"cut by {n} bytes": (lambda src, dst, n=n: dst.write_bytes(src.read_bytes()[:-n]), "备份文件不完整")
+       for n in range(1, 65)},
+    "the tar end blocks cut, recompressed": (lambda src, dst: _recompressed(src, dst, 0), "tar 的结束块"),
+    "one end block left, recompressed": (lambda src, dst: _recompressed(src, dst, 512), "tar 的结束块"),
+    "end blocks cut by a byte, recompressed": (lambda src, dst: _recompressed(src, dst, 1023), "tar 的结束块"),
+    "data after the gzip trailer": (lambda src, dst: dst.write_bytes(src.read_bytes() + b"\0"), "gzip 结尾之后还有数据"),
+    "a checksum file beside it that does not match": (lambda src, dst: _with_wrong_sidecar(src, dst), "校验文件"),
 }
+
+
+def _members_end(tar_bytes: bytes) -> int:
+    with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tar:
+        last = tar.getmembers()[-1]
+    return last.offset_data + -(-last.size // 512) * 512
+
+
+def _recompressed(src: Path, dst: Path, kept: int) -> None:
+    """The archive with its tar cut `kept` bytes after the last member (the end blocks and the
+    record's padding gone), compressed again: a gzip that is whole around a tar that is not."""
+    import gzip
+
+    raw = gzip.decompress(src.read_bytes())
+    dst.write_bytes(gzip.compress(raw[:_members_end(raw) + kept]))
+
+
+def _with_wrong_sidecar(src: Path, dst: Path) -> None:
+    dst.write_bytes(src.read_bytes())
+    archive.sidecar(dst).write_text(f"{'0' * 64}  {dst.name}\n")
 
 
 def _flip_middle(data: bytes) -> bytes:

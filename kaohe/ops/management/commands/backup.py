@@ -14,8 +14,9 @@ from kaohe.ops.backup import create_backup
 
 
 class Command(BaseCommand):
-    help = ("备份数据库和全部证据文件到一个归档文件（tar.gz）：kaohe backup FILE。"
-            "在一个只读事务中读出全部数据；写完才改名为 FILE，文件只有属主可读。"
+    help = ("备份数据库和数据库引用的全部证据文件到一个归档文件（tar.gz）：kaohe backup FILE。"
+            "在一个只读事务中读出全部数据；写完才改名为 FILE，文件只有属主可读；"
+            "整个文件的 SHA-256 写在旁边的 FILE.sha256。"
             "用 kaohe restore --check FILE 检查备份，kaohe restore FILE 恢复到新安装。")
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
@@ -35,7 +36,10 @@ class Command(BaseCommand):
                 "sha256": summary.sha256})
         self.stdout.write(
             f"已写出备份 {path}：{summary.models} 个数据表共 {summary.rows} 行，{summary.evidence} 个证据文件，"
-            f"{_size(summary.size)}，SHA-256 {summary.sha256}")
+            f"{_size(summary.size)}，SHA-256 {summary.sha256}（另存于 {path.name}.sha256）")
+        if summary.missing:
+            self.stderr.write(f"注意：数据库引用的 {len(summary.missing)} 个证据文件在磁盘上找不到，未能备份"
+                              f"（如 {summary.missing[0]}）；kaohe evidence check 列出全部。")
 
 
 def _size(size: int) -> str:

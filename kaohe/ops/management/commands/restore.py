@@ -12,7 +12,8 @@ from kaohe.ops.restore import restore_backup, verify_backup
 
 class Command(BaseCommand):
     help = ("从 kaohe backup 写出的备份恢复：kaohe restore FILE。只恢复到空的新安装"
-            "（新的数据库和数据目录，已运行 kaohe migrate）；先检查整个备份（清单、每个成员的校验和），"
+            "（新的数据库和数据目录，已运行 kaohe migrate）；先检查整个备份直到最后一个字节"
+            "（清单、每个成员的校验和、tar 结束块、gzip 的 CRC 与长度，以及旁边 FILE.sha256 记录的校验和），"
             "有任何问题都不做任何改动。--check 只检查备份是否完整，不恢复。")
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         what = (f"{summary.models} 个数据表共 {summary.rows} 行，{summary.evidence} 个证据文件"
                 f"（备份于 {manifest.get('created_at')}，Kaohe {manifest.get('kaohe_version')}，"
                 f"{manifest.get('database_vendor')}）")
+        beside = (f"，与 {path.name}.sha256 一致" if summary.sidecar_checked
+                  else f"（旁边没有 {path.name}.sha256，已核对归档自身的 CRC 与结尾）")
+        what += beside
         if options["check"]:
             self.stdout.write(f"备份完整：{path}：{what}")
         else:
