@@ -19,7 +19,6 @@ Decimal, never as floats.
 (No `from __future__ import annotations`: ninja resolves the views' annotations, see cycles.py.)
 """
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +28,7 @@ from ninja import File, Form, Router, Status, UploadedFile
 
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import in_unit, is_office
+from kaohe.api.body import json_object
 from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ApiError, points_text, translate_errors
 from kaohe.api.schemas import (
@@ -58,15 +58,7 @@ READ_ERRORS: dict[int, Any] = {status: ClaimErrorOut for status in (404, 422)}
 
 def json_body(request: HttpRequest, fields: str) -> dict[str, Any]:
     """The JSON object sent (an empty body is {}), with numbers read as Decimal — never float."""
-    if not request.body.strip():
-        return {}
-    try:
-        data = json.loads(request.body, parse_float=Decimal, parse_constant=Decimal)
-    except ValueError:
-        raise ApiError(422, _("请求内容不是有效的 JSON。")) from None
-    if not isinstance(data, dict):
-        raise ApiError(422, _("请求内容必须是 JSON 对象：%(fields)s。") % {"fields": fields})
-    return data
+    return json_object(request, fields)
 
 
 def text_field(data: dict[str, Any], name: str, label: str) -> str:

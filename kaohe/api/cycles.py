@@ -9,7 +9,6 @@ responses in `kaohe.api.errors`. Points go out as decimal strings and come in as
 error-translating wrapper, whose module globals would not know these names.)
 """
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,7 @@ from ninja import Router
 
 from kaohe.accounts.models import DEPARTMENT_ROLES, User
 from kaohe.accounts.permissions import in_department, reads_all
+from kaohe.api.body import read_json
 from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ERROR_RESPONSES, ApiError, points_text, translate_errors
 from kaohe.api.schemas import (
@@ -111,10 +111,7 @@ def _tasks_department(user: User, cycle: Cycle, department: str | None) -> Cycle
 
 def _entry(request: HttpRequest) -> Entry:
     """The body as typed: JSON numbers are parsed as Decimal, so 0.3 stays 0.3 (never a float)."""
-    try:
-        data = json.loads(request.body or b"null", parse_float=Decimal, parse_constant=Decimal)
-    except ValueError:
-        raise ApiError(422, _("请求内容不是有效的 JSON。")) from None
+    data = read_json(request.body)
     if not isinstance(data, dict):
         raise ApiError(422, _("请求内容必须是 JSON 对象：{points, reason, version}。"))
     if "points" not in data:

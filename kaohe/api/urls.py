@@ -3,8 +3,13 @@
 from ninja import NinjaAPI
 
 from kaohe.api.auth import AUTH
+from kaohe.api.body import JsonParser
+from kaohe.api.errors import ApiError, api_error_response
 
-api = NinjaAPI(title="Kaohe API", version="1", urls_namespace="api", docs_url="/docs", auth=AUTH)
+# Every JSON body is read by kaohe.api.body (a depth limit, Decimal numbers, no NUL or lone surrogate).
+api = NinjaAPI(title="Kaohe API", version="1", urls_namespace="api", docs_url="/docs", auth=AUTH,
+               parser=JsonParser())
+api.add_exception_handler(ApiError, lambda request, error: api_error_response(error))
 
 from kaohe.api import cycles, sheets  # noqa: E402  (routers register themselves on `api`)
 

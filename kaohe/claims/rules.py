@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import IO
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -33,23 +34,25 @@ from kaohe.accounts.permissions import in_unit, is_office, reads_all, signed_in
 from kaohe.audit.record import record
 from kaohe.claims import storage
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
+from kaohe.core import text
 from kaohe.core.points import format_points
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.cycles.scoring import ScoreError, parse_score
 from kaohe.formats.errors import FormatError
-from kaohe.formats.evidence import EvidenceType, check_evidence, clean_name, too_large
+from kaohe.formats.evidence import EvidenceType, check_evidence, clean_name, size_of, too_large
 from kaohe.notify.send import notify, unit_users
 from kaohe.schemes.models import Node
 
-EXPLANATION_MAX = 500
+EXPLANATION_MAX = text.CLAIM_EXPLANATION.limit
 ZERO = Decimal(0)
 
 
 class ClaimError(Exception):
-    INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, CLOSED, TOO_LARGE = (
-        "invalid", "forbidden", "not_found", "conflict", "closed", "too_large")
-    HTTP_STATUS = {INVALID: 422, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, CLOSED: 409, TOO_LARGE: 413}
+    INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, CLOSED, TOO_LARGE, STORAGE = (
+        "invalid", "forbidden", "not_found", "conflict", "closed", "too_large", "storage")
+    HTTP_STATUS = {INVALID: 422, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, CLOSED: 409, TOO_LARGE: 413,
+                   STORAGE: 503}  # the evidence folder could not take a file: the server's problem, said plainly
 
     def __init__(self, kind: str, message: str, field: str = "", current: Claim | None = None):
         self.kind, self.message, self.field, self.current = kind, message, field, current
@@ -193,6 +196,14 @@ def _criterion(cycle: Cycle, unit: CycleUnit, code: str) -> Criterion:
         "code": code, "unit": unit.name}, "criterion")
 
 
+def cleaned(value: str | None, field: text.FreeText, name: str) -> str:
+    """Free text by the one rule (`kaohe.core.text`); its refusal as ClaimError(INVALID) on `name`."""
+    try:
+        return text.clean(value, field)
+    except text.TextError as error:
+        raise ClaimError(ClaimError.INVALID, error.message(_), name) from None
+
+
 def claim_key(cycle: Cycle, unit: CycleUnit, code: str) -> str:
     return f"cycle:{cycle.pk}/unit:{unit.code}/criterion:{code}"
 
@@ -206,10 +217,7 @@ def save_claim(user: User, cycle: Cycle, unit_code: str, criterion_code: str, po
             value = parse_score(points, criterion.maximum, cycle.step)
         except ScoreError as error:
             raise ClaimError(ClaimError.INVALID, error.message, "points") from None
-        explanation = (explanation or "").strip()
-        if len(explanation) > EXPLANATION_MAX:
-            raise ClaimError(ClaimError.INVALID, _("自评说明最多%(max)d个字（现有%(count)d个）。") % {
-                "max": EXPLANATION_MAX, "count": len(explanation)}, "explanation")
+        explanation = cleaned(explanation, text.CLAIM_EXPLANATION, "explanation")
         claim, _created = Claim.objects.get_or_create(cycle=cycle, unit=unit, node_id=criterion.node_id)
         if claim.version != version:
             raise ClaimError(ClaimError.CONFLICT, _("这条自评已在别处修改，请核对后再保存。"), current=claim)
@@ -248,7 +256,7 @@ def reopen(user: User, cycle: Cycle, unit_code: str, reason: str) -> SelfAssessm
     """The office sends a submitted self-assessment back to the unit, with a reason."""
     if not is_office(user):
         raise ClaimError(ClaimError.FORBIDDEN, _("只有考核办可以退回自评。"))
-    reason = (reason or "").strip()
+    reason = cleaned(reason, text.SELF_ASSESSMENT_REOPEN_REASON, "reason")
     if not reason:
         raise ClaimError(ClaimError.INVALID, _("退回自评必须填写理由。"), "reason")
     with transaction.atomic():
@@ -283,6 +291,9 @@ def _criterion_nodes(cycle: Cycle, unit: CycleUnit, codes: Iterable[str]) -> lis
     return [applicable[c] for c in dict.fromkeys(codes)]
 
 
+Upload = tuple[str, "bytes | IO[bytes]"]  # (name as sent, the bytes or the spooled file)
+
+
 def _check_size(cycle: Cycle, name: str, size: int) -> None:
     """TOO_LARGE, with the real size, for a file over the cycle's limit per evidence file."""
     if size > cycle.evidence_max_bytes:
@@ -290,51 +301,59 @@ def _check_size(cycle: Cycle, name: str, size: int) -> None:
                          "file")
 
 
-def read_evidence_upload(cycle: Cycle, upload: UploadedFile) -> tuple[str, bytes]:
-    """An uploaded file's name and bytes (pages and the API alike), refused before it is read when
-    its declared size is over the cycle's limit."""
+def read_evidence_upload(cycle: Cycle, upload: UploadedFile) -> Upload:
+    """An uploaded file's name and the file itself (pages and the API alike), refused when its
+    declared size is over the cycle's limit. Not read here: the upload handlers spooled it to a
+    temporary file (kaohe.web.request_limits); `check_file` reads its head, `storage.store` streams it."""
     if upload.size is not None:
         _check_size(cycle, upload.name or "", upload.size)
-    return upload.name or "", upload.read()
+    return upload.name or "", upload
 
 
-def check_file(cycle: Cycle, name: str, data: bytes) -> tuple[str, EvidenceType]:
-    """The cleaned name and type of an upload, or ClaimError (INVALID, or TOO_LARGE with the real size)."""
-    _check_size(cycle, name, len(data))
+def check_file(cycle: Cycle, name: str, source: bytes | IO[bytes]) -> tuple[str, EvidenceType]:
+    """The cleaned name and type of an upload, or ClaimError (INVALID, or TOO_LARGE with the real
+    size). Only the file's head is read (and a ZIP's directory)."""
+    _check_size(cycle, name, size_of(source))
     try:
-        return check_evidence(name, data, cycle.evidence_max_bytes)
+        return check_evidence(name, source, cycle.evidence_max_bytes)
     except FormatError as error:
         raise ClaimError(ClaimError.INVALID, error.message, "file") from None
 
 
-def store_evidence(user: User, cycle: Cycle, unit: CycleUnit, files: list[tuple[str, bytes]], node_ids: list[int],
+def store_evidence(user: User, cycle: Cycle, unit: CycleUnit, files: list[Upload], node_ids: list[int],
                    purpose: str) -> list[Evidence]:
-    """Check every file against the cycle's limits first, then keep them all; call inside a
-    transaction after the caller's permission checks. Raises ClaimError; nothing is stored then."""
+    """Check the count, then every file against the cycle's limits (size and type, from the head),
+    then keep them all; call inside a transaction after the caller's permission checks, within
+    `storage.removed_unless_committed()`. Raises ClaimError (nothing is stored then), or
+    ClaimError(STORAGE) when the evidence folder cannot take a file."""
     count = Evidence.objects.filter(unit=unit).count()
     if count + len(files) > cycle.evidence_max_files:
         raise ClaimError(ClaimError.INVALID, _("本单位已上传%(count)d个佐证材料，再上传%(new)d个将超过本周期的上限%(max)d个。") % {
             "count": count, "new": len(files), "max": cycle.evidence_max_files}, "file")
-    checked = [(check_file(cycle, name, data), data) for name, data in files]
+    checked = [(check_file(cycle, name, source), source) for name, source in files]
     codes = sorted(Node.objects.filter(pk__in=node_ids).values_list("code", flat=True))
     stored = []
-    for (clean, kind), data in checked:
-        sha256 = storage.store(data)
-        evidence = Evidence.objects.create(cycle=cycle, unit=unit, purpose=purpose, sha256=sha256, size=len(data),
+    for (clean, kind), source in checked:
+        try:
+            sha256 = storage.store(source)
+        except storage.StorageError as error:
+            raise ClaimError(ClaimError.STORAGE, error.message, "file") from error
+        size = size_of(source)
+        evidence = Evidence.objects.create(cycle=cycle, unit=unit, purpose=purpose, sha256=sha256, size=size,
                                            mime=kind.mime, kind=kind.label, name=clean, uploaded_by=user)
         if node_ids:
             evidence.nodes.set(node_ids)
         record("evidence.upload", "evidence", f"cycle:{cycle.pk}/unit:{unit.code}/evidence:{evidence.pk}",
-               cycle=cycle, new={"name": clean, "sha256": sha256, "size": len(data), "type": kind.label,
+               cycle=cycle, new={"name": clean, "sha256": sha256, "size": size, "type": kind.label,
                                  "purpose": purpose, "criteria": codes})
         stored.append(evidence)
     return stored
 
 
-def upload_evidence(user: User, cycle: Cycle, unit_code: str, files: list[tuple[str, bytes]],
+def upload_evidence(user: User, cycle: Cycle, unit_code: str, files: list[Upload],
                     criterion_codes: Iterable[str]) -> list[Evidence]:
     """Upload one or more files for the unit's self-assessment, attached to the given criteria."""
-    with transaction.atomic():
+    with storage.removed_unless_committed(), transaction.atomic():
         unit, _sheet = _writable_unit(user, cycle, unit_code)
         if not files:
             raise ClaimError(ClaimError.INVALID, _("请选择要上传的文件。"), "file")

@@ -50,13 +50,14 @@ OBJECTION_COMMENT = FreeText("objection.office_comment", _("考核办意见"), 2
 ADJUSTMENT_REASON = FreeText("adjustment.reason", _("加减分理由"), 1000)
 ADJUSTMENT_DOCUMENT = FreeText("adjustment.document", _("依据文件"), 200, multiline=False)
 CYCLE_NAME = FreeText("cycle.name", _("考核周期名称"), 120, multiline=False)
+CYCLE_REOPEN_REASON = FreeText("cycle.reopen_reason", _("重新打开考核周期的理由"), 1000)
 EVIDENCE_NAME = FreeText("evidence.name", _("文件名"), 120, multiline=False)
 TOKEN_NAME = FreeText("apitoken.name", _("令牌用途"), 100, multiline=False)
 
 FIELDS: tuple[FreeText, ...] = (
     SCORE_REASON, CLAIM_EXPLANATION, SELF_ASSESSMENT_REOPEN_REASON, SUBMISSION_COMMENT, OBJECTION_REASON,
-    OBJECTION_ANSWER, OBJECTION_COMMENT, ADJUSTMENT_REASON, ADJUSTMENT_DOCUMENT, CYCLE_NAME, EVIDENCE_NAME,
-    TOKEN_NAME,
+    OBJECTION_ANSWER, OBJECTION_COMMENT, ADJUSTMENT_REASON, ADJUSTMENT_DOCUMENT, CYCLE_NAME, CYCLE_REOPEN_REASON,
+    EVIDENCE_NAME, TOKEN_NAME,
 )
 
 
@@ -90,6 +91,18 @@ def _visible(ch: str, keep: str) -> bool:
     return ch not in _NONCHARACTERS and unicodedata.category(ch) not in _REMOVED_CATEGORIES
 
 
+def visible(text: str, multiline: bool = True) -> str:
+    """The rule's character part: line breaks made LF (or spaces in one line), invisible
+    characters removed, NFC, surrounding blanks stripped. Lone surrogates are the caller's to refuse."""
+    text = _BREAKS.sub("\n", text)
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    if not text.isprintable():
+        keep = "\n\t" if multiline else ""
+        text = "".join(ch for ch in text if _visible(ch, keep))
+    return unicodedata.normalize("NFC", text).strip()
+
+
 def clean(value: str | None, field: FreeText) -> str:
     """The text as it may be stored (see the module's rule); TextError if it may not."""
     text = value or ""
@@ -97,13 +110,7 @@ def clean(value: str | None, field: FreeText) -> str:
         raise TextError(field, TextError.TOO_LONG, len(text))
     if _SURROGATE.search(text):
         raise TextError(field, TextError.UNICODE)
-    text = _BREAKS.sub("\n", text)
-    if not field.multiline:
-        text = text.replace("\n", " ").replace("\t", " ")
-    if not text.isprintable():
-        keep = "\n\t" if field.multiline else ""
-        text = "".join(ch for ch in text if _visible(ch, keep))
-    text = unicodedata.normalize("NFC", text).strip()
+    text = visible(text, field.multiline)
     if len(text) > field.limit:
         raise TextError(field, TextError.TOO_LONG, len(text))
     return text
@@ -111,3 +118,8 @@ def clean(value: str | None, field: FreeText) -> str:
 
 def field(key: str) -> FreeText:
     return next(f for f in FIELDS if f.key == key)
+
+
+def limits() -> dict[str, int]:
+    """Each field's limit by its key with "_" for "." ("score_reason"), for templates' maxlength."""
+    return {f.key.replace(".", "_"): f.limit for f in FIELDS}

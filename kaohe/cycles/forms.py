@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from kaohe.core.text import CYCLE_NAME, TextError, clean
 from kaohe.cycles.lifecycle import CycleError, create_cycle
 from kaohe.cycles.models import Cycle
 from kaohe.orgs.models import Unit
@@ -34,7 +35,7 @@ class DateInput(forms.DateInput):
 
 
 class CycleForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("名称"), max_length=Cycle._meta.get_field("name").max_length)
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=CYCLE_NAME.limit)
     scheme = SchemeChoiceField(label=pgettext_lazy("singular", "指标体系"),
                                queryset=SchemeRecord.objects.published().defer("document"), empty_label=None,
                                error_messages={"invalid_choice": gettext_lazy("请选择一个已发布的指标体系。")})
@@ -57,7 +58,10 @@ class CycleForm(forms.Form):
                 self.initial["units"] = default_unit_codes(scheme)
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        try:
+            name = clean(self.cleaned_data["name"], CYCLE_NAME)
+        except TextError as error:
+            raise forms.ValidationError(error.message(_)) from None
         if Cycle.objects.filter(name=name).exists():
             raise forms.ValidationError(_("已有名为“%(name)s”的考核周期。") % {"name": name})
         return name

@@ -52,6 +52,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kaohe.accounts.models import DEPARTMENT_ROLES, Role
 from kaohe.accounts.permissions import reads_all
 from kaohe.core.points import format_points
+from kaohe.core.text import SCORE_REASON
 from kaohe.cycles import review
 from kaohe.cycles.access import scoring_department, visible_cycle_or_404
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
@@ -222,7 +223,8 @@ def _cell_html(cell: Cell, words: dict[str, str]) -> str:
         f'<input type="hidden" name="version" value="{cell.version:d}">'
         f'<input id="p{cell.pk:d}" name="points" value="{e(cell.points)}" inputmode="decimal" autocomplete="off" '
         f'aria-label="{label}（{words["max"]}{cell.maximum}）"{invalid_points}>'
-        f'<textarea id="r{cell.pk:d}" name="reason" rows="2" placeholder="{words["reason"]}" '
+        f'<textarea id="r{cell.pk:d}" name="reason" rows="2" maxlength="{SCORE_REASON.limit:d}" '
+        f'placeholder="{words["reason"]}" '
         f'aria-label="{label} {words["reason"]}"{invalid_reason}{hidden}>{reason}</textarea>'
     )
     if cell.error:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.audit.record import record
+from kaohe.core import text
 from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
 from kaohe.orgs.models import Department, Unit
 from kaohe.schemes.models import SchemeRecord
@@ -140,6 +141,10 @@ def reopen_cycle(cycle: Cycle, reason: str) -> None:
     cycle = _locked(cycle)
     if cycle.status != Cycle.Status.LOCKED:
         raise CycleError(_("只有已锁定的考核周期可以重新打开。"))
-    if not reason.strip():
+    try:
+        reason = text.clean(reason, text.CYCLE_REOPEN_REASON)
+    except text.TextError as error:
+        raise CycleError(error.message(_)) from None
+    if not reason:
         raise CycleError(_("重新打开必须填写理由。"))
-    _move(cycle, Cycle.Status.REVIEW, reason=reason.strip(), action="reopen")
+    _move(cycle, Cycle.Status.REVIEW, reason=reason, action="reopen")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.models import DEPARTMENT_ROLES, Role, User
 from kaohe.accounts.permissions import is_office
 from kaohe.audit.record import record
+from kaohe.core import text
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import SCORING, Score, Submission
 from kaohe.notify.send import department_users, notify, office_users
@@ -66,11 +67,16 @@ def _expect(submission: Submission, *states: str) -> None:
         raise ReviewError(_("考核周期%(status)s，不能执行此操作。") % {"status": submission.cycle.get_status_display()})
 
 
-def _required(text: str, message: str) -> str:
-    """The text, stripped; a ReviewError with `message` (what to fill in) if it is blank."""
-    if not (text or "").strip():
+def _required(value: str, message: str) -> str:
+    """The comment by the one free-text rule (`kaohe.core.text`); a ReviewError with `message`
+    (what to fill in) if it is blank, or the rule's refusal."""
+    try:
+        value = text.clean(value, text.SUBMISSION_COMMENT)
+    except text.TextError as error:
+        raise ReviewError(error.message(_), 422) from None
+    if not value:
         raise ReviewError(message, 422)
-    return text.strip()
+    return value
 
 
 @transaction.atomic

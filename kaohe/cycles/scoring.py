@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import DEPARTMENT_ROLES, User
 from kaohe.audit.record import record
+from kaohe.core import text
 from kaohe.core.points import format_points
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
 from kaohe.orgs.models import Department
@@ -243,7 +244,10 @@ def find_score(cycle: Cycle | int, unit_code: str, item_code: str) -> Score:
 def validate(score: Score, step: Decimal, entry: Entry) -> tuple[Decimal | None, str]:
     maximum = score.node.points or Decimal(0)
     points = parse_score(entry.points, maximum, step)
-    reason = (entry.reason or "").strip()
+    try:
+        reason = text.clean(entry.reason, text.SCORE_REASON)
+    except text.TextError as error:
+        raise ScoreError(ScoreError.INVALID, error.message(_), "reason") from None
     if points is not None and points < maximum and not reason:
         raise ScoreError(ScoreError.INVALID, _("低于满分时必须填写扣分理由。"), "reason")
     if points is None:

@@ -1,6 +1,8 @@
 """Evidence uploads (a unit's 台账): what a file is, read from its content, and a safe name for it.
 
-`check_evidence(name, data, max_bytes)` returns the file's `EvidenceType` or raises `FormatError`:
+`check_evidence(name, source, max_bytes)` returns the file's `EvidenceType` or raises `FormatError`;
+`source` is the bytes or a seekable binary file (an upload spooled to disk), of which only the head
+(and, for a ZIP, its directory) is read:
 - the name is cleaned first (`clean_name`): path parts, control characters and surrounding blanks go;
   an empty name, or one with no extension, is refused;
 - the size is checked against the cycle's limit, and an empty file is refused;
@@ -11,22 +13,32 @@
 
 Allowed: PDF, images (JPEG, PNG, GIF, WebP, BMP, TIFF), Word/Excel/PowerPoint (doc, docx, xls, xlsx,
 ppt, pptx), WPS (wps, et, dps) and ZIP archives. Pure: no Django, no database, no disk.
+
+File names follow the free-text rule's character part (`kaohe.core.text.visible`: no control,
+format or bidirectional characters) and are cut, not refused, at `MAX_NAME` characters with their
+extension kept (a name comes from someone's disk, not from typing).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import unicodedata
 import zipfile
 from dataclasses import dataclass
+from typing import IO
 
 import filetype
 
+from kaohe.core.text import EVIDENCE_NAME, visible
 from kaohe.formats.errors import FormatError
+from kaohe.formats.workbook import zip_directory
 
 OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")  # the compound-file container of doc, xls, ppt, wps, et, dps
-MAX_NAME = 120
+MAX_NAME = EVIDENCE_NAME.limit
+MAX_ZIP_MEMBERS = 100_000  # a ZIP with more is not looked into: it is no Office document
+HEAD = 8192
+
+Source = bytes | IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -62,47 +74,69 @@ ALLOWED = "PDF、图片（JPG/PNG/GIF/WebP/BMP/TIFF）、Word/Excel/PowerPoint�
 
 
 def clean_name(name: str) -> str:
-    """The file's own name: no directories (either slash), no control characters, no surrounding
+    """The file's own name: no directories (either slash), no invisible characters, no surrounding
     blanks or dots, at most MAX_NAME characters (the extension kept)."""
     name = (name or "").replace("\\", "/").split("/")[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = unicodedata.normalize("NFC", name).strip().strip(".").strip()
+    name = visible(name, multiline=False).strip(".").strip()
     if len(name) > MAX_NAME:
         stem, ext = os.path.splitext(name)
         name = stem[: MAX_NAME - len(ext)] + ext
     return name
 
 
+def _opened(source: Source) -> IO[bytes]:
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    source.seek(0)
+    return source
+
+
+def size_of(source: Source) -> int:
+    if isinstance(source, bytes):
+        return len(source)
+    size = source.seek(0, io.SEEK_END)
+    source.seek(0)
+    return size
+
+
 def extension(name: str) -> str:
     return os.path.splitext(name)[1].lstrip(".").lower()
 
 
-def content_type(data: bytes) -> EvidenceType | None:
+def content_type(source: Source) -> EvidenceType | None:
     """The allowed type the content shows, or None. A ZIP is looked inside: Office Open XML files
     (docx, xlsx, pptx, and WPS's own in that format) are ZIPs with word/, xl/ or ppt/ folders."""
-    if data[:8] == OLE2:
+    handle = _opened(source)
+    head = handle.read(HEAD)
+    handle.seek(0)
+    if head[:8] == OLE2:
         return OFFICE_97
-    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return _zip_type(data)
-    kind = filetype.guess(data[:8192])
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return _zip_type(handle)
+    kind = filetype.guess(head)
     if kind is None:
         return None
     return BY_MIME.get(kind.mime) if kind.mime != "application/zip" else None
 
 
-def _zip_type(data: bytes) -> EvidenceType | None:
+def _zip_type(handle: IO[bytes]) -> EvidenceType | None:
+    announced = zip_directory(handle)
+    if announced is not None and announced[0] > MAX_ZIP_MEMBERS:
+        return ZIP  # not read further: no Office document has that many parts
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(handle) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, ValueError, OSError, RuntimeError, NotImplementedError, EOFError):
         return None  # a damaged or disguised archive is not an allowed type
+    finally:
+        handle.seek(0)
     for prefix, kind in (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX)):
         if "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names):
             return kind
     return ZIP
 
 
-def check_evidence(name: str, data: bytes, max_bytes: int) -> tuple[str, EvidenceType]:
+def check_evidence(name: str, source: Source, max_bytes: int) -> tuple[str, EvidenceType]:
     """(the cleaned name, its type) or FormatError saying what is wrong with which file."""
     cleaned = clean_name(name)
     shown = cleaned or (name or "").strip() or "（无名文件）"
@@ -111,11 +145,12 @@ def check_evidence(name: str, data: bytes, max_bytes: int) -> tuple[str, Evidenc
     ext = extension(cleaned)
     if not ext:
         raise FormatError(f"文件“{cleaned}”没有扩展名；允许的类型：{ALLOWED}。")
-    if not data:
+    size = size_of(source)
+    if not size:
         raise FormatError(f"文件“{cleaned}”是空文件。")
-    if len(data) > max_bytes:
-        raise FormatError(too_large(cleaned, len(data), max_bytes))
-    kind = content_type(data)
+    if size > max_bytes:
+        raise FormatError(too_large(cleaned, size, max_bytes))
+    kind = content_type(source)
     if kind is None:
         raise FormatError(f"文件“{cleaned}”的内容不是允许的类型（按文件内容判断，而非扩展名）；允许：{ALLOWED}。")
     if ext not in kind.extensions:

@@ -92,18 +92,25 @@ class Cell:
 
 # -- the zip -------------------------------------------------------------------------------------
 
-def _check_directory(source: IO[bytes], where: Location) -> None:
-    """Refuse a zip whose end record announces more members, or a bigger directory, than any
-    workbook has, before zipfile builds an object for every member."""
+def zip_directory(source: IO[bytes]) -> tuple[int, int] | None:
+    """(members, directory bytes) announced by a zip's end record, read without parsing the
+    directory; None when there is no end record. Leaves `source` at its start."""
     size = source.seek(0, io.SEEK_END)
     source.seek(max(0, size - 65_557))
     tail = source.read()
     source.seek(0)
     end = tail.rfind(b"PK\x05\x06")
     if end < 0 or len(tail) < end + 22:
-        return  # not a zip: zipfile says so
+        return None
     _disk, _start_disk, _here, total, directory, _offset, _comment = struct.unpack("<HHHHIIH", tail[end + 4:end + 22])
-    if total > MAX_MEMBERS or directory > MAX_DIRECTORY:
+    return total, directory
+
+
+def _check_directory(source: IO[bytes], where: Location) -> None:
+    """Refuse a zip whose end record announces more members, or a bigger directory, than any
+    workbook has, before zipfile builds an object for every member."""
+    announced = zip_directory(source)
+    if announced is not None and (announced[0] > MAX_MEMBERS or announced[1] > MAX_DIRECTORY):
         raise FormatError(f"压缩包的成员过多（超过 {MAX_MEMBERS} 个）或目录过大，不是 xlsx 工作簿", where)
 
 

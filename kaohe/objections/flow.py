@@ -27,8 +27,10 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import is_office, reads_all, signed_in
 from kaohe.audit.record import record
+from kaohe.claims import storage
 from kaohe.claims.models import Evidence
-from kaohe.claims.rules import ClaimError, find_unit, is_units_user, store_evidence
+from kaohe.claims.rules import ClaimError, Upload, find_unit, is_units_user, store_evidence
+from kaohe.core import text
 from kaohe.core.points import format_points
 from kaohe.cycles import totals
 from kaohe.cycles.access import scoring_department
@@ -39,7 +41,7 @@ from kaohe.objections.models import Objection, ObjectionItem
 from kaohe.results.models import ResultSnapshot
 from kaohe.results.service import ResultsError, publish
 
-REASON_MAX = 2000
+REASON_MAX = text.OBJECTION_REASON.limit
 OPEN_STATES = (Objection.State.FILED, Objection.State.ANSWERED)
 
 
@@ -92,18 +94,24 @@ def _key(objection: Objection) -> str:
     return f"cycle:{objection.cycle_id}/unit:{objection.unit.code}/objection:{objection.pk}"
 
 
-def _required(text: str, message: str, field: str) -> str:
-    text = (text or "").strip()
-    if not text:
+def _cleaned(value: str | None, kind: text.FreeText, field: str) -> str:
+    """Free text by the one rule (`kaohe.core.text`); its refusal as ObjectionError(INVALID)."""
+    try:
+        return text.clean(value, kind)
+    except text.TextError as error:
+        raise ObjectionError(ObjectionError.INVALID, error.message(_), field) from None
+
+
+def _required(value: str, message: str, field: str, kind: text.FreeText) -> str:
+    value = _cleaned(value, kind, field)
+    if not value:
         raise ObjectionError(ObjectionError.INVALID, message, field)
-    if len(text) > REASON_MAX:
-        raise ObjectionError(ObjectionError.INVALID, _("理由最多%(max)d个字。") % {"max": REASON_MAX}, field)
-    return text
+    return value
 
 
 def file(user: User, cycle: Cycle, unit_code: str, item_codes: Sequence[str], reason: str,
-         files: Iterable[tuple[str, bytes]] = ()) -> Objection:
-    with transaction.atomic():
+         files: Iterable[Upload] = ()) -> Objection:
+    with storage.removed_unless_committed(), transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         try:
             unit = find_unit(user, cycle, unit_code)
@@ -115,7 +123,7 @@ def file(user: User, cycle: Cycle, unit_code: str, item_codes: Sequence[str], re
         problem = window_problem(cycle, snapshot)
         if problem:
             raise ObjectionError(ObjectionError.CLOSED, problem)
-        reason = _required(reason, _("提出异议必须填写理由。"), "reason")
+        reason = _required(reason, _("提出异议必须填写理由。"), "reason", text.OBJECTION_REASON)
         codes = list(dict.fromkeys(c.strip() for c in item_codes if c and c.strip()))
         if not codes:
             raise ObjectionError(ObjectionError.INVALID, _("请选择至少一项有异议的考核内容。"), "items")
@@ -160,7 +168,7 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
             raise ObjectionError(ObjectionError.FORBIDDEN, _("这一项不由您所在的考核部门评分，不能答复。"))
         if objection.state not in OPEN_STATES:
             raise ObjectionError(ObjectionError.CLOSED, _("这条异议已办结。"))
-        reason = _required(reason, _("答复异议必须填写理由。"), "reason")
+        reason = _required(reason, _("答复异议必须填写理由。"), "reason", text.OBJECTION_ANSWER)
         score = item.score
         if decision == ObjectionItem.Decision.UPHELD:
             new_points = None
@@ -209,7 +217,7 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
             maximum = score.node.points or Decimal(0)
             reason = item.answer if item.new_points < maximum else ""
             apply(user, cycle, score, item.new_points, reason, score.version, source=f"objection:{objection.pk}")
-        objection.office_comment = (comment or "").strip()
+        objection.office_comment = _cleaned(comment, text.OBJECTION_COMMENT, "comment")
         if changed:
             previous = latest_snapshot(cycle)
             try:
@@ -232,7 +240,7 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
 def send_back(user: User, cycle: Cycle, objection_id: int, comment: str) -> Objection:
     """The office returns the answers to the departments, with a comment."""
     _office(user)
-    comment = _required(comment, _("退回异议答复必须填写意见。"), "comment")
+    comment = _required(comment, _("退回异议答复必须填写意见。"), "comment", text.OBJECTION_COMMENT)
     with transaction.atomic():
         objection = find(user, cycle, objection_id, lock=True)
         if objection.state != Objection.State.ANSWERED:

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaohe.core.text import ADJUSTMENT_DOCUMENT, ADJUSTMENT_REASON
 from kaohe.cycles.models import CycleUnit
 from kaohe.results.models import Adjustment, ResultSettings
 
@@ -151,8 +152,8 @@ class AdjustmentForm(forms.Form):
     points = forms.DecimalField(label=gettext_lazy("分值"), required=False, min_value=Decimal(0), max_digits=8,
                                 decimal_places=2, help_text=gettext_lazy("加分、扣分填写；等次上限和一票否决不填。"))
     reason = forms.CharField(label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
-                             error_messages={"required": gettext_lazy("请填写调整理由。")})
-    document = forms.CharField(label=gettext_lazy("依据文件"), required=False, max_length=200)
+                             max_length=ADJUSTMENT_REASON.limit, error_messages={"required": gettext_lazy("请填写调整理由。")})
+    document = forms.CharField(label=gettext_lazy("依据文件"), required=False, max_length=ADJUSTMENT_DOCUMENT.limit)
     cap = forms.ChoiceField(label=gettext_lazy("最高等次"), required=False,
                             help_text=gettext_lazy("仅用于等次上限。"))
 

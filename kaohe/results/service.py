@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kaohe.audit.record import record
+from kaohe.core import text as free_text
 from kaohe.core.results import (
     Component,
     GradeBand,
@@ -257,6 +258,11 @@ def add_adjustment(cycle: Cycle, user: Any, unit_code: str, kind: str, points: D
     unit = _unit(cycle, unit_code)
     reason, document, cap = (reason or "").strip(), (document or "").strip(), (cap or "").strip()
     problems = []
+    try:  # the one free-text rule (kaohe.core.text)
+        reason = free_text.clean(reason, free_text.ADJUSTMENT_REASON)
+        document = free_text.clean(document, free_text.ADJUSTMENT_DOCUMENT)
+    except free_text.TextError as error:
+        problems.append(error.message(_))
     if kind not in Adjustment.Kind.values:
         problems.append(_("未知的调整类型：%(kind)s") % {"kind": kind})
     if not reason:

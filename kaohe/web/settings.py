@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kaohe.web.request_limits.RequestLimitMiddleware",  # before anything reads a request's body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -130,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kaohe.web.context_processors.text_limits",
             ],
         },
     },
@@ -207,9 +209,18 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Request bodies, bounded by the application whatever serves it (kaohe.web.request_limits,
+# docs/limits.md): a form or an API call's JSON at most KAOHE_MAX_FORM_BYTES; a scoring sheet or a
+# scheme file at most MAX_UPLOAD_BYTES; evidence at most KAOHE_MAX_EVIDENCE_FILES_PER_REQUEST files
+# and KAOHE_MAX_EVIDENCE_REQUEST_MB per request (each file also within its cycle's limit). Files
+# are streamed to temporary files, never held in memory.
+KAOHE_MAX_FORM_BYTES = env_int("KAOHE_MAX_FORM_KB", 1024, minimum=64) * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+KAOHE_MAX_EVIDENCE_REQUEST_MB = env_int("KAOHE_MAX_EVIDENCE_REQUEST_MB", 200, minimum=1)
+KAOHE_MAX_EVIDENCE_FILES_PER_REQUEST = env_int("KAOHE_MAX_EVIDENCE_FILES_PER_REQUEST", 20, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = KAOHE_MAX_FORM_BYTES
+FILE_UPLOAD_HANDLERS = ["kaohe.web.request_limits.BoundedUploadHandler",
+                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 # Evidence files (a unit's 台账), content-addressed: EVIDENCE_DIR/<sha256[:2]>/<sha256>. Never under
 # STATIC or MEDIA URLs: they are served only by a view that checks who asks. Backups include them.
 EVIDENCE_DIR = Path(os.environ.get("KAOHE_EVIDENCE_DIR", DATA_DIR / "evidence"))

@@ -84,7 +84,7 @@ def test_a_file_over_the_limit_is_refused_with_both_sizes():
     ("../../etc/passwd.pdf", "passwd.pdf"),
     ("C:\\Users\\办公室\\总结.docx", "总结.docx"),
     ("/tmp/x/报告.pdf", "报告.pdf"),
-    ("a\x00b\r\n.pdf", "ab.pdf"),
+    ("a\x00b\r\n.pdf", "ab .pdf"),  # the one text rule: a line break in a one-line text is a space
     ("\u202efdp.exe.pdf", "fdp.exe.pdf"),  # the right-to-left override that disguises names is dropped
     ("  名称.pdf  ", "名称.pdf"),
 ])

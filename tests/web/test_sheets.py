@@ -253,12 +253,72 @@ def test_a_cell_changed_online_but_left_unchanged_in_the_sheet_is_no_conflict(cl
     assert score_of(cycle, a).points == Decimal("1") and score_of(cycle, b).points == Decimal("2")
 
 
-def test_a_sheet_of_another_department_is_refused(client_for, cycle):
+def test_a_sheet_of_another_department_is_refused_naming_both(client_for, cycle):
     other = download(client_for("scorer2"), cycle)
     first = cells(other)[0]
     body = upload(client_for("scorer"), cycle, fill(other, {first.points_cell: 0.5})).content.decode()
-    assert "市委宣传部" in body and "没有保存任何内容" in body
+    assert "这份评分表属于市委宣传部（编码 swxcb），不是市委组织部（编码 swzzb）的评分表" in body
+    assert "没有保存任何内容" in body
     assert score_of(cycle, first).points is None
+
+
+def manifest_edit(data: bytes, change) -> bytes:  # noqa: ANN001
+    """The sheet with its hidden manifest's rows edited by hand (openpyxl can open it)."""
+    def edit(wb):  # noqa: ANN001, ANN202
+        for row in wb[MANIFEST].iter_rows():
+            change(row)
+
+    return fill(data, {}, edit)
+
+
+def test_a_department_code_edited_in_the_manifest_names_both_departments(client_for, cycle):
+    """Issue 19: the code made another department's, the name left: the message said
+    "属于市委组织部，不是市委组织部的评分表"."""
+    data = download(client_for("scorer"), cycle)
+
+    def other_code(row):  # noqa: ANN001, ANN202
+        if row[0].value == "department":
+            row[1].value = "swxcb"
+
+    body = upload(client_for("scorer"), cycle, manifest_edit(data, other_code)).content.decode()
+    assert "部门编码 swxcb 是市委宣传部的，表中的部门名称却是“市委组织部”" in body
+
+
+def test_a_manifest_edit_that_would_clear_scores_is_refused(client_for, cycle, users):
+    """Issue 19: editing the downloaded values in the manifest made blank cells look like cleared
+    scores, and the upload cleared them without a word. The manifest must hold what was saved at
+    the version it names; otherwise the whole sheet is refused and nothing changes."""
+    client = client_for("scorer")
+    scored = cells(download(client, cycle))[:3]
+    for pair in scored:
+        score = score_of(cycle, pair)
+        save_score(users["scorer"], cycle.pk, pair.unit_code, pair.item_code,
+                   Entry(str(score.node.points), "", score.version))
+    keys = {(pair.unit_code, pair.item_code) for pair in scored}
+    blank = fill(download(client, cycle), {pair.points_cell: None for pair in scored})
+
+    def claim_other_values(row):  # noqa: ANN001, ANN202
+        if row[0].value == "value" and (row[1].value, row[2].value) in keys:
+            row[3].value = "0.5"
+
+    body = upload(client, cycle, manifest_edit(blank, claim_other_values)).content.decode()
+    assert "评分表的隐藏信息已被改动" in body and "没有保存任何内容" in body
+    assert all(score_of(cycle, pair).points == score_of(cycle, pair).node.points for pair in scored)
+    # the same blank cells with the manifest as downloaded: a scorer clearing scores on purpose
+    body = upload(client, cycle, blank).content.decode()
+    assert "已保存 3 处修改" in body
+    assert all(score_of(cycle, pair).points is None for pair in scored)
+
+
+def test_a_unit_moved_in_the_manifest_is_refused(client_for, cycle):
+    data = download(client_for("scorer"), cycle)
+
+    def swap_columns(row):  # noqa: ANN001, ANN202
+        if row[0].value == "unit" and row[1].value == "E":
+            row[1].value, row[2].value = row[2].value, row[1].value
+
+    body = upload(client_for("scorer"), cycle, manifest_edit(data, swap_columns)).content.decode()
+    assert "隐藏的评分表信息已损坏" in body and "不在下载时的位置" in body
 
 
 def test_a_sheet_of_another_cycle_is_refused(client_for, cycle):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kaohe.accounts.models import ApiToken, User
 from kaohe.audit.context import acting_as
 from kaohe.audit.record import record
+from kaohe.core.text import TOKEN_NAME, TextError, clean
 
 
 class Command(BaseCommand):
@@ -22,7 +23,11 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"没有用户“{options['username']}”。")
+        try:
+            name = clean(options["name"], TOKEN_NAME)
+        except TextError as error:
+            raise CommandError(error.message()) from None
         with acting_as(name="kaohe token create"):
-            token, key = ApiToken.issue(user, options["name"])
+            token, key = ApiToken.issue(user, name)
             record("token.create", "user", f"user:{user.username}", new={"token": f"{token.prefix}…"})
         self.stdout.write(key)

@@ -1,0 +1,191 @@
+"""Every request bounded by the application before its body is read (issue 19).
+
+`RequestLimitMiddleware` comes first in MIDDLEWARE, so it acts before anything reads the body:
+
+- the route decides the kind of request (`UPLOADS`; everything else is `FORM`), and the kind its
+  total size (`Limit.total`, from the settings) and how many files it may carry: a body whose
+  Content-Length is larger is answered 413 without being read (Django never reads past the
+  Content-Length, and reads nothing without one);
+- a multipart body is then parsed here, through `BoundedUploadHandler`, which counts the files as
+  they arrive and stops at the first one too many, before its content is read; every file is
+  streamed to a temporary file (`TemporaryFileUploadHandler`), so the memory a request holds does
+  not grow with its files;
+- path parameters are checked: an id (`pk`, `…_id`) beyond a 64-bit integer, or any parameter
+  holding a control character or a lone surrogate, is 404 — no such object — before any query;
+  so is an integer query parameter (`version`, `page`, `per_page`, `…_id`) beyond a 64-bit
+  integer; NUL or a lone surrogate in any query or form value is 400 (no database stores NUL, and
+  UTF-8 cannot encode a lone surrogate; JSON bodies get the same check in `kaohe.api.body`).
+
+The refusal is JSON `{code, message}` under /api/, a short page elsewhere. The limits are the
+same for `make run` (Django's server) and for gunicorn behind nginx: the README's default
+installation is as safe as the production one (docs/limits.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+
+MB = 1024 * 1024
+INT64 = 2**63 - 1
+_ID = re.compile(r"(^pk$|_id$|^id$)")
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Limit:
+    kind: str
+    total: int  # bytes of the whole body
+    files: int  # file parts
+
+
+FORM, SHEET, SCHEME, EVIDENCE = "form", "sheet", "scheme", "evidence"
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+INTEGER_QUERY = {"version", "page", "per_page"}  # query parameters the views read as integers
+
+# Routes (as the URL resolver spells them) that take files, and their kind; any other request is
+# a FORM (a page's form or an API call's JSON), without files.
+UPLOADS = {
+    "cycles/<int:pk>/sheet/upload/": SHEET,
+    "api/v1/cycles/<cycle_id>/sheet": SHEET,
+    "schemes/import/": SCHEME,
+    "cycles/<int:pk>/self/<str:unit_code>/evidence/": EVIDENCE,
+    "cycles/<int:pk>/objections/new/": EVIDENCE,
+    "api/v1/cycles/<cycle_id>/evidence": EVIDENCE,
+    "api/v1/cycles/<cycle_id>/objections": EVIDENCE,
+}
+
+
+def limits() -> dict[str, Limit]:
+    """The limit of each kind, from the settings (docs/limits.md)."""
+    form = settings.KAOHE_MAX_FORM_BYTES
+    upload = settings.MAX_UPLOAD_BYTES + form  # the file and the form's other fields
+    return {
+        FORM: Limit(FORM, form, 0),
+        SHEET: Limit(SHEET, upload, 1),
+        SCHEME: Limit(SCHEME, upload, 1),
+        EVIDENCE: Limit(EVIDENCE, settings.KAOHE_MAX_EVIDENCE_REQUEST_MB * MB,
+                        settings.KAOHE_MAX_EVIDENCE_FILES_PER_REQUEST),
+    }
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        self.status, self.message = status, message
+        super().__init__(message)
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: refuses a file part beyond the request's allowance before
+    any of its bytes are read (the next handler spools the allowed ones to disk)."""
+
+    def __init__(self, request: HttpRequest | None = None):
+        super().__init__(request)
+        self.files = 0
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        limit: Limit = getattr(self.request, "kaohe_limit", None) or limits()[FORM]
+        self.files += 1
+        if self.files > limit.files:
+            if limit.files == 0:
+                raise Refused(400, _("这个页面不接受上传文件。"))
+            raise Refused(413, _("一次最多上传 %(count)d 个文件，请分批上传。") % {"count": limit.files})
+        super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def _size(n: int) -> str:
+    return f"{n / MB:.0f} MB" if n >= MB else f"{n // 1024} KB"
+
+
+class RequestLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            self.check(request)
+        except Refused as refused:
+            return refusal(request, refused.status, refused.message)
+        return self.get_response(request)
+
+    def check(self, request: HttpRequest) -> None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+        if match is not None:
+            check_path_parameters(match.kwargs)
+        check_query(request)
+        kind = UPLOADS.get(match.route, FORM) if match is not None and request.method == "POST" else FORM
+        limit = limits()[kind]
+        request.kaohe_limit = limit  # type: ignore[attr-defined]  # read by BoundedUploadHandler
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit.total:
+            raise Refused(413, _("请求内容过大（%(size)s，上限 %(limit)s）。") % {
+                "size": _size(length), "limit": _size(limit.total)})
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            try:
+                fields = request.POST  # parsed here, files through BoundedUploadHandler
+            except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig):
+                raise Refused(413, _("请求的字段或文件过多，或内容过大。")) from None
+            for name, values in fields.lists():
+                if _NOT_TEXT.search(name) or any(_NOT_TEXT.search(value) for value in values):
+                    raise Refused(400, _("提交的内容含有无效字符。"))
+
+
+def check_query(request: HttpRequest) -> None:
+    """NUL or a lone surrogate anywhere: 400; an integer parameter beyond a 64-bit integer: 404."""
+    for name, values in request.GET.lists():
+        if _NOT_TEXT.search(name) or any(_NOT_TEXT.search(value) for value in values):
+            raise Refused(400, _("请求参数含有无效字符。"))
+        if name in INTEGER_QUERY or _ID.search(name):
+            for value in values:
+                number = value.strip().lstrip("+-")
+                if number.isdecimal() and (len(number) > 19 or int(number) > INT64):
+                    raise Refused(404, _("没有这个对象。"))
+
+
+def check_path_parameters(kwargs: dict[str, object]) -> None:
+    """An id beyond a 64-bit integer, or a parameter with a character no text may hold: 404."""
+    for name, value in kwargs.items():
+        if isinstance(value, int) and not 0 <= value <= INT64:
+            raise Refused(404, _("没有这个对象。"))
+        if isinstance(value, str):
+            if _INVALID.search(value):
+                raise Refused(404, _("没有这个对象。"))
+            if _ID.search(name) and value.isdecimal() and (len(value) > 19 or int(value) > INT64):
+                raise Refused(404, _("没有这个对象。"))
+
+
+def refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        code = {400: "invalid", 404: "not_found", 413: "too_large"}.get(status, "invalid")
+        return _closing(JsonResponse({"code": code, "message": message}, status=status))
+    page = render_to_string("refused.html", {"status": status, "message": message}, request=request)
+    response = HttpResponse(page, status=status)
+    return _closing(response)
+
+
+def _closing(response: HttpResponse) -> HttpResponse:
+    if response.status_code == 413:
+        response["Connection"] = "close"  # the rest of the body is not read
+    return response
