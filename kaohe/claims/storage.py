@@ -27,6 +27,8 @@ from typing import IO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from kaohe.claims.models import Evidence
+
 HEX64 = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1024 * 1024
 log = logging.getLogger(__name__)
@@ -103,8 +105,6 @@ def remove(sha256: str) -> None:
 
 
 def remove_unreferenced(sha256: str) -> None:
-    from kaohe.claims.models import Evidence
-
     if not Evidence.objects.filter(sha256=sha256).exists():
         try:
             remove(sha256)

@@ -13,14 +13,14 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+# Published here (and so known to everyone): the key `make run` uses when none is set.
+DEVELOPMENT_SECRET_KEY = "kaohe-development-only-secret-key-do-not-use-in-production"
 MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_CHARACTERS = 5
 
 
 @register(Tags.security, deploy=True)
 def production_secrets(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    from kaohe.web.settings import DEVELOPMENT_SECRET_KEY
-
     errors = []
     key = str(settings.SECRET_KEY)
     if key == DEVELOPMENT_SECRET_KEY or DEVELOPMENT_SECRET_KEY in settings.SECRET_KEY_FALLBACKS:

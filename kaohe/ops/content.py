@@ -13,6 +13,8 @@ from django.core import serializers
 from django.db import models
 from django.db.migrations.recorder import MigrationRecorder
 
+from kaohe.claims.models import Evidence
+
 # Rebuilt by `kaohe migrate` in every installation (referenced by natural key), or worthless in
 # another one (log-in sessions: the restored installation starts with everyone logged out).
 # The dimension totals are derived from the scores, and recounted after a restore (kaohe.cycles.totals).
@@ -78,8 +80,6 @@ def evidence_files(root: Path | None = None) -> list[EvidenceFile]:
 
 def referenced_evidence(using: str = "default") -> set[str]:
     """The SHA-256 of every evidence file a row refers to."""
-    from kaohe.claims.models import Evidence
-
     return set(Evidence.objects.using(using).values_list("sha256", flat=True).distinct())
 
 
@@ -94,8 +94,6 @@ class EvidenceReport:
 
 def check_evidence_files() -> EvidenceReport:
     """The evidence folder against the Evidence rows (every file read once, to check its name)."""
-    from kaohe.claims.models import Evidence
-
     names: dict[str, list[str]] = {}
     for sha256, name in Evidence.objects.values_list("sha256", "name").order_by("sha256", "pk"):
         names.setdefault(sha256, []).append(name)

@@ -26,10 +26,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
@@ -85,28 +87,25 @@ class Refused(Exception):
         super().__init__(message)
 
 
-class BoundedUploadHandler(FileUploadHandler):
-    """First of FILE_UPLOAD_HANDLERS: refuses a file part beyond the request's allowance before
-    any of its bytes are read (the next handler spools the allowed ones to disk)."""
+class BoundedUploadHandler(TemporaryFileUploadHandler):
+    """The one upload handler (FILE_UPLOAD_HANDLERS): every file is spooled to a temporary file,
+    and a file part beyond the request's allowance is refused before any of its bytes are read
+    (the files spooled so far are closed, so removed, at once)."""
 
     def __init__(self, request: HttpRequest | None = None):
         super().__init__(request)
-        self.files = 0
+        self.spooled: list[TemporaryUploadedFile] = []
 
-    def new_file(self, *args: object, **kwargs: object) -> None:
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         limit: Limit = getattr(self.request, "kaohe_limit", None) or limits()[FORM]
-        self.files += 1
-        if self.files > limit.files:
+        if len(self.spooled) >= limit.files:
+            for spooled in self.spooled:
+                spooled.close()
             if limit.files == 0:
                 raise Refused(400, _("这个页面不接受上传文件。"))
             raise Refused(413, _("一次最多上传 %(count)d 个文件，请分批上传。") % {"count": limit.files})
         super().new_file(*args, **kwargs)
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
+        self.spooled.append(self.file)
 
 
 def _size(n: int) -> str:
@@ -122,7 +121,10 @@ class RequestLimitMiddleware:
             self.check(request)
         except Refused as refused:
             return refusal(request, refused.status, refused.message)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if "_files" in request.__dict__:
+            request.close()  # the spooled files go now, not when (or if) the server closes the response
+        return response
 
     def check(self, request: HttpRequest) -> None:
         try:

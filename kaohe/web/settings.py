@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from kaohe.ops.checks import DEVELOPMENT_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -58,8 +60,7 @@ HTTPS = env_bool("KAOHE_HTTPS", env_bool("KAOHE_SECURE_COOKIES", False))
 DATA_DIR = Path(os.environ.get("KAOHE_DATA_DIR", BASE_DIR.parent / "var"))
 # Secrets come from the environment only. Rotating the key: put the new one in KAOHE_SECRET_KEY
 # and the old one in KAOHE_SECRET_KEY_FALLBACKS (comma-separated) until old sessions have expired.
-# The development key is published (it is here): `kaohe check --deploy` refuses it (kaohe.ops.checks).
-DEVELOPMENT_SECRET_KEY = "kaohe-development-only-secret-key-do-not-use-in-production"
+# The development key is published: `kaohe check --deploy` refuses it (kaohe.ops.checks).
 SECRET_KEY = os.environ.get("KAOHE_SECRET_KEY", "")
 SECRET_KEY_FALLBACKS = env_list("KAOHE_SECRET_KEY_FALLBACKS", [])
 if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
@@ -219,8 +220,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 KAOHE_MAX_EVIDENCE_REQUEST_MB = env_int("KAOHE_MAX_EVIDENCE_REQUEST_MB", 200, minimum=1)
 KAOHE_MAX_EVIDENCE_FILES_PER_REQUEST = env_int("KAOHE_MAX_EVIDENCE_FILES_PER_REQUEST", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = KAOHE_MAX_FORM_BYTES
-FILE_UPLOAD_HANDLERS = ["kaohe.web.request_limits.BoundedUploadHandler",
-                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["kaohe.web.request_limits.BoundedUploadHandler"]  # counts, and spools to disk
 # Evidence files (a unit's 台账), content-addressed: EVIDENCE_DIR/<sha256[:2]>/<sha256>. Never under
 # STATIC or MEDIA URLs: they are served only by a view that checks who asks. Backups include them.
 EVIDENCE_DIR = Path(os.environ.get("KAOHE_EVIDENCE_DIR", DATA_DIR / "evidence"))
