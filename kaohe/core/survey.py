@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from kaohe.core.text import visible
+
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols (prime): no 0/O, 1/I/L
 DATA_SYMBOLS = 11  # 11 × log2(31) ≈ 54.5 bits of randomness
 CODE_LENGTH = DATA_SYMBOLS + 1  # plus the check symbol
@@ -403,11 +405,11 @@ def _shown(definition: Definition, rated: Mapping[str, int]) -> dict[str, bool]:
 
 def clean_label(text: object, limit: int) -> str:
     """A name as typed (pasted from Word, typed with a Chinese input method): invisible and control
-    characters dropped, full-width letters and digits folded, whitespace collapsed; cut at `limit`
-    is not done here — the caller refuses what is too long."""
+    characters dropped by the one free-text rule (`kaohe.core.text.visible`), full-width letters and
+    digits folded, whitespace collapsed; cut at `limit` is not done here — the caller refuses what
+    is too long (the limits are in `kaohe.core.text.FIELDS`)."""
     folded = unicodedata.normalize("NFKC", str(text or ""))
-    visible = "".join(ch for ch in folded if unicodedata.category(ch)[0] != "C" or ch in " \t")
-    return " ".join(visible.split())[: limit + 1]
+    return " ".join(visible(folded, multiline=False).split())[: limit + 1]
 
 
 def parse_options(text: str) -> tuple[Option, ...]:

@@ -53,11 +53,15 @@ CYCLE_NAME = FreeText("cycle.name", _("考核周期名称"), 120, multiline=Fals
 CYCLE_REOPEN_REASON = FreeText("cycle.reopen_reason", _("重新打开考核周期的理由"), 1000)
 EVIDENCE_NAME = FreeText("evidence.name", _("文件名"), 120, multiline=False)
 TOKEN_NAME = FreeText("apitoken.name", _("令牌用途"), 100, multiline=False)
+# The survey's labels also fold full-width letters and digits and collapse blanks (kaohe.core.survey).
+SURVEY_NAME = FreeText("survey.name", _("测评名称"), 120, multiline=False)
+SURVEY_GROUP_NAME = FreeText("ratergroup.name", _("测评群体名称"), 60, multiline=False)
+SURVEY_QUESTION = FreeText("survey.questions.text", _("测评问题"), 100, multiline=False)
 
 FIELDS: tuple[FreeText, ...] = (
     SCORE_REASON, CLAIM_EXPLANATION, SELF_ASSESSMENT_REOPEN_REASON, SUBMISSION_COMMENT, OBJECTION_REASON,
     OBJECTION_ANSWER, OBJECTION_COMMENT, ADJUSTMENT_REASON, ADJUSTMENT_DOCUMENT, CYCLE_NAME, CYCLE_REOPEN_REASON,
-    EVIDENCE_NAME, TOKEN_NAME,
+    EVIDENCE_NAME, TOKEN_NAME, SURVEY_NAME, SURVEY_GROUP_NAME, SURVEY_QUESTION,
 )
 
 

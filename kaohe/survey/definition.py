@@ -29,12 +29,13 @@ from kaohe.core.survey import (
     clean_label,
     validate_definition,
 )
+from kaohe.core.text import SURVEY_GROUP_NAME, SURVEY_NAME, SURVEY_QUESTION
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.survey.models import Ballot, PublishedSurvey, RaterGroup, Survey
 
-NAME_LENGTH = 120
-GROUP_NAME_LENGTH = 60
-QUESTION_LENGTH = 100
+NAME_LENGTH = SURVEY_NAME.limit  # the table of limits: kaohe.core.text.FIELDS, docs/limits.md
+GROUP_NAME_LENGTH = SURVEY_GROUP_NAME.limit
+QUESTION_LENGTH = SURVEY_QUESTION.limit
 
 
 class SurveyError(Exception):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaohe.core.survey import DEFAULT_OPTIONS, MAX_CODES_PER_GROUP, BallotError, options_text, parse_options
+from kaohe.core.text import SURVEY_GROUP_NAME, SURVEY_NAME, SURVEY_QUESTION
 from kaohe.cycles.models import CycleUnit
 from kaohe.survey.definition import GroupInput, QuestionInput, SurveyInput, core_questions
 from kaohe.survey.models import Survey
@@ -39,7 +40,7 @@ def parse_rule(text: str) -> tuple[int, int] | None:
 
 
 class SurveyForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("测评名称"), max_length=120)
+    name = forms.CharField(label=gettext_lazy("测评名称"), max_length=SURVEY_NAME.limit)
     opens_at = forms.DateTimeField(label=gettext_lazy("开始时间"), widget=DateTimeInput,
                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     closes_at = forms.DateTimeField(label=gettext_lazy("结束时间"), widget=DateTimeInput,
@@ -58,13 +59,13 @@ class SurveyForm(forms.Form):
         assert isinstance(targets, forms.MultipleChoiceField)
         targets.choices = [(u.code, u.name) for u in units]
         for i in range(GROUP_ROWS):
-            self.fields[f"group_name_{i}"] = forms.CharField(required=False, max_length=60)
+            self.fields[f"group_name_{i}"] = forms.CharField(required=False, max_length=SURVEY_GROUP_NAME.limit)
             self.fields[f"group_weight_{i}"] = forms.DecimalField(required=False, min_value=Decimal(0),
                                                                   max_digits=6, decimal_places=4)
             self.fields[f"group_codes_{i}"] = forms.IntegerField(required=False, min_value=1,
                                                                  max_value=MAX_CODES_PER_GROUP)
         for i in range(QUESTION_ROWS):
-            self.fields[f"question_text_{i}"] = forms.CharField(required=False, max_length=100)
+            self.fields[f"question_text_{i}"] = forms.CharField(required=False, max_length=SURVEY_QUESTION.limit)
             self.fields[f"question_weight_{i}"] = forms.DecimalField(required=False, min_value=Decimal(0),
                                                                      max_digits=6, decimal_places=4)
             self.fields[f"question_options_{i}"] = forms.CharField(required=False, max_length=300)

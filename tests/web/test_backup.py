@@ -23,10 +23,12 @@ from django.db import connection
 
 from kaohe.audit.context import acting_as
 from kaohe.audit.models import Event
+from kaohe.claims.models import Evidence
 from kaohe.cli.main import main
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.ops import archive
 from kaohe.ops.backup import create_backup
+from kaohe.ops.demo import DEMO_CYCLE
 from kaohe.results import service
 
 KAOHE = str(Path(sys.executable).with_name("kaohe"))
@@ -39,6 +41,7 @@ from django.conf import settings
 from kaohe.cycles.models import DimensionTotal, Score
 from kaohe.results.models import ResultSnapshot
 from kaohe.audit.models import Event
+from kaohe.claims.models import Evidence
 
 def _sha(rows):
     return hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
@@ -82,9 +85,6 @@ def put_evidence(root: Path, data: bytes, referenced: bool = True) -> str:
     (root / sha256[:2]).mkdir(parents=True, exist_ok=True)
     (root / sha256[:2] / sha256).write_bytes(data)
     if referenced:
-        from kaohe.claims.models import Evidence
-        from kaohe.orgs.demo import DEMO_CYCLE
-
         unit = CycleUnit.objects.get(cycle__name=DEMO_CYCLE, code="yanshi")
         Evidence.objects.create(cycle=unit.cycle, unit=unit, sha256=sha256, size=len(data), mime="application/pdf",
                                 kind="PDF 文档", name=f"{sha256[:8]}.pdf")
@@ -175,8 +175,6 @@ def demo_archive(tmp_path_factory, django_db_setup, django_db_blocker):  # noqa:
     settings.EVIDENCE_DIR = root / "evidence"
     try:
         with django_db_blocker.unblock():
-            from kaohe.claims.models import Evidence
-
             put_evidence(settings.EVIDENCE_DIR, b"%PDF-1.4 demo evidence")
             put_evidence(settings.EVIDENCE_DIR, "台账".encode() * 1000)
             put_evidence(settings.EVIDENCE_DIR, b"an orphan: no row refers to it", referenced=False)
