@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import struct
 import zipfile
 from collections.abc import Callable, Iterator
@@ -32,9 +33,8 @@ from typing import IO, Any
 from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
-from openpyxl.utils.exceptions import CellCoordinatesException
 
 from kaohe.core.scheme import Location
 from kaohe.formats.cells import EXCEL_COLUMNS, EXCEL_ROWS, MAX_UNCOMPRESSED
@@ -231,6 +231,7 @@ class XmlStream:
         self.budget, self.where = budget, where
         self.elements = self.characters = 0
         self._start, self._end, self._text = start, end, text
+        self._names: dict[str, str] = {}  # "uri}row" → "row"
         parser = expat.ParserCreate(namespace_separator="}")
         parser.buffer_text = True
         parser.StartDoctypeDeclHandler = self._refuse_doctype
@@ -249,10 +250,10 @@ class XmlStream:
         if self.elements > self.budget.elements:
             raise TooBig("elements", f"XML 元素超过{self.budget.what}可能有的 {self.budget.elements} 个", self.where)
         if self._start is not None:
-            self._start(_local(name), attrs)
+            self._start(self._names.get(name) or self._names.setdefault(name, _local(name)), attrs)
 
     def _on_end(self, name: str) -> None:
-        self._end(_local(name))  # type: ignore[misc]  # set only with an `end`
+        self._end(self._names.get(name) or self._names.setdefault(name, _local(name)))  # type: ignore[misc]
 
     def _on_text(self, data: str) -> None:
         self.characters += len(data)
@@ -329,9 +330,10 @@ def shared_strings(package: Package, budget: Budget) -> list[str]:
     return strings
 
 
-def _cell_text(text: str, where: Location) -> str:
+def _cell_text(text: str, where: Location | Callable[[], Location]) -> str:
     if len(text) > MAX_CELL_TEXT:
-        raise TooBig("text", f"有单元格的文字超过 {MAX_CELL_TEXT} 个字符（Excel 单元格的上限）", where)
+        raise TooBig("text", f"有单元格的文字超过 {MAX_CELL_TEXT} 个字符（Excel 单元格的上限）",
+                     where if isinstance(where, Location) else where())
     return text
 
 
@@ -416,7 +418,7 @@ def cells(package: Package, sheet: SheetPart, strings: list[str], styles: Styles
 
     def end(tag: str) -> None:
         if tag == "c" and state.in_cell:
-            cell = state.finish(strings, styles, epoch, package.where(sheet.name, state.row))
+            cell = state.finish(strings, styles, epoch, lambda: package.where(sheet.name, state.row))
             if cell is not None:
                 ready.append(cell)
         elif state.in_cell:
@@ -435,6 +437,10 @@ def cells(package: Package, sheet: SheetPart, strings: list[str], styles: Styles
     yield from ready
 
 
+_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
+_COLUMNS: dict[str, int] = {}  # "AB" → 28
+
+
 class _CellState:
     """What the cell being read has shown so far."""
 
@@ -451,11 +457,11 @@ class _CellState:
     def start_cell(self, attrs: dict[str, str], where: Location) -> None:
         ref = attrs.get("r")
         if ref:
-            try:
-                letters, number = coordinate_from_string(ref)
-                column = column_index_from_string(letters)
-            except (ValueError, TypeError, CellCoordinatesException):
-                raise FormatError(f"单元格引用“{ref[:20]}”无效，工作簿已损坏", where) from None
+            found = _REF.fullmatch(ref)
+            if found is None:
+                raise FormatError(f"单元格引用“{ref[:20]}”无效，工作簿已损坏", where)
+            letters, number = found.group(1).upper(), int(found.group(2))
+            column = _COLUMNS.get(letters) or _COLUMNS.setdefault(letters, column_index_from_string(letters))
             if not (1 <= number <= EXCEL_ROWS and 1 <= column <= EXCEL_COLUMNS):
                 raise FormatError(f"单元格“{ref[:20]}”超出了 Excel 的范围，工作簿已损坏", where)
             self.row_of_cell, self.column = number, column
@@ -483,7 +489,7 @@ class _CellState:
             self.depth.pop()
         self.collecting = None
 
-    def finish(self, strings: list[str], styles: Styles, epoch: Any, where: Location) -> Cell | None:
+    def finish(self, strings: list[str], styles: Styles, epoch: Any, where: Callable[[], Location]) -> Cell | None:
         self.in_cell, self.collecting = False, None
         row, column, kind = self.row_of_cell, self.column, self.kind
         raw = "".join(self.value) if self.value is not None else ""
@@ -513,4 +519,4 @@ class _CellState:
                 return Cell(row, column, from_ISO8601(raw), "d")
             return Cell(row, column, _cell_text(raw, where), "e")
         except (ValueError, IndexError, OverflowError, TypeError):
-            raise FormatError(f"单元格的值“{raw[:20]}”无法读取，工作簿已损坏", where) from None
+            raise FormatError(f"单元格的值“{raw[:20]}”无法读取，工作簿已损坏", where()) from None
