@@ -395,3 +395,37 @@ if __name__ == "__main__":  # python benchmarks/hostile.py FOLDER [PORT]
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     print(json.dumps(run(Path(sys.argv[1]), port=int(sys.argv[2]) if len(sys.argv) > 2 else None),
                      ensure_ascii=False, indent=2))
+
+
+def section_figures(results: list[dict]) -> list:
+    """BENCHMARKS.md's figures for the runner's section (see `run`)."""
+    try:
+        from benchmarks.measure import Figure
+    except ImportError:  # the runner still in kaohe/bench (before the benchmarks moved out of the package)
+        from kaohe.bench.measure import Figure
+
+    figures = []
+    for result in results:
+        server = {"runserver": "`make run`'s server (kaohe runserver)", "gunicorn": "gunicorn, 4 workers"}[
+            result["server"]]
+        benchmark = f"scoring sheet uploads on {server}, SQLite"
+        legitimate = result["uploads"]["legitimate, unchanged"]
+        for name, upload in result["uploads"].items():
+            legit = name.startswith("legitimate")
+            status = "/".join(str(code) for code in upload["status"])
+            what = f"{name} ({status})" if legit else f"refusing {name} ({status})"
+            figures.append(Figure(benchmark, what, upload["median_ms"], "ms",
+                                  baseline="" if legit else "the legitimate sheet, unchanged",
+                                  baseline_value=None if legit else legitimate["median_ms"],
+                                  notes=[upload["refusal"]] if upload["refusal"] else []))
+            figures.append(Figure(benchmark, f"{name}: the serving process's peak memory growth", upload["max_peak_mb"],
+                                  "MB"))
+        alone, attacked = result["page_alone"], result["page_under_attack"]
+        figures.append(Figure(benchmark, f"another user's page, p95, alone ({alone['requests']} requests)",
+                              alone["p95_ms"], "ms"))
+        figures.append(Figure(benchmark, f"another user's page, p95, while four clients upload hostile sheets "
+                                         f"({attacked['requests']} requests; {result['attack_uploads']} hostile uploads, "
+                                         f"{result['attack_server_errors']} server errors)",
+                              attacked["p95_ms"], "ms", baseline="alone", baseline_value=alone["p95_ms"],
+                              target="< 1 s", met=attacked["p95_ms"] < 1000))
+    return figures

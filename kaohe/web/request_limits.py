@@ -33,6 +33,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
@@ -149,6 +150,8 @@ class RequestLimitMiddleware:
                 fields = request.POST  # parsed here, files through BoundedUploadHandler
             except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig):
                 raise Refused(413, _("请求的字段或文件过多，或内容过大。")) from None
+            except MultiPartParserError:
+                raise Refused(400, _("请求内容无法解析（multipart 格式错误）。")) from None
             for name, values in fields.lists():
                 if _NOT_TEXT.search(name) or any(_NOT_TEXT.search(value) for value in values):
                     raise Refused(400, _("提交的内容含有无效字符。"))

@@ -166,3 +166,9 @@ def test_nul_in_a_query_or_a_form_is_refused(client_for, cycle):  # noqa: ANN001
     response = client_for("scorer").post(f"/cycles/{cycle.pk}/scores/yanshi/1.2.1.1/",
                                          {"points": "1", "reason": "a\x00b", "version": score.version})
     assert response.status_code == 400 and "无效字符" in response.content.decode()
+
+
+def test_a_broken_multipart_body_is_a_400_in_the_api_s_words(client, cycle, users):  # noqa: ANN001
+    response = client.generic("POST", f"/api/v1/cycles/{cycle.pk}/evidence", b"--x\r\nnot a part",
+                              content_type="multipart/form-data; boundary=", **bearer(users, "unit"))
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
