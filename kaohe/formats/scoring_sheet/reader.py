@@ -87,18 +87,16 @@ class _Grid:
     column A across to the last unit's reason), and the first row below the table that carries a
     code in column A."""
 
-    def __init__(self, package: Package, strings: list[str], styles: Styles, read: Manifest,
-                 shape: SheetShape) -> None:
+    def __init__(self, package: Package, strings: list[str], styles: Styles, read: Manifest) -> None:
         part = package.sheet(SHEET)
         assert part is not None
         last_row = max((row for row, _maximum in read.items.values()), default=CODE_ROW)
         last_column = max((columns[1] for columns in read.units.values()), default=CODE_COLUMN)
         self._cells: dict[tuple[int, int], _Value] = {}
         self.extra_code_row = 0
+        # the manifest fits the cycle (`_check_fits`): the grid is held to the manifest's own shape
         own = SheetShape(units=len(read.units), items=len(read.items), values=len(read.values))
-        budget = limits.grid(SheetShape(*(min(a, b) for a, b in zip(
-            (own.units, own.items, own.values), (shape.units, shape.items, shape.values), strict=True))))
-        for cell in cells(package, part, strings, styles, budget):
+        for cell in cells(package, part, strings, styles, limits.grid(own)):
             if CODE_ROW <= cell.row <= last_row and cell.column <= last_column:
                 self._cells[(cell.row, cell.column)] = _Value(cell.value, cell.data_type)
             elif cell.row > last_row and cell.column == CODE_COLUMN and not self.extra_code_row \
@@ -145,7 +143,7 @@ def read_sheet(data: bytes | IO[bytes], filename: str | None = None, shape: Shee
         _check_fits(read, shape, filename)
         if package.sheet(SHEET) is None:
             raise FormatError(f"找不到工作表“{SHEET}”：{NOT_OURS}，或工作表被改名", Location(file=filename))
-        grid = _Grid(package, strings, styles, read, shape)
+        grid = _Grid(package, strings, styles, read)
     finally:
         package.close()
     del strings
