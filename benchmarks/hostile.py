@@ -294,6 +294,27 @@ class Browser:
         return status, time.perf_counter() - started
 
 
+def oversized(base: str, megabytes: int = 300) -> tuple[int, float]:
+    """A body of `megabytes` sent in full to the evidence API (no `Expect: 100-continue`, so the
+    server must read or discard it all): its status and the seconds until the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    size = megabytes * 1024 * 1024
+    started = time.perf_counter()
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as connection:
+        connection.sendall(b"POST /api/v1/cycles/1/evidence HTTP/1.1\r\nHost: %s\r\nContent-Type: multipart/form-data; "
+                           b"boundary=x\r\nContent-Length: %d\r\n\r\n" % (host.encode(), size))
+        chunk, sent = b"\0" * (1024 * 1024), 0
+        try:
+            while sent < size:
+                connection.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # the server answered and closed: what a proxy would see
+        answer = connection.recv(64)
+    status = int(answer.split()[1]) if answer.startswith(b"HTTP/") else 0
+    return status, time.perf_counter() - started
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))] if ordered else float("nan")
@@ -333,6 +354,11 @@ def measure(installation: Installation, say: Callable[[str], None]) -> dict:
                 figures["uploads"].setdefault(name, []).append(
                     {"status": status, "seconds": took, "peak_bytes": memory.growth, "bytes": len(data),
                      "refusal": (body.get("errors") or [{}])[0].get("message", "")[:120]})
+        for _ in range(RUNS):
+            with PeakMemory(installation.pids()) as memory:
+                status, took = oversized(base)
+            figures["uploads"].setdefault("a 300 MB request body, sent whole", []).append(
+                {"status": status, "seconds": took, "peak_bytes": memory.growth, "refusal": "413 before the body is read"})
         browser = Browser(base)
         path = f"/cycles/{cycle}/"
         figures["page_alone"] = page_times(browser, path, LOAD_SECONDS / 2)

@@ -80,7 +80,7 @@ def test_a_form_over_the_limit_is_refused_before_it_is_read(client_for, cycle): 
     score = Score.objects.get(cycle=cycle, unit__code="yanshi", node__code="1.2.1.1")
     response = client_for("scorer").post(f"/cycles/{cycle.pk}/scores/yanshi/1.2.1.1/",
                                          {"points": "1", "reason": "理" * MB, "version": score.version})
-    assert response.status_code == 413 and response["Connection"] == "close"
+    assert response.status_code == 413
     assert "请求内容过大" in response.content.decode() and "上限 1 MB" in response.content.decode()
     score.refresh_from_db()
     assert score.reason == "" and score.points is None
