@@ -24,15 +24,18 @@ run: install
 
 # The whole suite on SQLite (browser test included), then the database tests on PostgreSQL.
 test: install
-	$(BIN)/ruff check kaohe tests
+	$(BIN)/ruff check kaohe tests benchmarks
 	$(BIN)/pytest -m "not bench"
 	PYTEST=$(BIN)/pytest scripts/test-postgres
 
-# The benchmarks of issue 6, written to BENCHMARKS.md (kaohe bench run): the quick size on SQLite and
-# PostgreSQL (KAOHE_BENCH_POSTGRES_URL, else a throwaway cluster when the server programs are here);
-# `make bench FULL=1` (or `make bench-full`) at the full sizes: 12 million scores on PostgreSQL.
+# The benchmarks (benchmarks/, not part of the package: `python -m benchmarks run`), written to
+# BENCHMARKS.md: the quick size on SQLite and PostgreSQL (KAOHE_BENCH_POSTGRES_URL, else a throwaway
+# cluster when the server programs are here); `make bench FULL=1` (or `make bench-full`) at the full
+# sizes: 12 million scores on PostgreSQL. ONLY="results api" runs only those sections. Installs the
+# `bench` extra (DuckDB, the floor the results are measured against) first.
 bench: install
-	$(BIN)/kaohe bench run $(if $(FULL),--full,--quick) --output BENCHMARKS.md
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks run $(if $(FULL),--full,--quick) $(if $(ONLY),--only $(ONLY)) --output BENCHMARKS.md
 
 .PHONY: bench-full
 bench-full:

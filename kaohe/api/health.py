@@ -1,7 +1,7 @@
 """API: `GET /api/v1/ping`, `{"ok": true}` for any authenticated caller.
 
 A script checks with it that its token works and the server answers; the API load benchmark
-(kaohe/bench/api_load.py) uses it as the ceiling: the cheapest authenticated request the stack
+(benchmarks/api_load.py) uses it as the ceiling: the cheapest authenticated request the stack
 serves (authentication included, nothing else).
 """
 

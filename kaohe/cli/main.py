@@ -3,6 +3,7 @@
     kaohe scheme list|check|show|summary|import|export|diff …   (no database needed)
     kaohe user create … | token create … | load-defaults | cycle list | demo
     kaohe migrate | runserver | … (every Django management command)
+    kaohe bench …   (in a checkout only: the benchmarks, `python -m benchmarks …`)
 
 Exit codes: 0 success; 1 the input was read but has errors (e.g. `scheme check` found errors);
 2 unreadable input or bad usage, with a one-line reason on stderr. No tracebacks: set
@@ -15,6 +16,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from kaohe import __version__
 from kaohe.cli import scheme as scheme_commands
@@ -30,6 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 OWN_COMMANDS = {"scheme"}
+CHECKOUT = Path(__file__).resolve().parents[2]  # the source checkout, when Kaohe runs from one
 EPILOG = ("其他命令由 Django 执行：kaohe user create、kaohe token create、kaohe load-defaults、"
           "kaohe cycle list、kaohe demo、kaohe migrate、kaohe runserver 等；"
           "kaohe help 列出全部，kaohe help 命令 查看说明。")
@@ -50,6 +53,21 @@ def run_django(argv: list[str]) -> int:
     return EXIT_OK
 
 
+def run_benchmarks(argv: list[str]) -> int:
+    """`kaohe bench …`: the checkout's benchmarks (benchmarks/, never shipped in the package), as
+    `python -m benchmarks …` runs them; one line on stderr where there is no checkout."""
+    if not (CHECKOUT / "benchmarks" / "cli.py").is_file():
+        print(f"kaohe: 错误：kaohe bench 只能在源码检出中运行（基准不随安装包发布），{CHECKOUT} 下没有 benchmarks/。",
+              file=sys.stderr)
+        return EXIT_UNREADABLE
+    if str(CHECKOUT) not in sys.path:
+        sys.path.insert(0, str(CHECKOUT))
+    # imported here, not at the top: the benchmarks are not part of the installed package
+    from benchmarks.cli import main as benchmarks_main
+
+    return benchmarks_main(argv, prog="kaohe bench")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kaohe", description="Kaohe (考核)：按指标体系开展综合考核。", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"kaohe {__version__}")
@@ -62,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv and argv[0] == "bench":
+            return run_benchmarks(argv[1:])
         if argv and not argv[0].startswith("-") and argv[0] not in OWN_COMMANDS:
             return run_django(argv)
         args = build_parser().parse_args(argv)

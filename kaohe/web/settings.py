@@ -92,7 +92,6 @@ INSTALLED_APPS = [
     "kaohe.objections",
     "kaohe.notify",
     "kaohe.api",
-    "kaohe.bench",
     "kaohe.ops",
     "axes",
 ]

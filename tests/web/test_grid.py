@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from benchmarks.grid import build_department
 from kaohe.accounts.models import Role, User
 from kaohe.audit.models import Event
-from kaohe.bench.grid import build_department
 from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
 from kaohe.orgs.models import Department
 

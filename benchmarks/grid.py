@@ -27,9 +27,9 @@ from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 
-from kaohe.bench.measure import Figure, timed
+from benchmarks import CHECKOUT, cluster
+from benchmarks.measure import Figure, timed
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 MARK = "KAOHE-GRID-FIGURES "
 
 # size → [(units, items, what is measured, target in ms)]
@@ -182,20 +182,18 @@ def run(size: str, database_url: str | None) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="kaohe-grid-") as folder:
         targets = [("SQLite", f"sqlite:///{Path(folder) / 'grid.sqlite3'}")]
         if database_url:
-            from kaohe.bench.api_load import LoadError, _ensure_database
-
             try:
-                _ensure_database(database_url)  # a fresh cluster has no database of that name yet
-            except LoadError as error:
+                cluster.ensure_database(database_url)  # a fresh cluster has no database of that name yet
+            except cluster.ClusterError as error:
                 figures.append(Figure(benchmark="scoring grid (PostgreSQL)", what="not run", value=float("nan"),
                                       unit="ms", notes=[str(error)]))
             else:
                 targets.append(("PostgreSQL", database_url))
         for label, url in targets:
             environment = {**os.environ, "DATABASE_URL": url, "KAOHE_DATA_DIR": folder,
-                           "DJANGO_SETTINGS_MODULE": "kaohe.web.settings"}
-            done = subprocess.run([sys.executable, "-m", "kaohe.bench.grid", size, label],  # noqa: S603
-                                  capture_output=True, text=True, cwd=REPOSITORY, env=environment, check=False)
+                           "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
+            done = subprocess.run([sys.executable, "-m", "benchmarks.grid", size, label],  # noqa: S603
+                                  capture_output=True, text=True, cwd=CHECKOUT, env=environment, check=False)
             line = next((x[len(MARK):] for x in done.stdout.splitlines() if x.startswith(MARK)), None)
             if done.returncode != 0 or line is None:
                 figures.append(Figure(benchmark=f"scoring grid ({label})", what="not run", value=float("nan"),
@@ -211,16 +209,14 @@ def run(size: str, database_url: str | None) -> list[Figure]:
 def main() -> None:
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.web.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
 
     from kaohe.audit.context import acting_as
 
     size, label = sys.argv[1], sys.argv[2]
     call_command("migrate", verbosity=0)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with acting_as(name="kaohe bench"):
         figures = measure(size, label)
     print(MARK + json.dumps([asdict(f) for f in figures]))

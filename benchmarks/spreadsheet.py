@@ -29,7 +29,7 @@ from pathlib import Path
 
 from django.db.models import F
 
-from kaohe.bench.measure import Figure, timed
+from benchmarks.measure import Figure, timed
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.formats.results_report import sheet_name
 from kaohe.results import service

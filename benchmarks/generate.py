@@ -1,4 +1,4 @@
-"""A synthetic cycle at any size, for the benchmarks (`kaohe bench generate`).
+"""A synthetic cycle at any size, for the benchmarks (`python -m benchmarks generate`).
 
 `generate(units, items, seed=…)` writes into the current database, in one transaction:
 
@@ -6,7 +6,7 @@
   功能区 10 %, 市直单位 20 % — the ranking groups;
 - ten departments (合成部门01 …), owning the criteria in turn;
 - a published scheme `bench-{units}x{items}-s{seed}` of `items` items
-  (`kaohe.bench.synthetic.cycle_scheme`), with its node rows;
+  (`benchmarks.synthetic.cycle_scheme`), with its node rows;
 - a cycle of the same name (status open, or locked with every submission locked), its units and
   departments, and one Score row per (unit, item): units × items scores;
 - scores with a realistic spread: each unit draws how careful it is (the share of items it loses
@@ -36,7 +36,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kaohe.bench.synthetic import cycle_scheme
+from benchmarks.synthetic import cycle_scheme
 from kaohe.core.scheme import Level, effective_departments
 from kaohe.cycles import totals
 from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission

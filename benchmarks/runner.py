@@ -1,4 +1,4 @@
-"""`kaohe bench run`: every benchmark of issue 6 at one size, written to BENCHMARKS.md.
+"""`python -m benchmarks run`: every benchmark of issue 6 at one size, written to BENCHMARKS.md.
 
 Sizes: `quick` (a smoke run of a few minutes), `full` (the issue's sizes: 12 million scores on
 PostgreSQL, 1 million on SQLite, 200,000 units exported, 5,000 units through LibreOffice) and
@@ -8,10 +8,10 @@ Databases: a fresh SQLite file `bench-<size>.sqlite3` in the work folder ($KAOHE
 and PostgreSQL at KAOHE_BENCH_POSTGRES_URL (a database the runner may fill; a cycle already
 generated there at the same size is reused), else a throwaway cluster started with
 scripts/pg-throwaway and stopped at the end, else none (said in the report). Benchmarks that need
-a database run in a child process (`kaohe bench measure NAME`) with DATABASE_URL set, which
+a database run in a child process (`python -m benchmarks measure NAME`) with DATABASE_URL set, which
 generates its synthetic cycle if missing and prints its figures as JSON; so each gets a clean
 process (its peak memory is its own) and the user's database is never touched. The API-load and
-grid benchmarks are `kaohe.bench.api_load.run` and `kaohe.bench.grid.run`, called when present.
+grid benchmarks are `benchmarks.api.load.run` and `benchmarks.grid.run`, called when present.
 """
 
 from __future__ import annotations
@@ -28,14 +28,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kaohe.bench import machine
-from kaohe.bench.measure import Figure
+from benchmarks import CHECKOUT, cluster, machine
+from benchmarks.measure import Figure
 
 BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages")
 CHILD_BENCHMARKS = ("results", "export", "spreadsheet")
 FIGURES_MARK = "KAOHE-FIGURES "
-REPOSITORY = Path(__file__).resolve().parents[2]
-PG_THROWAWAY = REPOSITORY / "scripts" / "pg-throwaway"
 SEED = 1
 
 
@@ -76,10 +74,12 @@ class Section:
 
 def run_child(argv: list[str], database_url: str, *, echo: Callable[[str], None],
               env: Mapping[str, str] | None = None) -> tuple[int, list[Figure] | None]:
-    """`python -m kaohe ARGV` with DATABASE_URL; its output echoed line by line, its figures parsed."""
-    environment = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    """`python -m benchmarks ARGV` with DATABASE_URL, in the checkout, under the benchmarks' settings;
+    its output echoed line by line, its figures parsed."""
+    environment = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+                   **(env or {})}
     figures = None
-    with subprocess.Popen([sys.executable, "-m", "kaohe", *argv], env=environment, stdout=subprocess.PIPE,
+    with subprocess.Popen([sys.executable, "-m", "benchmarks", *argv], env=environment, cwd=CHECKOUT, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, bufsize=1) as process:
         assert process.stdout is not None
         for line in process.stdout:
@@ -102,7 +102,7 @@ def measure_here(name: str, size: str, units: int, items: int, say: Callable[[st
     """In a child process on DATABASE_URL: migrate, generate the cycle if missing, measure `name`."""
     from django.core.management import call_command
 
-    from kaohe.bench.generate import cycle_name, generate
+    from benchmarks.generate import cycle_name, generate
     from kaohe.cycles.models import Cycle
 
     conf = SIZES[size]
@@ -114,7 +114,7 @@ def measure_here(name: str, size: str, units: int, items: int, say: Callable[[st
         made = generate(units, items, seed=SEED, progress=say)
         cycle = Cycle.objects.get(pk=made.cycle_id)
         if name == "results":
-            from kaohe.bench.results_bench import database_label
+            from benchmarks.results import database_label
 
             big = made.scores >= 10_000_000
             figures.append(Figure(
@@ -122,20 +122,20 @@ def measure_here(name: str, size: str, units: int, items: int, say: Callable[[st
                 f"generate the synthetic cycle: {made.units:,} units × {made.items} items = {made.scores:,} scores "
                 f"({made.deductions:,} deductions), {made.adjustments:,} adjustments", made.seconds, "s",
                 target="a few minutes" if big else "", met=(made.seconds < 600) if big else None,
-                notes=["one run: `kaohe bench generate --units "
+                notes=["one run: `python -m benchmarks generate --units "
                        f"{units} --items {items} --db URL` (COPY on PostgreSQL, executemany on SQLite)"]))
     elif name == "results":
         say(f"沿用已生成的考核周期“{cycle.name}”")
     if name == "results":
-        from kaohe.bench import results_bench
+        from benchmarks import results as results_bench
 
         figures += results_bench.measure(cycle, runs=conf.runs, warmup=conf.warmup, full=size == "full")
     elif name == "export":
-        from kaohe.bench import export_bench
+        from benchmarks import export as export_bench
 
         figures += export_bench.measure(cycle, runs=1 if size == "full" else 2, warmup=0 if size == "full" else 1)
     elif name == "spreadsheet":
-        from kaohe.bench import spreadsheet
+        from benchmarks import spreadsheet
 
         figures += spreadsheet.measure(cycle, runs=conf.runs, warmup=conf.warmup, timeout=conf.soffice_timeout)
     return figures
@@ -158,28 +158,16 @@ class Postgres:
         given = os.environ.get("KAOHE_BENCH_POSTGRES_URL")
         if given:
             self.url, self.note = given, "PostgreSQL at KAOHE_BENCH_POSTGRES_URL (cycles already generated there are reused)"
-        elif not PG_THROWAWAY.is_file():
-            self.note = f"PostgreSQL not used: neither KAOHE_BENCH_POSTGRES_URL nor {PG_THROWAWAY} is there"
-            return
         else:
-            started = subprocess.run([str(PG_THROWAWAY), "start"], capture_output=True, text=True)
-            if started.returncode != 0:
-                self.note = f"PostgreSQL not used: scripts/pg-throwaway failed: {started.stderr.strip()[:300]}"
+            try:
+                server, self.cluster = cluster.start()
+                self.url = cluster.with_database(server, "kaohe_bench")
+                cluster.ensure_database(self.url)
+            except cluster.ClusterError as error:
+                self.note = f"PostgreSQL not used: {error}"
                 return
-            values = dict(line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines()
-                          if line.startswith("export "))
-            self.cluster = values["KAOHE_PG_DIR"]
-            server = values["KAOHE_TEST_POSTGRES_URL"]
-            self.url = server.rsplit("/", 1)[0] + "/kaohe_bench"
-            self._create_database(server.rsplit("/", 1)[0] + "/postgres")
             self.note = "PostgreSQL: a throwaway cluster (scripts/pg-throwaway: fsync off), created for this run"
         self.version = self._version()
-
-    def _create_database(self, admin_url: str) -> None:
-        import psycopg
-
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute("CREATE DATABASE kaohe_bench")
 
     def _version(self) -> str:
         import psycopg
@@ -194,7 +182,7 @@ class Postgres:
 
     def stop(self) -> None:
         if self.cluster:
-            subprocess.run([str(PG_THROWAWAY), "stop", self.cluster], capture_output=True)
+            cluster.stop(self.cluster)
             self.cluster = None
 
 
@@ -202,7 +190,7 @@ class Postgres:
 
 
 def _command(size: str) -> str:
-    return "kaohe bench run" + {"quick": " --quick", "full": " --full", "tiny": " --tiny"}[size]
+    return "python -m benchmarks run" + {"quick": " --quick", "full": " --full", "tiny": " --tiny"}[size]
 
 
 def _sections(size: str) -> dict[str, Section]:
@@ -218,9 +206,9 @@ def _sections(size: str) -> dict[str, Section]:
                            "limit: the fastest single hand-written SQL aggregate over the cycle's score rows, fetched "
                            "into Python."),
         "api": Section("api", "2. Saving scores through the API under load",
-                       "kaohe/bench/api_load.py: concurrent clients on loopback against gunicorn, against a trivial "
+                       "benchmarks/api/: concurrent clients on loopback against gunicorn, against a trivial "
                        "authenticated JSON view on the same stack (the ceiling)."),
-        "grid": Section("grid", "3. A department's scoring grid", "kaohe/bench/grid.py: server time of the grid page."),
+        "grid": Section("grid", "3. A department's scoring grid", "benchmarks/grid.py: server time of the grid page."),
         "export": Section("export", "4. Streaming xlsx export of the ranking",
                           "The ranking workbook (kaohe/formats/results_report.py, XlsxWriter constant-memory mode) of the "
                           "results bench's cycle, written to a temporary file at a quarter of the units and at all."),
@@ -240,13 +228,13 @@ def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHM
         workdir: Path | None = None, say: Callable[[str], None] = print) -> Path:
     from django.conf import settings
 
-    from kaohe.bench import report
+    from benchmarks import report
 
     if size not in SIZES:
         raise BenchError(f"未知的规模“{size}”，应为 {'、'.join(SIZES)} 之一。")
     wanted = [name for name in BENCHMARKS if not only or name in only]
     conf = SIZES[size]
-    workdir = Path(workdir or Path(settings.DATA_DIR) / "bench")
+    workdir = Path(workdir or getattr(settings, "BENCH_DIR", Path(settings.DATA_DIR) / "bench"))
     workdir.mkdir(parents=True, exist_ok=True)
     sqlite_file = workdir / f"bench-{size}.sqlite3"
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -298,46 +286,46 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
             section.notes.append(pg.note or "PostgreSQL not used")
         for _label, url, (units, items) in targets:
             section.figures += _child(name, size, url, units, items, say, section)
-            section.command = f"kaohe bench run --{size} --only results"
+            section.command = f"python -m benchmarks run --{size} --only results"
     elif name == "export":
         url, (units, items) = (pg.url, conf.results_postgres) if pg.url else (sqlite_url, conf.results_sqlite)
         section.figures += _child(name, size, url, units, items, say, section)
-        section.command = f"kaohe bench run --{size} --only export"
+        section.command = f"python -m benchmarks run --{size} --only export"
     elif name == "spreadsheet":
         units, items = conf.spreadsheet
         section.figures += _child(name, size, sqlite_url, units, items, say, section)
-        section.command = f"kaohe bench run --{size} --only spreadsheet"
+        section.command = f"python -m benchmarks run --{size} --only spreadsheet"
     elif name == "scheme":
-        from kaohe.bench import scheme_bench
+        from benchmarks import scheme as scheme_bench
 
         section.figures += scheme_bench.measure(criteria=conf.criteria, runs=max(conf.runs, 5), warmup=conf.warmup)
-        section.command = f"kaohe bench run --{size} --only scheme"
+        section.command = f"python -m benchmarks run --{size} --only scheme"
     elif name in ("api", "grid"):
-        module_name = {"api": "kaohe.bench.api_load", "grid": "kaohe.bench.grid"}[name]
+        module_name = {"api": "benchmarks.api.load", "grid": "benchmarks.grid"}[name]
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
             section.notes.append(f"not run: {module_name} is not available ({error})")
             return
         section.figures += list(module.run(size, pg.url))
-        section.command = f"kaohe bench run --{size} --only {name}"
+        section.command = f"python -m benchmarks run --{size} --only {name}"
         if not pg.url:
             section.notes.append("on SQLite: " + (pg.note or "PostgreSQL not used"))
     elif name == "pages":
         if size == "tiny":
             section.notes.append("not run at the tiny size (it builds the demo database)")
             return
-        from kaohe.bench import pytest_figures
+        from benchmarks import pytest_figures
 
-        section.figures += pytest_figures.run(REPOSITORY, workdir, say)
+        section.figures += pytest_figures.run(CHECKOUT, workdir, say)
 
 
 def _child(name: str, size: str, url: str, units: int, items: int, say: Callable[[str], None],
            section: Section) -> list[Figure]:
-    code, figures = run_child(["bench", "measure", name, "--size", size, "--units", str(units), "--items", str(items)],
+    code, figures = run_child(["measure", name, "--size", size, "--units", str(units), "--items", str(items)],
                               url, echo=lambda line: say(f"  {line}"), env={"KAOHE_BENCH_CHILD": "measure"})
     if code != 0 or figures is None:
-        section.notes.append(f"`kaohe bench measure {name}` on {url.split(':', 1)[0]} failed (exit code {code}); "
+        section.notes.append(f"`python -m benchmarks measure {name}` on {url.split(':', 1)[0]} failed (exit code {code}); "
                              "see the runner's output")
         return []
     return figures

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 
-from kaohe.bench.measure import Figure, timed
+from benchmarks.measure import Figure, timed
 from kaohe.core.results import compute
 from kaohe.cycles.models import Cycle, Score
 from kaohe.results import service, sums

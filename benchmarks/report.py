@@ -1,4 +1,4 @@
-"""BENCHMARKS.md, written from scratch by `kaohe bench run`: machine, method, one table per benchmark."""
+"""BENCHMARKS.md, written from scratch by `python -m benchmarks run`: machine, method, one table per benchmark."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from kaohe.bench.measure import Figure
+from benchmarks.measure import Figure
 
 if TYPE_CHECKING:
-    from kaohe.bench.runner import Section
+    from benchmarks.runner import Section
 
 HEADER = """# Benchmarks
 
 Written by `{command}` ({size} size) on {date}; the whole run took {elapsed}. Every figure below
 comes from that command: rerun it to check them (`make bench` runs the quick size, `make bench FULL=1`
 the full one). These are measurements, not tests: `make test` asserts no time anywhere, and runs
-the benchmark code at a tiny size only so it cannot rot (tests/bench/test_bench_code.py).
+the benchmark code at a tiny size only so it cannot rot (benchmarks/tests/test_bench_code.py).
 How a deployment grows past one machine, on the basis of these figures: docs/scaling.md.
 """
 
@@ -76,8 +76,8 @@ def render(*, size: str, command: str, sections: Sequence[Section], machine_rows
         "**[min, max]** of the timed runs. Wall-clock time (`time.perf_counter`). A baseline is measured in "
         "the same run, on the same data and machine, and the ratio is value ÷ baseline. Targets are the "
         "issue's, for this 2-core machine; *met*/*missed* compares the median with the target. Benchmarks "
-        "that use a database run each in their own process (`kaohe bench measure`), which generates its "
-        "synthetic cycle (`kaohe bench generate`, seed 1: the same data on SQLite and PostgreSQL) if the "
+        "that use a database run each in their own process (`python -m benchmarks measure`), which generates its "
+        "synthetic cycle (`python -m benchmarks generate`, seed 1: the same data on SQLite and PostgreSQL) if the "
         "database does not have it yet.", "",
     ]
     for section in sections:

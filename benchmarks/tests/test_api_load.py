@@ -1,4 +1,4 @@
-"""The API load benchmark's code (kaohe/bench/api_load.py) at a tiny size (4 clients, 2 seconds),
+"""The API load benchmark's code (benchmarks/api/) at a tiny size (4 clients, 2 seconds),
 so it cannot rot: gunicorn and PostgreSQL really run and every save is checked in the database
 afterwards. No timings are asserted. Needs PostgreSQL: KAOHE_TEST_POSTGRES_URL (its server gets a
 database of its own), else a throwaway cluster; skipped with a message when neither is there
@@ -12,7 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from kaohe.bench import api_load
+from benchmarks import cluster
+from benchmarks.api import load
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def database_url() -> str | None:
     given = os.environ.get("KAOHE_TEST_POSTGRES_URL")
     if given:
         return urlunsplit(urlsplit(given)._replace(path="/kaohe_bench_api_test"))
-    if not api_load.postgres_available():
+    if not cluster.available():
         message = "the API load benchmark needs PostgreSQL: set KAOHE_TEST_POSTGRES_URL or install the server"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
@@ -29,7 +30,7 @@ def database_url() -> str | None:
 
 
 def test_the_api_load_benchmark_saves_under_load_and_checks_every_write(database_url):
-    figures = {f.what: f for f in api_load.run("tiny", database_url)}
+    figures = {f.what: f for f in load.run("tiny", database_url)}
     assert "not run" not in figures, figures.get("not run")
     saves, latency = figures["saves per second (PUT score)"], figures["save latency p95"]
     ceiling, check = figures["ping per second (the ceiling)"], figures["writes checked after the run"]
@@ -45,7 +46,7 @@ def test_the_api_load_benchmark_saves_under_load_and_checks_every_write(database
 
 
 def test_a_missing_postgresql_is_said_not_raised(monkeypatch):
-    monkeypatch.setattr(api_load, "postgres_available", lambda: False)
-    figures = api_load.run("tiny", None)
+    monkeypatch.setattr(cluster, "available", lambda: False)
+    figures = load.run("tiny", None)
     assert len(figures) == 1 and figures[0].what == "not run" and math.isnan(figures[0].value)
     assert "PostgreSQL server programs (initdb) not found" in figures[0].notes[0]

@@ -1,11 +1,11 @@
-"""The grid benchmark's code (kaohe/bench/grid.py) at a tiny size, so it cannot rot: no timings
+"""The grid benchmark's code (benchmarks/grid.py) at a tiny size, so it cannot rot: no timings
 are asserted, only that it measures what it says and that the query count does not grow."""
 
 from __future__ import annotations
 
 import math
 
-from kaohe.bench.grid import SIZES, run
+from benchmarks.grid import SIZES, run
 
 
 def test_the_grid_benchmark_measures_the_whole_grid_and_the_first_screen():

@@ -1,6 +1,6 @@
 """Benchmark 5 (and the scheme figures of issue 2): reading and checking schemes, no database.
 
-- check the synthetic scheme of 2,000 criteria (`kaohe.bench.synthetic.large_scheme`): < 1 s;
+- check the synthetic scheme of 2,000 criteria (`benchmarks.synthetic.large_scheme`): < 1 s;
 - read the seed, the official text of 2018 with both tables: < 0.5 s (skipped with a note when the
   seed file is not beside the repository);
 - read a built-in YAML scheme, write the county scheme as the official xlsx (no targets).
@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kaohe.bench.measure import Figure, timed
+from benchmarks import CHECKOUT
+from benchmarks.measure import Figure, timed
 
 SEED_NAME = "000_79da29b595756ae5.txt"
 
 
 def seed_path() -> Path | None:
     """The seed, as the tests find it: ../shared/seeds/ beside the repository."""
-    repository = Path(__file__).resolve().parents[2]
-    path = repository.parent / "shared" / "seeds" / SEED_NAME
+    path = CHECKOUT.parent / "shared" / "seeds" / SEED_NAME
     return path if path.is_file() else None
 
 
 def measure(*, criteria: int, runs: int, warmup: int) -> list[Figure]:
-    from kaohe.bench.synthetic import large_scheme
+    from benchmarks.synthetic import large_scheme
     from kaohe.core.check import check
     from kaohe.core.scheme import Level
     from kaohe.data import builtin_path

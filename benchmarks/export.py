@@ -15,8 +15,8 @@ import tempfile
 import tracemalloc
 from collections.abc import Sequence
 
-from kaohe.bench.measure import Figure, timed
-from kaohe.bench.results_bench import database_label
+from benchmarks.measure import Figure, timed
+from benchmarks.results import database_label
 from kaohe.core.results import UnitResult
 from kaohe.cycles.models import Cycle
 from kaohe.formats.results_report import write_ranking_xlsx

@@ -3,7 +3,7 @@
 - `large_scheme(criteria)` — the checker's workload (benchmark 5): 10 dimensions × 10 indicators ×
   criteria/100 criteria of four items each, every fifth criterion in two variants for two groups.
 - `cycle_scheme(items, units, groups, departments)` — the scheme of a generated cycle
-  (`kaohe.bench.generate`): `items` scored items in criteria of two, four criteria per indicator,
+  (`benchmarks.generate`): `items` scored items in criteria of two, four criteria per indicator,
   up to five dimensions; every item applies to every unit; criteria are owned by the departments
   in turn. Item points cycle through 0.5, 1, 1.5, 2, 3 and 4 (realistic for the 2018 schemes).
 """

@@ -1,6 +1,7 @@
 """The benchmark code at a tiny size, so it cannot rot (issue 6). No timing is asserted anywhere:
 these tests check that the generator writes the cycle it says, that its results are computed by
-the real code path, and that `kaohe bench run` writes every section with numbers in it."""
+the real code path, and that `python -m benchmarks run` (here through `kaohe bench`, its alias in a
+checkout) writes every section with numbers in it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count, Q, Sum
 
-from kaohe.bench.generate import GenerateError, cycle_name, generate
-from kaohe.bench.measure import Figure
-from kaohe.bench.synthetic import cycle_scheme, large_scheme
+from benchmarks.generate import GenerateError, cycle_name, generate
+from benchmarks.measure import Figure
+from benchmarks.synthetic import cycle_scheme, large_scheme
 from kaohe.core.check import check
 
 
@@ -130,10 +131,33 @@ def test_the_runner_writes_every_section_with_numbers(tmp_path, capsys, _keep_th
 
 
 def test_figures_from_pytest_benchmark_json():
-    from kaohe.bench.pytest_figures import figures_from
+    from benchmarks.pytest_figures import figures_from
 
     data = {"benchmarks": [{"name": "test_render_the_results_dashboard", "extra_info": {},
                             "stats": {"median": 0.036, "min": 0.035, "max": 0.04, "rounds": 12}}]}
     [figure] = figures_from(data)
     assert isinstance(figure, Figure) and figure.unit == "ms" and round(figure.value, 3) == 36.0
     assert figure.spread == (35.0, 40.0) and figure.notes == ["12 rounds"]
+
+
+def test_kaohe_bench_without_the_checkouts_benchmarks_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    from kaohe.cli import main as cli
+
+    monkeypatch.setattr(cli, "CHECKOUT", tmp_path)  # an installed package: no benchmarks/ beside it
+    assert cli.main(["bench", "run", "--tiny"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "kaohe bench 只能在源码检出中运行" in captured.err and str(tmp_path) in captured.err
+
+
+def test_the_benchmarks_are_neither_in_production_settings_nor_in_the_package():
+    import tomllib
+
+    from django.conf import settings
+
+    from benchmarks import CHECKOUT
+
+    assert not [app for app in settings.INSTALLED_APPS if "bench" in app]
+    packages = tomllib.loads((CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert packages["packages"]["find"]["include"] == ["kaohe*"]
+    assert not (CHECKOUT / "kaohe" / "bench").exists()

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from kaohe.bench.measure import Figure
+from benchmarks.measure import Figure
 
 FILES = ("tests/web/test_bench_pages.py",)
 

@@ -1,1 +1,0 @@
-"""Benchmarks at scale (`kaohe bench …`, `make bench`): synthetic data, measurements, BENCHMARKS.md."""
