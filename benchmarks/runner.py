@@ -32,7 +32,7 @@ from benchmarks import CHECKOUT, cluster, machine
 from benchmarks.measure import Figure
 
 BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages")
-CHILD_BENCHMARKS = ("results", "export", "spreadsheet")
+CHILD_BENCHMARKS = ("results", "memory", "export", "spreadsheet")
 FIGURES_MARK = "KAOHE-FIGURES "
 SEED = 1
 
@@ -126,6 +126,10 @@ def measure_here(name: str, size: str, units: int, items: int, say: Callable[[st
                        f"{units} --items {items} --db URL` (COPY on PostgreSQL, executemany on SQLite)"]))
     elif name == "results":
         say(f"沿用已生成的考核周期“{cycle.name}”")
+    if name == "memory":  # a fresh process: nothing else measured in it before
+        from benchmarks import results as results_bench
+
+        return results_bench.memory(cycle)
     if name == "results":
         from benchmarks import results as results_bench
 
@@ -201,10 +205,12 @@ def _sections(size: str) -> dict[str, Section]:
         "results": Section("results", "1. Results for a whole cycle",
                            f"`compute_cycle` (the pivot of the per-(unit, dimension) totals the database keeps as "
                            f"scores are saved, kaohe/cycles/totals.py and kaohe/results/sums.py, then the core's "
-                           f"percent, adjustments, ranks and grades) on a synthetic cycle of {pg_units:,} units × "
-                           f"{pg_items} items on PostgreSQL and {lite_units:,} × {lite_items} on SQLite, against the "
-                           "limit: the fastest single hand-written SQL aggregate over the cycle's score rows, fetched "
-                           "into Python."),
+                           f"percent, adjustments, ranks and grades on integers, kaohe/core/results/) on a synthetic "
+                           f"cycle of {pg_units:,} units × {pg_items} items on PostgreSQL and {lite_units:,} × "
+                           f"{lite_items} on SQLite, against the floor: the same full results computed by one DuckDB "
+                           "query (benchmarks/floor.py), over the totals and over the score rows, checked to agree "
+                           "on every unit; beside them the hand-written SQL aggregates of issue 6. All candidates "
+                           "in one process, interleaved in rotating order after a warm-up round."),
         "api": Section("api", "2. Saving scores through the API under load",
                        "benchmarks/api/: concurrent clients on loopback against gunicorn, against a trivial "
                        "authenticated JSON view on the same stack (the ceiling)."),
@@ -286,6 +292,7 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
             section.notes.append(pg.note or "PostgreSQL not used")
         for _label, url, (units, items) in targets:
             section.figures += _child(name, size, url, units, items, say, section)
+            section.figures += _child("memory", size, url, units, items, say, section)
             section.command = f"python -m benchmarks run --{size} --only results"
     elif name == "export":
         url, (units, items) = (pg.url, conf.results_postgres) if pg.url else (sqlite_url, conf.results_sqlite)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 MAX_PLACES = 2
 
@@ -56,3 +56,16 @@ def format_points(value: Decimal | None) -> str:
     if value is None:
         return "?"
     return str(normalize(value))
+
+
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(11)}
+_ROUNDING = Context(prec=28, rounding=ROUND_HALF_UP)
+
+
+def round_half_up(value: Decimal, places: int = 2) -> Decimal:
+    """A score as displayed and compared: ROUND_HALF_UP to `places` decimals (89.995 → 90.00),
+    whatever the caller's decimal context."""
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP, context=_ROUNDING)

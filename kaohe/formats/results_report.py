@@ -51,6 +51,7 @@ import re
 from collections.abc import Mapping, Sequence
 from copy import copy
 from decimal import Decimal
+from operator import attrgetter
 from typing import BinaryIO
 
 import xlsxwriter
@@ -242,7 +243,10 @@ def _grouped(results: Sequence[UnitResult]) -> dict[str, list[UnitResult]]:
     groups: dict[str, list[UnitResult]] = {}
     for result in results:
         groups.setdefault(result.group, []).append(result)
-    return {group: sorted(members, key=lambda r: (r.rank, r.code)) for group, members in groups.items()}
+    for members in groups.values():  # by rank, then code: two stable sorts, no key tuple per unit
+        members.sort(key=attrgetter("code"))
+        members.sort(key=attrgetter("rank"))
+    return groups
 
 
 _FIXED_WIDTHS = {"rank": 6, "name": 22, "ratio": 12, "percent": 12, "bonus": 8, "penalty": 8,

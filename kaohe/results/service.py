@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -147,9 +146,8 @@ def compute_cycle(cycle: Cycle, settings: ResultSettings | None = None,
     sourced = sourced_components(settings)
     inputs = iter_unit_inputs(cycle, groups_for(settings), units)  # scored as they come, never all held
     if sourced:
-        inputs = (replace(unit, components={**unit.components, **{
-            key: by_code[unit.code] for key, by_code in sourced.items() if unit.code in by_code}})
-            for unit in inputs)
+        inputs = (unit.with_components({key: by_code[unit.code] for key, by_code in sourced.items()
+                                        if unit.code in by_code}) for unit in inputs)
     return compute(inputs, rules_for(cycle, settings))
 
 

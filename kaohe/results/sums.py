@@ -24,10 +24,11 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 
-from kaohe.core.points import from_hundredths
 from kaohe.core.results import Adjustment as CoreAdjustment
 from kaohe.core.results import DimensionSum, UnitInput, paused_gc
+from kaohe.core.results.records import NO_COMPONENTS
 from kaohe.cycles.models import Cycle, CycleUnit, DimensionTotal
 from kaohe.results.models import Adjustment, ComponentValue
 from kaohe.schemes.models import Node
@@ -47,12 +48,12 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
     A generator: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less
     than a row per unit (as `unit_inputs` does) never holds them all. Consume it to the end: the
     query's transaction is open until then."""
-    pivot: dict[str, Sum] = {"all_tasks": Sum("tasks"), "all_scored": Sum("scored"),
-                             "all_obtained": Sum("obtained_cents"), "all_maximum": Sum("maximum_cents")}
-    for index, code in enumerate(codes):
+    pivot: dict[str, Sum | Coalesce] = {"all_tasks": Sum("tasks"), "all_scored": Sum("scored"),
+                                        "all_obtained": Sum("obtained_cents"), "all_maximum": Sum("maximum_cents")}
+    for index, code in enumerate(codes):  # 0, not NULL, where a unit has no task under a dimension
         in_dimension = Q(dimension_code=code)
-        pivot[f"obtained_{index}"] = Sum("obtained_cents", filter=in_dimension)
-        pivot[f"maximum_{index}"] = Sum("maximum_cents", filter=in_dimension)
+        pivot[f"obtained_{index}"] = Coalesce(Sum("obtained_cents", filter=in_dimension), 0)
+        pivot[f"maximum_{index}"] = Coalesce(Sum("maximum_cents", filter=in_dimension), 0)
     query = DimensionTotal.objects.filter(cycle=cycle).order_by().values_list("unit_id").annotate(**pivot)
     sql, params = query.query.sql_with_params()
     tuned = large and connection.vendor == "postgresql"
@@ -61,9 +62,8 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
             with connection.cursor() as settings:
                 settings.execute("SET LOCAL jit = off")
                 settings.execute("SET LOCAL work_mem = '128MB'")
-        with connection.cursor() as cursor:  # integers, None where a dimension has no task
-            yield from (row if None not in row else tuple(0 if value is None else value for value in row)
-                        for row in _fetched(cursor, sql, params, tuned))
+        with connection.cursor() as cursor:
+            yield from _fetched(cursor, sql, params, tuned)
 
 
 def _fetched(cursor: Any, sql: str, params: Sequence[object], streamed: bool) -> Iterator[tuple]:
@@ -94,9 +94,10 @@ def dimension_titles(cycle: Cycle) -> dict[str, str]:
 
 def adjustments_by_unit(cycle: Cycle) -> dict[int, tuple[CoreAdjustment, ...]]:
     found: dict[int, list[CoreAdjustment]] = defaultdict(list)
-    for adj in Adjustment.objects.filter(cycle=cycle).order_by("created_at", "pk"):
-        found[adj.unit_id].append(CoreAdjustment(kind=adj.kind, points=adj.points, reason=adj.reason,
-                                                 document=adj.document, cap=adj.cap))
+    for unit_id, kind, points, reason, document, cap in (
+            Adjustment.objects.filter(cycle=cycle).order_by("created_at", "pk")
+            .values_list("unit_id", "kind", "points", "reason", "document", "cap")):
+        found[unit_id].append(CoreAdjustment(kind=kind, points=points, reason=reason, document=document, cap=cap))
     return {unit: tuple(items) for unit, items in found.items()}
 
 
@@ -120,9 +121,12 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     """`unit_inputs` one at a time, for `kaohe.core.results.compute` to score each as it comes: the
     inputs are never all held (their queries run when the iteration starts)."""
     groups = groups or {}
-    if units is None:  # fetched in chunks: the client library never holds the whole result
-        rows = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code")
-                    .values_list("pk", "code", "name", "category").iterator(chunk_size=FETCH_ROWS))
+    if units is None:  # plain rows through a cursor, fetched in chunks (no ORM row per unit)
+        found = (CycleUnit.objects.filter(cycle=cycle).order_by("position", "code")
+                 .values_list("pk", "code", "name", "category"))
+        sql, params = found.query.sql_with_params()
+        with connection.cursor() as cursor:
+            rows = list(_fetched(cursor, sql, params, streamed=False))
     else:
         rows = [(unit.pk, unit.code, unit.name, unit.category) for unit in units]
     titles = dimension_titles(cycle)
@@ -133,24 +137,18 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     # core compute each dimension's percent once per distinct value). The sums arrive as integer
     # hundredths, so only the distinct ones become Decimals. A row is reduced to these shared values
     # as it arrives, so the rows themselves are never all held.
-    shared: dict[tuple[int, int, int], DimensionSum] = {}
-    decimals: dict[int, Decimal] = {}
+    shared: list[tuple[str, str, int, dict[tuple[int, int], DimensionSum]]] = [
+        (code, title, at, {}) for code, title, at in slots]
 
-    def points(hundredths: int) -> Decimal:
-        value = decimals.get(hundredths)
-        if value is None:
-            value = decimals[hundredths] = from_hundredths(hundredths)
-        return value
-
-    def reduced(found: tuple[int, ...]) -> tuple[tuple[DimensionSum, ...], Decimal, Decimal, int, int]:
+    def reduced(found: tuple[int, ...]) -> tuple[tuple[DimensionSum, ...], int, int, int, int]:
         dimensions = []
-        for code, title, at in slots:
-            key = (at, found[at], found[at + 1])
-            dimension = shared.get(key)
+        for code, title, at, known in shared:
+            key = found[at], found[at + 1]
+            dimension = known.get(key)
             if dimension is None:
-                dimension = shared[key] = DimensionSum(code, title, points(found[at]), points(found[at + 1]))
+                dimension = known[key] = DimensionSum.in_hundredths(code, title, *key)
             dimensions.append(dimension)
-        return tuple(dimensions), points(found[3]), points(found[4]), found[1], found[2]
+        return tuple(dimensions), found[3], found[4], found[1], found[2]
 
     sums = {row[0]: reduced(row) for row in sum_rows(cycle, codes, large=len(rows) >= LARGE_CYCLE_UNITS)}
     adjustments = adjustments_by_unit(cycle)
@@ -161,7 +159,6 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     while rows:  # each row and its sums dropped once its input is made
         pk, unit_code, name, category = rows.pop()
         dimensions, obtained, maximum, tasks, scored = sums.pop(pk, nothing)
-        yield UnitInput(
-            code=unit_code, name=name, group=groups.get(unit_code) or categories.setdefault(category, category),
-            obtained=obtained, maximum=maximum, tasks=tasks, scored=scored, dimensions=dimensions,
-            adjustments=adjustments.get(pk, ()), components=components.get(pk, {}))
+        yield UnitInput.in_hundredths(
+            unit_code, name, groups.get(unit_code) or categories.setdefault(category, category), obtained, maximum,
+            tasks, scored, dimensions, adjustments.get(pk, ()), components.get(pk, NO_COMPONENTS))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import tempfile
 import tracemalloc
@@ -175,7 +174,7 @@ def test_ranking_print_setup(results):
 
 
 def test_ranking_rows_that_wrap_are_taller_and_pages_are_numbered(results):
-    long_note = dataclasses.replace(results[0], explanation=("很长的说明" * 30,))
+    long_note = results[0].replaced(explanation=("很长的说明" * 30,))
     ws = load_workbook(io.BytesIO(ranking_xlsx(TITLE, [long_note, *results[1:]], RULES)))["县(市)"]
     row = next(number for number in range(3, ws.max_row + 1) if ws.cell(number, 11).value == "很长的说明" * 30)
     assert ws.row_dimensions[row].height > 3 * ws.sheet_format.defaultRowHeight
