@@ -28,6 +28,9 @@ WHAT = {
         "audit export: write an empty export (peak bytes at 200 and 2,000 events in the note)",
     "test_compute_the_results_of_the_demo_cycle": "compute the results of the demo cycle (18 units, 3,696 tasks)",
     "test_render_the_results_dashboard": "render the results dashboard of the demo cycle",
+    "test_read_the_results_of_the_demo_cycle_through_the_api":
+        "read the demo cycle's results through the API (computed now, every figure as JSON)",
+    "test_render_the_results_page_of_the_demo_cycle": "render the results page of the demo cycle (the office's)",
 }
 
 

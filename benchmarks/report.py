@@ -1,4 +1,9 @@
-"""BENCHMARKS.md, written from scratch by `python -m benchmarks run`: machine, method, one table per benchmark."""
+"""BENCHMARKS.md, written by `python -m benchmarks run`: machine, method, one table per benchmark.
+
+A whole run writes the file from scratch (`render`). A run of some sections (`--only`) into an
+existing file replaces only those sections (`merge`), each stamped with its own run's date, command
+and load average, and leaves the others — and the machine and method — as they were.
+"""
 
 from __future__ import annotations
 
@@ -81,7 +86,7 @@ def render(*, size: str, command: str, sections: Sequence[Section], machine_rows
         "database does not have it yet.", "",
     ]
     for section in sections:
-        lines += [f"## {section.title}", "", section.intro, ""]
+        lines += [f"## {section.title}", "", section.intro, ""] + ([section.stamp, ""] if section.stamp else [])
         by_benchmark: dict[str, list[Figure]] = {}
         for figure in section.figures:
             by_benchmark.setdefault(figure.benchmark, []).append(figure)
@@ -98,3 +103,39 @@ def render(*, size: str, command: str, sections: Sequence[Section], machine_rows
         if section.command:
             lines += [f"Rerun: `{section.command}`", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def sections_of(text: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The lines before the first benchmark section, and each `## ` section's lines by heading."""
+    head: list[str] = []
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.rstrip("\n").split("\n"):
+        if line.startswith("## ") and line[3:] not in ("Machine", "Method"):
+            current = found[line] = [line]
+        elif current is not None:
+            current.append(line)
+        else:
+            head.append(line)
+    return head, found
+
+
+def merge(existing: str, rendered: str, order: Sequence[str]) -> str:
+    """`existing` with the benchmark sections of `rendered` put in place of its own (a new one goes
+    where `order`, the section headings in their order, puts it)."""
+    head, old = sections_of(existing)
+    _new_head, new = sections_of(rendered)
+    merged = {**old, **new}
+    ranked = sorted(merged, key=lambda h: (order.index(h) if h in order else len(order), list(merged).index(h)))
+    lines = list(head)
+    for heading in ranked:
+        body = merged[heading]
+        while body and not body[-1].strip():
+            body = body[:-1]
+        lines += body + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def stamp(command: str, started_at: datetime, load: tuple[str, str]) -> str:
+    return (f"Measured by `{command}` on {started_at:%Y-%m-%d %H:%M} UTC; load average (1, 5, 15 min) at the start "
+            f"{load[0]}, at the end {load[1]}.")

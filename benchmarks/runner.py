@@ -67,6 +67,7 @@ class Section:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     command: str = ""
+    stamp: str = ""  # which run measured it, and the load average then
 
 
 # -- child processes ---------------------------------------------------------------------------------
@@ -253,12 +254,19 @@ def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHM
     pg = Postgres(say)
     needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export"))
 
+    existing = output.read_text(encoding="utf-8") if only and output.is_file() else None
+    command = _command(size) + (f" --only {' '.join(wanted)}" if only else "")
+
     def write() -> None:  # after every section, so an interrupted run leaves what it measured
+        load = (load_before, machine.load())
+        for name in wanted:
+            sections[name].stamp = report.stamp(command, started_at, load)
         text = report.render(
-            size=size, command=_command(size), sections=[sections[n] for n in wanted],
+            size=size, command=command, sections=[sections[n] for n in wanted],
             machine_rows=machine.describe(pg.version), started_at=started_at, elapsed=time.perf_counter() - start,
-            load=(load_before, machine.load()), database_notes=[n for n in (pg.note,) if n], runs=conf.runs,
-            warmup=conf.warmup)
+            load=load, database_notes=[n for n in (pg.note,) if n], runs=conf.runs, warmup=conf.warmup)
+        if existing is not None:  # only these sections: the others stay as the file has them
+            text = report.merge(existing, text, [f"## {sections[n].title}" for n in BENCHMARKS])
         output.write_text(text, encoding="utf-8")
 
     try:

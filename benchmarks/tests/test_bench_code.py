@@ -128,6 +128,9 @@ def test_the_runner_writes_every_section_with_numbers(tmp_path, capsys, _keep_th
         assert value == "—" or re.fullmatch(r"-?[\d,]+(\.\d+)? (s|ms|MB)", value), value
     assert sum(value != "—" for value in values) >= 10
     assert "compute_cycle: sums, percent, ranks, grades (30 units × 6 items = 180 scores)" in text
+    # the floor: DuckDB (the `bench` extra, installed with the tests) computed the same results
+    assert text.count("agrees with compute_cycle on all 30 units") == 4 and "DISAGREES" not in text
+    assert "the faster is" in text and "peak memory computing the results of 30 units" in text
 
 
 def test_figures_from_pytest_benchmark_json():
@@ -161,3 +164,21 @@ def test_the_benchmarks_are_neither_in_production_settings_nor_in_the_package():
     packages = tomllib.loads((CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert packages["packages"]["find"]["include"] == ["kaohe*"]
     assert not (CHECKOUT / "kaohe" / "bench").exists()
+
+
+def test_a_run_of_some_sections_replaces_only_those_in_an_existing_file(tmp_path, capsys, _keep_the_test_connection):
+    from kaohe.cli.main import main
+
+    output = tmp_path / "BENCHMARKS.md"
+    output.write_text("# Benchmarks\n\nAn older run.\n\n## Machine\n\n| CPU | old |\n\n"
+                      "## 2. Saving scores through the API under load\n\nOld API figures.\n\n"
+                      "## 5. Reading and checking schemes\n\nOld scheme figures.\n", encoding="utf-8")
+    code = main(["bench", "run", "--tiny", "--no-postgres", "--only", "scheme", "--output", str(output),
+                 "--workdir", str(tmp_path / "work")])
+    assert code == 0, capsys.readouterr()
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\nAn older run.\n\n## Machine\n\n| CPU | old |\n")
+    assert "Old API figures." in text and "Old scheme figures." not in text
+    assert text.index("## 2. Saving scores") < text.index("## 5. Reading and checking schemes")
+    assert "Measured by `python -m benchmarks run --tiny --only scheme` on " in text
+    assert "check a synthetic scheme of 200 criteria" in text and text.count("## 5. Reading") == 1

@@ -4,13 +4,14 @@ The sums per (unit, dimension) are kept by the database as scores change (`Dimen
 kaohe/cycles/totals.py), in integer hundredths of a point. One GROUP BY unit over the cycle's
 totals gives, per unit: tasks, scored, obtained and maximum, and for each dimension (一级指标)
 obtained = Σ points (unscored = 0) and maximum = Σ the items' points, as filtered aggregates — a
-pivot, one row per unit; only the distinct sums become Decimals. The rest is a handful of small
+pivot, one row per unit (measured against reading the rows in unit order and pivoting in Python,
+the pivot is the faster: BENCHMARKS.md, section 1). The sums stay integers: the core computes on
+them (kaohe/core/results/), and no Decimal is made for them. The rest is a handful of small
 queries whatever the cycle's size: the cycle's units, the scheme's dimension titles, the
 adjustments and the entered component values. Never a query per unit, never a score row read.
 
-At scale (issue 6, BENCHMARKS.md: 200,000 units × 60 items) the sums' rows are read through a
-plain cursor, not the ORM's per-row converters, and the units as plain values, not model
-instances; on PostgreSQL a large cycle's GROUP BY runs with JIT compilation off and enough
+At scale (issue 6, BENCHMARKS.md: 200,000 units × 60 items) the sums' rows and the units are read
+through a plain cursor, not the ORM's per-row converters or model instances; on PostgreSQL a large cycle's GROUP BY runs with JIT compilation off and enough
 work_mem for its hash aggregate to stay in memory. Both are streamed, a few thousand rows at a
 time, and each row is reduced to shared values as it arrives, so the rows are never all held.
 """
@@ -132,33 +133,36 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     titles = dimension_titles(cycle)
     codes = list(titles)
     slots = [(code, title, 5 + 2 * index) for index, (code, title) in enumerate(titles.items())]
-    # Units with the same sums under a dimension share one DimensionSum, and equal totals one Decimal:
-    # at scale most units repeat a few hundred values, so this saves most of the memory (and lets the
-    # core compute each dimension's percent once per distinct value). The sums arrive as integer
-    # hundredths, so only the distinct ones become Decimals. A row is reduced to these shared values
-    # as it arrives, so the rows themselves are never all held.
+    # Units with the same sums under a dimension share one DimensionSum: at scale most units repeat a
+    # few hundred values, so this saves most of the memory (and the core checks each sum and makes
+    # its result once). A row is reduced to these shared values as it arrives, so the rows themselves
+    # are never all held.
     shared: list[tuple[str, str, int, dict[tuple[int, int], DimensionSum]]] = [
         (code, title, at, {}) for code, title, at in slots]
 
+    def share(known: dict[tuple[int, int], DimensionSum], code: str, title: str, key: tuple[int, int]
+              ) -> DimensionSum:
+        made = known[key] = DimensionSum.in_hundredths(code, title, *key)
+        return made
+
     def reduced(found: tuple[int, ...]) -> tuple[tuple[DimensionSum, ...], int, int, int, int]:
-        dimensions = []
-        for code, title, at, known in shared:
-            key = found[at], found[at + 1]
-            dimension = known.get(key)
-            if dimension is None:
-                dimension = known[key] = DimensionSum.in_hundredths(code, title, *key)
-            dimensions.append(dimension)
-        return tuple(dimensions), found[3], found[4], found[1], found[2]
+        return (tuple([known.get(key := (found[at], found[at + 1])) or share(known, code, title, key)
+                       for code, title, at, known in shared]), found[3], found[4], found[1], found[2])
 
     sums = {row[0]: reduced(row) for row in sum_rows(cycle, codes, large=len(rows) >= LARGE_CYCLE_UNITS)}
     adjustments = adjustments_by_unit(cycle)
     components = components_by_unit(cycle)
+    plain: tuple[tuple[CoreAdjustment, ...], Mapping[str, Decimal]] = ((), NO_COMPONENTS)
+    extras = {pk: (adjustments.get(pk, ()), components.get(pk, NO_COMPONENTS))  # the few units that have any
+              for pk in adjustments.keys() | components.keys()}
     nothing = reduced((0, 0, 0, 0, 0, *(0 for _ in codes for _ in (0, 1))))
     categories: dict[str, str] = {}  # one string per category, not one per unit
+    made = UnitInput.in_hundredths
     rows.reverse()
     while rows:  # each row and its sums dropped once its input is made
         pk, unit_code, name, category = rows.pop()
         dimensions, obtained, maximum, tasks, scored = sums.pop(pk, nothing)
-        yield UnitInput.in_hundredths(
-            unit_code, name, groups.get(unit_code) or categories.setdefault(category, category), obtained, maximum,
-            tasks, scored, dimensions, adjustments.get(pk, ()), components.get(pk, NO_COMPONENTS))
+        group = categories.get(category) or categories.setdefault(category, category)
+        unit_adjustments, unit_components = extras.get(pk, plain)
+        yield made(unit_code, name, groups.get(unit_code) or group if groups else group, obtained, maximum, tasks,
+                   scored, dimensions, unit_adjustments, unit_components)

@@ -82,3 +82,18 @@ def test_compute_the_results_of_the_demo_cycle(benchmark, cycle):
 def test_render_the_results_dashboard(benchmark, client_for, cycle):
     client = client_for("office")
     assert benchmark(client.get, f"/results/{cycle.pk}/dashboard/").status_code == 200
+
+
+def test_read_the_results_of_the_demo_cycle_through_the_api(benchmark, users, cycle):
+    from django.test import Client
+
+    from kaohe.accounts.models import ApiToken
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(users['office'])[1]}")
+    response = benchmark(client.get, f"/api/v1/cycles/{cycle.pk}/results")  # computed now, every figure as JSON
+    assert response.status_code == 200 and len(response.json()["units"]) == 18
+
+
+def test_render_the_results_page_of_the_demo_cycle(benchmark, client_for, cycle):
+    client = client_for("office")
+    assert benchmark(client.get, f"/results/{cycle.pk}/").status_code == 200

@@ -40,6 +40,7 @@ HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 CONTEXT = Context(prec=PRECISION)  # the figures' own context: the caller's does not matter
 NO_COMPONENTS: Mapping[str, Decimal] = MappingProxyType({})
+_new = object.__new__
 
 
 def scaled_pair(obtained: Decimal, maximum: Decimal) -> tuple[int, int]:
@@ -138,7 +139,7 @@ class UnitInput:
                       dimensions: tuple[DimensionSum, ...], adjustments: tuple[Adjustment, ...] = (),
                       components: Mapping[str, Decimal] = NO_COMPONENTS) -> UnitInput:
         """The sums as the database keeps them: integer hundredths of a point (no Decimal is made)."""
-        made = cls.__new__(cls)
+        made = _new(cls)
         made.code, made.name, made.group, made.tasks, made.scored = code, name, group, tasks, scored
         made.dimensions, made.adjustments, made.components = dimensions, adjustments, components or NO_COMPONENTS
         made._o, made._m, made._decimals = obtained, maximum, None
@@ -218,7 +219,7 @@ class UnitResult:
     percent = obtained × 100 ÷ maximum (0 when maximum is 0); adjusted = max(0, percent + bonus −
     penalty); final = Σ weight × component, and the final is the adjusted score itself when equal."""
 
-    __slots__ = ("code", "name", "group", "dimensions", "rank", "grade", "complete", "explanation",
+    __slots__ = ("code", "name", "group", "_dimensions", "rank", "grade", "complete", "explanation",
                  "_o", "_m", "_decimals", "_adjustments", "_values", "_run", "_r", "_marks", "_figures")
     FIELDS = ("code", "name", "group", "obtained", "maximum", "percent", "dimensions", "bonus", "penalty",
               "adjusted", "components", "final", "rank", "grade", "complete", "explanation")
@@ -228,7 +229,7 @@ class UnitResult:
                  components: Mapping[str, Decimal], final: Decimal, rank: int, grade: str, complete: bool,
                  explanation: tuple[str, ...]) -> None:
         """A result with every figure given (a test, a stored result); the core makes its own."""
-        self.code, self.name, self.group, self.dimensions = code, name, group, dimensions
+        self.code, self.name, self.group, self._dimensions = code, name, group, tuple(dimensions)
         self.rank, self.grade, self.complete, self.explanation = rank, grade, complete, explanation
         self._decimals = (obtained, maximum)
         self._o = self._m = 0
@@ -240,6 +241,15 @@ class UnitResult:
         if figures is None:
             figures = self._figures = self._run.figures(self)
         return figures
+
+    @property
+    def dimensions(self) -> tuple[DimensionResult, ...]:
+        """Per dimension: its sums and percent. The core keeps the input's DimensionSums (shared
+        between units) and each sum keeps its result: the tuple is made when read."""
+        found = self._dimensions
+        if found and type(found[0]) is DimensionSum:
+            return tuple([total._result for total in found])
+        return found
 
     @property
     def obtained(self) -> Decimal:

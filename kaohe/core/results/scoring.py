@@ -96,8 +96,10 @@ class Run:
 
         result = _new(UnitResult)
         result.code, result.name, result.group = unit.code, unit.name, unit.group
-        result.dimensions = tuple([total._result or self.dimension(total, unit, problems)
-                                   for total in unit.dimensions]) if unit.dimensions else ()
+        result._dimensions = dimensions = unit.dimensions  # their results are read from them (records)
+        for total in dimensions:
+            if total._result is None:
+                self.dimension(total, unit, problems)
         result.complete, result.rank, result.grade = complete, 0, ""
         result._o, result._m, result._decimals, result._values = o, m, unit._decimals, unit.components
         result._run, result._figures, result._adjustments, result._marks = self, None, None, None
