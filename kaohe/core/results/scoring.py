@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 
 from kaohe.core.points import format_points, from_hundredths
 from kaohe.core.results import exact
@@ -60,6 +61,7 @@ class Run:
         self.rounded: dict[tuple[int, int], int] = {}  # (o, m) → the rounded percent, no adjustments
         self.decimals: dict[int, Decimal] = {}
         self.percents: dict[tuple[Decimal, Decimal], Decimal] = {}
+        self.plain_figures: dict[tuple[int, int], tuple] = {}
 
     def points(self, hundredths: int) -> Decimal:
         """Integer hundredths as a Decimal, one per distinct value."""
@@ -69,6 +71,18 @@ class Run:
         return value
 
     def figures(self, result: UnitResult) -> tuple:
+        """A result's Decimal figures, made when first read. A unit without adjustments, under the
+        usual rules (the adjusted score the one component), has the figures of its sums alone: the
+        units with equal sums share one tuple of them (and one read-only mapping of components), so
+        reading every figure of 200,000 results (the JSON, the ranking workbook) holds a few hundred."""
+        if result._adjustments is None and self.plain and result._decimals is None:
+            key = (result._o, result._m)
+            found = self.plain_figures.get(key)
+            if found is None:
+                percent, bonus, penalty, adjusted, components, final = edge_figures(result, self.rules, self.percents)
+                found = self.plain_figures[key] = (percent, bonus, penalty, adjusted, MappingProxyType(components),
+                                                   final)
+            return found
         return edge_figures(result, self.rules, self.percents)
 
     def dimension(self, total: DimensionSum, unit: UnitInput, problems: list[str]) -> DimensionResult:
