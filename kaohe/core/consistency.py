@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from typing import Any
+
+from kaohe.core.points import as_decimal
 
 PRECISION = 28
 DEFAULT_FULL_MARKS_THRESHOLD = Decimal("0.9")
@@ -38,16 +39,6 @@ NARROW = "narrow"
 IDENTICAL = "identical"
 
 _HUNDRED = Decimal(100)
-
-
-def _decimal(value: Any, what: str) -> Decimal:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise TypeError(f"{what}不是有限数：{value}")
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    raise TypeError(f"{what}必须是十进制数（Decimal），不能是{type(value).__name__}：{value!r}")
 
 
 def display(value: Decimal) -> str:
@@ -110,7 +101,7 @@ class DepartmentConsistency:
 
 def _department(dept: DepartmentInput, full_marks_threshold: Decimal, min_range: Decimal,
                 min_units: int) -> DepartmentConsistency:
-    maxima = {item: _decimal(m, f"“{dept.name}”指标{item}的分值") for item, m in dept.maxima.items()}
+    maxima = {item: as_decimal(m, f"“{dept.name}”指标{item}的分值") for item, m in dept.maxima.items()}
     order = {item: i for i, item in enumerate(maxima)}
     tasks = scored = full = 0
     units: list[UnitPercent] = []
@@ -129,7 +120,7 @@ def _department(dept: DepartmentInput, full_marks_threshold: Decimal, min_range:
             if raw is None:
                 complete = False
                 continue
-            points = _decimal(raw, f"单位{unit}指标{item}的得分")
+            points = as_decimal(raw, f"单位{unit}指标{item}的得分")
             if points < 0 or points > maxima[item]:
                 raise ValueError(f"单位{unit}指标{item}的得分{points}不在0到{maxima[item]}之间")
             scored += 1
@@ -167,8 +158,8 @@ def analyse(departments: Iterable[DepartmentInput], *,
             min_range: Decimal = DEFAULT_MIN_RANGE,
             min_units: int = DEFAULT_MIN_UNITS) -> tuple[DepartmentConsistency, ...]:
     """Each department's consistency, in input order (see the module docstring)."""
-    threshold = _decimal(full_marks_threshold, "满分比例阈值")
-    narrow = _decimal(min_range, "极差阈值")
+    threshold = as_decimal(full_marks_threshold, "满分比例阈值")
+    narrow = as_decimal(min_range, "极差阈值")
     with localcontext(Context(prec=PRECISION)):
         return tuple(_department(d, threshold, narrow, min_units) for d in departments)
 

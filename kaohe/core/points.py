@@ -32,6 +32,20 @@ def parse_points(text: str | int | Decimal) -> Decimal:
     return normalize(value)
 
 
+def as_decimal(value: object, what: str) -> Decimal:
+    """A Decimal as is, an int converted; floats (and anything else) refused, as everywhere in the
+    core. `what` names the value in the message (Chinese)."""
+    if type(value) is Decimal and value.is_finite():  # the common case, first
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError(f"{what}不是有限数：{value}")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise TypeError(f"{what}必须是十进制数（Decimal），不能是{type(value).__name__}：{value!r}")
+
+
 def from_hundredths(hundredths: int) -> Decimal:
     """An integer number of hundredths of a point as points with two places: 150 → 1.50, exactly
     (how sums of points are kept in the database: kaohe.cycles.totals)."""

@@ -21,7 +21,7 @@ from decimal import Context, Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from kaohe.core.points import format_points, from_hundredths
+from kaohe.core.points import as_decimal, format_points, from_hundredths
 from kaohe.core.results.rules import (
     ADJUSTED,
     ADJUSTMENT_KINDS,
@@ -29,7 +29,6 @@ from kaohe.core.results.rules import (
     PRECISION,
     Rules,
     RulesError,
-    as_decimal,
     set_field,
 )
 
@@ -57,10 +56,28 @@ def _fields_equal(first: Any, second: Any, names: tuple[str, ...]) -> bool:
 # -- in --------------------------------------------------------------------------------------------
 
 
-class DimensionSum:
+class _Sums:
+    """Obtained and maximum as integers on one scale (`_o`, `_m`: hundredths when `_decimals` is
+    None), and as the Decimals they were given as, if any."""
+
+    __slots__ = ("_o", "_m", "_decimals")
+    _o: int
+    _m: int
+    _decimals: tuple[Decimal, Decimal] | None
+
+    @property
+    def obtained(self) -> Decimal:
+        return from_hundredths(self._o) if self._decimals is None else self._decimals[0]
+
+    @property
+    def maximum(self) -> Decimal:
+        return from_hundredths(self._m) if self._decimals is None else self._decimals[1]
+
+
+class DimensionSum(_Sums):
     """A unit's sums under one dimension (一级指标), over the items that apply to it."""
 
-    __slots__ = ("code", "title", "_o", "_m", "_decimals", "_result")
+    __slots__ = ("code", "title", "_result")
 
     def __init__(self, code: str, title: str, obtained: Decimal, maximum: Decimal) -> None:
         obtained = as_decimal(obtained, f"“{title}”的得分")
@@ -71,17 +88,9 @@ class DimensionSum:
     @classmethod
     def in_hundredths(cls, code: str, title: str, obtained: int, maximum: int) -> DimensionSum:
         """The sums as the database keeps them: integer hundredths of a point."""
-        made = cls.__new__(cls)
+        made = _new(cls)
         made.code, made.title, made._o, made._m, made._decimals, made._result = code, title, obtained, maximum, None, None
         return made
-
-    @property
-    def obtained(self) -> Decimal:
-        return from_hundredths(self._o) if self._decimals is None else self._decimals[0]
-
-    @property
-    def maximum(self) -> Decimal:
-        return from_hundredths(self._m) if self._decimals is None else self._decimals[1]
 
     def __repr__(self) -> str:
         return f"DimensionSum({self.code!r}, {self.title!r}, {self.obtained!r}, {self.maximum!r})"
@@ -113,13 +122,12 @@ class Adjustment:
             raise RulesError("不得评为好等次的调整须写明最高可评的等次。")
 
 
-class UnitInput:
+class UnitInput(_Sums):
     """One unit's summed points, as the database delivers them, with its adjustments and components
     (other components' values, 0–100). `UnitInput(…)` takes Decimals (or ints, as points);
     `UnitInput.in_hundredths(…)` the integer hundredths the database keeps."""
 
-    __slots__ = ("code", "name", "group", "tasks", "scored", "dimensions", "adjustments", "components",
-                 "_o", "_m", "_decimals")
+    __slots__ = ("code", "name", "group", "tasks", "scored", "dimensions", "adjustments", "components")
 
     def __init__(self, code: str, name: str, group: str, obtained: Decimal, maximum: Decimal, tasks: int,
                  scored: int, dimensions: Iterable[DimensionSum] = (), adjustments: Iterable[Adjustment] = (),
@@ -145,18 +153,10 @@ class UnitInput:
         made._o, made._m, made._decimals = obtained, maximum, None
         return made
 
-    @property
-    def obtained(self) -> Decimal:
-        return from_hundredths(self._o) if self._decimals is None else self._decimals[0]
-
-    @property
-    def maximum(self) -> Decimal:
-        return from_hundredths(self._m) if self._decimals is None else self._decimals[1]
-
     def with_components(self, values: Mapping[str, Decimal]) -> UnitInput:
         """The same unit with `values` added to its components (e.g. finals of another cycle)."""
-        made = UnitInput.__new__(UnitInput)
-        for name in UnitInput.__slots__:
+        made = _new(UnitInput)
+        for name in UnitInput.__slots__ + _Sums.__slots__:
             setattr(made, name, getattr(self, name))
         made.components = {**self.components, **values} if values else self.components
         return made

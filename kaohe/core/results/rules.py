@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
-from typing import Any
 
-from kaohe.core.points import format_points
+from kaohe.core.points import as_decimal, format_points
 
 PRECISION = 28
 """Significant digits of every computed figure (obtained × 100 ÷ maximum keeps 28 digits)."""
@@ -26,19 +25,6 @@ class RulesError(ValueError):
     def __init__(self, problems: str | Iterable[str]) -> None:
         self.problems: tuple[str, ...] = (problems,) if isinstance(problems, str) else tuple(problems)
         super().__init__("；".join(self.problems))
-
-
-def as_decimal(value: Any, what: str) -> Decimal:
-    """Decimal as is, int converted; floats (and anything else) refused, as everywhere in the core."""
-    if type(value) is Decimal and value.is_finite():  # the common case, first
-        return value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise TypeError(f"{what}不是有限数：{value}")
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    raise TypeError(f"{what}必须是十进制数（Decimal），不能是{type(value).__name__}：{value!r}")
 
 
 def set_field(obj: object, name: str, value: object) -> None:
