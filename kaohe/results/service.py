@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.audit.record import record
 from kaohe.core import text as free_text
+from kaohe.core.points import round_half_up
 from kaohe.core.results import (
     Component,
     GradeBand,
@@ -161,7 +162,7 @@ def text(value: Decimal | int | str) -> str:
 
 def two(value: Decimal | str) -> str:
     """A figure as displayed: two decimals, ROUND_HALF_UP (the JSON keeps full precision)."""
-    return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return str(round_half_up(Decimal(str(value))))
 
 
 def result_row(result: UnitResult) -> dict[str, Any]:
