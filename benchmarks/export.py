@@ -1,4 +1,4 @@
-"""Benchmark 4: the ranking workbook (`kaohe.formats.results_report.ranking_xlsx`) for a large cycle.
+"""Benchmark 4: the ranking workbook (`kaohe.formats.results_report.ranking.ranking_xlsx`) for a large cycle.
 
 The cycle's results are computed once (not timed); the writer is then timed writing them to a
 temporary file, at a quarter of the units and at all of them, so the figures show whether time
@@ -19,7 +19,8 @@ from benchmarks.measure import Figure, timed
 from benchmarks.results import database_label
 from kaohe.core.results import UnitResult
 from kaohe.cycles.models import Cycle
-from kaohe.formats.results_report import write_ranking_xlsx
+from kaohe.formats.results_report.ranking import write_ranking_xlsx
+from kaohe.formats.results_report.report import ResultsReport
 from kaohe.results import service
 
 MB = 1024 * 1024
@@ -27,7 +28,7 @@ MB = 1024 * 1024
 
 def _write(results: Sequence[UnitResult], rules, title: str) -> int:  # noqa: ANN001
     with tempfile.TemporaryFile() as out:
-        write_ranking_xlsx(out, title, results, rules, "")
+        write_ranking_xlsx(out, ResultsReport(title, rules, results))
         return out.tell()
 
 

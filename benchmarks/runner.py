@@ -217,7 +217,7 @@ def _sections(size: str) -> dict[str, Section]:
                        "authenticated JSON view on the same stack (the ceiling)."),
         "grid": Section("grid", "3. A department's scoring grid", "benchmarks/grid.py: server time of the grid page."),
         "export": Section("export", "4. Streaming xlsx export of the ranking",
-                          "The ranking workbook (kaohe/formats/results_report.py, XlsxWriter constant-memory mode) of the "
+                          "The ranking workbook (kaohe/formats/results_report/ranking.py, XlsxWriter constant-memory mode) of the "
                           "results bench's cycle, written to a temporary file at a quarter of the units and at all."),
         "scheme": Section("scheme", "5. Reading and checking schemes", "No database: the core and the readers."),
         "spreadsheet": Section("spreadsheet", "6. The spreadsheet route",

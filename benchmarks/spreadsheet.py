@@ -31,7 +31,7 @@ from django.db.models import F
 
 from benchmarks.measure import Figure, timed
 from kaohe.cycles.models import Cycle, CycleUnit, Score
-from kaohe.formats.results_report import sheet_name
+from kaohe.formats.results_report.ranking import sheet_name
 from kaohe.results import service
 from kaohe.results.models import Adjustment
 

@@ -23,16 +23,10 @@ from kaohe.core.results import (
     compute,
     round_score,
 )
-from kaohe.formats.results_report import (
-    NOT_APPLICABLE,
-    RULES_SHEET,
-    detail_xlsx,
-    grade_lists,
-    notice_docx,
-    ranking_xlsx,
-    sheet_name,
-    write_ranking_xlsx,
-)
+from kaohe.formats.results_report.detail import NOT_APPLICABLE, detail_xlsx
+from kaohe.formats.results_report.notice import grade_lists, notice_docx
+from kaohe.formats.results_report.ranking import RULES_SHEET, ranking_xlsx, sheet_name, write_ranking_xlsx
+from kaohe.formats.results_report.report import ResultsReport
 
 D = Decimal
 LINK = '=HYPERLINK("http://example.com","点我")'
@@ -90,7 +84,7 @@ def _rounded(value: Decimal) -> float:
 
 
 def _ranking(results, **kwargs):
-    return load_workbook(io.BytesIO(ranking_xlsx(TITLE, results, RULES, **kwargs)))
+    return load_workbook(io.BytesIO(ranking_xlsx(ResultsReport(TITLE, RULES, results, **kwargs))))
 
 
 # -- the ranking workbook --------------------------------------------------------------------------
@@ -153,7 +147,7 @@ def test_ranking_unit_name_that_looks_like_a_formula_stays_text(results):
     cell = next(c for c in ws["B"][2:] if c.value == LINK)
     assert cell.data_type == "s"
     assert cell.quotePrefix
-    raw = zipfile.ZipFile(io.BytesIO(ranking_xlsx(TITLE, results, RULES))).read("xl/worksheets/sheet3.xml")
+    raw = zipfile.ZipFile(io.BytesIO(ranking_xlsx(ResultsReport(TITLE, RULES, results)))).read("xl/worksheets/sheet3.xml")
     assert b"<f>" not in raw
 
 
@@ -175,7 +169,7 @@ def test_ranking_print_setup(results):
 
 def test_ranking_rows_that_wrap_are_taller_and_pages_are_numbered(results):
     long_note = results[0].replaced(explanation=("很长的说明" * 30,))
-    ws = load_workbook(io.BytesIO(ranking_xlsx(TITLE, [long_note, *results[1:]], RULES)))["县(市)"]
+    ws = load_workbook(io.BytesIO(ranking_xlsx(ResultsReport(TITLE, RULES, [long_note, *results[1:]]))))["县(市)"]
     row = next(number for number in range(3, ws.max_row + 1) if ws.cell(number, 11).value == "很长的说明" * 30)
     assert ws.row_dimensions[row].height > 3 * ws.sheet_format.defaultRowHeight
     short = [number for number in range(3, ws.max_row + 1) if not ws.cell(number, 11).value]
@@ -195,7 +189,7 @@ def _ranking_peak(count: int) -> int:
     tracemalloc.start()
     try:
         with tempfile.TemporaryFile() as out:
-            write_ranking_xlsx(out, TITLE, units, Rules(), "")
+            write_ranking_xlsx(out, ResultsReport(TITLE, Rules(), units))
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -224,7 +218,7 @@ def test_rules_sheet_lists_the_rules_in_force(results):
 
 
 def test_rules_sheet_without_publication_or_quota():
-    wb = load_workbook(io.BytesIO(ranking_xlsx("试算", [], Rules())))
+    wb = load_workbook(io.BytesIO(ranking_xlsx(ResultsReport("试算", Rules(), []))))
     assert wb.sheetnames == [RULES_SHEET]
     rows = {row[0]: row[1] for row in wb[RULES_SHEET].iter_rows(min_row=3, values_only=True)}
     assert rows["发布版本/时间"] == "（未发布）"
@@ -234,14 +228,14 @@ def test_rules_sheet_without_publication_or_quota():
 
 def test_rules_sheet_quota_by_count():
     rules = Rules(top_quota=Quota(count=2))
-    wb = load_workbook(io.BytesIO(ranking_xlsx("试算", [], rules)))
+    wb = load_workbook(io.BytesIO(ranking_xlsx(ResultsReport("试算", rules, []))))
     rows = {row[0]: row[1] for row in wb[RULES_SHEET].iter_rows(min_row=3, values_only=True)}
     assert "不超过2个" in rows["好等次名额"]
 
 
 def test_single_component_has_no_component_column():
     results = compute([UnitInput("U1", "甲", "组", D(9), D(10), 1, 1)], Rules())
-    ws = load_workbook(io.BytesIO(ranking_xlsx("t", results, Rules())))["组"]
+    ws = load_workbook(io.BytesIO(ranking_xlsx(ResultsReport("t", Rules(), results))))["组"]
     assert [c.value for c in ws[2]] == ["名次", "单位", "得分/满分", "百分制得分", "加分", "扣分", "调整后得分",
                                         "最终得分", "等次", "说明"]
     assert ws["H3"].value == 90.0 and ws["I3"].value == "好"
@@ -261,7 +255,7 @@ def test_sheet_names_are_safe_for_excel():
 
 def test_groups_with_unsafe_names_get_distinct_sheets():
     units = [UnitInput("U1", "甲", "a/b", D(9), D(10), 1, 1), UnitInput("U2", "乙", "a\\b", D(8), D(10), 1, 1)]
-    wb = load_workbook(io.BytesIO(ranking_xlsx("t", compute(units, Rules()), Rules())))
+    wb = load_workbook(io.BytesIO(ranking_xlsx(ResultsReport("t", Rules(), compute(units, Rules())))))
     assert wb.sheetnames == [RULES_SHEET, "a_b", "a_b(2)"]
     assert wb["a_b(2)"]["A1"].value == "t 综合考核结果（a\\b）"
 
@@ -279,7 +273,7 @@ POINTS = {
 
 
 def test_detail_matrix_layout_and_cells():
-    wb = load_workbook(io.BytesIO(detail_xlsx(TITLE, UNITS_DETAIL, ITEMS, POINTS)))
+    wb = load_workbook(io.BytesIO(detail_xlsx(ResultsReport(TITLE, units=UNITS_DETAIL, items=ITEMS, points=POINTS))))
     ws = wb.active
     assert ws["A1"].value == f"{TITLE}明细"
     assert ws.row_dimensions[2].hidden
@@ -306,7 +300,7 @@ def test_detail_matrix_large_in_write_only_mode():
     items = [(f"{i // 100}.{i % 100}", f"考核内容第{i}项", D("2.5")) for i in range(2000)]
     points = {(u, i): (D(2) if n % 7 else None) for n, (i, _, _) in enumerate(items) for u, _ in units
               if n % 11}
-    data = detail_xlsx("大表", units, items, points)
+    data = detail_xlsx(ResultsReport("大表", units=units, items=items, points=points))
     ws = load_workbook(io.BytesIO(data), read_only=True).active
     assert next(ws.iter_rows(max_row=1, values_only=True))[0] == "大表 考核明细"
     rows = ws.iter_rows(min_row=2000 + 4, values_only=True)
@@ -321,7 +315,7 @@ def test_detail_matrix_large_in_write_only_mode():
 
 
 def _notice(results, issued="2019年1月20日"):
-    return Document(io.BytesIO(notice_docx(TITLE, results, RULES, issued)))
+    return Document(io.BytesIO(notice_docx(ResultsReport(TITLE, RULES, results, issued=issued))))
 
 
 def test_notice_tables_hold_the_results(results):
@@ -353,7 +347,7 @@ def test_grade_lists_follow_the_rules_order(results):
 
 
 def test_notice_page_fonts_and_no_fields(results):
-    data = notice_docx(TITLE, results, RULES, "")
+    data = notice_docx(ResultsReport(TITLE, RULES, results))
     document = Document(io.BytesIO(data))
     section = document.sections[0]
     def mm(length) -> float:

@@ -21,7 +21,7 @@ HEADERS = {
 REQUIRED = ("dimension", "indicator", "criterion", "content", "departments")
 LABELS = ("dimension", "indicator", "criterion")
 # Column widths in Excel units: the width of '0' in the default font (Arial 10, 7 pixels, see
-# `writer._new_workbook`); a 10.5-point CJK character is about two. About 136 units fill A4
+# `printing.new_workbook`); a 10.5-point CJK character is about two. About 136 units fill A4
 # landscape at 100%. Label widths hold a median label of the 2018 schemes on a line or two,
 # 考核单位 the longest department name (市委党史研究室) on one line.
 WIDTHS = {"seq": 5, "dimension": 11, "indicator": 18, "criterion": 20, "content": 50,

@@ -16,7 +16,6 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -26,7 +25,7 @@ from kaohe.core.scheme import Scheme, title_path
 from kaohe.formats.cells import safe_text, write_text
 from kaohe.formats.errors import FormatError
 from kaohe.formats.files import write_atomically
-from kaohe.formats.printing import a4
+from kaohe.formats.printing import a4, new_workbook
 from kaohe.formats.xlsx_scheme.layout import (
     BODY_SIZE,
     COLUMNS,
@@ -120,25 +119,6 @@ def _write_table(wb: Workbook, ws: Worksheet, scheme: Scheme, layout: TableLayou
     a4(ws, margins=MARGINS)
 
 
-def _new_workbook() -> Workbook:
-    """A workbook whose default font is Arial 10 instead of Calibri 11.
-
-    Column widths are counted in digits of the default font. Both give 7-pixel digits in Excel
-    and WPS, but where Calibri is missing (LibreOffice on Linux without Carlito) the substitute
-    is wider, columns grow and fit-to-width shrinks the print to ~80%; Arial has a
-    metric-compatible substitute everywhere (Liberation Sans), so the page breaks computed here
-    hold. openpyxl has no public setter for the default font.
-    """
-    wb = Workbook()
-    default = Font(name="Arial", size=10)
-    try:
-        wb._fonts = IndexedList([default])
-        wb._named_styles["Normal"].font = default
-    except (AttributeError, KeyError):  # pragma: no cover - another openpyxl: keep its default
-        pass
-    return wb
-
-
 def xlsx_bytes(scheme: Scheme) -> bytes:
     """The scheme as an xlsx workbook in the official seven-column layout (plus the hidden
     metadata sheet that makes reading it back lossless)."""
@@ -148,7 +128,7 @@ def xlsx_bytes(scheme: Scheme) -> bytes:
     shown = Scheme(name=scheme.name, title=clean(safe_text(scheme.title)), year=scheme.year,
                    total=scheme.total, dimensions=builder.dimensions)
     assign_codes(shown)
-    wb = _new_workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = TABLE_SHEET
     _write_table(wb, ws, scheme, layout)

@@ -1,0 +1,122 @@
+"""The grid's HTML: a cell (a tiny form, or read-only text), a row of cells and a row of the units'
+claims, written as f-strings rather than a template or format_html: the grid has a thousand cells,
+and this is some twenty times faster. The rule that keeps it safe: every value goes through `e()`
+(the standard library's html.escape, which Django's escape also uses), quotes included, except
+numbers, the fixed words (escaped once in `_words`) and URLs (quote()d codes). The templates call
+these through the filters of kaohe.cycles.templatetags.grid_html.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from functools import lru_cache
+
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kaohe.core.text import SCORE_REASON
+from kaohe.cycles.grid.data import Cell, Row
+
+
+@lru_cache(maxsize=4096)
+def _local(moment: datetime, zone: str) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _when(moment: datetime | None) -> str:
+    """When a score was saved, in local time; cached, since a page shows many of the same minute."""
+    return _local(moment, timezone.get_current_timezone_name()) if moment else "—"
+
+
+@lru_cache(maxsize=8)
+def _words(language: str) -> dict[str, str]:
+    """The grid's fixed words, translated and escaped once per language rather than once per cell."""
+    words = {"max": _("满分"), "reason": _("扣分理由"), "unscored": _("未评"), "unsaved": _("未保存："),
+             "empty": _("（空）"), "changed": _("该评分已被他人修改。"), "yours": _("您输入："),
+             "saved": _("已保存："), "mine": _("用我的覆盖"), "theirs": _("采用已保存的"), "na": _("不适用")}
+    return {key: html.escape(word) for key, word in words.items()}
+
+
+def render_cell(cell: Cell) -> SafeString:
+    """The HTML of one cell, for the page and for the answer to a save."""
+    return mark_safe(_cell_html(cell, _words(get_language())))  # noqa: S308 (_cell_html escapes)
+
+
+def _cell_html(cell: Cell, words: dict[str, str]) -> str:
+    """An editable cell is a form (points, reason, version) that grid.js saves and the server's answer
+    replaces; data-saved-* hold what is stored, so the page can tell what is not saved yet.
+    """
+    e = html.escape
+    who = f' title="{e(cell.by)} {_when(cell.at)}"' if cell.by else ""
+    if not cell.editable:
+        missing = "" if cell.stored_points is not None else " missing"
+        out = f'<div class="cell ro{" has-error" if cell.closed else ""}"{who}>' \
+              f'<span class="ro-points{missing}">{cell.saved_points or words["unscored"]}</span>'
+        if cell.stored_reason:
+            out += f'<span class="ro-reason">{e(cell.stored_reason)}</span>'
+        if cell.closed:
+            unsaved = words["unsaved"] + e(cell.points or html.unescape(words["empty"])) \
+                if cell.points != cell.saved_points else ""
+            out += f'<p class="cell-msg" role="alert">{e(cell.closed)}{unsaved}</p>'
+        return out + "</div>"
+
+    classes = "cell"
+    classes += " has-error" if cell.error else ""
+    classes += " has-conflict" if cell.conflict else ""
+    classes += " just-saved" if cell.saved else ""
+    classes += " dirty" if cell.points != cell.saved_points or cell.reason != cell.stored_reason else ""
+    label = e(cell.label)
+    invalid_points = ' aria-invalid="true"' if cell.error_field == "points" else ""
+    invalid_reason = ' aria-invalid="true"' if cell.error_field == "reason" else ""
+    hidden = "" if cell.shows_reason else " hidden"
+    reason = e(cell.reason) if cell.reason else ""
+    stored_reason = e(cell.stored_reason) if cell.stored_reason else ""
+    out = (
+        f'<form class="{classes}" data-url="{cell.url}" data-max="{cell.maximum}" '
+        f'data-saved-points="{cell.saved_points}" data-saved-reason="{stored_reason}"{who}>'
+        f'<input type="hidden" name="version" value="{cell.version:d}">'
+        f'<input id="p{cell.pk:d}" name="points" value="{e(cell.points)}" inputmode="decimal" autocomplete="off" '
+        f'aria-label="{label}（{words["max"]}{cell.maximum}）"{invalid_points}>'
+        f'<textarea id="r{cell.pk:d}" name="reason" rows="2" maxlength="{SCORE_REASON.limit:d}" '
+        f'placeholder="{words["reason"]}" '
+        f'aria-label="{label} {words["reason"]}"{invalid_reason}{hidden}>{reason}</textarea>'
+    )
+    if cell.error:
+        out += f'<p class="cell-msg" role="alert">{e(cell.error)}</p>'
+    if cell.conflict:
+        empty = html.unescape(words["empty"])
+        yours = (cell.points or empty) + (f"（{cell.reason}）" if cell.reason else "")
+        theirs = (cell.saved_points or empty) + (f"（{cell.stored_reason}）" if cell.stored_reason else "")
+        by = f"（{cell.by or '—'}，{_when(cell.at)}）"
+        out += (f'<div class="cell-msg conflict" role="alert"><p>{words["changed"]}</p>'
+                f'<p>{words["yours"]}{e(yours)}；{words["saved"]}{e(theirs)}{e(by)}</p>'
+                f'<button type="button" data-choice="mine">{words["mine"]}</button> '
+                f'<button type="button" class="secondary" data-choice="theirs">{words["theirs"]}</button></div>')
+    return out + "</form>"
+
+
+def row_cells(row: Row) -> SafeString:
+    """The row's <td>s: a cell each, or a dash where the item does not apply to the unit."""
+    words = _words(get_language())
+    na = f'<td class="na" title="{words["na"]}">—</td>'
+    return mark_safe("".join(f"<td>{_cell_html(cell, words)}</td>" if cell else na  # noqa: S308 (escaped)
+                             for cell in row.cells))
+
+
+def row_claims(row: Row) -> SafeString:
+    """The row's <td>s of claims, one per column; every value escaped."""
+    e = html.escape
+    out = []
+    for column, claim in zip(row.columns, row.claims or [], strict=True):
+        if claim is None:
+            out.append(f'<td class="claim" data-unit="{e(column.code)}"></td>')
+            continue
+        files = "".join(f'<a href="{e(url)}">{e(name)}</a>' for url, name in claim.files)
+        out.append(f'<td class="claim" data-unit="{e(column.code)}"><div class="claim-cell">'
+                   f'<span class="claim-points">{e(claim.points) or "—"}</span>'
+                   + (f'<span class="claim-text">{e(claim.explanation)}</span>' if claim.explanation else "")
+                   + (f'<span class="claim-files">{files}</span>' if files else "") + "</div></td>")
+    return mark_safe("".join(out))  # noqa: S308 (escaped above)
