@@ -27,7 +27,7 @@ def measure(*, criteria: int, runs: int, warmup: int) -> list[Figure]:
     from kaohe.core.check import check
     from kaohe.core.scheme import Level
     from kaohe.data import builtin_path
-    from kaohe.formats.official_text import read_official_text
+    from kaohe.formats.official_text.reader import read_official_text
     from kaohe.formats.xlsx_scheme import xlsx_bytes
     from kaohe.formats.yaml_scheme import read_yaml
 

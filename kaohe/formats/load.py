@@ -40,7 +40,7 @@ def read_path(path: str | Path) -> ReadResult:
     if suffix in YAML_SUFFIXES:
         return ReadResult([read_yaml(path)])
     text = decode_text(path)
-    from kaohe.formats.official_text import looks_like_official_text, parse_official_text
+    from kaohe.formats.official_text.reader import looks_like_official_text, parse_official_text
 
     if looks_like_official_text(text):
         return parse_official_text(text, str(path), templates=builtin_templates())

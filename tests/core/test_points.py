@@ -29,7 +29,7 @@ def test_an_unknown_amount_is_shown_as_a_question_mark():
     ("1.0e+28", "10000000000000000000000000000"), ("1" * 40 + ".120", "1" * 40 + ".12"),
 ])
 def test_amounts_of_any_size_are_read_exactly(given, read):
-    # (what a database column cannot hold is refused where a scheme is stored: kaohe.schemes.views)
+    # (what a database column cannot hold is refused where a scheme is imported: kaohe.schemes.importing)
     assert parse_points(given) == Decimal(read) and format_points(parse_points(given)) == read
 
 

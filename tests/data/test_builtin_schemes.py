@@ -78,7 +78,7 @@ def test_the_13_departments_are_shipped_and_every_scheme_department_is_one_of_th
 def test_every_item_and_point_value_of_the_source_is_in_the_curated_schemes(seed_path):
     """Compare with what the official-text reader extracts: nothing of the source is lost, apart
     from rows a repair removed as duplicates."""
-    from kaohe.formats.official_text import read_official_text
+    from kaohe.formats.official_text.reader import read_official_text
 
     drafts = read_official_text(seed_path).schemes
     for draft, name in zip(drafts, NAMES, strict=True):

@@ -54,7 +54,7 @@ from hypothesis import strategies as st
 
 from kaohe.formats.errors import FormatError
 from kaohe.formats.evidence import MAX_NAME, check_evidence
-from kaohe.formats.official_text import parse_official_text
+from kaohe.formats.official_text.reader import parse_official_text
 from kaohe.formats.scoring_sheet import MANIFEST, SHEET, SheetData, SheetRow, read_sheet, write_sheet
 from kaohe.formats.xlsx_scheme import METADATA_SHEET, read_xlsx_bytes, xlsx_bytes
 from kaohe.formats.yaml_scheme import loads_yaml

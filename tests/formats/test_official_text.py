@@ -1,4 +1,4 @@
-"""The reader of the official text conversion (kaohe/formats/official_text.py), on the seed and on
+"""The reader of the official text conversion (kaohe/formats/official_text/), on the seed and on
 small hand-written tables."""
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ import pytest
 from kaohe.core.check import Severity, check
 from kaohe.core.scheme import Level, Node, Scheme
 from kaohe.formats.errors import FormatError
-from kaohe.formats.official_text import (
+from kaohe.formats.official_text.cells import parse_content, parse_label, split_departments
+from kaohe.formats.official_text.reader import (
     MISSING_TITLE,
     looks_like_official_text,
-    parse_content,
-    parse_label,
     parse_official_text,
     read_official_text,
-    split_departments,
 )
 
 HEADER = "序号\t一级指标\t二级指标\t三级指标\t考核内容\t考核单位\t备注"

@@ -320,7 +320,7 @@ def test_a_reader_failure_shows_a_message_instead_of_a_traceback(office, monkeyp
     def broken(path):  # noqa: ANN001, ANN202
         raise RuntimeError("bug in a reader")
 
-    monkeypatch.setattr("kaohe.schemes.views.read_path", broken)
+    monkeypatch.setattr("kaohe.schemes.importing.read_path", broken)
     count = SchemeRecord.objects.count()
     response = upload(office, "small.yaml", small_yaml())
     assert response.status_code == 200 and "无法读取“small.yaml”" in body(response)
