@@ -22,6 +22,8 @@ from kaohe.formats.errors import FormatError
 from kaohe.formats.load import read_one, read_path, read_reference
 from kaohe.formats.masterdata import read_units
 from kaohe.formats.result import ReadResult
+from kaohe.formats.xlsx_scheme import write_xlsx
+from kaohe.formats.yaml_scheme import write_yaml
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 REF_HELP = "内置指标体系的名称（见 `kaohe scheme list`）或文件路径（.yaml、.xlsx 或官方文本）"
@@ -242,8 +244,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
 # -- import / export ---------------------------------------------------------------------------
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kaohe.formats.yaml_scheme import write_yaml
-
     source = Path(args.source)
     result = read_path(source)
     out = Path(args.out)
@@ -267,13 +267,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     scheme = read_one(args.scheme)
     if args.xlsx:
-        from kaohe.formats.xlsx_scheme import write_xlsx
-
         write_xlsx(scheme, Path(args.xlsx))
         _out(f"已写出 {args.xlsx}")
     else:
-        from kaohe.formats.yaml_scheme import write_yaml
-
         write_yaml(scheme, Path(args.yaml))
         _out(f"已写出 {args.yaml}")
     return 0

@@ -39,6 +39,8 @@ from decimal import Decimal
 from django.db import connection as default_connection
 from django.db.models import Count, Sum
 
+from kaohe.cycles.models import CycleUnit, DimensionTotal, Score
+
 TOTAL = "cycles_dimensiontotal"
 SCORE = "cycles_score"
 NODE = "schemes_node"
@@ -218,8 +220,6 @@ class Difference:
 
 def differences(cycle_id: int) -> list[Difference]:
     """Where the kept totals differ from a recount of the cycle's scores, by unit and dimension."""
-    from kaohe.cycles.models import CycleUnit, DimensionTotal, Score
-
     zero = (0, 0, Decimal(0), Decimal(0))
     counted = {(unit, code): (tasks, scored, obtained or Decimal(0), maximum or Decimal(0))
                for unit, code, tasks, scored, obtained, maximum in

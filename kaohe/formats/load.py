@@ -13,8 +13,10 @@ from pathlib import Path
 from kaohe.core.scheme import Location, Scheme
 from kaohe.data import builtin_names, builtin_path
 from kaohe.formats.errors import FormatError
+from kaohe.formats.official_text.reader import looks_like_official_text, parse_official_text
 from kaohe.formats.result import ReadResult
 from kaohe.formats.text import decode_text
+from kaohe.formats.xlsx_scheme import read_xlsx
 from kaohe.formats.yaml_scheme import FORMAT_KEY, loads_yaml, read_yaml
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -34,14 +36,10 @@ def read_path(path: str | Path) -> ReadResult:
         raise FormatError("这是目录，不是文件", Location(file=str(path)))
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        from kaohe.formats.xlsx_scheme import read_xlsx
-
         return read_xlsx(path)
     if suffix in YAML_SUFFIXES:
         return ReadResult([read_yaml(path)])
     text = decode_text(path)
-    from kaohe.formats.official_text.reader import looks_like_official_text, parse_official_text
-
     if looks_like_official_text(text):
         return parse_official_text(text, str(path), templates=builtin_templates())
     if FORMAT_KEY in text[:2000]:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.audit.context import current
 from kaohe.audit.record import record
 from kaohe.core.applicability import resolve_all
 from kaohe.core.check import Finding, check
@@ -71,8 +72,6 @@ def save_scheme(scheme: Scheme, *, replace: SchemeRecord | None = None) -> tuple
     else:
         if SchemeRecord.objects.filter(name=scheme.name).exists():
             raise SchemeError(_("已有名为“%(name)s”的指标体系；请改名或替换该草稿。") % {"name": scheme.name})
-        from kaohe.audit.context import current
-
         record_ = SchemeRecord.objects.create(created_by=_user(current().user), **fields)
         action, old_value = "scheme.import", None
     _node_rows(record_, scheme)
@@ -94,8 +93,6 @@ def publish(record_: SchemeRecord, *, acknowledge_warnings: bool) -> None:
         raise SchemeError(_("该指标体系有%(errors)d个错误，修正后才能发布。") % {"errors": record_.errors})
     if record_.warnings and not acknowledge_warnings:
         raise SchemeError(_("请先确认%(warnings)d个警告，再发布。") % {"warnings": record_.warnings})
-    from kaohe.audit.context import current
-
     record_.status = SchemeRecord.Status.PUBLISHED
     record_.warnings_acknowledged = bool(record_.warnings)
     record_.published_at = timezone.now()
