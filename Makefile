@@ -22,9 +22,11 @@ run: install
 	@echo "Kaohe 已启动：http://127.0.0.1:8000/  （Ctrl+C 停止）"
 	$(BIN)/kaohe runserver 127.0.0.1:8000
 
-# The whole suite on SQLite (browser test included), then the database tests on PostgreSQL.
+# Lint and type checks, the whole suite on SQLite (browser test included), then the database tests
+# on PostgreSQL.
 test: install
 	$(BIN)/ruff check kaohe tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest -m "not bench"
 	PYTEST=$(BIN)/pytest scripts/test-postgres
 

@@ -15,7 +15,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "import-graph"
 
 
 @pytest.fixture(scope="module")
-def graph():  # noqa: ANN201
+def graph():
     loader = SourceFileLoader("kaohe_import_graph", str(SCRIPT))
     spec = importlib.util.spec_from_loader(loader.name, loader)
     module = importlib.util.module_from_spec(spec)

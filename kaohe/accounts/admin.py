@@ -16,7 +16,7 @@ def office_only(request: HttpRequest) -> bool:
     return is_office(request.user)
 
 
-admin.site.has_permission = office_only
+admin.site.has_permission = office_only  # type: ignore[method-assign]  # the office only
 admin.site.site_header = _("Kaohe 考核办管理")
 
 
@@ -24,8 +24,8 @@ admin.site.site_header = _("Kaohe 考核办管理")
 class KaoheUserAdmin(UserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "department", "unit", "is_active")
     list_filter = ("role", "department", "is_active")
-    fieldsets = UserAdmin.fieldsets + ((_("角色"), {"fields": ("role", "department", "unit")}),)
-    add_fieldsets = UserAdmin.add_fieldsets + ((_("角色"), {"fields": ("role", "department", "unit")}),)
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("角色"), {"fields": ("role", "department", "unit")}))
+    add_fieldsets = (*UserAdmin.add_fieldsets, (_("角色"), {"fields": ("role", "department", "unit")}))
 
 
 @admin.register(ApiToken)

@@ -50,7 +50,7 @@ class User(AbstractUser):
         if self.role not in NEEDS_UNIT and self.unit_id is not None:
             raise ValidationError({"unit": _("只有被考核单位用户属于单位。")})
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         # The Django admin is the office's tool only: office users get it, nobody else does.
         self.is_staff = self.is_superuser = self.role == Role.OFFICE
         super().save(*args, **kwargs)

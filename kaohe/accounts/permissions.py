@@ -43,5 +43,15 @@ def in_unit(user: Any) -> bool:
     return signed_in(user) and user.role == Role.UNIT and user.unit_id is not None
 
 
+def department_code(user: Any) -> str | None:
+    """The code of the department a scorer or head belongs to (None for everyone else)."""
+    return user.department.code if in_department(user) and user.department is not None else None
+
+
+def unit_code(user: Any) -> str | None:
+    """The code of the unit a unit's user belongs to (None for everyone else)."""
+    return user.unit.code if in_unit(user) and user.unit is not None else None
+
+
 def can_read_schemes(user: Any) -> bool:
     return reads_all(user) or (signed_in(user) and user.role in DEPARTMENT_ROLES)

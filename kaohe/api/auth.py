@@ -11,7 +11,7 @@ from kaohe.audit.context import bind_user
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request, token: str):  # noqa: ANN001, ANN201
+    def authenticate(self, request, token: str):
         found = ApiToken.objects.select_related("user", "user__department", "user__unit").filter(
             key_hash=hash_token(token), user__is_active=True).first()
         if found is None:
@@ -26,7 +26,7 @@ class BrowserSession(SessionAuth):
     """The browser session, with ninja's CSRF check — but only when there is a session, so a
     script with a wrong or revoked token gets 401, not a CSRF error."""
 
-    def __call__(self, request):  # noqa: ANN001, ANN204
+    def __call__(self, request):
         if not request.user.is_authenticated:
             return None
         return super().__call__(request)

@@ -22,15 +22,16 @@ Decimal, never as floats.
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status, UploadedFile
 
 from kaohe.accounts.models import User
-from kaohe.accounts.permissions import in_unit, is_office
+from kaohe.accounts.permissions import is_office, unit_code
 from kaohe.api.body import json_object
 from kaohe.api.common import user_of, visible_cycle
-from kaohe.api.errors import ApiError, points_text, translate_errors
+from kaohe.api.errors import ApiError, translate_errors
 from kaohe.api.schemas import (
     ClaimErrorOut,
     ClaimIn,
@@ -44,7 +45,7 @@ from kaohe.api.schemas import (
 from kaohe.claims import rules, storage
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.claims.rules import ClaimError
-from kaohe.core.points import format_points
+from kaohe.core.points import format_points, optional_points
 from kaohe.cycles.models import Cycle, CycleUnit
 
 router = Router(tags=["self-assessment"])
@@ -107,8 +108,9 @@ def _unit_code(user: User, unit: str | None, write: bool = False) -> str:
     users only (the rules check that for a named unit); reading needs the unit named."""
     if unit:
         return unit
-    if in_unit(user):
-        return user.unit.code
+    own = unit_code(user)
+    if own is not None:
+        return own
     if write:
         raise ClaimError(ClaimError.FORBIDDEN, _("只有本单位的用户可以填写自评和上传佐证材料。"))
     raise ApiError(422, _("请用 ?unit=<单位编码> 指定被考核单位。"), "unit")
@@ -121,7 +123,7 @@ def _state_body(cycle: Cycle, unit: CycleUnit, sheet: SelfAssessment) -> dict[st
 
 
 def _claim_body(unit: CycleUnit, code: str, claim: Claim) -> dict[str, Any]:
-    return {"unit": unit.code, "code": code, "points": points_text(claim.points), "explanation": claim.explanation,
+    return {"unit": unit.code, "code": code, "points": optional_points(claim.points), "explanation": claim.explanation,
             "version": claim.version, "updated_by": str(claim.updated_by) if claim.updated_by_id else None,
             "updated_at": claim.updated_at}
 
@@ -160,7 +162,7 @@ def get_self_assessment(request: HttpRequest, cycle_id: int, unit: str | None = 
         criteria.append({
             "code": criterion.code, "title": criterion.title, "maximum": format_points(criterion.maximum),
             "departments": criterion.departments, "evidence_expected": criterion.evidence_expected,
-            "points": points_text(claim.points) if claim else None,
+            "points": optional_points(claim.points) if claim else None,
             "explanation": claim.explanation if claim else "", "version": claim.version if claim else 0,
             "evidence": sorted(attached.get(criterion.node_id, [])),
         })
@@ -240,7 +242,7 @@ def list_evidence(request: HttpRequest, cycle_id: int, unit: str | None = None) 
              summary="Upload evidence files")
 @translate_errors
 def upload_evidence(request: HttpRequest, cycle_id: int, file: list[UploadedFile] = File(None),  # noqa: B008
-                    criteria: list[str] = Form(None), unit: str | None = None):  # noqa: ANN201, B008
+                    criteria: list[str] = Form(None), unit: str | None = None):  # noqa: B008
     """The unit's own users, while the self-assessment is writable. multipart/form-data: one or more
     `file` parts and repeated `criteria` fields (criterion codes). Every file is checked first (type
     by content, a clean name, the cycle's size and count limits) and all are stored or none:
@@ -260,7 +262,7 @@ def upload_evidence(request: HttpRequest, cycle_id: int, file: list[UploadedFile
             openapi_extra={"responses": {200: {"description": "the file, as an attachment",
                                                "content": {"application/octet-stream": {}}}}})
 @translate_errors
-def download_evidence(request: HttpRequest, cycle_id: int, evidence_id: int) -> HttpResponse:
+def download_evidence(request: HttpRequest, cycle_id: int, evidence_id: int) -> HttpResponseBase:
     """Those `readable_evidence` allows; anything else is 404. Always an attachment with the stored
     type (read from the content at upload) and the cleaned original name."""
     user = user_of(request)
@@ -293,7 +295,7 @@ def put_evidence_criteria(request: HttpRequest, cycle_id: int, evidence_id: int)
 @router.delete("/{cycle_id}/evidence/{evidence_id}", response={204: None, **ERRORS},
                summary="Delete an evidence file")
 @translate_errors
-def delete_evidence(request: HttpRequest, cycle_id: int, evidence_id: int):  # noqa: ANN201
+def delete_evidence(request: HttpRequest, cycle_id: int, evidence_id: int):
     """The unit's own users, while the self-assessment is writable; an objection's files stay."""
     user = user_of(request)
     rules.delete_evidence(user, visible_cycle(user, cycle_id), evidence_id)

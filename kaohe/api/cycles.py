@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from kaohe.accounts.models import DEPARTMENT_ROLES, User
-from kaohe.accounts.permissions import in_department, reads_all
+from kaohe.accounts.permissions import department_code, reads_all
 from kaohe.api.body import read_json
 from kaohe.api.common import user_of, visible_cycle
-from kaohe.api.errors import ERROR_RESPONSES, ApiError, points_text, translate_errors
+from kaohe.api.errors import ERROR_RESPONSES, ApiError, translate_errors
 from kaohe.api.schemas import (
     CommentIn,
     CycleDetailOut,
@@ -32,6 +32,7 @@ from kaohe.api.schemas import (
     SubmissionOut,
     TaskOut,
 )
+from kaohe.core.points import optional_points
 from kaohe.cycles import review
 from kaohe.cycles.access import scoring_department, visible_cycles
 from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
@@ -66,14 +67,14 @@ def _progress(cycles: list[Cycle], department_code: str | None = None) -> dict[i
 
 
 def _own_code(user: User) -> str | None:
-    return user.department.code if in_department(user) else None
+    return department_code(user)
 
 
 def _cycle_body(cycle: Cycle, progress: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "id": cycle.pk, "name": cycle.name, "scheme": cycle.scheme.name, "scheme_title": cycle.scheme.title,
         "status": cycle.status, "status_label": str(cycle.get_status_display()),
-        "step": points_text(cycle.step),
+        "step": optional_points(cycle.step),
         "scoring_deadline": cycle.scoring_deadline, "review_deadline": cycle.review_deadline,
         "progress": progress[0] if progress else None,
     }
@@ -84,7 +85,7 @@ def _task_body(score: Score, department_code: str) -> dict[str, Any]:
         "unit_code": score.unit.code, "unit_name": score.unit.name,
         "item_code": score.node.code, "item_title": score.node.title,
         "criterion_code": score.node.criterion_code, "department": department_code,
-        "maximum": points_text(score.node.points or Decimal(0)), "points": points_text(score.points),
+        "maximum": optional_points(score.node.points or Decimal(0)), "points": optional_points(score.points),
         "reason": score.reason, "version": score.version,
         "updated_by": str(score.updated_by) if score.updated_by_id else None, "updated_at": score.updated_at,
     }

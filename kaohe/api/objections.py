@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from kaohe.accounts.models import User
-from kaohe.accounts.permissions import in_unit
+from kaohe.accounts.permissions import unit_code
 from kaohe.api.claims import (
     ERRORS,
     body_doc,
@@ -33,9 +33,10 @@ from kaohe.api.claims import (
     text_list,
 )
 from kaohe.api.common import user_of, visible_cycle
-from kaohe.api.errors import ApiError, points_text, translate_errors
+from kaohe.api.errors import ApiError, translate_errors
 from kaohe.api.schemas import AnswerIn, ClaimErrorOut, CommentIn, ObjectionIn, ObjectionOut, ScorecardOut
 from kaohe.claims import rules
+from kaohe.core.points import optional_points
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.objections import flow
 from kaohe.objections.flow import ObjectionError
@@ -62,10 +63,11 @@ def get_scorecard(request: HttpRequest, cycle_id: int, version: int | None = Non
     and leaders use GET /cycles/{id}/results)."""
     user = user_of(request)
     cycle = visible_cycle(user, cycle_id)
-    if not in_unit(user):
+    own = unit_code(user)
+    if own is None:
         raise ApiError(403, _("成绩单只对被考核单位开放；考核办和领导请查看 GET /api/v1/cycles/%(id)s/results。") % {
             "id": cycle.pk})
-    unit = CycleUnit.objects.filter(cycle=cycle, code=user.unit.code).first()
+    unit = CycleUnit.objects.filter(cycle=cycle, code=own).first()
     if unit is None:
         raise ApiError(404, _("本单位不参加这个考核周期。"))
     versions = list(ResultSnapshot.objects.filter(cycle=cycle).order_by("-version").values_list("version", flat=True))
@@ -78,7 +80,8 @@ def get_scorecard(request: HttpRequest, cycle_id: int, version: int | None = Non
     summary = published_row(snapshot, unit.code)
     if summary is None:
         raise ApiError(404, _("第%(version)s版结果中没有本单位。") % {"version": wanted}, "version")
-    rows, items = [], 0
+    rows: list[dict[str, Any]] = []
+    items = 0
     if wanted == versions[0] and cycle.status == Cycle.Status.LOCKED:
         rows, items = scorecard_rows(cycle.pk, cycle.scheme_id, unit.pk)
     latest = snapshot if wanted == versions[0] else None
@@ -103,8 +106,8 @@ def _objections(user: User, cycle: Cycle) -> Any:
 
 def _item_body(item: ObjectionItem) -> dict[str, Any]:
     return {"code": item.score.node.code, "title": item.score.node.title, "department": item.score.department.name,
-            "old_points": points_text(item.old_points), "decision": item.decision,
-            "decision_label": str(item.get_decision_display()), "new_points": points_text(item.new_points),
+            "old_points": optional_points(item.old_points), "decision": item.decision,
+            "decision_label": str(item.get_decision_display()), "new_points": optional_points(item.new_points),
             "answer": item.answer, "answered_by": str(item.answered_by) if item.answered_by_id else None,
             "answered_at": item.answered_at}
 
@@ -155,14 +158,15 @@ def get_objection(request: HttpRequest, cycle_id: int, objection_id: int) -> dic
                      "reason": {"type": "string"},
                      "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}})
 @translate_errors
-def file_objection(request: HttpRequest, cycle_id: int):  # noqa: ANN201
+def file_objection(request: HttpRequest, cycle_id: int):
     """Unit users, while the window is open (results published, the cycle locked, the objection
     deadline not passed; else 409). JSON `{items: [item codes], reason}`, or multipart/form-data
     with repeated `items`, `reason` and optional `file` parts (checked like evidence: 413 too large,
     422 refused type). 422 for an item that did not apply or is already under an open objection."""
     user = user_of(request)
     cycle = visible_cycle(user, cycle_id)
-    if not in_unit(user):
+    own = unit_code(user)
+    if own is None:
         raise ObjectionError(ObjectionError.FORBIDDEN, _("只有被考核单位可以提出异议。"))
     if request.content_type in FORM_TYPES:
         codes, reason = request.POST.getlist("items"), request.POST.get("reason", "")
@@ -171,7 +175,7 @@ def file_objection(request: HttpRequest, cycle_id: int):  # noqa: ANN201
         data = json_body(request, "{items: [...], reason}")
         codes = text_list(data.get("items", []), "items", _("考核内容 items"))
         reason, files = text_field(data, "reason", _("异议理由")), []
-    objection = flow.file(user, cycle, user.unit.code, codes, reason, files)
+    objection = flow.file(user, cycle, own, codes, reason, files)
     return Status(201, _one(user, cycle, objection.pk))
 
 

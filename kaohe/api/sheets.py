@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status, UploadedFile
 
-from kaohe.api.common import visible_cycle
+from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ApiError, translate_errors
 from kaohe.api.schemas import ErrorOut
 from kaohe.cycles.access import scoring_department
@@ -54,8 +54,8 @@ class Refused(Schema):
 
 def _department(request: HttpRequest, cycle_id: int) -> tuple[Cycle, CycleDepartment]:
     """The cycle and the caller's department in it (404 for a cycle they cannot see, else 403)."""
-    cycle = visible_cycle(request.auth, cycle_id)
-    department = scoring_department(request.auth, cycle)
+    cycle = visible_cycle(user_of(request), cycle_id)
+    department = scoring_department(user_of(request), cycle)
     if department is None:
         raise ApiError(403, _("只有参加本周期的考核部门的评分人和负责人可以下载和上传评分表。"))
     return cycle, department
@@ -67,19 +67,19 @@ def _department(request: HttpRequest, cycle_id: int) -> tuple[Cycle, CycleDepart
 @translate_errors
 def download_sheet(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = _department(request, cycle_id)[0]
-    content, filename = sheet_file(request.auth, cycle)
+    content, filename = sheet_file(user_of(request), cycle)
     return xlsx_response(content, filename)
 
 
 @router.post("/{cycle_id}/sheet", response={200: Applied, 403: ErrorOut, 404: ErrorOut, 422: Refused},
              summary="上传填写好的评分表（全部通过才保存）")
 @translate_errors
-def upload_sheet(request: HttpRequest, cycle_id: int, file: UploadedFile = File(...)):  # noqa: ANN201, B008
+def upload_sheet(request: HttpRequest, cycle_id: int, file: UploadedFile = File(...)):  # noqa: B008
     cycle, department = _department(request, cycle_id)
     uploaded, problem = read_sheet_upload(file, cycle)
     if uploaded is None:
         return Status(422, {"errors": [{"cell": "", "message": problem}], "conflicts": []})
-    report = apply_upload(request.auth, cycle, uploaded, department)
+    report = apply_upload(user_of(request), cycle, uploaded, department)
     if not report.ok:
         return Status(422, report.as_json())
     return Status(200, {"applied": report.applied, "unchanged": report.unchanged})

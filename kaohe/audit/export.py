@@ -56,7 +56,7 @@ def text_fields(event: Event) -> list[str]:
     """Every column but the time, as text."""
     return [
         event.actor_name, event.address or "", event.action, event.object_type, event.object_key,
-        event.cycle.name if event.cycle_id else "", json_text(event.old), json_text(event.new), event.reason,
+        event.cycle.name if event.cycle is not None else "", json_text(event.old), json_text(event.new), event.reason,
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -44,11 +44,11 @@ class EventFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The choices are what the trail holds, so a new kind of event is filterable at once.
-        self.fields["action"].choices = _distinct("action")
-        self.fields["object_type"].choices = _distinct("object_type")
+        cast(forms.ChoiceField, self.fields["action"]).choices = _distinct("action")
+        cast(forms.ChoiceField, self.fields["object_type"]).choices = _distinct("object_type")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("截止日期不能早于起始日期。"))

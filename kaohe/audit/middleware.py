@@ -6,15 +6,15 @@ from kaohe.audit.context import acting_as
 
 
 class AuditContextMiddleware:
-    def __init__(self, get_response):  # noqa: ANN001
+    def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001
+    def __call__(self, request):
         user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
         with acting_as(user, client_address(request)):
             return self.get_response(request)
 
 
-def client_address(request) -> str | None:  # noqa: ANN001
+def client_address(request) -> str | None:
     """REMOTE_ADDR; behind the reverse proxy, set the proxy to pass the client's address there."""
     return request.META.get("REMOTE_ADDR") or None

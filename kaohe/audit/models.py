@@ -14,7 +14,7 @@ class AppendOnlyError(Exception):
 
 
 class EventQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ANN003
+    def update(self, **kwargs):
         raise AppendOnlyError("审计记录只能追加，不能修改。")
 
     def delete(self):
@@ -45,10 +45,10 @@ class Event(models.Model):
         verbose_name = pgettext_lazy("singular", "审计记录")
         verbose_name_plural = _("审计记录")
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("审计记录只能追加，不能修改。")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def delete(self, *args, **kwargs):
         raise AppendOnlyError("审计记录只能追加，不能删除。")

@@ -14,14 +14,14 @@ AUDITED = {Unit: "unit", Department: "department", User: "user"}
 HIDDEN = {"password", "last_login"}
 
 
-def _snapshot(instance) -> dict:  # noqa: ANN001
+def _snapshot(instance) -> dict:
     data = model_to_dict(instance)
     data = {k: v for k, v in data.items() if k not in HIDDEN and not isinstance(v, list | tuple | set)}
     return {k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in data.items()}
 
 
 @receiver(pre_save)
-def _remember_old(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _remember_old(sender, instance, **kwargs) -> None:
     if sender in AUDITED and instance.pk:
         old = sender.objects.filter(pk=instance.pk).first()
         instance._audit_old = _snapshot(old) if old is not None else None
@@ -30,7 +30,7 @@ def _remember_old(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
 
 
 @receiver(post_save)
-def _record_save(sender, instance, created, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _record_save(sender, instance, created, **kwargs) -> None:
     kind = AUDITED.get(sender)
     if kind is None or kwargs.get("raw"):
         return
@@ -49,11 +49,11 @@ def _record_save(sender, instance, created, **kwargs) -> None:  # noqa: ANN001, 
 
 
 @receiver(post_delete)
-def _record_delete(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _record_delete(sender, instance, **kwargs) -> None:
     kind = AUDITED.get(sender)
     if kind is not None:
         record(f"{kind}.delete", kind, _key(instance), old=_snapshot(instance))
 
 
-def _key(instance) -> str:  # noqa: ANN001
+def _key(instance) -> str:
     return f"{AUDITED[type(instance)]}:{getattr(instance, 'code', None) or instance.get_username()}"

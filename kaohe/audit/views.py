@@ -6,45 +6,47 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from kaohe.accounts import decorators
+from kaohe.accounts.decorators import SignedInRequest
 from kaohe.audit import export
 from kaohe.audit.filters import EventFilterForm, change_lines, filtered_events
 
 PAGE_SIZE = 100
 
 
-def office_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def office_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """The office's read-only pages: GET or HEAD only."""
     return decorators.office_only(require_safe(view))
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: SignedInRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
 
 
-def _invalid(request: HttpRequest, form: EventFilterForm, status: int = 200) -> HttpResponse:
+def _invalid(request: SignedInRequest, form: EventFilterForm, status: int = 200) -> HttpResponse:
     return render(request, "audit/list.html", {"form": form, "page": None, "query": ""}, status=status)
 
 
 @office_only
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: SignedInRequest) -> HttpResponse:
     form, events = filtered_events(request.GET)
     if events is None:
         return _invalid(request, form)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:
-        event.changes = change_lines(event.old, event.new)
+        event.changes = change_lines(event.old, event.new)  # type: ignore[attr-defined]  # for the template
     return render(request, "audit/list.html", {"form": form, "page": page, "query": _query_without_page(request)})
 
 
 @office_only
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: SignedInRequest) -> HttpResponseBase:
     form, events = filtered_events(request.GET)
     if events is None:
         return _invalid(request, form, status=400)
@@ -52,7 +54,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @office_only
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: SignedInRequest) -> HttpResponseBase:
     form, events = filtered_events(request.GET)
     if events is None:
         return _invalid(request, form, status=400)

@@ -35,12 +35,12 @@ class UnitSideForm(forms.ModelForm):
         fields = FIELDS
         widgets = {"self_assessment_deadline": DateInput, "objection_deadline": DateInput}
 
-    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["evidence_expected"].choices = criterion_choices(self.instance)
 
     @transaction.atomic
-    def save(self, user=None) -> Cycle:  # noqa: ANN001
+    def save(self, user=None) -> Cycle:
         old = {name: _plain(self.initial.get(name)) for name in FIELDS}
         cycle = super().save()
         new = {name: _plain(getattr(cycle, name)) for name in FIELDS}
@@ -50,7 +50,7 @@ class UnitSideForm(forms.ModelForm):
         return cycle
 
 
-def _plain(value):  # noqa: ANN001, ANN202
+def _plain(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return list(value) if isinstance(value, list | tuple) else value

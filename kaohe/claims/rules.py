@@ -29,13 +29,14 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.errors import Refused
 from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import in_unit, is_office, reads_all, signed_in
+from kaohe.accounts.permissions import is_office, reads_all, signed_in, unit_code
 from kaohe.audit.record import record
 from kaohe.claims import storage
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.core import text
-from kaohe.core.points import format_points
+from kaohe.core.points import optional_points
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.cycles.scoring import ScoreError, parse_score
@@ -48,19 +49,8 @@ EXPLANATION_MAX = text.CLAIM_EXPLANATION.limit
 ZERO = Decimal(0)
 
 
-class ClaimError(Exception):
-    INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, CLOSED, TOO_LARGE, STORAGE = (
-        "invalid", "forbidden", "not_found", "conflict", "closed", "too_large", "storage")
-    HTTP_STATUS = {INVALID: 422, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, CLOSED: 409, TOO_LARGE: 413,
-                   STORAGE: 503}  # the evidence folder could not take a file: the server's problem, said plainly
-
-    def __init__(self, kind: str, message: str, field: str = "", current: Claim | None = None):
-        self.kind, self.message, self.field, self.current = kind, message, field, current
-        super().__init__(message)
-
-    @property
-    def status(self) -> int:
-        return self.HTTP_STATUS[self.kind]
+class ClaimError(Refused):
+    """What the self-assessment and evidence rules refuse; `current` is the stored Claim a conflict is with."""
 
 
 @dataclass
@@ -81,7 +71,7 @@ class Criterion:
 
 
 def is_units_user(user: User, unit: CycleUnit) -> bool:
-    return in_unit(user) and user.unit.code == unit.code
+    return unit_code(user) == unit.code
 
 
 def can_read_unit(user: User, cycle: Cycle, unit: CycleUnit) -> bool:
@@ -155,7 +145,8 @@ def readable_evidence(user: User, cycle: Cycle) -> QuerySet[Evidence]:
     if reads_all(user):
         return evidence
     if user.role == Role.UNIT:
-        return evidence.filter(unit__code=user.unit.code) if user.unit_id else evidence.none()
+        own = unit_code(user)
+        return evidence.filter(unit__code=own) if own is not None else evidence.none()
     department = scoring_department(user, cycle)
     if department is None:
         return evidence.none()
@@ -230,8 +221,8 @@ def save_claim(user: User, cycle: Cycle, unit_code: str, criterion_code: str, po
             claim.refresh_from_db()
             raise ClaimError(ClaimError.CONFLICT, _("这条自评已在别处修改，请核对后再保存。"), current=claim)
         record("claim.update", "claim", claim_key(cycle, unit, criterion.code), cycle=cycle,
-               old={"points": _text(claim.points), "explanation": claim.explanation, "version": version},
-               new={"points": _text(value), "explanation": explanation, "version": version + 1})
+               old={"points": optional_points(claim.points), "explanation": claim.explanation, "version": version},
+               new={"points": optional_points(value), "explanation": explanation, "version": version + 1})
         claim.refresh_from_db()
         return claim
 
@@ -395,6 +386,3 @@ def delete_evidence(user: User, cycle: Cycle, evidence_id: int) -> None:
         if not Evidence.objects.filter(sha256=sha256).exists():
             transaction.on_commit(lambda: storage.remove(sha256))
 
-
-def _text(points: Decimal | None) -> str | None:
-    return None if points is None else format_points(points)

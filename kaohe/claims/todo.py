@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import in_unit
+from kaohe.accounts.permissions import unit_code
 from kaohe.claims.models import SelfAssessment
 from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import Cycle, CycleUnit
@@ -22,11 +22,12 @@ from kaohe.notify.todo import Todo
 
 def unit_entries(user: User, today: date | None = None) -> list[Todo]:
     """The unit's self-assessments still open to it, with how many criteria are claimed. Two queries."""
-    if not in_unit(user):
+    code = unit_code(user)
+    if code is None:
         return []
     today = today or timezone.localdate()
     units = list(CycleUnit.objects.filter(cycle__in=visible_cycles(user).filter(status=Cycle.Status.OPEN),
-                                          code=user.unit.code).select_related("cycle")
+                                          code=code).select_related("cycle")
                  .annotate(claimed=Count("claims", filter=Q(claims__points__isnull=False))))
     states = dict(SelfAssessment.objects.filter(unit__in=units).values_list("unit_id", "state"))
     entries = []
@@ -37,7 +38,7 @@ def unit_entries(user: User, today: date | None = None) -> list[Todo]:
         url = f"/cycles/{cycle.pk}/self/{unit.code}/"
         names = {"cycle": cycle.name, "count": unit.claimed}
         entries.append(Todo(_("%(cycle)s：本单位自评待填写提交（已填%(count)d项）") % names, url))
-        if is_near(deadline, today):
+        if deadline is not None and is_near(deadline, today):
             entries.append(Todo(_("自评截止日期临近：%(cycle)s将于%(date)s截止（%(left)s）") % {
                 **names, "date": deadline.isoformat(), "left": time_left(deadline, today)}, url, urgent=True))
     return entries
@@ -50,11 +51,12 @@ def self_assessment_reminders(today: date, days: int) -> list[Reminder]:
              .exclude(self_assessment__state=SelfAssessment.State.SUBMITTED).select_related("cycle"))
     users: dict[str, list[User]] = {}
     for user in User.objects.filter(role=Role.UNIT, is_active=True, unit__code__in=[u.code for u in units]).select_related("unit"):
-        users.setdefault(user.unit.code, []).append(user)
+        users.setdefault(unit_code(user) or "", []).append(user)
     reminders = []
     for unit in units:
         if unit.code in users:
             deadline = unit.cycle.self_assessment_deadline
+            assert deadline is not None  # the query asked for a deadline near
             reminders.append(Reminder(users[unit.code], _("%(cycle)s：本单位自评将于%(date)s截止") % {
                 "cycle": unit.cycle.name, "date": deadline.isoformat()},
                 _("本单位自评尚未提交（%(left)s）。") % {"left": time_left(deadline, today)},

@@ -18,14 +18,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kaohe.accounts.decorators import office_only
-from kaohe.accounts.models import Role
+from kaohe.accounts.decorators import SignedInRequest, office_only
+from kaohe.accounts.permissions import unit_code
 from kaohe.claims import rules, storage
 from kaohe.claims.forms import UnitSideForm
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
@@ -35,7 +36,7 @@ from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
 
 
-def _unit(request: HttpRequest, cycle: Cycle, unit_code: str) -> CycleUnit:
+def _unit(request: SignedInRequest, cycle: Cycle, unit_code: str) -> CycleUnit:
     try:
         return rules.find_unit(request.user, cycle, unit_code)
     except ClaimError as error:
@@ -59,7 +60,7 @@ def _rows(cycle: Cycle, unit: CycleUnit) -> list[dict[str, Any]]:
     return rows
 
 
-def _context(request: HttpRequest, cycle: Cycle, unit: CycleUnit) -> dict[str, Any]:
+def _context(request: SignedInRequest, cycle: Cycle, unit: CycleUnit) -> dict[str, Any]:
     sheet = rules.assessment(cycle, unit)
     rows = _rows(cycle, unit)
     problem = rules.window_problem(cycle, sheet.state)
@@ -76,31 +77,31 @@ def _context(request: HttpRequest, cycle: Cycle, unit: CycleUnit) -> dict[str, A
 
 @login_required
 @require_GET
-def overview(request: HttpRequest, pk: int) -> HttpResponse:
+def overview(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
-    user = request.user
-    if user.role == Role.UNIT:
-        return redirect("claims:unit", pk=cycle.pk, unit_code=user.unit.code)
+    own = unit_code(request.user)
+    if own is not None:
+        return redirect("claims:unit", pk=cycle.pk, unit_code=own)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position")
                  .annotate(claimed=Count("claims", filter=Q(claims__points__isnull=False), distinct=True),
                            files=Count("evidence", distinct=True)))
     states = dict(SelfAssessment.objects.filter(cycle=cycle).values_list("unit_id", "state"))
     labels = dict(SelfAssessment.State.choices)
     for unit in units:
-        unit.state_label = labels[states.get(unit.pk, SelfAssessment.State.DRAFT)]
-        unit.submitted = states.get(unit.pk) == SelfAssessment.State.SUBMITTED
+        unit.state_label = labels[states.get(unit.pk, SelfAssessment.State.DRAFT)]  # type: ignore[attr-defined]
+        unit.submitted = states.get(unit.pk) == SelfAssessment.State.SUBMITTED  # type: ignore[attr-defined]
     return render(request, "claims/overview.html", {"cycle": cycle, "units": units})
 
 
 @login_required
 @require_GET
-def unit_page(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
+def unit_page(request: SignedInRequest, pk: int, unit_code: str) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     unit = _unit(request, cycle, unit_code)
     return render(request, "claims/unit.html", _context(request, cycle, unit))
 
 
-def _fail(request: HttpRequest, error: ClaimError, back: str) -> HttpResponse:
+def _fail(request: SignedInRequest, error: ClaimError, back: str) -> HttpResponse:
     """Refusals by role are 403 and objects the user may not see 404 (as everywhere else); the rest
     (bad input, a closed window, a conflict) go back to the page with the message."""
     if error.kind == ClaimError.FORBIDDEN:
@@ -115,7 +116,7 @@ def _fail(request: HttpRequest, error: ClaimError, back: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def save_claim(request: HttpRequest, pk: int, unit_code: str, code: str) -> HttpResponse:
+def save_claim(request: SignedInRequest, pk: int, unit_code: str, code: str) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("claims:unit", args=[cycle.pk, unit_code])
     try:
@@ -136,7 +137,7 @@ def save_claim(request: HttpRequest, pk: int, unit_code: str, code: str) -> Http
     return redirect(f"{back}#c-{code}")
 
 
-def _row(request: HttpRequest, cycle: Cycle, unit_code: str, code: str, *, error: str = "", saved: bool = False,
+def _row(request: SignedInRequest, cycle: Cycle, unit_code: str, code: str, *, error: str = "", saved: bool = False,
          posted: Any = None, status: int = 200) -> HttpResponse:
     unit = _unit(request, cycle, unit_code)
     context = _context(request, cycle, unit)
@@ -149,7 +150,7 @@ def _row(request: HttpRequest, cycle: Cycle, unit_code: str, code: str, *, error
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
+def submit(request: SignedInRequest, pk: int, unit_code: str) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("claims:unit", args=[cycle.pk, unit_code])
     try:
@@ -162,7 +163,7 @@ def submit(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
 
 @office_only
 @require_POST
-def reopen(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
+def reopen(request: SignedInRequest, pk: int, unit_code: str) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("claims:unit", args=[cycle.pk, unit_code])
     try:
@@ -175,7 +176,7 @@ def reopen(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
+def upload(request: SignedInRequest, pk: int, unit_code: str) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("claims:unit", args=[cycle.pk, unit_code])
     try:
@@ -188,7 +189,7 @@ def upload(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
     return redirect(back)
 
 
-def _evidence(request: HttpRequest, cycle: Cycle, evidence_id: int) -> Evidence:
+def _evidence(request: SignedInRequest, cycle: Cycle, evidence_id: int) -> Evidence:
     evidence = rules.readable_evidence(request.user, cycle).filter(pk=evidence_id).first()
     if evidence is None:
         raise Http404(_("没有编号为 %(id)s 的佐证材料。") % {"id": evidence_id})
@@ -197,7 +198,7 @@ def _evidence(request: HttpRequest, cycle: Cycle, evidence_id: int) -> Evidence:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
+def download(request: SignedInRequest, pk: int, evidence_id: int) -> HttpResponseBase:
     cycle = visible_cycle_or_404(request.user, pk)
     evidence = _evidence(request, cycle, evidence_id)
     try:
@@ -212,7 +213,7 @@ def download(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_criteria(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
+def evidence_criteria(request: SignedInRequest, pk: int, evidence_id: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     evidence = _evidence(request, cycle, evidence_id)
     back = reverse("claims:unit", args=[cycle.pk, evidence.unit.code])
@@ -226,7 +227,7 @@ def evidence_criteria(request: HttpRequest, pk: int, evidence_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def evidence_delete(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
+def evidence_delete(request: SignedInRequest, pk: int, evidence_id: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     evidence = _evidence(request, cycle, evidence_id)
     back = reverse("claims:unit", args=[cycle.pk, evidence.unit.code])
@@ -239,7 +240,7 @@ def evidence_delete(request: HttpRequest, pk: int, evidence_id: int) -> HttpResp
 
 
 @office_only
-def unit_side_settings(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_side_settings(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     form = UnitSideForm(request.POST or None, instance=cycle)
     if request.method == "POST" and form.is_valid():

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kaohe import __version__
 from kaohe.cli import scheme as scheme_commands
@@ -26,7 +27,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 70
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own errors: one line, exit 2
+    def error(self, message: str) -> NoReturn:  # argparse's own errors: one line, exit 2
         self.print_usage(sys.stderr)
         self.exit(EXIT_UNREADABLE, f"kaohe: 错误：{message}\n")
 

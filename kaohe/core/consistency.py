@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 
-from kaohe.core.points import as_decimal
+from kaohe.core.points import as_decimal, rounded_points
 
 PRECISION = 28
 DEFAULT_FULL_MARKS_THRESHOLD = Decimal("0.9")
@@ -41,12 +41,6 @@ IDENTICAL = "identical"
 _HUNDRED = Decimal(100)
 
 
-def display(value: Decimal) -> str:
-    """Two decimals ROUND_HALF_UP without trailing zeros: 95, 91.67, 1.5."""
-    rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if rounded == rounded.to_integral_value():
-        return str(rounded.quantize(Decimal(1)))
-    return format(rounded.normalize(), "f")
 
 
 @dataclass(frozen=True)
@@ -145,9 +139,9 @@ def _department(dept: DepartmentInput, full_marks_threshold: Decimal, min_range:
 
     flags: list[Flag] = []
     if share is not None and share >= full_marks_threshold:
-        flags.append(Flag(FULL_MARKS, f"满分比例过高（{display(share * _HUNDRED)}%）"))
+        flags.append(Flag(FULL_MARKS, f"满分比例过高（{rounded_points(share * _HUNDRED)}%）"))
     if spread is not None and len(percents) >= min_units and spread < min_range:
-        flags.append(Flag(NARROW, f"各单位得分差异很小（极差{display(spread)}分）"))
+        flags.append(Flag(NARROW, f"各单位得分差异很小（极差{rounded_points(spread)}分）"))
     flags.extend(Flag(IDENTICAL, f"{len(group)}个单位得分完全相同", group) for group in identical)
     return DepartmentConsistency(dept.code, dept.name, tasks, scored, full, share, tuple(units), spread,
                                  std_dev, identical, tuple(flags))

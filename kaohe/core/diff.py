@@ -46,7 +46,10 @@ def _key(node: Node) -> tuple[str, str, str]:
     return node.level.value, normalize_name(node.title), normalize_name(node.note)
 
 
-def _index(scheme: Scheme) -> dict[int, tuple[Node, tuple[Node, ...], tuple]]:
+Path = tuple[tuple[str, str, str], ...]  # the keys of a node and its parents, from the top
+
+
+def _index(scheme: Scheme) -> dict[int, tuple[Node, tuple[Node, ...], Path]]:
     result = {}
     for node, parents in scheme.walk_with_parents():
         result[id(node)] = (node, parents, tuple(_key(n) for n in (*parents, node)))
@@ -57,7 +60,7 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
     index_a, index_b = _index(a), _index(b)
     pairs: dict[int, int] = {}  # id in a -> id in b
 
-    by_path_b: dict[tuple, list[int]] = defaultdict(list)
+    by_path_b: dict[Path, list[int]] = defaultdict(list)
     for node_id, (_, _, path) in index_b.items():
         by_path_b[path].append(node_id)
     for node_id, (_, _, path) in index_a.items():
@@ -96,10 +99,7 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
 
     # Moved: the node's parent is not the counterpart of its counterpart's parent (children that
     # travel with a moved parent are not listed again).
-    moved = {id_a for id_a, id_b in pairs.items()
-             if _parent_id(index_a, id_a) is None and _parent_id(index_b, id_b) is not None
-             or _parent_id(index_a, id_a) is not None
-             and pairs.get(_parent_id(index_a, id_a)) != _parent_id(index_b, id_b)}
+    moved = {id_a for id_a, id_b in pairs.items() if _moved(pairs, _parent_id(index_a, id_a), _parent_id(index_b, id_b))}
 
     units_a, units_b = resolve_all(a), resolve_all(b)
     changes: list[Change] = []
@@ -110,10 +110,10 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
                                       old=_summary(node)))
             continue
         other, other_parents, _ = index_b[pairs[id(node)]]
-        path = title_path(other_parents, other)
-        change = _changer(node, other, path)
+        where = title_path(other_parents, other)
+        change = _changer(node, other, where)
         if id(node) in moved:
-            change("moved", title_path(parents, node), path)
+            change("moved", title_path(parents, node), where)
         if normalize_name(node.title) != normalize_name(other.title):
             change("title", node.title, other.title)
         if node.points != other.points:
@@ -138,7 +138,14 @@ def diff(a: Scheme, b: Scheme) -> list[Change]:
     return changes
 
 
-def _parent_id(index: dict[int, tuple[Node, tuple[Node, ...], tuple]], node_id: int) -> int | None:
+def _moved(pairs: dict[int, int], parent_a: int | None, parent_b: int | None) -> bool:
+    """Whether a paired node's parent in b is not its parent's partner (or one of them has none)."""
+    if parent_a is None:
+        return parent_b is not None
+    return pairs.get(parent_a) != parent_b
+
+
+def _parent_id(index: dict[int, tuple[Node, tuple[Node, ...], Path]], node_id: int) -> int | None:
     parents = index[node_id][1]
     return id(parents[-1]) if parents else None
 

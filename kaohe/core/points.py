@@ -1,4 +1,10 @@
-"""Points (分值) as Decimal: parsing and display. Never float."""
+"""Points (分值) as Decimal: parsing, display and rounding, the one place for each. Never float.
+
+- `format_points`: points or any figure as text without trailing zeros or exponent ('2', '1.5');
+- `round_half_up`: two decimals (or `places`), half up, as shown and compared;
+- `two_places`: a figure as the pages, sheets and reports show it ('91.67', '85.00');
+- `rounded_points`: two decimals half up without trailing zeros ('95', '91.67', '1.5').
+"""
 
 from __future__ import annotations
 
@@ -65,21 +71,34 @@ def _exact(value: Decimal, places: int = 0) -> Context:
     return Context(prec=max(28, len(value.as_tuple().digits), value.adjusted() + 1 + places))
 
 
-def format_points(value: Decimal | None) -> str:
-    """Display form used in labels, sheets and messages: '2', '1.5', '0.25'."""
+def format_points(value: Decimal | int | str | None) -> str:
+    """Display form used in labels, sheets, messages and JSON: '2', '1.5', '0.25', at full
+    precision without trailing zeros or exponent; a string is read as a decimal first."""
     if value is None:
         return "?"
-    return str(normalize(value))
+    return format(normalize(_decimal(value)), "f")
 
 
-_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(11)}
-_ROUNDING = Context(prec=28, rounding=ROUND_HALF_UP)
+def optional_points(value: Decimal | None) -> str | None:
+    """`format_points`, or None for no points (an unscored task, as the audit trail and the API say it)."""
+    return None if value is None else format_points(value)
 
 
-def round_half_up(value: Decimal, places: int = 2) -> Decimal:
-    """A score as displayed and compared: ROUND_HALF_UP to `places` decimals (89.995 → 90.00),
-    whatever the caller's decimal context."""
-    quantum = _QUANTA.get(places)
-    if quantum is None:
-        quantum = Decimal(1).scaleb(-places)
-    return value.quantize(quantum, rounding=ROUND_HALF_UP, context=_ROUNDING)
+def round_half_up(value: Decimal | int | str, places: int = MAX_PLACES) -> Decimal:
+    """`value` rounded half up to `places` decimals (two: how scores are shown and compared)."""
+    number = _decimal(value)
+    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_exact(number, places))
+
+
+def two_places(value: Decimal | int | str) -> str:
+    """A figure as displayed: two decimals, half up ('85.00'; JSON keeps full precision)."""
+    return str(round_half_up(value))
+
+
+def rounded_points(value: Decimal | int | str) -> str:
+    """Two decimals half up without trailing zeros: '95', '91.67', '1.5'."""
+    return format_points(round_half_up(value))
+
+
+def _decimal(value: Decimal | int | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))

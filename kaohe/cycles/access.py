@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import in_department, in_unit, signed_in
+from kaohe.accounts.permissions import department_code, signed_in, unit_code
 from kaohe.cycles.models import Cycle, CycleDepartment
 
 
@@ -30,10 +30,11 @@ def visible_cycles(user: Any) -> QuerySet[Cycle]:
     started = cycles.exclude(status=Cycle.Status.DRAFT)
     if user.role == Role.LEADER:
         return started
-    if in_department(user):
-        return started.filter(departments__code=user.department.code).distinct()
-    if in_unit(user):
-        return started.filter(units__code=user.unit.code).distinct()
+    department, unit = department_code(user), unit_code(user)
+    if department is not None:
+        return started.filter(departments__code=department).distinct()
+    if unit is not None:
+        return started.filter(units__code=unit).distinct()
     return cycles.none()
 
 
@@ -52,6 +53,5 @@ def visible_cycle_or_404(user: Any, pk: int) -> Cycle:
 
 def scoring_department(user: Any, cycle: Cycle) -> CycleDepartment | None:
     """The cycle's copy of the user's department, if the user scores or heads one in it."""
-    if not in_department(user):
-        return None
-    return CycleDepartment.objects.filter(cycle=cycle, code=user.department.code).first()
+    code = department_code(user)
+    return None if code is None else CycleDepartment.objects.filter(cycle=cycle, code=code).first()

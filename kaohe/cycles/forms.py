@@ -5,6 +5,7 @@ the form checks what a person types (dates, step, a unique name) and shows the s
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -49,7 +50,7 @@ class CycleForm(forms.Form):
     scoring_deadline = forms.DateField(label=gettext_lazy("评分截止日期"), widget=DateInput)
     review_deadline = forms.DateField(label=gettext_lazy("审核截止日期"), widget=DateInput)
 
-    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound and "units" not in self.initial:
             scheme = self.initial.get("scheme") or self.fields["scheme"].queryset.first()
@@ -72,14 +73,14 @@ class CycleForm(forms.Form):
             raise forms.ValidationError(_("评分步长必须大于0。"))
         return step
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         scoring, review = data.get("scoring_deadline"), data.get("review_deadline")
         if scoring and review and review < scoring:
             self.add_error("review_deadline", _("审核截止日期不能早于评分截止日期。"))
         return data
 
-    def save(self, created_by=None) -> Cycle | None:  # noqa: ANN001
+    def save(self, created_by=None) -> Cycle | None:
         """Create the draft; on a `CycleError` the message becomes a form error and None is returned."""
         data = self.cleaned_data
         try:

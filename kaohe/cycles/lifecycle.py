@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.errors import Refused
 from kaohe.audit.record import record
 from kaohe.core import text
 from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score, Submission
@@ -21,14 +22,17 @@ from kaohe.orgs.models import Department, Unit
 from kaohe.schemes.models import SchemeRecord
 
 
-class CycleError(Exception):
+class CycleError(Refused):
     """A cycle operation the rules do not allow; the message is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(Refused.INVALID, message)
 
 
 @transaction.atomic
 def create_cycle(*, name: str, scheme: SchemeRecord, unit_codes: list[str], step: Decimal = Decimal("0.1"),
                  scoring_deadline: date | None = None, review_deadline: date | None = None,
-                 created_by=None) -> Cycle:  # noqa: ANN001
+                 created_by=None) -> Cycle:
     if not scheme.is_published:
         raise CycleError(_("只能用已发布的指标体系创建考核周期。"))
     if Cycle.objects.filter(name=name).exists():

@@ -18,15 +18,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kaohe.accounts.decorators import office_only
-from kaohe.accounts.permissions import in_department, is_office, reads_all
+from kaohe.accounts.decorators import SignedInRequest, office_only
+from kaohe.accounts.permissions import department_code, is_office, reads_all
 from kaohe.audit.models import Event
 from kaohe.core.points import format_points
 from kaohe.cycles import lifecycle, review
@@ -113,14 +113,14 @@ def history(cycle: Cycle, names: dict[str, str]) -> list[dict]:
     return rows
 
 
-def _score_count(**filters) -> Coalesce:  # noqa: ANN003
+def _score_count(**filters) -> Coalesce:
     counted = (Score.objects.filter(cycle=OuterRef("pk"), **filters).order_by().values("cycle")
                .annotate(n=Count("pk")).values("n"))
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 @login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
+def cycle_list(request: SignedInRequest) -> HttpResponse:
     # One query: the visible cycles with their scheme and, as correlated subqueries, their task and
     # scored counts (subqueries, not joins: the visibility filter's own joins cannot inflate them).
     cycles = (visible_cycles(request.user).defer("scheme__document")
@@ -130,14 +130,14 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     user = request.user
     office = is_office(user)
     sees_all = reads_all(user)
     started = cycle.status in STARTED
     progress = department_progress(cycle) if started else []
-    own = user.department.code if in_department(user) else None
+    own = department_code(user)
     for row in progress:
         row.show_comment = sees_all or row.code == own
     if started:
@@ -157,7 +157,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @office_only
-def cycle_create(request: HttpRequest) -> HttpResponse:
+def cycle_create(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         form = CycleForm(request.POST)
         if form.is_valid():
@@ -176,7 +176,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cycles/form.html", {"form": form})
 
 
-def _transition(request: HttpRequest, pk: int, run: Callable[[Cycle], str]) -> HttpResponse:
+def _transition(request: SignedInRequest, pk: int, run: Callable[[Cycle], str]) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     try:
         messages.success(request, run(cycle))
@@ -187,7 +187,7 @@ def _transition(request: HttpRequest, pk: int, run: Callable[[Cycle], str]) -> H
 
 @office_only
 @require_POST
-def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_open(request: SignedInRequest, pk: int) -> HttpResponse:
     def run(cycle: Cycle) -> str:
         tasks = lifecycle.open_cycle(cycle)
         departments = CycleDepartment.objects.filter(cycle=cycle).count()
@@ -199,7 +199,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_only
 @require_POST
-def cycle_start_review(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_start_review(request: SignedInRequest, pk: int) -> HttpResponse:
     def run(cycle: Cycle) -> str:
         lifecycle.start_review(cycle)
         return _("考核周期已进入审核。")
@@ -209,7 +209,7 @@ def cycle_start_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_only
 @require_POST
-def cycle_lock(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_lock(request: SignedInRequest, pk: int) -> HttpResponse:
     def run(cycle: Cycle) -> str:
         lifecycle.lock_cycle(cycle)
         return _("考核周期已锁定。")
@@ -219,7 +219,7 @@ def cycle_lock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_only
 @require_POST
-def cycle_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_reopen(request: SignedInRequest, pk: int) -> HttpResponse:
     def run(cycle: Cycle) -> str:
         lifecycle.reopen_cycle(cycle, request.POST.get("reason", ""))
         return _("考核周期已重新打开，回到审核中。")
@@ -228,14 +228,14 @@ def cycle_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @office_only
-def cycle_review(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_review(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     return render(request, "cycles/review.html", {
         "cycle": cycle, "progress": department_progress(cycle), "S": Submission.State,
     })
 
 
-def _review_step(request: HttpRequest, pk: int, code: str, run: Callable[[Submission], str]) -> HttpResponse:
+def _review_step(request: SignedInRequest, pk: int, code: str, run: Callable[[Submission], str]) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     submission = get_object_or_404(Submission.objects.select_related("department"), cycle=cycle,
                                    department__code=code)
@@ -249,7 +249,7 @@ def _review_step(request: HttpRequest, pk: int, code: str, run: Callable[[Submis
 
 @office_only
 @require_POST
-def review_lock(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def review_lock(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
     def run(submission: Submission) -> str:
         review.lock(request.user, submission)
         return _("已锁定%(department)s的评分。") % {"department": submission.department.name}
@@ -259,7 +259,7 @@ def review_lock(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 @office_only
 @require_POST
-def review_return(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def review_return(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
     def run(submission: Submission) -> str:
         review.return_to_department(request.user, submission, request.POST.get("comment", ""))
         return _("已将%(department)s的评分退回。") % {"department": submission.department.name}
@@ -269,7 +269,7 @@ def review_return(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 @office_only
 @require_POST
-def review_reopen(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def review_reopen(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
     def run(submission: Submission) -> str:
         review.reopen(request.user, submission, request.POST.get("reason", ""))
         return _("已重新打开%(department)s的评分。") % {"department": submission.department.name}

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.errors import Refused
 from kaohe.accounts.models import DEPARTMENT_ROLES, Role, User
 from kaohe.accounts.permissions import is_office
 from kaohe.audit.record import record
@@ -28,10 +29,12 @@ from kaohe.notify.send import department_users, notify, office_users
 S = Submission.State
 
 
-class ReviewError(Exception):
+class ReviewError(Refused):
+    """What a review step refuses: 403 (not the user's step), 422 (something to fill in), else 409."""
+
     def __init__(self, message: str, status: int = 409):
-        self.message, self.status = message, status
-        super().__init__(message)
+        kind = {403: Refused.FORBIDDEN, 422: Refused.INVALID}.get(status, Refused.CONFLICT)
+        super().__init__(kind, message)
 
 
 def _load(submission: Submission) -> Submission:

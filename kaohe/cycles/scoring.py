@@ -24,13 +24,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.errors import Refused
 from kaohe.accounts.models import DEPARTMENT_ROLES, User
 from kaohe.audit.record import record
 from kaohe.core import text
-from kaohe.core.points import format_points
+from kaohe.core.points import format_points, optional_points
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
 from kaohe.orgs.models import Department
 from kaohe.schemes.models import Node
@@ -39,17 +41,8 @@ SCORE_UPDATE = "score.update"  # the audit action of every change to a score (ka
 _SCORE_KEY = re.compile(r"^cycle:(?P<cycle>\d+)/unit:(?P<unit>[^/]+)/item:(?P<item>[^/]+)$")
 
 
-class ScoreError(Exception):
-    INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, CLOSED = "invalid", "forbidden", "not_found", "conflict", "closed"
-    HTTP_STATUS = {INVALID: 422, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, CLOSED: 409}
-
-    def __init__(self, kind: str, message: str, field: str = "", current: Score | None = None):
-        self.kind, self.message, self.field, self.current = kind, message, field, current
-        super().__init__(message)
-
-    @property
-    def status(self) -> int:
-        return self.HTTP_STATUS[self.kind]
+class ScoreError(Refused):
+    """What the scoring rules refuse; `current` is the stored Score a conflict is with."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +82,7 @@ def parse_score(text: str | Decimal | None, maximum: Decimal, step: Decimal) -> 
     if value < 0 or value > maximum:  # first: quantize() fails on huge values such as 1e400
         raise ScoreError(ScoreError.INVALID, _("得分必须在0到%(maximum)s分之间。") % {
             "maximum": format_points(maximum)}, "points")
-    places = max(0, -step.normalize().as_tuple().exponent)
+    places = max(0, -int(step.normalize().as_tuple().exponent))
     if value != value.quantize(Decimal(1).scaleb(-places)):
         raise ScoreError(ScoreError.INVALID, _("得分最多%(places)d位小数。") % {"places": places}, "points")
     if value % step != 0:
@@ -108,7 +101,7 @@ def check_can_edit(facts: Facts) -> None:
         raise ScoreError(ScoreError.CLOSED, _("考核周期%(status)s，不能修改评分。") % {
             "status": dict(Cycle.Status.choices).get(facts.status, facts.status)})
     if facts.state != Submission.State.DRAFT:
-        label = dict(Submission.State.choices).get(facts.state, facts.state)
+        label = dict(Submission.State.choices).get(facts.state or "", facts.state)
         raise ScoreError(ScoreError.CLOSED, _("本部门的评分已%(state)s，不能修改；如需修改请退回。") % {"state": label})
 
 
@@ -186,7 +179,7 @@ def _convert(row: tuple) -> list[Any]:
     if converters is None:
         converters = []
         for index, (model, name) in enumerate(_TASK_COLUMNS):
-            column = model._meta.get_field(name).get_col(model._meta.db_table)
+            column = model._meta.get_field(name).get_col(model._meta.db_table)  # type: ignore[union-attr]  # concrete
             functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if functions:
                 converters.append((index, functions, column))
@@ -198,7 +191,7 @@ def _convert(row: tuple) -> list[Any]:
     return values
 
 
-def _partial(model: type, **values: Any) -> Any:
+def _partial(model: type[Model], **values: Any) -> Any:
     """An instance of `model` with only these fields loaded (the others load when first read)."""
     names = _attnames.get(model)
     if names is None:
@@ -229,11 +222,10 @@ def load_task(user: User | None, cycle: Cycle | int, unit_code: str, item_code: 
     score.node = _partial(Node, id=score.node_id, parent_id=parent_id, code=item_code, title=node_title,
                           points=maximum, criterion_code=criterion_code)
     score.department = _partial(CycleDepartment, id=score.department_id, cycle_id=cycle_id, code=department_code)
-    if isinstance(cycle, int):
-        cycle = _partial(Cycle, id=cycle_id, status=status, step=step)
+    loaded: Cycle = cycle if isinstance(cycle, Cycle) else _partial(Cycle, id=cycle_id, status=status, step=step)
     owned = (user is not None and user.is_authenticated and user.role in DEPARTMENT_ROLES
              and user_department_code is not None and user_department_code == department_code)
-    return score, Facts(cycle=cycle, status=status, step=step, owned=owned, state=state)
+    return score, Facts(cycle=loaded, status=status, step=step, owned=owned, state=state)
 
 
 def find_score(cycle: Cycle | int, unit_code: str, item_code: str) -> Score:
@@ -276,8 +268,8 @@ def apply(user: User, cycle: Cycle, score: Score, points: Decimal | None, reason
         current = Score.objects.select_related("node", "unit").get(pk=score.pk)
         raise ScoreError(ScoreError.CONFLICT, _("该评分已被他人修改，请核对后再保存。"), current=current)
     record(SCORE_UPDATE, "score", score_key(score), cycle=cycle,
-           old={"points": _text(score.points), "reason": score.reason, "version": score.version},
-           new={"points": _text(points), "reason": reason, "version": version + 1, "source": source})
+           old={"points": optional_points(score.points), "reason": score.reason, "version": score.version},
+           new={"points": optional_points(points), "reason": reason, "version": version + 1, "source": source})
     score.points = stored
     score.reason, score.version, score.updated_by, score.updated_at = reason, version + 1, user, now
     return score
@@ -293,9 +285,6 @@ def parse_score_key(key: str) -> tuple[int, str, str] | None:
     match = _SCORE_KEY.match(key)
     return None if match is None else (int(match["cycle"]), match["unit"], match["item"])
 
-
-def _text(points: Decimal | None) -> str | None:
-    return None if points is None else format_points(points)
 
 
 def save_score(user: User, cycle: Cycle | int, unit_code: str, item_code: str, entry: Entry,

@@ -13,13 +13,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.decorators import SignedInRequest
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import is_office
 from kaohe.cycles.access import scoring_department, visible_cycle_or_404
@@ -56,20 +57,20 @@ def sheet_file(user: User, cycle: Cycle, department_code: str | None = None) -> 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     response["Cache-Control"] = "no-store"
     return response
 
 
 @login_required
-def sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
+def sheet_download(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     content, filename = sheet_file(request.user, cycle, request.GET.get("department") or None)
     return xlsx_response(content, filename)
 
 
 @login_required
-def sheet_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def sheet_upload(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     department = scoring_department(request.user, cycle)
     if department is None:

@@ -85,7 +85,7 @@ class UploadReport:
 
 # -- download --------------------------------------------------------------------------------
 
-def department_scores(cycle: Cycle, department: CycleDepartment):  # noqa: ANN201
+def department_scores(cycle: Cycle, department: CycleDepartment):
     return (Score.objects.filter(cycle=cycle, department=department)
             .select_related("unit", "node", "node__parent")
             .order_by("node__position", "unit__position"))
@@ -136,9 +136,9 @@ def read_sheet_upload(upload: UploadedFile | None, cycle: Cycle) -> tuple[Upload
     cycle can reach (`sheet_shape`)."""
     if upload is None:
         return None, _("请选择要上传的评分表文件。")
-    if not upload.name.lower().endswith(".xlsx"):
+    if not (upload.name or "").lower().endswith(".xlsx"):
         return None, _("只能上传 .xlsx 格式的评分表。")
-    if upload.size > settings.MAX_UPLOAD_BYTES:
+    if (upload.size or 0) > settings.MAX_UPLOAD_BYTES:
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         return None, _("文件过大（上限 %(limit)d MB）。") % {"limit": limit}
     try:

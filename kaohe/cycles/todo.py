@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import in_department, is_office
+from kaohe.accounts.permissions import department_code, is_office
 from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import SCORING, Cycle, Submission
 from kaohe.notify.deadlines import Reminder, is_near, time_left
@@ -42,11 +42,11 @@ def office_entries(user: User) -> list[Todo]:
 
 def department_entries(user: User, today: date | None = None) -> list[Todo]:
     """Tasks left, the scoring deadline near, submissions for the head to review. One query."""
-    if not in_department(user):
+    code = department_code(user)
+    if code is None:
         return []
     today = today or timezone.localdate()
-    mine = (Submission.objects.filter(cycle__in=visible_cycles(user).filter(status__in=SCORING),
-                                      department__code=user.department.code)
+    mine = (Submission.objects.filter(cycle__in=visible_cycles(user).filter(status__in=SCORING), department__code=code)
             .select_related("cycle", "department")
             .annotate(missing=Count("department__scores", filter=Q(department__scores__points__isnull=True))))
     entries = []
@@ -60,10 +60,10 @@ def department_entries(user: User, today: date | None = None) -> list[Todo]:
             if submission.comment:
                 text += _("（退回意见：%(comment)s）") % {"comment": submission.comment}
             entries.append(Todo(text, url))
-            if submission.missing and is_near(cycle.scoring_deadline, today):
+            deadline = cycle.scoring_deadline
+            if submission.missing and deadline is not None and is_near(deadline, today):
                 entries.append(Todo(_("评分截止日期临近：%(cycle)s将于%(date)s截止（%(left)s），还有%(count)d项未评分") % {
-                    **names, "date": cycle.scoring_deadline.isoformat(),
-                    "left": time_left(cycle.scoring_deadline, today)}, url, urgent=True))
+                    **names, "date": deadline.isoformat(), "left": time_left(deadline, today)}, url, urgent=True))
         elif submission.state == Submission.State.SUBMITTED and user.role == Role.HEAD:
             entries.append(Todo(_("%(cycle)s：本部门评分待您审核") % {"cycle": cycle.name}, url))
     return entries
@@ -88,11 +88,13 @@ def scoring_reminders(today: date, days: int) -> list[Reminder]:
     codes = {s.department.code for s in submissions}
     for user in User.objects.filter(is_active=True, role=Role.SCORER, department__code__in=codes) \
             .select_related("department").order_by("pk"):
-        scorers.setdefault(user.department.code, []).append(user)
+        scorers.setdefault(department_code(user) or "", []).append(user)
     reminders = []
     for submission in submissions:
         cycle, deadline = submission.cycle, submission.cycle.scoring_deadline
-        names = {"cycle": cycle.name, "department": submission.department.name, "count": submission.missing,
+        assert deadline is not None  # the query asked for a deadline near
+        names = {"cycle": cycle.name, "department": submission.department.name,
+                 "count": submission.missing,  # type: ignore[attr-defined]  # annotated by the query
                  "date": deadline.isoformat(), "left": time_left(deadline, today)}
         reminders.append(Reminder(
             users=scorers.get(submission.department.code, []),

@@ -136,7 +136,7 @@ _REBUILD = (
 )
 
 
-def install(connection=default_connection) -> None:  # noqa: ANN001
+def install(connection=default_connection) -> None:
     """Create (or replace) the trigger that keeps the totals."""
     statements = (_PG_FUNCTION, *_PG_STATEMENTS) if connection.vendor == "postgresql" else _SQLITE_STATEMENTS
     with connection.cursor() as cursor:
@@ -144,7 +144,7 @@ def install(connection=default_connection) -> None:  # noqa: ANN001
             cursor.execute(statement)
 
 
-def uninstall(connection=default_connection) -> None:  # noqa: ANN001
+def uninstall(connection=default_connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for name in PG_TRIGGERS:
@@ -155,14 +155,14 @@ def uninstall(connection=default_connection) -> None:  # noqa: ANN001
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
-def rebuild(cycle_id: int, connection=default_connection) -> None:  # noqa: ANN001
+def rebuild(cycle_id: int, connection=default_connection) -> None:
     """The cycle's totals recomputed from its scores (call inside a transaction, or it is two)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TOTAL} WHERE cycle_id = %s", [cycle_id])
         cursor.execute(_REBUILD, [cycle_id])
 
 
-def rebuild_all(connection=default_connection) -> None:  # noqa: ANN001
+def rebuild_all(connection=default_connection) -> None:
     """Every cycle's totals recomputed (after a migration or a restore)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM cycles_cycle")
@@ -172,7 +172,7 @@ def rebuild_all(connection=default_connection) -> None:  # noqa: ANN001
 
 
 @contextmanager
-def paused(connection=default_connection) -> Iterator[None]:  # noqa: ANN001
+def paused(connection=default_connection) -> Iterator[None]:
     """The trigger off while a bulk load writes scores; rebuild the cycles it wrote afterwards.
     PostgreSQL: ALTER TABLE … DISABLE TRIGGER (the table's owner; it locks the table). SQLite:
     the triggers are dropped and created again."""
@@ -204,7 +204,7 @@ def lock_for_changes(scores: Iterable) -> None:  # Scores
         cursor.execute(f"SELECT id FROM {SCORE} WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids])
 
 
-def lock_order(score) -> tuple[int, str]:  # noqa: ANN001 - a Score with its node
+def lock_order(score: Score) -> tuple[int, str]:  # the score with its node
     """The order in which a transaction that changes several scores changes them: by the total
     each one changes, so that the totals' locks are taken in one order."""
     return (score.unit_id, score.node.dimension_code)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -31,7 +32,7 @@ class Department:
     name: str
 
 
-def _records(path: Path, key: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict]:
+def _records(path: Path, key: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     try:
         data = yaml.safe_load(decode_text(path))
     except yaml.YAMLError as error:

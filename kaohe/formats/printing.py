@@ -13,7 +13,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 FONT = "宋体"
 FOOTER = "第 &P 页，共 &N 页"  # page n of m, centred at the foot of every printed page
-DEFAULT_FONT = {"font_name": "Arial", "font_size": 10}  # XlsxWriter's spelling; `new_workbook` for openpyxl
+DEFAULT_FONT_NAME, DEFAULT_FONT_SIZE = "Arial", 10
+DEFAULT_FONT = {"font_name": DEFAULT_FONT_NAME, "font_size": DEFAULT_FONT_SIZE}  # as XlsxWriter takes it
 MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}  # inches
 
 
@@ -27,10 +28,10 @@ def new_workbook(write_only: bool = False) -> Workbook:
     hold. openpyxl has no public setter for the default font.
     """
     wb = Workbook(write_only=write_only)
-    default = Font(name=DEFAULT_FONT["font_name"], size=DEFAULT_FONT["font_size"])
-    try:
-        wb._fonts = IndexedList([default])
-        wb._named_styles["Normal"].font = default
+    default = Font(name=DEFAULT_FONT_NAME, size=DEFAULT_FONT_SIZE)
+    try:  # openpyxl's private attributes, hence the ignores
+        wb._fonts = IndexedList([default])  # type: ignore[attr-defined]
+        wb._named_styles["Normal"].font = default  # type: ignore[attr-defined]
     except (AttributeError, KeyError):  # pragma: no cover - another openpyxl: keep its default
         pass
     return wb
@@ -44,13 +45,15 @@ def a4(ws: Worksheet, *, landscape: bool = True, fit_width: bool = True, centere
     if fit_width:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if ws.sheet_properties.pageSetUpPr is not None:
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = centered
     for side, inches in margins.items():
         setattr(ws.page_margins, side, inches)
-    ws.oddFooter.center.text = FOOTER
-    ws.oddFooter.center.size = 9
-    ws.oddFooter.center.font = FONT
+    if ws.oddFooter is not None:
+        ws.oddFooter.center.text = FOOTER
+        ws.oddFooter.center.size = 9
+        ws.oddFooter.center.font = FONT
 
 
 def a4_xlsxwriter(ws: Any, *, landscape: bool = True, fit_width: bool = True, centered: bool = True,
@@ -68,3 +71,11 @@ def a4_xlsxwriter(ws: Any, *, landscape: bool = True, fit_width: bool = True, ce
     ws.set_margins(left=margins["left"], right=margins["right"], top=margins["top"], bottom=margins["bottom"])
     ws.set_header("", margin=margins["header"])
     ws.set_footer(f'&C&"{FONT},Regular"&9{FOOTER}', margin=margins["footer"])
+
+
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The worksheet a new workbook starts with."""
+    ws = wb.active
+    if not isinstance(ws, Worksheet):  # pragma: no cover - a new workbook always has one
+        raise TypeError("the workbook has no worksheet")
+    return ws

@@ -42,6 +42,11 @@ _DUMPER_BASE = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # -- reading ---------------------------------------------------------------------------------
 
+def _line(event: yaml.Event) -> int | None:
+    """The line (from 1) where a parser event starts, when the parser says."""
+    return event.start_mark.line + 1 if event.start_mark is not None else None
+
+
 class _Reader:
     def __init__(self, filename: str | None):
         self.filename = filename
@@ -197,12 +202,12 @@ def _refuse_hostile(text: str, filename: str | None) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.AliasEvent):
-            raise FormatError("不支持 YAML 别名（*引用）", Location(file=filename, line=event.start_mark.line + 1))
+            raise FormatError("不支持 YAML 别名（*引用）", Location(file=filename, line=_line(event)))
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
                 raise FormatError(f"嵌套超过{MAX_DEPTH}层，不是指标体系文件",
-                                  Location(file=filename, line=event.start_mark.line + 1))
+                                  Location(file=filename, line=_line(event)))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 

@@ -15,7 +15,7 @@ UNREAD = "unread_notifications"
 
 
 class UnreadCountBackend(ModelBackend):
-    def get_user(self, user_id: object) -> User | None:
+    def get_user(self, user_id: int) -> User | None:
         unread = (Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True).order_by()
                   .values("user").annotate(count=Count("pk")).values("count"))
         try:

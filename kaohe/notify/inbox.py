@@ -22,18 +22,21 @@ def unread_count(request: HttpRequest) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    if not hasattr(request, "_kaohe_unread"):
+    counted = getattr(request, "_kaohe_unread", None)
+    if counted is None:
         # loaded with the user by kaohe.notify.backends.UnreadCountBackend; counted here otherwise
         counted = getattr(user, UNREAD, None)
-        request._kaohe_unread = counted if counted is not None else of(user).filter(read_at__isnull=True).count()
-    return request._kaohe_unread
+        if counted is None:
+            counted = of(user).filter(read_at__isnull=True).count()
+        setattr(request, "_kaohe_unread", counted)  # noqa: B010  (once per request)
+    return int(counted)
 
 
 def latest_unread(request: HttpRequest, limit: int = 5) -> list[Notification]:
     """The newest unread notifications; no query when there are none."""
     if not unread_count(request):
         return []
-    return list(of(request.user).filter(read_at__isnull=True)[:limit])
+    return list(of(request.user).filter(read_at__isnull=True)[:limit])  # type: ignore[arg-type]  # signed in
 
 
 def mark_read(user: User, pk: int | None = None) -> int:

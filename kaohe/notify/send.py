@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -87,7 +88,7 @@ def _active() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("pk")
 
 
-def department_users(department: object, roles: Iterable[str] = DEPARTMENT_ROLES) -> QuerySet[User]:
+def department_users(department: Any, roles: Iterable[str] = DEPARTMENT_ROLES) -> QuerySet[User]:
     """The active users of a department with one of `roles`. `department` is a CycleDepartment, a
     Department or a department code."""
     code = department if isinstance(department, str) else department.code

@@ -25,13 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, User
-from kaohe.accounts.permissions import is_office, reads_all, signed_in
+from kaohe.accounts.permissions import is_office, reads_all, signed_in, unit_code
 from kaohe.audit.record import record
 from kaohe.claims import storage
 from kaohe.claims.models import Evidence
 from kaohe.claims.rules import ClaimError, Upload, find_unit, is_units_user, store_evidence
 from kaohe.core import text
-from kaohe.core.points import format_points
+from kaohe.core.points import optional_points
 from kaohe.cycles import totals
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleUnit, Score
@@ -74,7 +74,8 @@ def visible_objections(user: User, cycle: Cycle) -> QuerySet[Objection]:
     if reads_all(user):
         return objections
     if user.role == Role.UNIT:
-        return objections.filter(unit__code=user.unit.code) if user.unit_id else objections.none()
+        own = unit_code(user)
+        return objections.filter(unit__code=own) if own is not None else objections.none()
     department = scoring_department(user, cycle)
     if department is None:
         return objections.none()
@@ -138,6 +139,7 @@ def file(user: User, cycle: Cycle, unit_code: str, item_codes: Sequence[str], re
         if pending:
             raise ObjectionError(ObjectionError.INVALID, _("考核内容 %(codes)s 已有未办结的异议。") % {
                 "codes": "、".join(pending)}, "items")
+        assert snapshot is not None  # window_problem refuses before any is published
         objection = Objection.objects.create(cycle=cycle, unit=unit, version=snapshot.version, reason=reason,
                                              filed_by=user)
         ObjectionItem.objects.bulk_create([ObjectionItem(objection=objection, score=scores[c],
@@ -184,12 +186,12 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
                                      "points")
         else:
             raise ObjectionError(ObjectionError.INVALID, _("答复只能是“维持原评分”或“修改评分”。"), "decision")
-        old = {"decision": item.decision, "points": _text(item.new_points), "answer": item.answer}
+        old = {"decision": item.decision, "points": optional_points(item.new_points), "answer": item.answer}
         item.decision, item.new_points, item.answer = decision, new_points, reason
         item.answered_by, item.answered_at = user, timezone.now()
         item.save(update_fields=["decision", "new_points", "answer", "answered_by", "answered_at"])
         record("objection.answer", "objection", f"{_key(objection)}/item:{item_code}", cycle=cycle, reason=reason,
-               old=old, new={"decision": decision, "points": _text(new_points), "answer": reason})
+               old=old, new={"decision": decision, "points": optional_points(new_points), "answer": reason})
         if not objection.items.filter(decision="").exists() and objection.state == Objection.State.FILED:
             objection.state = Objection.State.ANSWERED
             objection.save(update_fields=["state"])
@@ -215,6 +217,7 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
         for item in sorted(changed, key=lambda item: totals.lock_order(item.score)):
             score = Score.objects.select_related("node", "unit").get(pk=item.score_id)  # locked above
             maximum = score.node.points or Decimal(0)
+            assert item.new_points is not None  # a changed item has its new points (answer)
             reason = item.answer if item.new_points < maximum else ""
             apply(user, cycle, score, item.new_points, reason, score.version, source=f"objection:{objection.pk}")
         objection.office_comment = _cleaned(comment, text.OBJECTION_COMMENT, "comment")
@@ -272,6 +275,3 @@ def _notify_departments(departments: Iterable, subject: str, body: str, objectio
 def pending_for(unit: CycleUnit) -> QuerySet[ObjectionItem]:
     return ObjectionItem.objects.filter(objection__unit=unit, objection__state__in=OPEN_STATES)
 
-
-def _text(points: Decimal | None) -> str | None:
-    return None if points is None else format_points(points)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
-from kaohe.accounts.permissions import in_department, in_unit, is_office
+from kaohe.accounts.permissions import department_code, in_unit, is_office
 from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import Cycle
 from kaohe.notify.deadlines import is_near
@@ -45,11 +45,12 @@ def unit_entries(user: User, today: date | None = None) -> list[Todo]:
 
 
 def department_entries(user: User) -> list[Todo]:
-    if not in_department(user):
+    code = department_code(user)
+    if code is None:
         return []
     waiting = (ObjectionItem.objects.filter(objection__cycle__in=visible_cycles(user),
                                             objection__state=Objection.State.FILED, decision="",
-                                            score__department__code=user.department.code)
+                                            score__department__code=code)
                .values("objection_id", "objection__cycle_id", "objection__cycle__name", "objection__unit__name")
                .annotate(items=Count("pk")).order_by("objection_id"))
     return [Todo(_("%(cycle)s：%(unit)s的异议有%(count)d项待本部门答复") % {

@@ -16,15 +16,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kaohe.accounts.models import Role
-from kaohe.accounts.permissions import is_office, reads_all
+from kaohe.accounts.decorators import SignedInRequest
+from kaohe.accounts.permissions import is_office, reads_all, unit_code
 from kaohe.claims.rules import read_evidence_upload
+from kaohe.core.points import two_places
 from kaohe.cycles.access import scoring_department, visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.objections import flow
@@ -32,10 +33,9 @@ from kaohe.objections.flow import ObjectionError
 from kaohe.objections.models import ObjectionItem
 from kaohe.results.models import ResultSnapshot
 from kaohe.results.scorecard import scorecard_rows
-from kaohe.results.service import two
 
 
-def _fail(request: HttpRequest, error: ObjectionError, back: str) -> HttpResponse:
+def _fail(request: SignedInRequest, error: ObjectionError, back: str) -> HttpResponse:
     """403 for a refusal by role, 404 for what the user may not see; else back with the message."""
     if error.kind == ObjectionError.FORBIDDEN:
         raise PermissionDenied(error.message)
@@ -49,22 +49,23 @@ def published_row(snapshot: ResultSnapshot, unit_code: str) -> dict[str, Any] | 
     row = next((r for r in snapshot.results if r["code"] == unit_code), None)
     if row is None:
         return None
-    return {**row, "percent": two(row["percent"]), "final": two(row["final"]), "bonus": two(row["bonus"]),
-            "penalty": two(row["penalty"]), "adjusted": two(row["adjusted"]),
+    return {**row, "percent": two_places(row["percent"]), "final": two_places(row["final"]), "bonus": two_places(row["bonus"]),
+            "penalty": two_places(row["penalty"]), "adjusted": two_places(row["adjusted"]),
             "group_size": sum(1 for r in snapshot.results if r["group"] == row["group"]),
-            "dimensions": [{**d, "percent": two(d["percent"])} for d in row["dimensions"] if Decimal(d["maximum"]) > 0]}
+            "dimensions": [{**d, "percent": two_places(d["percent"])} for d in row["dimensions"] if Decimal(d["maximum"]) > 0]}
 
 
 @login_required
 @require_GET
-def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+def scorecard(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     user = request.user
-    if user.role != Role.UNIT:
+    own = unit_code(user)
+    if own is None:
         if reads_all(user):
             return redirect("results:scorecards", pk=cycle.pk)
         raise Http404(_("成绩单只对被考核单位开放。"))
-    unit = get_object_or_404(CycleUnit, cycle=cycle, code=user.unit.code)
+    unit = get_object_or_404(CycleUnit, cycle=cycle, code=own)
     snapshots = list(ResultSnapshot.objects.filter(cycle=cycle).order_by("-version").only("version", "published_at"))
     if not snapshots:
         return render(request, "objections/scorecard.html", {"cycle": cycle, "unit": unit, "snapshot": None})
@@ -74,7 +75,8 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
         version = snapshots[0].version
     snapshot = get_object_or_404(ResultSnapshot, cycle=cycle, version=version)
     latest = version == snapshots[0].version
-    rows, items = ([], 0)
+    rows: list[dict[str, Any]] = []
+    items = 0
     if latest and cycle.status == Cycle.Status.LOCKED:
         rows, items = scorecard_rows(cycle.pk, cycle.scheme_id, unit.pk)
     pending = set(flow.pending_for(unit).values_list("score__node__code", flat=True))
@@ -89,14 +91,15 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def file_objection(request: HttpRequest, pk: int) -> HttpResponse:
+def file_objection(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     back = reverse("objections:scorecard", args=[cycle.pk])
-    if request.user.role != Role.UNIT:
+    own = unit_code(request.user)
+    if own is None:
         return _fail(request, ObjectionError(ObjectionError.FORBIDDEN, _("只有被考核单位可以提出异议。")), back)
     try:
         files = [read_evidence_upload(cycle, f) for f in request.FILES.getlist("file")]
-        objection = flow.file(request.user, cycle, request.user.unit.code, request.POST.getlist("items"),
+        objection = flow.file(request.user, cycle, own, request.POST.getlist("items"),
                               request.POST.get("reason", ""), files)
     except ObjectionError as error:
         return _fail(request, error, back)
@@ -108,7 +111,7 @@ def file_objection(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def objection_list(request: HttpRequest, pk: int) -> HttpResponse:
+def objection_list(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     objections = list(flow.visible_objections(request.user, cycle).prefetch_related("items"))
     return render(request, "objections/list.html", {"cycle": cycle, "objections": objections})
@@ -116,7 +119,7 @@ def objection_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
+def detail(request: SignedInRequest, pk: int, objection_id: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     try:
         objection = flow.find(request.user, cycle, objection_id)
@@ -126,8 +129,8 @@ def detail(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
     items = list(ObjectionItem.objects.filter(objection=objection)
                  .select_related("score__node", "score__department", "answered_by"))
     for item in items:
-        item.mine = (department is not None and item.score.department_id == department.pk
-                     and objection.state in flow.OPEN_STATES)
+        item.mine = (department is not None  # type: ignore[attr-defined]  # for the template
+                     and item.score.department_id == department.pk and objection.state in flow.OPEN_STATES)
     return render(request, "objections/detail.html", {
         "cycle": cycle, "objection": objection, "items": items,
         "evidence": list(objection.evidence.all()), "is_office": is_office(request.user),
@@ -140,7 +143,7 @@ def _back(cycle: Cycle, objection_id: int) -> str:
 
 @login_required
 @require_POST
-def answer(request: HttpRequest, pk: int, objection_id: int, code: str) -> HttpResponse:
+def answer(request: SignedInRequest, pk: int, objection_id: int, code: str) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     try:
         flow.answer(request.user, cycle, objection_id, code, request.POST.get("decision", ""),
@@ -153,7 +156,7 @@ def answer(request: HttpRequest, pk: int, objection_id: int, code: str) -> HttpR
 
 @login_required
 @require_POST
-def confirm(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
+def confirm(request: SignedInRequest, pk: int, objection_id: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     try:
         objection = flow.confirm(request.user, cycle, objection_id, request.POST.get("comment", ""))
@@ -168,7 +171,7 @@ def confirm(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def send_back(request: HttpRequest, pk: int, objection_id: int) -> HttpResponse:
+def send_back(request: SignedInRequest, pk: int, objection_id: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     try:
         flow.send_back(request.user, cycle, objection_id, request.POST.get("comment", ""))

@@ -85,7 +85,7 @@ def _write(path: Path, directory: Path, database: Path, db_member: Member,
     try:
         with os.fdopen(fd, "wb") as raw:
             out = archive.HashingWriter(raw)
-            with tarfile.open(fileobj=out, mode="w|gz", format=tarfile.PAX_FORMAT) as tar:
+            with tarfile.open(fileobj=out, mode="w|gz", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]  # a writable file
                 archive.add_bytes(tar, archive.MANIFEST, archive.seal(manifest))
                 archive.add_file(tar, archive.DATABASE, database, db_member)
                 for member, source in evidence:

@@ -37,7 +37,7 @@ def model_for(label: str) -> type[models.Model] | None:
         return None
 
 
-def applied_migrations(connection) -> dict[str, list[str]]:  # noqa: ANN001
+def applied_migrations(connection) -> dict[str, list[str]]:
     """Applied migrations per app, from django_migrations ({} when the database has no tables)."""
     recorder = MigrationRecorder(connection)
     if not recorder.has_table():

@@ -28,7 +28,9 @@ def load_defaults() -> dict[str, int]:
     for name in builtin_names():
         if SchemeRecord.objects.filter(name=name).exists():
             continue
-        record, _ = save_scheme(read_yaml(builtin_path(name)))
+        path = builtin_path(name)
+        assert path is not None  # one of builtin_names()
+        record, _ = save_scheme(read_yaml(path))
         publish(record, acknowledge_warnings=True)
         made["schemes"] += 1
     return made

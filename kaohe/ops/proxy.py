@@ -15,10 +15,10 @@ from django.conf import settings
 
 
 class TrustedProxyMiddleware:
-    def __init__(self, get_response):  # noqa: ANN001
+    def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001, ANN204
+    def __call__(self, request):
         trusted = getattr(settings, "KAOHE_TRUSTED_PROXIES", ())
         if trusted and request.META.get("REMOTE_ADDR") in trusted:
             real = request.META.get("HTTP_X_REAL_IP", "").strip()

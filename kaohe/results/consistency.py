@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from kaohe.accounts.decorators import office_or_leader
+from kaohe.accounts.decorators import SignedInRequest, office_or_leader
 from kaohe.core.consistency import (
     DEFAULT_FULL_MARKS_THRESHOLD,
     DEFAULT_MIN_RANGE,
@@ -32,9 +32,9 @@ from kaohe.core.consistency import (
     analyse,
     flagged_first,
 )
+from kaohe.core.points import format_points, two_places
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, Score
-from kaohe.results.service import text, two
 
 FIELDS = ("department__code", "department__name", "unit__code", "unit__name", "node__code", "node__position",
           "node__points", "points")
@@ -64,11 +64,11 @@ def department_inputs(rows: Iterable[tuple[Any, ...]]) -> tuple[list[DepartmentI
 
 
 def percent(share: Decimal | None) -> str:
-    return "—" if share is None else f"{two(share * 100)}%"
+    return "—" if share is None else f"{two_places(share * 100)}%"
 
 
 def figure(value: Decimal | None) -> str:
-    return "—" if value is None else two(value)
+    return "—" if value is None else two_places(value)
 
 
 def department_row(result: DepartmentConsistency, unit_names: dict[str, str]) -> dict[str, Any]:
@@ -80,22 +80,22 @@ def department_row(result: DepartmentConsistency, unit_names: dict[str, str]) ->
         "flags": [{"code": f.code, "message": f.message,
                    "units": [unit_names.get(u, u) for u in f.units]} for f in result.flags],
         "identical": [[unit_names.get(u, u) for u in f.units] for f in result.flags if f.code == IDENTICAL],
-        "units": [{"code": u.unit, "name": unit_names.get(u.unit, u.unit), "obtained": text(u.obtained),
-                   "maximum": text(u.maximum), "percent": two(u.percent), "complete": u.complete}
+        "units": [{"code": u.unit, "name": unit_names.get(u.unit, u.unit), "obtained": format_points(u.obtained),
+                   "maximum": format_points(u.maximum), "percent": two_places(u.percent), "complete": u.complete}
                   for u in result.units],
     }
 
 
 @office_or_leader
 @require_GET
-def consistency_page(request: HttpRequest, pk: int) -> HttpResponse:
+def consistency_page(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     inputs, unit_names = department_inputs(score_values(cycle))
     results = flagged_first(analyse(inputs))
     rows = [department_row(r, unit_names) for r in results]
     return render(request, "results/consistency.html", {
         "cycle": cycle, "departments": rows, "flagged": sum(1 for r in rows if r["flagged"]),
-        "threshold": text(DEFAULT_FULL_MARKS_THRESHOLD * 100), "min_range": text(DEFAULT_MIN_RANGE),
+        "threshold": format_points(DEFAULT_FULL_MARKS_THRESHOLD * 100), "min_range": format_points(DEFAULT_MIN_RANGE),
         "min_units": DEFAULT_MIN_UNITS,
     })
 

@@ -22,13 +22,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kaohe.accounts.decorators import office_or_leader
+from kaohe.accounts.decorators import SignedInRequest, office_or_leader
+from kaohe.core.points import two_places
 from kaohe.core.results import RulesError, UnitResult
 from kaohe.cycles.access import visible_cycle_or_404, visible_cycles
 from kaohe.cycles.models import Cycle, Score
@@ -39,7 +40,7 @@ BIN = 5  # points per bar of the distribution
 
 def number(value: Decimal | int | str) -> float:
     """A figure for display: two decimals ROUND_HALF_UP, as a float."""
-    return float(service.two(value))
+    return float(two_places(value))
 
 
 def ranking(results: list[UnitResult]) -> list[dict[str, Any]]:
@@ -90,7 +91,7 @@ def progress(cycle: Cycle) -> list[dict[str, Any]]:
     return [{"department": row["department__name"], "tasks": row["tasks"], "scored": row["scored"]} for row in rows]
 
 
-def comparable_cycles(request: HttpRequest, cycle: Cycle) -> list[dict[str, Any]]:
+def comparable_cycles(request: SignedInRequest, cycle: Cycle) -> list[dict[str, Any]]:
     """The other cycles the user can see (drafts have no scores), newest first, each marked earlier
     or not and whether any score is entered: one query."""
     scored = Score.objects.filter(cycle=OuterRef("pk"), points__isnull=False)
@@ -100,7 +101,7 @@ def comparable_cycles(request: HttpRequest, cycle: Cycle) -> list[dict[str, Any]
     return [{**row, "earlier": (row["created_at"], row["pk"]) < (cycle.created_at, cycle.pk)} for row in rows]
 
 
-def chosen(request: HttpRequest, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+def chosen(request: SignedInRequest, options: list[dict[str, Any]]) -> dict[str, Any] | None:
     """`?compare=<pk>` when it is one of the options; else the most recent earlier cycle with results."""
     wanted = request.GET.get("compare", "")
     if wanted.isdigit():
@@ -134,7 +135,7 @@ def labels() -> dict[str, str]:
 
 @office_or_leader
 @require_GET
-def dashboard_page(request: HttpRequest, pk: int) -> HttpResponse:
+def dashboard_page(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     error = ""
     settings = service.settings_for(cycle)

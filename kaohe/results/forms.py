@@ -5,14 +5,15 @@ core's `validate_rules`, which the view shows as form errors through `kaohe.resu
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaohe.core.points import format_points
 from kaohe.core.text import ADJUSTMENT_DOCUMENT, ADJUSTMENT_REASON
 from kaohe.cycles.models import CycleUnit
 from kaohe.results.models import Adjustment, ResultSettings
@@ -34,7 +35,7 @@ class SettingsForm(forms.Form):
                                      max_digits=8, decimal_places=2)
     rank_places = forms.IntegerField(label=gettext_lazy("排名比较的小数位数"), min_value=0, max_value=6)
 
-    def __init__(self, *args: Any, units: list[CycleUnit] = (), sources: list[tuple[int | str, str]] = (),
+    def __init__(self, *args: Any, units: Sequence[CycleUnit] = (), sources: Sequence[tuple[int | str, str]] = (),
                  **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.units = list(units)
@@ -62,7 +63,7 @@ class SettingsForm(forms.Form):
         return [(unit, self[f"group_{unit.code}"]) for unit in self.units]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for i in range(COMPONENT_ROWS):
             key, weight = data.get(f"component_key_{i}", "").strip(), data.get(f"component_weight_{i}")
             if key and not KEY.match(key):
@@ -92,7 +93,7 @@ class SettingsForm(forms.Form):
             key = data.get(f"component_key_{i}", "").strip()
             if key:
                 component = {"key": key, "label": data.get(f"component_label_{i}", "").strip() or key,
-                             "weight": _text(data[f"component_weight_{i}"])}
+                             "weight": format_points(data[f"component_weight_{i}"])}
                 source = data.get(f"component_source_{i}") or ""
                 if source.startswith("survey:"):
                     component["survey"] = int(source.removeprefix("survey:"))  # a published survey's scores
@@ -103,7 +104,7 @@ class SettingsForm(forms.Form):
         for i in range(GRADE_ROWS):
             name = data.get(f"grade_name_{i}", "").strip()
             if name:
-                grades.append({"name": name, "threshold": _text(data[f"grade_threshold_{i}"])})
+                grades.append({"name": name, "threshold": format_points(data[f"grade_threshold_{i}"])})
         kind, value = data.get("quota_kind"), data.get("quota_value")
         groups = {}
         for unit in self.units:
@@ -119,7 +120,7 @@ class SettingsForm(forms.Form):
 
 
 def settings_initial(settings: ResultSettings, units: list[CycleUnit]) -> dict[str, Any]:
-    initial: dict[str, Any] = {"bonus_cap": _text(settings.bonus_cap), "rank_places": settings.rank_places}
+    initial: dict[str, Any] = {"bonus_cap": format_points(settings.bonus_cap), "rank_places": settings.rank_places}
     for i, component in enumerate(settings.components[:COMPONENT_ROWS]):
         initial[f"component_key_{i}"] = component["key"]
         initial[f"component_label_{i}"] = component.get("label", "")
@@ -130,20 +131,13 @@ def settings_initial(settings: ResultSettings, units: list[CycleUnit]) -> dict[s
         initial[f"grade_name_{i}"] = grade["name"]
         initial[f"grade_threshold_{i}"] = grade["threshold"]
     if settings.quota_share is not None:
-        initial["quota_kind"], initial["quota_value"] = "share", _text(Decimal(settings.quota_share) * 100)
+        initial["quota_kind"], initial["quota_value"] = "share", format_points(Decimal(settings.quota_share) * 100)
     elif settings.quota_count is not None:
         initial["quota_kind"], initial["quota_value"] = "count", str(settings.quota_count)
     groups = settings.groups or {}
     for unit in units:
         initial[f"group_{unit.code}"] = groups.get(unit.code) or unit.category
     return initial
-
-
-def _text(value: Decimal | str) -> str:
-    number = Decimal(str(value))
-    if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
-    return format(number.normalize(), "f")
 
 
 class AdjustmentForm(forms.Form):
@@ -157,10 +151,10 @@ class AdjustmentForm(forms.Form):
     cap = forms.ChoiceField(label=gettext_lazy("最高等次"), required=False,
                             help_text=gettext_lazy("仅用于等次上限。"))
 
-    def __init__(self, *args: Any, units: list[CycleUnit] = (), grades: list[str] = (), **kwargs: Any):
+    def __init__(self, *args: Any, units: Sequence[CycleUnit] = (), grades: Sequence[str] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.code, f"{u.name}（{u.category}）") for u in units]
-        self.fields["cap"].choices = [("", "—")] + [(name, name) for name in grades]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.code, f"{u.name}（{u.category}）") for u in units]
+        cast(forms.ChoiceField, self.fields["cap"]).choices = [("", "—")] + [(name, name) for name in grades]
 
 
 def component_values(post: Mapping[str, str], units: list[CycleUnit], keys: list[str]) -> tuple[

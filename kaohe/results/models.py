@@ -121,10 +121,10 @@ class ResultSnapshot(models.Model):
         verbose_name = _("已发布结果")
         verbose_name_plural = _("已发布结果")
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise SnapshotImmutable(f"result snapshot v{self.version} is published and cannot change")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def delete(self, *args, **kwargs):
         raise SnapshotImmutable(f"result snapshot v{self.version} is published and cannot be deleted")

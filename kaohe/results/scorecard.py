@@ -21,13 +21,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kaohe.accounts.decorators import office_or_leader
+from kaohe.accounts.decorators import SignedInRequest, office_or_leader
+from kaohe.core.points import format_points, two_places
 from kaohe.core.results import RulesError, UnitResult
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import CycleUnit, Score
@@ -44,7 +45,7 @@ HEADING_LEVELS = ("dimension", "indicator", "criterion")
 
 def _headings(scheme_id: int) -> dict[int, dict[str, Any]]:
     """The scheme's non-item nodes (dimension, indicator, criterion): id → fields. One query."""
-    return {row["pk"]: row for row in Node.objects.filter(scheme_id=scheme_id, level__in=HEADING_LEVELS)
+    return {row["pk"]: dict(row) for row in Node.objects.filter(scheme_id=scheme_id, level__in=HEADING_LEVELS)
             .values("pk", "code", "title", "level", "parent_id", "position")}
 
 
@@ -83,14 +84,14 @@ def scorecard_rows(cycle_id: int, scheme_id: int, unit_id: int) -> tuple[list[di
             totals[pk][1] += maximum
         deducted = points is not None and points < maximum
         rows.append({"kind": "item", "code": score["node__code"], "title": score["node__title"],
-                     "points": None if points is None else service.text(points), "maximum": service.text(maximum),
+                     "points": None if points is None else format_points(points), "maximum": format_points(maximum),
                      "department": score["department__name"], "deducted": deducted,
-                     "lost": service.text(maximum - points) if deducted else "",
+                     "lost": format_points(maximum - points) if deducted and points is not None else "",
                      "reason": score["reason"]})
     for row in rows:
         if row["kind"] == "heading":
             obtained, maximum = totals[row.pop("pk")]
-            row["obtained"], row["maximum"] = service.text(obtained), service.text(maximum)
+            row["obtained"], row["maximum"] = format_points(obtained), format_points(maximum)
     return rows, len(scores)
 
 
@@ -98,18 +99,18 @@ def _summary(result: UnitResult, results: list[UnitResult]) -> dict[str, Any]:
     row = service.result_row(result)
     return {
         **row,
-        "percent": service.two(row["percent"]), "bonus": service.two(row["bonus"]),
-        "penalty": service.two(row["penalty"]), "adjusted": service.two(row["adjusted"]),
-        "final": service.two(row["final"]),
+        "percent": two_places(row["percent"]), "bonus": two_places(row["bonus"]),
+        "penalty": two_places(row["penalty"]), "adjusted": two_places(row["adjusted"]),
+        "final": two_places(row["final"]),
         "group_size": sum(1 for r in results if r.group == result.group),
-        "dimensions": [{**d, "percent": service.two(d["percent"])} for d in row["dimensions"]
+        "dimensions": [{**d, "percent": two_places(d["percent"])} for d in row["dimensions"]
                        if Decimal(d["maximum"]) > 0],
     }
 
 
 @office_or_leader
 @require_GET
-def scorecard(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
+def scorecard(request: SignedInRequest, pk: int, unit_code: str) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     unit = next((u for u in units if u.code == unit_code), None)
@@ -117,7 +118,7 @@ def scorecard(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
         raise Http404(_("这个考核周期没有编码为 %(code)s 的被考核单位。") % {"code": unit_code})
     rows, items = scorecard_rows(cycle.pk, cycle.scheme_id, unit.pk)
     settings = service.settings_for(cycle)
-    summary, errors, components = None, (), []
+    summary, errors, components = None, tuple[str, ...](), []
     try:
         rules = service.rules_for(cycle, settings)
         results = service.compute_cycle(cycle, settings, units)
@@ -126,8 +127,8 @@ def scorecard(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
     else:
         result = next(r for r in results if r.code == unit.code)
         summary = _summary(result, results)
-        components = [{"label": c.label, "weight": service.text(c.weight),
-                       "value": service.two(result.components.get(c.key, ZERO))}
+        components = [{"label": c.label, "weight": format_points(c.weight),
+                       "value": two_places(result.components.get(c.key, ZERO))}
                       for c in rules.components if c.key != service.ADJUSTED]
     adjustments = list(Adjustment.objects.filter(cycle=cycle, unit=unit).order_by("created_at", "pk"))
     return render(request, "results/scorecard.html", {
@@ -139,7 +140,7 @@ def scorecard(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
 
 @office_or_leader
 @require_GET
-def scorecards(request: HttpRequest, pk: int) -> HttpResponse:
+def scorecards(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     groups = service.groups_for(service.settings_for(cycle))
@@ -173,22 +174,22 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[s
         if any(flags.values()):
             changed.append({"code": row["code"], "name": row["name"], "group": row["group"],
                             "old_group": was["group"], "changed": flags,
-                            "final": (service.two(was["final"]), service.two(row["final"])),
+                            "final": (two_places(was["final"]), two_places(row["final"])),
                             "rank": (was["rank"], row["rank"]), "grade": (was["grade"], row["grade"])})
-    added = [{"code": r["code"], "name": r["name"], "group": r["group"], "final": service.two(r["final"]),
+    added = [{"code": r["code"], "name": r["name"], "group": r["group"], "final": two_places(r["final"]),
               "rank": r["rank"], "grade": r["grade"]} for r in after if r["code"] not in old]
-    removed = [{"code": r["code"], "name": r["name"], "group": r["group"], "final": service.two(r["final"]),
+    removed = [{"code": r["code"], "name": r["name"], "group": r["group"], "final": two_places(r["final"]),
                 "rank": r["rank"], "grade": r["grade"]} for r in before if r["code"] not in new]
     return {"changed": changed, "added": added, "removed": removed, "units": len(after)}
 
 
 @office_or_leader
 @require_GET
-def changes(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+def changes(request: SignedInRequest, pk: int, version: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     snapshot = get_object_or_404(ResultSnapshot.objects.select_related("published_by"), cycle=cycle, version=version)
     current = bool(request.GET.get("current"))
-    previous, comparison, errors = None, None, ()
+    previous, comparison, errors = None, None, tuple[str, ...]()
     if current:
         try:
             after = [service.result_row(r) for r in service.compute_cycle(cycle)]

@@ -21,9 +21,10 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.errors import Refused
 from kaohe.audit.record import record
 from kaohe.core import text as free_text
-from kaohe.core.points import round_half_up
+from kaohe.core.points import format_points
 from kaohe.core.results import (
     Component,
     GradeBand,
@@ -45,13 +46,11 @@ ADJUSTED = "adjusted"
 SETTINGS_FIELDS = ("components", "bonus_cap", "grades", "quota_share", "quota_count", "rank_places", "groups")
 
 
-class ResultsError(Exception):
-    """What the results' rules refuse; `problems` lists every reason (Chinese, for the user)."""
+class ResultsError(Refused):
+    """What the results' rules refuse; `problems` lists every reason (for the user)."""
 
     def __init__(self, message: str, problems: Iterable[str] = ()):
-        self.message = message
-        self.problems = list(problems) or [message]
-        super().__init__(message)
+        super().__init__(Refused.INVALID, message, problems=problems)
 
 
 # ----------------------------------------------------------------------------- settings → rules
@@ -152,50 +151,37 @@ def compute_cycle(cycle: Cycle, settings: ResultSettings | None = None,
     return compute(inputs, rules_for(cycle, settings))
 
 
-def text(value: Decimal | int | str) -> str:
-    """A decimal as a string at full precision, without trailing zeros or exponent: '85', '85.5'."""
-    number = Decimal(str(value))
-    if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
-    return format(number.normalize(), "f")
-
-
-def two(value: Decimal | str) -> str:
-    """A figure as displayed: two decimals, ROUND_HALF_UP (the JSON keeps full precision)."""
-    return str(round_half_up(Decimal(str(value))))
-
-
 def result_row(result: UnitResult) -> dict[str, Any]:
     """One unit's result as JSON: the CLI, the API and snapshots share it."""
     return {
         "code": result.code, "name": result.name, "group": result.group,
-        "obtained": text(result.obtained), "maximum": text(result.maximum), "percent": text(result.percent),
-        "bonus": text(result.bonus), "penalty": text(result.penalty), "adjusted": text(result.adjusted),
-        "components": {str(key): text(value) for key, value in result.components.items()},
-        "final": text(result.final), "rank": int(result.rank), "grade": result.grade,
+        "obtained": format_points(result.obtained), "maximum": format_points(result.maximum), "percent": format_points(result.percent),
+        "bonus": format_points(result.bonus), "penalty": format_points(result.penalty), "adjusted": format_points(result.adjusted),
+        "components": {str(key): format_points(value) for key, value in result.components.items()},
+        "final": format_points(result.final), "rank": int(result.rank), "grade": result.grade,
         "complete": bool(result.complete), "explanation": list(result.explanation),
-        "dimensions": [{"code": d.code, "title": d.title, "obtained": text(d.obtained),
-                        "maximum": text(d.maximum), "percent": text(d.percent)} for d in result.dimensions],
+        "dimensions": [{"code": d.code, "title": d.title, "obtained": format_points(d.obtained),
+                        "maximum": format_points(d.maximum), "percent": format_points(d.percent)} for d in result.dimensions],
     }
 
 
 def rules_json(rules: Rules, groups: Mapping[str, str]) -> dict[str, Any]:
-    quota = None
+    quota: dict[str, Any] | None = None
     if rules.top_quota is not None:
-        quota = ({"share": text(rules.top_quota.share)} if rules.top_quota.share is not None
+        quota = ({"share": format_points(rules.top_quota.share)} if rules.top_quota.share is not None
                  else {"count": rules.top_quota.count})
     return {
-        "components": [{"key": c.key, "label": c.label, "weight": text(c.weight)} for c in rules.components],
-        "bonus_cap": text(rules.bonus_cap),
-        "grades": [{"name": g.name, "threshold": text(g.threshold)} for g in rules.grades],
+        "components": [{"key": c.key, "label": c.label, "weight": format_points(c.weight)} for c in rules.components],
+        "bonus_cap": format_points(rules.bonus_cap),
+        "grades": [{"name": g.name, "threshold": format_points(g.threshold)} for g in rules.grades],
         "top_quota": quota, "rank_places": rules.rank_places, "groups": dict(groups),
     }
 
 
 def settings_json(settings: ResultSettings) -> dict[str, Any]:
     return {
-        "components": settings.components, "bonus_cap": text(settings.bonus_cap), "grades": settings.grades,
-        "quota_share": None if settings.quota_share is None else text(settings.quota_share),
+        "components": settings.components, "bonus_cap": format_points(settings.bonus_cap), "grades": settings.grades,
+        "quota_share": None if settings.quota_share is None else format_points(settings.quota_share),
         "quota_count": settings.quota_count, "rank_places": settings.rank_places, "groups": settings.groups,
     }
 
@@ -274,6 +260,7 @@ def add_adjustment(cycle: Cycle, user: Any, unit_code: str, kind: str, points: D
         cap = ""
     else:
         points = Decimal(0)
+    assert points is not None  # refused above
     if kind == Adjustment.Kind.GRADE_CAP:
         names = [g.name for g in rules_for(cycle).grades]
         if cap not in names:
@@ -291,7 +278,7 @@ def add_adjustment(cycle: Cycle, user: Any, unit_code: str, kind: str, points: D
 
 
 def adjustment_json(adjustment: Adjustment) -> dict[str, Any]:
-    return {"unit": adjustment.unit.code, "kind": adjustment.kind, "points": text(adjustment.points),
+    return {"unit": adjustment.unit.code, "kind": adjustment.kind, "points": format_points(adjustment.points),
             "reason": adjustment.reason, "document": adjustment.document, "cap": adjustment.cap}
 
 
@@ -320,9 +307,9 @@ def set_component_values(cycle: Cycle, user: Any, values: Mapping[tuple[str, str
         if key not in keys:
             problems.append(_("没有需要录入的得分构成“%(key)s”。") % {"key": key})
         if value is not None and not (Decimal(0) <= value <= Decimal(100)):
-            problems.append(_("构成项分值必须在0到100之间：%(value)s") % {"value": text(value)})
+            problems.append(_("构成项分值必须在0到100之间：%(value)s") % {"value": format_points(value)})
         elif value is not None and value != value.quantize(Decimal("0.01")):
-            problems.append(_("构成项分值最多两位小数：%(value)s") % {"value": text(value)})
+            problems.append(_("构成项分值最多两位小数：%(value)s") % {"value": format_points(value)})
     if problems:
         raise ResultsError(problems[0], problems)
     existing = {(row.unit_id, row.key): row for row in ComponentValue.objects.filter(cycle=cycle)}
@@ -331,11 +318,12 @@ def set_component_values(cycle: Cycle, user: Any, values: Mapping[tuple[str, str
     for (code, key), value in values.items():
         unit = units[code]
         row = existing.get((unit.pk, key))
-        old = None if row is None else text(row.value)
-        new = None if value is None else text(value)
+        old = None if row is None else format_points(row.value)
+        new = None if value is None else format_points(value)
         if old == new:
             continue
         if value is None:
+            assert row is not None  # old != new
             row.delete()
         elif row is None:
             ComponentValue.objects.create(cycle=cycle, unit=unit, key=key, value=value, updated_by=by)

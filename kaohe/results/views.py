@@ -15,13 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kaohe.accounts.decorators import office_only, office_or_leader
+from kaohe.accounts.decorators import SignedInRequest, office_only, office_or_leader
 from kaohe.accounts.permissions import is_office
+from kaohe.core.points import format_points, two_places
 from kaohe.core.results import RulesError
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
@@ -38,11 +39,11 @@ def display_groups(rows: list[dict[str, Any]], components: list[dict[str, Any]])
     for row in rows:
         groups.setdefault(row["group"], []).append({
             "code": row["code"], "name": row["name"], "rank": row["rank"],
-            "obtained": row["obtained"], "maximum": row["maximum"], "percent": service.two(row["percent"]),
-            "bonus": service.two(row["bonus"]), "penalty": service.two(row["penalty"]), "adjusted": service.two(row["adjusted"]),
-            "components": [service.two(row["components"][c["key"]]) if c["key"] in row["components"] else "—"
+            "obtained": row["obtained"], "maximum": row["maximum"], "percent": two_places(row["percent"]),
+            "bonus": two_places(row["bonus"]), "penalty": two_places(row["penalty"]), "adjusted": two_places(row["adjusted"]),
+            "components": [two_places(row["components"][c["key"]]) if c["key"] in row["components"] else "—"
                            for c in components],
-            "final": service.two(row["final"]), "grade": row["grade"], "complete": row["complete"],
+            "final": two_places(row["final"]), "grade": row["grade"], "complete": row["complete"],
             "explanation": "；".join(row["explanation"]),
         })
     return [{"name": name, "rows": items} for name, items in groups.items()]
@@ -54,7 +55,7 @@ def rules_display(rules: dict[str, Any]) -> dict[str, Any]:
     if not quota:
         quota_text = _("不限")
     elif quota.get("share") is not None:
-        quota_text = _("每组不超过%(share)s%%") % {"share": service.text(Decimal(quota["share"]) * 100)}
+        quota_text = _("每组不超过%(share)s%%") % {"share": format_points(Decimal(quota["share"]) * 100)}
     else:
         quota_text = _("每组不超过%(count)s个") % {"count": quota["count"]}
     return {**rules, "quota_text": quota_text}
@@ -63,7 +64,7 @@ def rules_display(rules: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- the page
 
 
-def _page(request: HttpRequest, cycle: Cycle, *, settings_form: SettingsForm | None = None,
+def _page(request: SignedInRequest, cycle: Cycle, *, settings_form: SettingsForm | None = None,
           adjustment_form: AdjustmentForm | None = None, preview_values: dict[str, Any] | None = None,
           status: int = 200) -> HttpResponse:
     office = is_office(request.user)
@@ -90,7 +91,7 @@ def _page(request: HttpRequest, cycle: Cycle, *, settings_form: SettingsForm | N
     grade_names = [g.name for g in rules.grades]
     if adjustment_form is None and office:
         adjustment_form = AdjustmentForm(units=units, grades=grade_names)
-    stored = {(v.unit_id, v.key): service.text(v.value) for v in ComponentValue.objects.filter(cycle=cycle)} \
+    stored = {(v.unit_id, v.key): format_points(v.value) for v in ComponentValue.objects.filter(cycle=cycle)} \
         if office and entered else {}
     component_grid = [{"unit": u, "cells": [{"key": c.key, "name": f"value:{u.code}:{c.key}",
                                              "value": stored.get((u.pk, c.key), "")} for c in entered]}
@@ -124,7 +125,7 @@ def _preview(form: SettingsForm, cycle: Cycle) -> dict[str, Any] | None:
 
 @office_or_leader
 @require_GET
-def results_page(request: HttpRequest, pk: int) -> HttpResponse:
+def results_page(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     if request.GET.get("preview"):
         units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
@@ -135,7 +136,7 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_only
 @require_POST
-def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
+def save_settings(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     form = SettingsForm(request.POST, units=units, sources=service.component_sources(cycle))
@@ -157,7 +158,7 @@ def save_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_only
 @require_POST
-def add_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
+def add_adjustment(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     grades = [g.name for g in service.rules_for(cycle).grades]
@@ -179,7 +180,7 @@ def add_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_only
 @require_POST
-def delete_adjustment(request: HttpRequest, pk: int, adjustment: int) -> HttpResponse:
+def delete_adjustment(request: SignedInRequest, pk: int, adjustment: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     try:
         service.delete_adjustment(cycle, request.user, adjustment)
@@ -191,7 +192,7 @@ def delete_adjustment(request: HttpRequest, pk: int, adjustment: int) -> HttpRes
 
 @office_only
 @require_POST
-def save_components(request: HttpRequest, pk: int) -> HttpResponse:
+def save_components(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
     saved = service.settings_for(cycle)
@@ -210,7 +211,7 @@ def save_components(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_only
 @require_POST
-def publish(request: HttpRequest, pk: int) -> HttpResponse:
+def publish(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     try:
         snapshot = service.publish(cycle, request.user, confirm_incomplete=bool(request.POST.get("confirm_incomplete")))
@@ -223,7 +224,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_or_leader
 @require_GET
-def snapshot_page(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+def snapshot_page(request: SignedInRequest, pk: int, version: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     snapshot = get_object_or_404(ResultSnapshot.objects.select_related("published_by"), cycle=cycle, version=version)
     rules = rules_display(snapshot.rules)
@@ -236,7 +237,7 @@ def snapshot_page(request: HttpRequest, pk: int, version: int) -> HttpResponse:
 
 
 @office_or_leader
-def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def export(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
     """The ranking workbook, the detail matrix or the notice, as a download."""
     cycle = visible_cycle_or_404(request.user, pk)
     if kind not in exports.REPORTS:

@@ -9,10 +9,13 @@ import dataclasses
 import logging
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from django.db import transaction
+from django.db.models import CharField
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.errors import Refused
 from kaohe.core.check import Finding
 from kaohe.core.points import format_points
 from kaohe.core.scheme import Location, Scheme, title_path
@@ -28,12 +31,11 @@ log = logging.getLogger(__name__)
 MAX_POINTS = 10 ** 6  # DecimalField(max_digits=8, decimal_places=2)
 
 
-class ImportRefused(Exception):
-    """Why an upload was not imported; `field` is the form field it is about (None: the form)."""
+class ImportRefused(Refused):
+    """Why an upload was not imported; `field` is the form field it is about ("": the form)."""
 
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+    def __init__(self, field: str, message: str):
+        super().__init__(Refused.INVALID, message, field)
 
 
 def _located(location: Location | None, name: str) -> Location | None:
@@ -57,11 +59,11 @@ def read_upload(upload: Upload) -> ReadResult:
 
 def storage_problem(scheme: Scheme) -> str | None:
     """What the database columns cannot hold (SQLite would store it, PostgreSQL would refuse it)."""
-    limits = {f: SchemeRecord._meta.get_field(f).max_length for f in ("name", "title", "audience")}
-    for key, limit in limits.items():
+    for key in ("name", "title", "audience"):
+        field = cast(CharField, SchemeRecord._meta.get_field(key))
+        limit = field.max_length or 0
         if len(getattr(scheme, key) or "") > limit:
-            return _("%(field)s太长：最多%(limit)s个字。") % {
-                "field": SchemeRecord._meta.get_field(key).verbose_name, "limit": limit}
+            return _("%(field)s太长：最多%(limit)s个字。") % {"field": field.verbose_name, "limit": limit}
     if not scheme.name.strip():
         return _("指标体系没有名称（name）。")
     if scheme.total >= MAX_POINTS:
@@ -80,7 +82,7 @@ def replaceable(existing: SchemeRecord | None, upload: Upload, replace: bool) ->
         return None
     source = _("文件名") if upload.suffix == ".xlsx" else _("文件中的 name")
     if existing.is_published:
-        raise ImportRefused(None, _("已有名为“%(name)s”的已发布指标体系，已发布的指标体系不能替换。"
+        raise ImportRefused("", _("已有名为“%(name)s”的已发布指标体系，已发布的指标体系不能替换。"
                                "请修改%(source)s，以新名称导入。") % {"name": existing.name, "source": source})
     if not replace:
         raise ImportRefused("replace", _("已有名为“%(name)s”的草稿。要用本文件替换该草稿，请勾选“替换同名草稿”后重新上传；"
@@ -115,5 +117,5 @@ def import_upload(upload: Upload, replace: bool) -> tuple[SchemeRecord, list[Fin
             existing = SchemeRecord.objects.select_for_update().filter(name=scheme.name).first()
             record, _findings = store.save_scheme(scheme, replace=replaceable(existing, upload, replace))
     except store.SchemeError as error:
-        raise ImportRefused(None, str(error)) from None
+        raise ImportRefused("", str(error)) from None
     return record, result.findings

@@ -86,7 +86,7 @@ def tree(scheme: Scheme, findings: list[ShownFinding]) -> list[Dimension]:
         units = applicability.of(node)
         errors, warnings = counts.get(node.code, (0, 0))
         row = TreeRow(
-            node=node, level=LEVEL_NAMES[node.level.value], depth=len(parents),
+            node=node, level=str(LEVEL_NAMES[node.level.value]), depth=len(parents),
             points=format_points(node.points), departments=separator.join(node.departments), units=len(units),
             unit_names=separator.join(u for u in scheme.units if u in units), errors=errors,
             warnings=warnings,
@@ -117,6 +117,6 @@ def changes(a: Scheme, b: Scheme) -> list[ChangeRow]:
     for change in diff(a, b):
         codes = change.code_a if change.code_a == change.code_b else \
             " → ".join(c or "—" for c in (change.code_a, change.code_b))
-        level = LEVEL_NAMES[Level(change.level).value]
+        level = str(LEVEL_NAMES[Level(change.level).value])
         rows.append(ChangeRow(change.kind, KIND_LABELS[change.kind], level, codes, change.path, change.old, change.new))
     return rows

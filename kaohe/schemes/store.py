@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.errors import Refused
 from kaohe.audit.context import current
 from kaohe.audit.record import record
 from kaohe.core.applicability import resolve_all
@@ -18,8 +19,11 @@ from kaohe.formats.yaml_scheme import dumps_yaml
 from kaohe.schemes.models import Node, SchemeRecord
 
 
-class SchemeError(Exception):
+class SchemeError(Refused):
     """A scheme operation the rules do not allow; the message is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(Refused.INVALID, message)
 
 
 def _node_rows(record: SchemeRecord, scheme: Scheme) -> None:
@@ -80,7 +84,7 @@ def save_scheme(scheme: Scheme, *, replace: SchemeRecord | None = None) -> tuple
     return record_, findings
 
 
-def _user(user):  # noqa: ANN001, ANN202
+def _user(user):
     return user if user is not None and getattr(user, "pk", None) else None
 
 

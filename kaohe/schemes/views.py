@@ -13,14 +13,14 @@ import dataclasses
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kaohe.accounts.decorators import office_only, requires
+from kaohe.accounts.decorators import SignedInRequest, office_only, requires
 from kaohe.accounts.permissions import can_read_schemes, is_office
 from kaohe.core.check import Finding, check
 from kaohe.formats.errors import FormatError
@@ -44,12 +44,12 @@ readers_only = requires(can_read_schemes)
 
 # -- the import's findings, kept for the next page ---------------------------------------------
 
-def _reader_findings(request: HttpRequest, pk: int) -> tuple[list[ShownFinding], int]:
+def _reader_findings(request: SignedInRequest, pk: int) -> tuple[list[ShownFinding], int]:
     stored = request.session.get(READER_FINDINGS_KEY.format(pk=pk)) or {}
     return [ShownFinding(**f) for f in stored.get("findings", [])], stored.get("total", 0)
 
 
-def _remember_reader_findings(request: HttpRequest, pk: int, findings: list[Finding]) -> None:
+def _remember_reader_findings(request: SignedInRequest, pk: int, findings: list[Finding]) -> None:
     key = READER_FINDINGS_KEY.format(pk=pk)
     if not findings:
         request.session.pop(key, None)
@@ -62,7 +62,7 @@ def _remember_reader_findings(request: HttpRequest, pk: int, findings: list[Find
 
 @require_safe
 @readers_only
-def scheme_list(request: HttpRequest) -> HttpResponse:
+def scheme_list(request: SignedInRequest) -> HttpResponse:
     schemes = SchemeRecord.objects.all()
     return render(request, "schemes/list.html", {"schemes": schemes, "office": is_office(request.user)})
 
@@ -74,7 +74,7 @@ def _clone_initial(record: SchemeRecord) -> dict[str, object]:
     return {"name": name, "year": year}
 
 
-def _detail(request: HttpRequest, record: SchemeRecord, clone_form: CloneForm | None = None,
+def _detail(request: SignedInRequest, record: SchemeRecord, clone_form: CloneForm | None = None,
             status: int = 200) -> HttpResponse:
     scheme = record.core()
     findings = [ShownFinding.of(f) for f in check(scheme)]
@@ -100,7 +100,7 @@ def _detail(request: HttpRequest, record: SchemeRecord, clone_form: CloneForm | 
 
 @require_safe
 @readers_only
-def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(SchemeRecord.objects.select_related("created_by", "published_by"), pk=pk)
     return _detail(request, record)
 
@@ -109,14 +109,14 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @office_only
-def scheme_import(request: HttpRequest) -> HttpResponse:
+def scheme_import(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 record, reader_findings = import_upload(form.cleaned_data["file"], form.cleaned_data["replace"])
             except ImportRefused as refusal:
-                form.add_error(refusal.field, refusal.message)
+                form.add_error(refusal.field or None, refusal.message)
             else:
                 _remember_reader_findings(request, record.pk, reader_findings)
                 messages.success(request, _("已导入草稿“%(title)s”：%(errors)s个错误，%(warnings)s个警告。") % {
@@ -131,7 +131,7 @@ def scheme_import(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @office_only
-def scheme_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_publish(request: SignedInRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(SchemeRecord, pk=pk)
     form = PublishForm(request.POST)
     acknowledged = form.is_valid() and form.cleaned_data["acknowledge"]
@@ -146,7 +146,7 @@ def scheme_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @office_only
-def scheme_clone(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_clone(request: SignedInRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(SchemeRecord.objects.select_related("created_by", "published_by"), pk=pk)
     form = CloneForm(request.POST)
     if form.is_valid():
@@ -165,7 +165,7 @@ def scheme_clone(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @readers_only
-def scheme_diff(request: HttpRequest) -> HttpResponse:
+def scheme_diff(request: SignedInRequest) -> HttpResponse:
     form = DiffForm(request.GET if ("a" in request.GET or "b" in request.GET) else None,
                     initial={"a": request.GET.get("a")})
     rows: list[ChangeRow] | None = None
@@ -182,20 +182,20 @@ def scheme_diff(request: HttpRequest) -> HttpResponse:
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     return response
 
 
 @require_safe
 @readers_only
-def export_yaml(request: HttpRequest, pk: int) -> HttpResponse:
+def export_yaml(request: SignedInRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(SchemeRecord, pk=pk)
     return _download(record.document.encode("utf-8"), YAML_TYPE, f"{record.name}.yaml")
 
 
 @require_safe
 @readers_only
-def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def export_xlsx(request: SignedInRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(SchemeRecord, pk=pk)
     try:
         content = xlsx_bytes(record.core())

@@ -9,11 +9,11 @@ from django.utils import translation
 
 
 class LanguageMiddleware:
-    def __init__(self, get_response):  # noqa: ANN001
+    def __init__(self, get_response):
         self.get_response = get_response
         self.supported = {code for code, _ in settings.LANGUAGES}
 
-    def __call__(self, request):  # noqa: ANN001
+    def __call__(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         request.LANGUAGE_CODE = language

@@ -12,9 +12,9 @@ from kaohe.core.consistency import (
     NARROW,
     DepartmentInput,
     analyse,
-    display,
     flagged_first,
 )
+from kaohe.core.points import rounded_points
 
 D = Decimal
 
@@ -39,7 +39,7 @@ def test_share_counts_scored_items_at_full_marks():
     # 8 tasks, 7 scored; at full marks: u1 2, u2 2, u3 1 (b), u4 1 (a) = 6.
     assert (result.tasks, result.scored, result.full_marks) == (8, 7, 6)
     assert result.full_marks_share == D(6) / D(7)
-    assert display(result.full_marks_share * 100) == "85.71"
+    assert rounded_points(result.full_marks_share * 100) == "85.71"
 
 
 def test_percents_range_and_population_std_dev():
@@ -55,7 +55,7 @@ def test_percents_range_and_population_std_dev():
     # variance (1600 + 1600 + 6400) / 81 / 3 = 3200/81, std dev = 40·√2 / 9 = 6.2853936105…
     assert result.std_dev.quantize(D("1e-10")) == D("6.2853936105")
     assert abs(result.std_dev - D(40) * D(2).sqrt() / 9) < D("1e-24")
-    assert display(result.range) == "13.33"
+    assert rounded_points(result.range) == "13.33"
 
 
 def test_identical_groups_ignore_units_with_unscored_items():

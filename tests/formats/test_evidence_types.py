@@ -52,7 +52,7 @@ HTML = b"<!doctype html><script>alert(1)</script>"
     ("旧表格.et", OLE2 + b"\0" * 504, "Word/Excel/WPS 文档（旧格式）"),
     ("材料.zip", zip_bytes(), "ZIP 压缩包"),
 ])
-def test_allowed_types_are_recognised_by_content(name, data, label):  # noqa: ANN001
+def test_allowed_types_are_recognised_by_content(name, data, label):
     cleaned, kind = check_evidence(name, data, LIMIT)
     assert cleaned == name and kind.label == label
 
@@ -68,7 +68,7 @@ def test_allowed_types_are_recognised_by_content(name, data, label):  # noqa: AN
     ("../", PDF, "无效"),
     ("\x00\x1f", PDF, "无效"),
 ])
-def test_refused_uploads_say_which_file_and_what(name, data, words):  # noqa: ANN001
+def test_refused_uploads_say_which_file_and_what(name, data, words):
     with pytest.raises(FormatError) as error:
         check_evidence(name, data, LIMIT)
     assert words in error.value.message
@@ -88,7 +88,7 @@ def test_a_file_over_the_limit_is_refused_with_both_sizes():
     ("\u202efdp.exe.pdf", "fdp.exe.pdf"),  # the right-to-left override that disguises names is dropped
     ("  名称.pdf  ", "名称.pdf"),
 ])
-def test_names_lose_path_parts_and_control_characters(raw, clean):  # noqa: ANN001
+def test_names_lose_path_parts_and_control_characters(raw, clean):
     assert clean_name(raw) == clean
 
 

@@ -100,13 +100,13 @@ COUNTER = Counter()
 
 
 @pytest.fixture
-def counted(request):  # noqa: ANN001
+def counted(request):
     reader = request.node.originalname.removeprefix("test_fuzz_")
     yield reader
     COUNTER.report(reader)
 
 
-def parses_or_format_error(read, *args) -> None:  # noqa: ANN001, ANN002
+def parses_or_format_error(read, *args) -> None:
     """The property: `read(*args)` returns, or raises FormatError; anything else fails the test."""
     try:
         read(*args)
@@ -136,7 +136,7 @@ YAML_TEXT = st.one_of(YAML_PIECES, TEXT)
 
 
 @st.composite
-def mutated_lines(draw, lines: list[str], max_ops: int = 6, text=TEXT) -> list[str]:  # noqa: ANN001
+def mutated_lines(draw, lines: list[str], max_ops: int = 6, text=TEXT) -> list[str]:
     """`lines` with a few lines dropped, repeated, swapped, cut, indented or rewritten."""
     lines = list(lines)
     for _ in range(draw(st.integers(0, max_ops))):
@@ -191,7 +191,7 @@ CELL_VALUE = st.one_of(
 
 
 @st.composite
-def mutated_workbook(draw, data: bytes, max_ops: int = 5) -> bytes:  # noqa: ANN001
+def mutated_workbook(draw, data: bytes, max_ops: int = 5) -> bytes:
     """The workbook, through openpyxl, with cells set, merges added or removed, rows/columns
     deleted or inserted, sheets renamed, removed, added, hidden or shown."""
     wb = openpyxl.load_workbook(io.BytesIO(data))
@@ -317,7 +317,7 @@ def _attr(value: str) -> bytes:
 
 
 @st.composite
-def new_cell(draw, ref: bytes) -> bytes:  # noqa: ANN001
+def new_cell(draw, ref: bytes) -> bytes:
     """A cell at `ref` holding a hostile value of some type (as Excel would write it)."""
     kind = draw(st.sampled_from(["str", "str", "num", "num", "bool", "error", "shared", "formula", "date",
                                  "empty", "style"]))
@@ -348,7 +348,7 @@ def new_cell(draw, ref: bytes) -> bytes:  # noqa: ANN001
     return b"<c" + r + b' s="' + style + b'"><v>1</v></c>'
 
 
-def _pick(draw, pattern: re.Pattern[bytes], content: bytes) -> re.Match[bytes] | None:  # noqa: ANN001
+def _pick(draw, pattern: re.Pattern[bytes], content: bytes) -> re.Match[bytes] | None:
     found = list(pattern.finditer(content))
     return found[draw(st.integers(0, len(found) - 1))] if found else None
 
@@ -365,7 +365,7 @@ def edited(data: bytes, member: str, old: bytes, new: bytes) -> bytes:
 
 
 @st.composite
-def sheet_edit(draw, content: bytes) -> bytes:  # noqa: ANN001
+def sheet_edit(draw, content: bytes) -> bytes:
     """One edit of a worksheet's XML: a cell, a row or a merge."""
     op = draw(st.sampled_from(["cell", "cell", "cell", "add-cell", "drop-cell", "ref", "row-drop", "row-repeat",
                                "row-swap", "row-number", "merge-drop", "merge-repeat", "merge-add", "merge-add"]))
@@ -435,7 +435,7 @@ SHEET_NAMES = st.sampled_from(["评分", "kaohe", "指标体系", "Sheet1", "", 
 
 
 @st.composite
-def workbook_edit(draw, content: bytes) -> bytes:  # noqa: ANN001
+def workbook_edit(draw, content: bytes) -> bytes:
     """One edit of xl/workbook.xml: a sheet renamed, hidden or shown, dropped, repeated or moved."""
     sheets = list(SHEET_RE.finditer(content))
     if not sheets:
@@ -458,7 +458,7 @@ def workbook_edit(draw, content: bytes) -> bytes:  # noqa: ANN001
 
 
 @st.composite
-def shared_edit(draw, content: bytes) -> bytes:  # noqa: ANN001
+def shared_edit(draw, content: bytes) -> bytes:
     """One edit of xl/sharedStrings.xml: a string rewritten or dropped (shifting the rest)."""
     match = _pick(draw, SHARED_RE, content)
     if match is None:
@@ -476,7 +476,7 @@ SPLICES = st.sampled_from([
 
 
 @st.composite
-def member_damage(draw, members: list[tuple[str, bytes]]) -> None:  # noqa: ANN001
+def member_damage(draw, members: list[tuple[str, bytes]]) -> None:
     """A member rewritten at the byte level: flipped, cut, spliced, dropped, repeated or renamed."""
     i = draw(st.integers(0, len(members) - 1))
     name, content = members[i]
@@ -500,7 +500,7 @@ def member_damage(draw, members: list[tuple[str, bytes]]) -> None:  # noqa: ANN0
 
 
 @st.composite
-def raw_damage(draw, data: bytes) -> bytes:  # noqa: ANN001
+def raw_damage(draw, data: bytes) -> bytes:
     """The archive's own bytes flipped, then perhaps cut."""
     raw = bytearray(data)
     for _ in range(draw(st.integers(1, 8))):
@@ -509,7 +509,7 @@ def raw_damage(draw, data: bytes) -> bytes:  # noqa: ANN001
 
 
 @st.composite
-def mutated_zip(draw, data: bytes) -> bytes:  # noqa: ANN001
+def mutated_zip(draw, data: bytes) -> bytes:
     """A member of the xlsx zip damaged, or the archive's own bytes flipped or cut."""
     if draw(st.integers(0, 4)) == 0:
         return draw(raw_damage(data))
@@ -519,7 +519,7 @@ def mutated_zip(draw, data: bytes) -> bytes:  # noqa: ANN001
 
 
 @st.composite
-def xml_mutated(draw, data: bytes, grid: str = "xl/worksheets/sheet1.xml") -> bytes:  # noqa: ANN001
+def xml_mutated(draw, data: bytes, grid: str = "xl/worksheets/sheet1.xml") -> bytes:
     """1-4 edits of the workbook's XML (mostly cells, rows and merges of `grid`, some of the other
     sheets, workbook.xml and shared strings), sometimes a member damaged; one case in ten damages
     the archive's bytes instead."""
@@ -557,7 +557,7 @@ class warnings_ignored:  # noqa: N801  (zipfile warns about duplicate names; tha
         self._catch.__enter__()
         warnings.simplefilter("ignore")
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self._catch.__exit__(*exc)
 
 
@@ -586,7 +586,7 @@ def seed_lines() -> list[str]:
 
 
 @st.composite
-def official_text(draw) -> str:  # noqa: ANN001
+def official_text(draw) -> str:
     """A window of the seed (its header, some lines from anywhere after it; mostly up to 12 lines,
     one in ten up to 40), mutated; or random lines under the header."""
     lines = seed_lines()
@@ -600,7 +600,7 @@ def official_text(draw) -> str:  # noqa: ANN001
     return "\n".join(draw(mutated_lines(window)))
 
 
-def test_fuzz_official_text(seed_path, counted):  # noqa: ANN001
+def test_fuzz_official_text(seed_path, counted):
     @FUZZ
     @given(official_text())
     @example("序号\t一级指标\t二级指标\t三级指标\t考核内容\t考核单位\t备注\n1\t政治建设(1e309分)")
@@ -678,7 +678,7 @@ def yaml_texts() -> list[list[str]]:
 
 
 @st.composite
-def mutated_data(draw, data: object) -> object:  # noqa: ANN001
+def mutated_data(draw, data: object) -> object:
     """Walk down from the root to one value and replace, delete or add around it; only the
     containers on the path are copied, the cached source is never changed."""
     root = _shallow(data)
@@ -709,7 +709,7 @@ def _shallow(node: object) -> object:
 
 
 @st.composite
-def yaml_text(draw) -> str:  # noqa: ANN001
+def yaml_text(draw) -> str:
     kind = draw(st.integers(0, 9))
     if kind == 0:  # random text
         return draw(st.text(max_size=200))
@@ -724,7 +724,7 @@ def yaml_text(draw) -> str:  # noqa: ANN001
     return dump(draw(mutated_data(sources[0] if draw(st.integers(0, 3)) else sources[1])))
 
 
-def test_fuzz_yaml(counted):  # noqa: ANN001
+def test_fuzz_yaml(counted):
     @FUZZ
     @given(yaml_text())
     @example("a: &x [1]\nb: *x\n")
@@ -756,7 +756,7 @@ def scheme_workbooks() -> list[bytes]:
 
 
 @st.composite
-def scheme_xlsx(draw) -> bytes:  # noqa: ANN001
+def scheme_xlsx(draw) -> bytes:
     """Of 20 cases: 19 XML edits (the small workbook as written, or with shared strings; one in
     sixteen the cut shipped scheme, three times as slow to read), 1 through openpyxl."""
     small, cut = scheme_workbooks()
@@ -784,7 +784,7 @@ def far_cell() -> bytes:
                   b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
 
 
-def test_fuzz_xlsx_scheme(counted):  # noqa: ANN001
+def test_fuzz_xlsx_scheme(counted):
     @FUZZ
     @given(scheme_xlsx())
     @example(b"PK\x05\x06" + b"\x00" * 18)
@@ -827,7 +827,7 @@ def test_found_by_fuzzing_a_total_too_big_to_round_is_read_exactly():
 
 
 @pytest.mark.parametrize("year", [-1, 10**12, 2.5, True])
-def test_found_by_fuzzing_an_impossible_year_in_the_metadata_is_a_finding(year):  # noqa: ANN001
+def test_found_by_fuzzing_an_impossible_year_in_the_metadata_is_a_finding(year):
     """The hidden sheet's year went into the scheme unchecked; a negative or huge one then failed
     to store (PositiveIntegerField) with a server error."""
     wb = openpyxl.load_workbook(io.BytesIO(scheme_workbooks()[0]))
@@ -864,7 +864,7 @@ def _sheet_member(name: str) -> str:
 
 
 @st.composite
-def scoring_xlsx(draw) -> bytes:  # noqa: ANN001
+def scoring_xlsx(draw) -> bytes:
     """Of 20 cases: 19 XML edits of the grid (what a scorer types: scores, reasons, formulas,
     rows moved) or of the hidden manifest (tampering), on the sheet as downloaded or with shared
     strings; 1 through openpyxl."""
@@ -880,7 +880,7 @@ def far_row(name: str) -> bytes:
                   b'<row r="99999999999"><c r="A99999999999" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
 
 
-def test_fuzz_scoring_sheet(counted):  # noqa: ANN001
+def test_fuzz_scoring_sheet(counted):
     @FUZZ
     @given(scoring_xlsx())
     @example(far_row(SHEET))  # found: openpyxl yields an empty row for every row number skipped
@@ -894,7 +894,7 @@ def test_fuzz_scoring_sheet(counted):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("name", [SHEET, MANIFEST])
-def test_found_by_fuzzing_a_row_past_excels_last_is_refused(name):  # noqa: ANN001
+def test_found_by_fuzzing_a_row_past_excels_last_is_refused(name):
     """A row numbered 99999999999 in the grid or the manifest kept the reader busy for hours
     (an empty row for every number skipped); past row 1,048,576 the sheet is refused."""
     with pytest.raises(FormatError) as error:
@@ -918,7 +918,7 @@ NAME = st.one_of(
 
 
 @st.composite
-def evidence_upload(draw) -> tuple[str, bytes, int]:  # noqa: ANN001
+def evidence_upload(draw) -> tuple[str, bytes, int]:
     if draw(st.integers(0, 4)) == 0:  # a real Office Open XML file, possibly damaged
         data = draw(mutated_zip(scoring_sheet())) if draw(st.booleans()) else scoring_sheet()
     else:
@@ -926,7 +926,7 @@ def evidence_upload(draw) -> tuple[str, bytes, int]:  # noqa: ANN001
     return draw(NAME), data, draw(st.integers(0, 4096))
 
 
-def test_fuzz_evidence(counted):  # noqa: ANN001
+def test_fuzz_evidence(counted):
     @FUZZ
     @given(evidence_upload())
     @example(("../../etc/passwd.pdf", b"%PDF-1.7\n", 100))

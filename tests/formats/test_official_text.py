@@ -48,7 +48,7 @@ def municipal_template() -> Scheme:
 
 
 @pytest.fixture(scope="module")
-def seed(seed_path) -> Path:  # noqa: ANN001
+def seed(seed_path) -> Path:
     return seed_path
 
 

@@ -27,7 +27,7 @@ EVIL_UNIT = '=HYPERLINK("http://evil.example","乙县")'
 EVIL_ITEM = "=1+1 落实情况"
 
 
-def sample(**changes) -> SheetData:  # noqa: ANN003
+def sample(**changes) -> SheetData:
     data = SheetData(
         cycle_id=7, cycle_name="2018年度考核", department_code="swzzb", department_name="市委组织部",
         units=[("jia", "甲县"), ("yi", EVIL_UNIT)],
@@ -45,7 +45,7 @@ def sample(**changes) -> SheetData:  # noqa: ANN003
     return data
 
 
-def edit(data: bytes, cells: dict[str, object] | None = None, change=None) -> bytes:  # noqa: ANN001
+def edit(data: bytes, cells: dict[str, object] | None = None, change=None) -> bytes:
     """Fill in a sheet like a user would: open it, set cells, save."""
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb[SHEET]
@@ -71,7 +71,7 @@ def with_raw_value(data: bytes, placeholder: str, raw: str) -> bytes:
     return out.getvalue()
 
 
-def cell(uploaded, unit: str, item: str):  # noqa: ANN001, ANN201
+def cell(uploaded, unit: str, item: str):
     return next(c for c in uploaded.cells if (c.unit_code, c.item_code) == (unit, item))
 
 
@@ -229,7 +229,7 @@ def test_a_sheet_with_a_row_deleted_is_refused_naming_the_row():
 
 
 def test_a_sheet_with_rows_moved_is_refused():
-    def swap(wb):  # noqa: ANN001, ANN202
+    def swap(wb):
         ws = wb[SHEET]
         for column in range(1, 9):
             a, b = ws.cell(row=6, column=column), ws.cell(row=8, column=column)
@@ -249,7 +249,7 @@ def test_a_sheet_with_a_row_inserted_at_the_end_or_a_column_deleted_is_refused()
 
 
 def test_damaged_hidden_metadata_is_refused():
-    def damage(wb):  # noqa: ANN001, ANN202
+    def damage(wb):
         for row in wb[MANIFEST].iter_rows():
             if row[0].value == "value":
                 row[4].value = "很多"  # the version
@@ -258,7 +258,7 @@ def test_damaged_hidden_metadata_is_refused():
     with pytest.raises(FormatError, match="已损坏"):
         read_sheet(edit(write_sheet(sample()), change=damage))
 
-    def remove_cycle(wb):  # noqa: ANN001, ANN202
+    def remove_cycle(wb):
         ws = wb[MANIFEST]
         for row in ws.iter_rows():
             if row[0].value == "cycle":

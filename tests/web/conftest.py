@@ -14,7 +14,7 @@ ROLES = ["office", "scorer", "head", "scorer2", "unit", "leader"]
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001
+def django_db_setup(django_db_setup, django_db_blocker):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -25,25 +25,25 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):  # noqa: ANN001
+def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _evidence_in_a_temporary_folder(settings, tmp_path):  # noqa: ANN001
+def _evidence_in_a_temporary_folder(settings, tmp_path):
     """Evidence files any test uploads (the fuzzers too) go to the test's own folder, never var/."""
     settings.EVIDENCE_DIR = tmp_path / "evidence"
 
 
 @pytest.fixture
-def users(db):  # noqa: ANN001
+def users(db):
     from kaohe.accounts.models import User
 
     return {u.username: u for u in User.objects.select_related("department", "unit")}
 
 
 @pytest.fixture
-def client_for(db, users):  # noqa: ANN001
+def client_for(db, users):
     def make(name: str | None) -> Client:
         client = Client()
         if name is not None:
@@ -54,7 +54,7 @@ def client_for(db, users):  # noqa: ANN001
 
 
 @pytest.fixture
-def cycle(db):  # noqa: ANN001
+def cycle(db):
     from kaohe.cycles.models import Cycle
     from kaohe.ops.demo import DEMO_CYCLE
 
@@ -62,7 +62,7 @@ def cycle(db):  # noqa: ANN001
 
 
 @pytest.fixture
-def committed_demo(transactional_db):  # noqa: ANN001
+def committed_demo(transactional_db):
     """For transactional tests (browser tests): the demo cycle, committed. pytest-django runs these
     after the others and empties the database after each, so the demo is built again when needed."""
     from kaohe.cycles.models import Cycle

@@ -23,7 +23,7 @@ NOT_APPLICABLE = ("chanhe", "3.1.1.1")  # the item does not apply to 瀍河区
 
 
 @pytest.fixture
-def token_for(users):  # noqa: ANN001
+def token_for(users):
     def make(name: str) -> str:
         return ApiToken.issue(users[name])[1]
 
@@ -34,32 +34,32 @@ def bearer(key: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
-def score_url(cycle, unit: str, item: str) -> str:  # noqa: ANN001
+def score_url(cycle, unit: str, item: str) -> str:
     return f"/api/v1/cycles/{cycle.pk}/scores/{unit}/{item}"
 
 
-def put(client: Client, url: str, body: dict | str, **extra: str):  # noqa: ANN201
+def put(client: Client, url: str, body: dict | str, **extra: str):
     data = body if isinstance(body, str) else json.dumps(body)
     return client.put(url, data=data, content_type="application/json", **extra)
 
 
-def post(client: Client, url: str, body: dict | None = None, **extra: str):  # noqa: ANN201
+def post(client: Client, url: str, body: dict | None = None, **extra: str):
     return client.post(url, data=json.dumps(body or {}), content_type="application/json", **extra)
 
 
-def task(cycle, unit: str, item: str) -> Score:  # noqa: ANN001
+def task(cycle, unit: str, item: str) -> Score:
     return Score.objects.get(cycle=cycle, unit__code=unit, node__code=item)
 
 
-def fill_department(cycle, code: str = "swzzb") -> None:  # noqa: ANN001
+def fill_department(cycle, code: str = "swzzb") -> None:
     Score.objects.filter(cycle=cycle, department__code=code).update(points=Decimal(0), reason="测试")
 
 
-def submission(cycle, code: str = "swzzb") -> Submission:  # noqa: ANN001
+def submission(cycle, code: str = "swzzb") -> Submission:
     return Submission.objects.get(cycle=cycle, department__code=code)
 
 
-def set_state(cycle, state: str, code: str = "swzzb") -> None:  # noqa: ANN001
+def set_state(cycle, state: str, code: str = "swzzb") -> None:
     Submission.objects.filter(cycle=cycle, department__code=code).update(state=state)
 
 
@@ -334,7 +334,7 @@ def test_points_reach_the_scoring_rules_as_decimal_or_text_never_float(client_fo
 
     seen = []
 
-    def spy(user, cycle, unit_code, item_code, entry, source="grid"):  # noqa: ANN001, ANN202
+    def spy(user, cycle, unit_code, item_code, entry, source="grid"):
         seen.append((entry.points, source))
         return save_score(user, cycle, unit_code, item_code, entry, source=source)
 

@@ -40,7 +40,7 @@ def operations() -> list[str]:
 
 
 @pytest.fixture
-def wsgi_app(db):  # noqa: ANN001
+def wsgi_app(db):
     from kaohe.web.wsgi import application
 
     request_started.disconnect(close_old_connections)
@@ -53,11 +53,11 @@ def wsgi_app(db):  # noqa: ANN001
 
 
 @pytest.fixture
-def schema(wsgi_app):  # noqa: ANN001
+def schema(wsgi_app):
     return schemathesis.openapi.from_wsgi(SCHEMA_URL, wsgi_app)
 
 
-def _operation(schema, key: str):  # noqa: ANN001, ANN202
+def _operation(schema, key: str):
     method, path = key.split(" ", 1)
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -66,7 +66,7 @@ def _operation(schema, key: str):  # noqa: ANN001, ANN202
     raise AssertionError(f"{key} is not in {SCHEMA_URL}")
 
 
-def fuzz(operation, token: str, cycle_id: int, examples: int = EXAMPLES) -> None:  # noqa: ANN001
+def fuzz(operation, token: str, cycle_id: int, examples: int = EXAMPLES) -> None:
     """Positive and negative cases of `operation`, with the demo cycle or any cycle id; every
     response is checked: no 5xx."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -79,7 +79,7 @@ def fuzz(operation, token: str, cycle_id: int, examples: int = EXAMPLES) -> None
     @settings(max_examples=examples, deadline=None, derandomize=not RANDOM, database=None,
               suppress_health_check=list(HealthCheck))
     @given(case=st.one_of(strategies))
-    def run(case) -> None:  # noqa: ANN001
+    def run(case) -> None:
         response = case.call()
         case.validate_response(response, checks=[not_a_server_error])
 
@@ -88,13 +88,13 @@ def fuzz(operation, token: str, cycle_id: int, examples: int = EXAMPLES) -> None
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("key", operations())
-def test_no_server_error(key, role, schema, users, cycle):  # noqa: ANN001
+def test_no_server_error(key, role, schema, users, cycle):
     fuzz(_operation(schema, key), ApiToken.issue(users[role])[1], cycle.pk)
 
 
-def test_a_server_error_fails_the_fuzz_test(schema, users, cycle, monkeypatch):  # noqa: ANN001
+def test_a_server_error_fails_the_fuzz_test(schema, users, cycle, monkeypatch):
     """The harness itself: an operation that answers 500 is reported, not passed over."""
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr("kaohe.api.cycles.visible_cycles", broken)
@@ -104,7 +104,7 @@ def test_a_server_error_fails_the_fuzz_test(schema, users, cycle, monkeypatch): 
 
 
 @pytest.mark.parametrize("points", ["1e400", "-1e400", "1e-400", 10**40, "9" * 60])
-def test_found_by_fuzzing_huge_points_are_invalid_not_a_crash(client_for, cycle, users, points):  # noqa: ANN001
+def test_found_by_fuzzing_huge_points_are_invalid_not_a_crash(client_for, cycle, users, points):
     """Points such as 1e400 made Decimal.quantize fail in scoring.parse_score (a 500 from the
     API, the grid and the sheet upload); now they are refused like any other out-of-range value."""
     from kaohe.cycles.models import Score

@@ -33,13 +33,13 @@ def url(cycle_id: int, unit: str = ITEM[0], item: str = ITEM[1]) -> str:
     return f"/api/v1/cycles/{cycle_id}/scores/{unit}/{item}"
 
 
-def put(client: Client, path: str, body: dict | str, **extra: str):  # noqa: ANN201
+def put(client: Client, path: str, body: dict | str, **extra: str):
     return client.put(path, data=body if isinstance(body, str) else json.dumps(body),
                       content_type="application/json", **extra)
 
 
 @pytest.fixture
-def scorer_token(users) -> dict[str, str]:  # noqa: ANN001
+def scorer_token(users) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(users['scorer'])[1]}"}
 
 
@@ -104,7 +104,7 @@ def test_on_postgresql_the_saves_statements_are_prepared_once_per_connection(cyc
     ("?prepare_threshold=1", {"server_side_binding": True, "prepare_threshold": 1, "cursors": True}),
     ("?server_side_binding=false", {"server_side_binding": False, "prepare_threshold": None, "cursors": False}),
 ])
-def test_postgresql_connections_bind_on_the_server_unless_the_url_says_no(tmp_path, query, expected):  # noqa: ANN001
+def test_postgresql_connections_bind_on_the_server_unless_the_url_says_no(tmp_path, query, expected):
     code = ("import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'kaohe.web.settings'; import django; "
             "django.setup(); from django.conf import settings; "
             "database = settings.DATABASES['default']; "

@@ -40,13 +40,13 @@ EXE = b"MZ\x90\x00" + b"\0" * 2000
 
 
 @pytest.fixture(autouse=True)
-def evidence_dir(settings, tmp_path):  # noqa: ANN001
+def evidence_dir(settings, tmp_path):
     settings.EVIDENCE_DIR = tmp_path / "evidence"
     return settings.EVIDENCE_DIR
 
 
 @pytest.fixture
-def other_unit_user(db, cycle):  # noqa: ANN001
+def other_unit_user(db, cycle):
     other = CycleUnit.objects.filter(cycle=cycle).exclude(code=UNIT).order_by("position").first()
     user = User(username="unit-other", role=Role.UNIT, unit=Unit.objects.get(code=other.code))
     user.set_password("x")
@@ -57,7 +57,7 @@ def other_unit_user(db, cycle):  # noqa: ANN001
 
 
 @pytest.fixture
-def evidence(cycle, users) -> Evidence:  # noqa: ANN001
+def evidence(cycle, users) -> Evidence:
     with acting_as(users["unit"]):
         return rules.upload_evidence(users["unit"], cycle, UNIT, [("台账.pdf", PDF)], [CRITERION])[0]
 
@@ -68,7 +68,7 @@ def full_marks(cycle: Cycle) -> None:
 
 
 @pytest.fixture
-def published(cycle, users) -> ResultSnapshot:  # noqa: ANN001
+def published(cycle, users) -> ResultSnapshot:
     """Full marks, the cycle locked, version 1 published, the objection window open until today."""
     full_marks(cycle)
     cycle.status = Cycle.Status.LOCKED
@@ -79,7 +79,7 @@ def published(cycle, users) -> ResultSnapshot:  # noqa: ANN001
 
 
 @pytest.fixture
-def objection(cycle, users, published) -> Objection:  # noqa: ANN001
+def objection(cycle, users, published) -> Objection:
     with acting_as(users["unit"]):
         return flow.file(users["unit"], cycle, UNIT, [ITEM], "组织生活会记录已提交")
 
@@ -88,7 +88,7 @@ def url(cycle: Cycle, path: str) -> str:
     return f"/api/v1/cycles/{cycle.pk}/{path}"
 
 
-def send(client: Client, method: str, path: str, body: dict | str | None = None):  # noqa: ANN201
+def send(client: Client, method: str, path: str, body: dict | str | None = None):
     if method == "get":
         return client.get(path)
     if method == "delete":
@@ -97,7 +97,7 @@ def send(client: Client, method: str, path: str, body: dict | str | None = None)
     return getattr(client, method)(path, data=data, content_type="application/json")
 
 
-def files_on_disk(root) -> list:  # noqa: ANN001
+def files_on_disk(root) -> list:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
@@ -105,12 +105,12 @@ def claim_url(cycle: Cycle, code: str = CRITERION, unit: str = "") -> str:
     return url(cycle, f"self-assessment/claims/{code}" + (f"?unit={unit}" if unit else ""))
 
 
-def upload(client: Client, cycle: Cycle, *files: tuple[str, bytes], criteria=(CRITERION,), query: str = ""):  # noqa: ANN001, ANN201
+def upload(client: Client, cycle: Cycle, *files: tuple[str, bytes], criteria=(CRITERION,), query: str = ""):
     return client.post(url(cycle, "evidence" + query), {
         "file": [SimpleUploadedFile(name, data) for name, data in files], "criteria": list(criteria)})
 
 
-def body_of(response) -> bytes:  # noqa: ANN001
+def body_of(response) -> bytes:
     """The body. A file response is read to the end, which closes it (the test client's wrapper
     does, without closing the database connection as a second close() would on PostgreSQL)."""
     return b"".join(response.streaming_content) if response.streaming else response.content
@@ -162,7 +162,7 @@ def _cases(table: dict) -> list:
 
 
 @pytest.mark.parametrize(("endpoint", "name", "status"), _cases(OPEN_CYCLE))
-def test_open_cycle_endpoints_for_every_role(client_for, cycle, evidence, endpoint, name, status):  # noqa: ANN001
+def test_open_cycle_endpoints_for_every_role(client_for, cycle, evidence, endpoint, name, status):
     method, path, body = endpoint
     response = send(client_for(name), method, url(cycle, path.format(eid=evidence.pk)), body)
     content = body_of(response)
@@ -174,7 +174,7 @@ def test_open_cycle_endpoints_for_every_role(client_for, cycle, evidence, endpoi
 
 
 @pytest.mark.parametrize(("endpoint", "name", "status"), _cases(PUBLISHED))
-def test_published_endpoints_for_every_role(client_for, cycle, objection, endpoint, name, status):  # noqa: ANN001
+def test_published_endpoints_for_every_role(client_for, cycle, objection, endpoint, name, status):
     method, path, body = endpoint
     response = send(client_for(name), method, url(cycle, path.format(oid=objection.pk)), body)
     assert response.status_code == status, body_of(response)[:300]
@@ -182,7 +182,7 @@ def test_published_endpoints_for_every_role(client_for, cycle, objection, endpoi
         assert response.json()["message"]
 
 
-def test_evidence_upload_for_every_role(client_for, cycle):  # noqa: ANN001
+def test_evidence_upload_for_every_role(client_for, cycle):
     for name in ROLES:
         response = upload(client_for(name), cycle, ("台账.pdf", PDF), query="?unit=yanshi")
         assert response.status_code == (201 if name == "unit" else 401 if name is None else 403), name
@@ -191,7 +191,7 @@ def test_evidence_upload_for_every_role(client_for, cycle):  # noqa: ANN001
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("office", True), ("leader", True), ("unit", True), ("scorer", True), ("head", True), ("scorer2", False)])
-def test_the_evidence_list_is_what_readable_evidence_allows(client_for, cycle, evidence, name, expected):  # noqa: ANN001
+def test_the_evidence_list_is_what_readable_evidence_allows(client_for, cycle, evidence, name, expected):
     listed = client_for(name).get(url(cycle, "evidence")).json()
     assert [e["id"] for e in listed] == ([evidence.pk] if expected else [])
     shown = client_for(name).get(url(cycle, "self-assessment?unit=yanshi")).json()
@@ -199,14 +199,14 @@ def test_the_evidence_list_is_what_readable_evidence_allows(client_for, cycle, e
     assert row["evidence"] == ([evidence.pk] if expected else [])
 
 
-def test_readers_other_than_units_must_name_the_unit(client_for, cycle):  # noqa: ANN001
+def test_readers_other_than_units_must_name_the_unit(client_for, cycle):
     response = client_for("office").get(url(cycle, "self-assessment"))
     assert response.status_code == 422 and response.json()["field"] == "unit"
     response = client_for("office").get(url(cycle, "self-assessment?unit=nowhere"))
     assert response.status_code == 404 and "nowhere" in response.json()["message"]
 
 
-def test_the_self_assessment_as_the_unit_reads_it(client_for, cycle, users):  # noqa: ANN001
+def test_the_self_assessment_as_the_unit_reads_it(client_for, cycle, users):
     cycle.self_assessment_deadline = datetime.date(2030, 1, 31)
     cycle.save(update_fields=["self_assessment_deadline"])
     rules.save_claim(users["unit"], cycle, UNIT, CRITERION, "4.5", "每月开展", 0)
@@ -231,7 +231,7 @@ def queries(client: Client, path: str) -> tuple[int, object]:
     return len(captured), response
 
 
-def test_reading_the_self_assessment_takes_a_constant_number_of_queries(client_for, cycle, users):  # noqa: ANN001
+def test_reading_the_self_assessment_takes_a_constant_number_of_queries(client_for, cycle, users):
     client = client_for("unit")
     unit = CycleUnit.objects.get(cycle=cycle, code=UNIT)
     codes = [c.code for c in rules.criteria(cycle, unit)]
@@ -253,7 +253,7 @@ def test_reading_the_self_assessment_takes_a_constant_number_of_queries(client_f
     assert len(response.json()["criteria"][0]["evidence"]) == 20
 
 
-def test_the_scorecard_and_objections_take_a_constant_number_of_queries(client_for, cycle, users, objection):  # noqa: ANN001
+def test_the_scorecard_and_objections_take_a_constant_number_of_queries(client_for, cycle, users, objection):
     client = client_for("unit")
     card, _response = queries(client, url(cycle, "scorecard"))
     assert card <= 10
@@ -268,7 +268,7 @@ def test_the_scorecard_and_objections_take_a_constant_number_of_queries(client_f
 # ----------------------------------------------------------------------------- another unit sees nothing of yanshi's
 
 
-def test_another_unit_can_neither_read_nor_write_yanshis_self_assessment(client_for, cycle, other_unit_user):  # noqa: ANN001
+def test_another_unit_can_neither_read_nor_write_yanshis_self_assessment(client_for, cycle, other_unit_user):
     client, other = other_unit_user
     assert client.get(url(cycle, "self-assessment?unit=yanshi")).status_code == 404
     assert client.get(url(cycle, "self-assessment")).json()["unit"] == other.code
@@ -279,7 +279,7 @@ def test_another_unit_can_neither_read_nor_write_yanshis_self_assessment(client_
     assert not Claim.objects.filter(unit__code=UNIT).exists() and not Evidence.objects.exists()
 
 
-def test_another_unit_cannot_reach_yanshis_evidence_by_any_id(client_for, cycle, evidence, other_unit_user,  # noqa: ANN001
+def test_another_unit_cannot_reach_yanshis_evidence_by_any_id(client_for, cycle, evidence, other_unit_user,
                                                               evidence_dir):
     client, _other = other_unit_user
     assert client.get(url(cycle, "evidence")).json() == []
@@ -292,7 +292,7 @@ def test_another_unit_cannot_reach_yanshis_evidence_by_any_id(client_for, cycle,
     assert Evidence.objects.get().nodes.count() == 1 and len(files_on_disk(evidence_dir)) == 1
 
 
-def test_another_unit_sees_only_its_own_scorecard_and_objections(client_for, cycle, objection, other_unit_user):  # noqa: ANN001
+def test_another_unit_sees_only_its_own_scorecard_and_objections(client_for, cycle, objection, other_unit_user):
     client, other = other_unit_user
     card = client.get(url(cycle, "scorecard?unit=yanshi")).json()
     assert (card["unit"], card["summary"]["code"]) == (other.code, other.code)
@@ -332,7 +332,7 @@ def test_another_unit_sees_only_its_own_scorecard_and_objections(client_for, cyc
     ('{"points": "1", "explanation": ""}', "version", "version"),
     ('{"points": "1", "explanation": "", "version": "0"}', "version", "version"),
 ])
-def test_bad_claims_are_refused_with_where_and_what(client_for, cycle, raw, field, words):  # noqa: ANN001
+def test_bad_claims_are_refused_with_where_and_what(client_for, cycle, raw, field, words):
     response = send(client_for("unit"), "put", claim_url(cycle), raw)
     assert response.status_code == 422, response.content
     assert response.json()["field"] == field and words in response.json()["message"]
@@ -340,16 +340,16 @@ def test_bad_claims_are_refused_with_where_and_what(client_for, cycle, raw, fiel
 
 
 @pytest.mark.parametrize("raw", ["not json", "[1, 2]"])
-def test_a_body_that_is_not_a_json_object_is_refused(client_for, cycle, raw):  # noqa: ANN001
+def test_a_body_that_is_not_a_json_object_is_refused(client_for, cycle, raw):
     response = send(client_for("unit"), "put", claim_url(cycle), raw)
     assert response.status_code == 422 and response.json()["code"] == "invalid"
 
 
-def test_json_numbers_reach_the_rules_as_decimal_never_float(client_for, cycle, monkeypatch):  # noqa: ANN001
+def test_json_numbers_reach_the_rules_as_decimal_never_float(client_for, cycle, monkeypatch):
     seen = []
     original = rules.save_claim
 
-    def spy(user, cycle, unit_code, code, points, explanation, version):  # noqa: ANN001, ANN202
+    def spy(user, cycle, unit_code, code, points, explanation, version):
         seen.append(points)
         return original(user, cycle, unit_code, code, points, explanation, version)
 
@@ -366,7 +366,7 @@ def test_json_numbers_reach_the_rules_as_decimal_never_float(client_for, cycle, 
     assert [e.new["points"] for e in Event.objects.filter(action="claim.update").order_by("pk")] == ["0.3", "4", "2.5", None]
 
 
-def test_a_stale_version_is_a_409_with_the_saved_claim(client_for, cycle):  # noqa: ANN001
+def test_a_stale_version_is_a_409_with_the_saved_claim(client_for, cycle):
     client = client_for("unit")
     response = send(client, "put", claim_url(cycle), {"points": "4", "explanation": "第一次", "version": 0})
     assert response.status_code == 200 and response.json()["version"] == 1
@@ -377,12 +377,12 @@ def test_a_stale_version_is_a_409_with_the_saved_claim(client_for, cycle):  # no
     assert Claim.objects.get(unit__code=UNIT).points == Decimal(4)
 
 
-def test_a_criterion_that_does_not_apply_is_404(client_for, cycle):  # noqa: ANN001
+def test_a_criterion_that_does_not_apply_is_404(client_for, cycle):
     response = send(client_for("unit"), "put", claim_url(cycle, "9.9.9"), {"points": "1", "version": 0})
     assert response.status_code == 404 and "9.9.9" in response.json()["message"]
 
 
-def test_after_the_deadline_claims_are_closed(client_for, cycle):  # noqa: ANN001
+def test_after_the_deadline_claims_are_closed(client_for, cycle):
     cycle.self_assessment_deadline = timezone.localdate() - datetime.timedelta(days=1)
     cycle.save(update_fields=["self_assessment_deadline"])
     response = send(client_for("unit"), "put", claim_url(cycle), {"points": "1", "explanation": "", "version": 0})
@@ -390,7 +390,7 @@ def test_after_the_deadline_claims_are_closed(client_for, cycle):  # noqa: ANN00
     assert client_for("unit").get(url(cycle, "self-assessment")).json()["editable"] is False
 
 
-def test_submit_then_read_only_until_the_office_reopens(client_for, cycle, users):  # noqa: ANN001
+def test_submit_then_read_only_until_the_office_reopens(client_for, cycle, users):
     unit = client_for("unit")
     response = unit.post(url(cycle, "self-assessment/submit"))
     assert response.status_code == 422 and "未填写自评得分" in response.json()["message"]
@@ -416,7 +416,7 @@ def test_submit_then_read_only_until_the_office_reopens(client_for, cycle, users
     assert SelfAssessment.objects.get(unit__code=UNIT).state == SelfAssessment.State.DRAFT
 
 
-def test_a_units_bearer_token_works_without_naming_the_unit(client_for, cycle, users):  # noqa: ANN001
+def test_a_units_bearer_token_works_without_naming_the_unit(client_for, cycle, users):
     key = ApiToken.issue(users["unit"])[1]
     client = Client()
     response = client.put(claim_url(cycle), data=json.dumps({"points": "4", "explanation": "", "version": 0}),
@@ -429,7 +429,7 @@ def test_a_units_bearer_token_works_without_naming_the_unit(client_for, cycle, u
 # ----------------------------------------------------------------------------- evidence
 
 
-def test_upload_list_download_recriteria_delete(client_for, cycle, evidence_dir, django_capture_on_commit_callbacks):  # noqa: ANN001
+def test_upload_list_download_recriteria_delete(client_for, cycle, evidence_dir, django_capture_on_commit_callbacks):
     client = client_for("unit")
     response = upload(client, cycle, ("../../台账 2018.pdf", PDF), ("C:\\Users\\王\\通知.pdf", PDF + b"x"))
     assert response.status_code == 201, response.content
@@ -469,7 +469,7 @@ def test_upload_list_download_recriteria_delete(client_for, cycle, evidence_dir,
     ([("图片.png", PDF)], "与扩展名 .png 不符"),
     ([("空.pdf", b"")], "空文件"),
 ])
-def test_refused_files_store_nothing(client_for, cycle, evidence_dir, files, words):  # noqa: ANN001
+def test_refused_files_store_nothing(client_for, cycle, evidence_dir, files, words):
     response = upload(client_for("unit"), cycle, *files)
     assert response.status_code == 422 and response.json()["field"] == "file"
     assert words in response.json()["message"]
@@ -477,11 +477,11 @@ def test_refused_files_store_nothing(client_for, cycle, evidence_dir, files, wor
     assert not Event.objects.filter(action="evidence.upload").exists()
 
 
-def test_an_oversized_file_is_413_and_refused_before_it_is_read(client_for, cycle, evidence_dir, monkeypatch):  # noqa: ANN001
+def test_an_oversized_file_is_413_and_refused_before_it_is_read(client_for, cycle, evidence_dir, monkeypatch):
     cycle.evidence_max_mb = 1
     cycle.save(update_fields=["evidence_max_mb"])
 
-    def never(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def never(*args, **kwargs):
         raise AssertionError("the upload was read although it is over the limit")
 
     data = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile("大文件.pdf", PDF + b"0" * (1024 * 1024))})
@@ -492,7 +492,7 @@ def test_an_oversized_file_is_413_and_refused_before_it_is_read(client_for, cycl
     assert not Evidence.objects.exists() and files_on_disk(evidence_dir) == []
 
 
-def test_an_upload_without_files_or_with_an_unknown_criterion_is_refused(client_for, cycle, evidence_dir):  # noqa: ANN001
+def test_an_upload_without_files_or_with_an_unknown_criterion_is_refused(client_for, cycle, evidence_dir):
     response = client_for("unit").post(url(cycle, "evidence"), {"criteria": [CRITERION]})
     assert response.status_code == 422 and response.json()["field"] == "file"
     response = upload(client_for("unit"), cycle, ("台账.pdf", PDF), criteria=["9.9.9"])
@@ -500,7 +500,7 @@ def test_an_upload_without_files_or_with_an_unknown_criterion_is_refused(client_
     assert not Evidence.objects.exists() and files_on_disk(evidence_dir) == []
 
 
-def test_the_count_limit_holds(client_for, cycle):  # noqa: ANN001
+def test_the_count_limit_holds(client_for, cycle):
     cycle.evidence_max_files = 1
     cycle.save(update_fields=["evidence_max_files"])
     response = upload(client_for("unit"), cycle, ("一.pdf", PDF), ("二.pdf", PDF + b"2"))
@@ -508,7 +508,7 @@ def test_the_count_limit_holds(client_for, cycle):  # noqa: ANN001
     assert not Evidence.objects.exists()
 
 
-def test_a_lost_file_is_a_clear_404(client_for, cycle, evidence, evidence_dir):  # noqa: ANN001
+def test_a_lost_file_is_a_clear_404(client_for, cycle, evidence, evidence_dir):
     for path in files_on_disk(evidence_dir):
         path.unlink()
     response = client_for("office").get(url(cycle, f"evidence/{evidence.pk}/file"))
@@ -518,12 +518,12 @@ def test_a_lost_file_is_a_clear_404(client_for, cycle, evidence, evidence_dir): 
 # ----------------------------------------------------------------------------- scorecard and objections
 
 
-def test_the_scorecard_before_publication_is_404_with_a_reason(client_for, cycle):  # noqa: ANN001
+def test_the_scorecard_before_publication_is_404_with_a_reason(client_for, cycle):
     response = client_for("unit").get(url(cycle, "scorecard"))
     assert response.status_code == 404 and "尚未发布" in response.json()["message"]
 
 
-def test_the_scorecard_shows_the_published_figures_and_items(client_for, cycle, published):  # noqa: ANN001
+def test_the_scorecard_shows_the_published_figures_and_items(client_for, cycle, published):
     card = client_for("unit").get(url(cycle, "scorecard")).json()
     row = next(r for r in published.results if r["code"] == UNIT)
     assert (card["version"], card["latest_version"], card["versions"]) == (1, 1, [1])
@@ -535,7 +535,7 @@ def test_the_scorecard_shows_the_published_figures_and_items(client_for, cycle, 
     assert client_for("unit").get(url(cycle, "scorecard?version=9")).status_code == 404
 
 
-def test_a_reopened_cycle_shows_figures_but_no_items(client_for, cycle, published):  # noqa: ANN001
+def test_a_reopened_cycle_shows_figures_but_no_items(client_for, cycle, published):
     Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.REVIEW)
     card = client_for("unit").get(url(cycle, "scorecard")).json()
     assert card["rows"] == [] and card["items"] == 0 and card["summary"]["code"] == UNIT
@@ -544,7 +544,7 @@ def test_a_reopened_cycle_shows_figures_but_no_items(client_for, cycle, publishe
     assert response.status_code == 409 and response.json()["code"] == "closed"
 
 
-def test_objections_end_to_end(client_for, cycle, published, evidence_dir):  # noqa: ANN001
+def test_objections_end_to_end(client_for, cycle, published, evidence_dir):
     unit, scorer, office = client_for("unit"), client_for("scorer"), client_for("office")
     v1 = next(r for r in published.results if r["code"] == UNIT)
 
@@ -594,7 +594,7 @@ def test_objections_end_to_end(client_for, cycle, published, evidence_dir):  # n
     assert unit.get(url(cycle, f"objections/{filed['id']}")).json()["result_version"] == 2
 
 
-def test_the_office_sends_answers_back(client_for, cycle, objection):  # noqa: ANN001
+def test_the_office_sends_answers_back(client_for, cycle, objection):
     answer_url = url(cycle, f"objections/{objection.pk}/items/{ITEM}/answer")
     assert send(client_for("head"), "post", answer_url, {"decision": "upheld", "reason": "材料不足"}).status_code == 200
     back_url = url(cycle, f"objections/{objection.pk}/send-back")
@@ -608,7 +608,7 @@ def test_the_office_sends_answers_back(client_for, cycle, objection):  # noqa: A
     assert response.status_code == 409 and response.json()["code"] == "closed"  # not answered again yet
 
 
-def test_upheld_answers_close_without_a_new_version(client_for, cycle, objection):  # noqa: ANN001
+def test_upheld_answers_close_without_a_new_version(client_for, cycle, objection):
     answer_url = url(cycle, f"objections/{objection.pk}/items/{ITEM}/answer")
     send(client_for("scorer"), "post", answer_url, {"decision": "upheld", "reason": "材料不足"})
     response = client_for("office").post(url(cycle, f"objections/{objection.pk}/confirm"),
@@ -621,7 +621,7 @@ def test_upheld_answers_close_without_a_new_version(client_for, cycle, objection
     ({"objection_deadline": datetime.date(2000, 1, 1)}, 409, "截止"),
     ({"objection_deadline": None}, 409, "未设置异议期"),
 ])
-def test_objections_outside_the_window_are_closed(client_for, cycle, published, change, status, words):  # noqa: ANN001
+def test_objections_outside_the_window_are_closed(client_for, cycle, published, change, status, words):
     Cycle.objects.filter(pk=cycle.pk).update(**change)
     response = send(client_for("unit"), "post", url(cycle, "objections"), {"items": [ITEM], "reason": "x"})
     assert response.status_code == status and words in response.json()["message"]
@@ -635,13 +635,13 @@ def test_objections_outside_the_window_are_closed(client_for, cycle, published, 
     ({"items": ITEM, "reason": "x"}, "items"),
     ({"items": [ITEM], "reason": 5}, "reason"),
 ])
-def test_bad_objections_are_refused(client_for, cycle, published, body, field):  # noqa: ANN001
+def test_bad_objections_are_refused(client_for, cycle, published, body, field):
     response = send(client_for("unit"), "post", url(cycle, "objections"), body)
     assert response.status_code == 422 and response.json()["field"] == field
     assert not Objection.objects.exists()
 
 
-def test_an_objections_refused_file_stores_nothing(client_for, cycle, published, evidence_dir):  # noqa: ANN001
+def test_an_objections_refused_file_stores_nothing(client_for, cycle, published, evidence_dir):
     response = client_for("unit").post(url(cycle, "objections"), {
         "items": [ITEM], "reason": "见附件", "file": [SimpleUploadedFile("通知.pdf", EXE)]})
     assert response.status_code == 422 and "不是允许的类型" in response.json()["message"]

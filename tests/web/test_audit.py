@@ -43,7 +43,7 @@ def tasks(cycle: Cycle, department: str, count: int, unit: str = "yanshi") -> li
                 .select_related("unit", "node").order_by("node__position")[:count])
 
 
-def save(user, cycle: Cycle, score: Score, points: str, reason: str = "", address: str = "10.0.0.1",  # noqa: ANN001
+def save(user, cycle: Cycle, score: Score, points: str, reason: str = "", address: str = "10.0.0.1",
          source: str = "grid") -> Score:
     current = Score.objects.get(pk=score.pk)
     with acting_as(user, address):
@@ -51,7 +51,7 @@ def save(user, cycle: Cycle, score: Score, points: str, reason: str = "", addres
                           Entry(points, reason, current.version), source=source)
 
 
-def marked(count: int, marker: str, **fields) -> list[Event]:  # noqa: ANN003
+def marked(count: int, marker: str, **fields) -> list[Event]:
     """`count` events whose object key contains `marker`, created oldest first."""
     return [Event.objects.create(action=fields.get("action", "test.event"),
                                  object_type=fields.get("object_type", "test"),
@@ -61,7 +61,7 @@ def marked(count: int, marker: str, **fields) -> list[Event]:  # noqa: ANN003
             for index in range(count)]
 
 
-def at(when: dt.datetime):  # noqa: ANN201
+def at(when: dt.datetime):
     """Events created inside this block get `when` as their time."""
     return mock.patch("django.utils.timezone.now", return_value=when)
 
@@ -216,7 +216,7 @@ def test_invalid_filters_are_form_errors_not_server_errors(client_for, params):
 
 # --- Exports ---------------------------------------------------------------------------------------
 
-def csv_rows(response) -> list[list[str]]:  # noqa: ANN001
+def csv_rows(response) -> list[list[str]]:
     content = b"".join(response.streaming_content)
     assert content.startswith("\ufeff".encode())
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
@@ -315,14 +315,14 @@ def endpoint(name: str, *args: object) -> str:
     return reverse(name, args=args)
 
 
-def grid_save(client, cycle: Cycle, score: Score, points: str, reason: str = "",  # noqa: ANN001, ANN201
+def grid_save(client, cycle: Cycle, score: Score, points: str, reason: str = "",
               address: str = "10.0.0.1"):
     url = endpoint("cycles:save_score", cycle.pk, score.unit.code, score.node.code)
     version = Score.objects.get(pk=score.pk).version
     return client.post(url, {"points": points, "reason": reason, "version": version}, REMOTE_ADDR=address)
 
 
-def api_save(key: str, cycle: Cycle, score: Score, points: str | None, reason: str = "",  # noqa: ANN201
+def api_save(key: str, cycle: Cycle, score: Score, points: str | None, reason: str = "",
              address: str = "10.0.0.2"):
     url = f"/api/v1/cycles/{cycle.pk}/scores/{score.unit.code}/{score.node.code}"
     version = Score.objects.get(pk=score.pk).version
@@ -331,7 +331,7 @@ def api_save(key: str, cycle: Cycle, score: Score, points: str | None, reason: s
                         REMOTE_ADDR=address)
 
 
-def sheet_upload(client, cycle: Cycle, values: dict[Score, tuple[str | None, str | None]],  # noqa: ANN001, ANN201
+def sheet_upload(client, cycle: Cycle, values: dict[Score, tuple[str | None, str | None]],
                  address: str = "10.0.0.3"):
     """Download the department's sheet, type `values` into it as a user would, upload it."""
     from kaohe.formats import scoring_sheet as sheets

@@ -28,23 +28,23 @@ LOCKED = "登录已暂时锁定"
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+def _keep_the_test_connection(monkeypatch):
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
 
-def log_in(client: Client, username: str, password: str, address: str = "10.0.0.1", **headers):  # noqa: ANN003, ANN201
+def log_in(client: Client, username: str, password: str, address: str = "10.0.0.1", **headers):
     return client.post("/accounts/login/", {"username": username, "password": password},
                        REMOTE_ADDR=address, **headers)
 
 
-def fail(client: Client, times: int, username: str = "scorer", address: str = "10.0.0.1", **headers) -> list:  # noqa: ANN003
+def fail(client: Client, times: int, username: str = "scorer", address: str = "10.0.0.1", **headers) -> list:
     return [log_in(client, username, "wrong-password", address, **headers).status_code for _ in range(times)]
 
 
 # --- log-in throttling -------------------------------------------------------------------------
 
 
-def test_five_failures_lock_the_username_at_that_address_with_a_clear_page(db):  # noqa: ANN001
+def test_five_failures_lock_the_username_at_that_address_with_a_clear_page(db):
     client = Client()
     assert fail(client, 4) == [200, 200, 200, 200]  # the form again, with its error
     response = log_in(client, "scorer", "wrong-password")
@@ -60,13 +60,13 @@ def test_five_failures_lock_the_username_at_that_address_with_a_clear_page(db): 
     assert response.status_code == 429
 
 
-def test_the_lock_is_per_username_and_address(db):  # noqa: ANN001
+def test_the_lock_is_per_username_and_address(db):
     fail(Client(), 5)
     assert log_in(Client(), "scorer", DEMO_PASSWORD, address="10.0.0.2").status_code == 302  # another address
     assert log_in(Client(), "head", DEMO_PASSWORD, address="10.0.0.1").status_code == 302  # another user
 
 
-def test_a_successful_log_in_resets_the_count(db):  # noqa: ANN001
+def test_a_successful_log_in_resets_the_count(db):
     client = Client()
     fail(client, 4)
     assert log_in(client, "scorer", DEMO_PASSWORD).status_code == 302
@@ -74,7 +74,7 @@ def test_a_successful_log_in_resets_the_count(db):  # noqa: ANN001
     assert log_in(Client(), "scorer", DEMO_PASSWORD).status_code == 302
 
 
-def test_the_lock_ends_after_fifteen_minutes(db):  # noqa: ANN001
+def test_the_lock_ends_after_fifteen_minutes(db):
     fail(Client(), 5)
     assert log_in(Client(), "scorer", DEMO_PASSWORD).status_code == 429
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14))
@@ -83,14 +83,14 @@ def test_the_lock_ends_after_fifteen_minutes(db):  # noqa: ANN001
     assert log_in(Client(), "scorer", DEMO_PASSWORD).status_code == 302
 
 
-def test_axes_reset_unlocks_everyone(db, capsys):  # noqa: ANN001
+def test_axes_reset_unlocks_everyone(db, capsys):
     fail(Client(), 5)
     assert main(["axes_reset"]) == 0
     capsys.readouterr()
     assert log_in(Client(), "scorer", DEMO_PASSWORD).status_code == 302
 
 
-def test_behind_a_trusted_proxy_the_lock_follows_the_clients_address(db, settings):  # noqa: ANN001
+def test_behind_a_trusted_proxy_the_lock_follows_the_clients_address(db, settings):
     settings.KAOHE_TRUSTED_PROXIES = ["127.0.0.1"]
     fail(Client(), 5, address="127.0.0.1", HTTP_X_REAL_IP="203.0.113.5")
     proxied = {"address": "127.0.0.1"}
@@ -99,7 +99,7 @@ def test_behind_a_trusted_proxy_the_lock_follows_the_clients_address(db, setting
     assert AccessAttempt.objects.get().ip_address == "203.0.113.5"
 
 
-def test_a_client_cannot_choose_its_address_without_the_proxy(db, settings):  # noqa: ANN001
+def test_a_client_cannot_choose_its_address_without_the_proxy(db, settings):
     settings.KAOHE_TRUSTED_PROXIES = ["127.0.0.1"]
     fail(Client(), 5, address="198.51.100.7", HTTP_X_REAL_IP="203.0.113.9")
     assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
@@ -110,7 +110,7 @@ def test_a_client_cannot_choose_its_address_without_the_proxy(db, settings):  # 
 # --- passwords, sessions, keys -----------------------------------------------------------------
 
 
-def test_passwords_need_ten_characters_and_must_not_be_common(db, users):  # noqa: ANN001
+def test_passwords_need_ten_characters_and_must_not_be_common(db, users):
     with pytest.raises(ValidationError):
         validate_password("Ab1-x9q-z")  # nine characters
     with pytest.raises(ValidationError):
@@ -123,7 +123,7 @@ def test_passwords_need_ten_characters_and_must_not_be_common(db, users):  # noq
     assert response.status_code == 200 and "errorlist" in response.content.decode()
 
 
-def test_a_session_lasts_eight_hours_and_ends_with_the_browser(db):  # noqa: ANN001
+def test_a_session_lasts_eight_hours_and_ends_with_the_browser(db):
     client = Client()
     assert log_in(client, "scorer", DEMO_PASSWORD).status_code == 302
     cookie = client.cookies["sessionid"]
@@ -137,7 +137,7 @@ def test_a_session_lasts_eight_hours_and_ends_with_the_browser(db):  # noqa: ANN
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_a_rotated_secret_key_keeps_sessions_that_come_back_while_the_old_key_is_a_fallback(db, users, settings):  # noqa: ANN001
+def test_a_rotated_secret_key_keeps_sessions_that_come_back_while_the_old_key_is_a_fallback(db, users, settings):
     old, new = settings.SECRET_KEY, secrets.token_urlsafe(50)
     active, away = Client(), Client()
     active.force_login(users["scorer"])
@@ -150,7 +150,7 @@ def test_a_rotated_secret_key_keeps_sessions_that_come_back_while_the_old_key_is
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_https_mode_redirects_and_sends_the_security_headers(db, users, settings):  # noqa: ANN001
+def test_https_mode_redirects_and_sends_the_security_headers(db, users, settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -191,14 +191,14 @@ def settings_under(tmp_path: Path, **values: str) -> subprocess.CompletedProcess
                           env=kaohe_env(tmp_path, **values), capture_output=True, text=True, timeout=120)
 
 
-def test_check_deploy_is_clean_under_production_settings(tmp_path):  # noqa: ANN001
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
     done = subprocess.run([KAOHE, "check", "--deploy", "--fail-level", "WARNING"],
                           env=kaohe_env(tmp_path, **PRODUCTION), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
 
 
-def test_the_development_defaults_fail_check_deploy(tmp_path):  # noqa: ANN001
+def test_the_development_defaults_fail_check_deploy(tmp_path):
     done = subprocess.run([KAOHE, "check", "--deploy", "--fail-level", "WARNING"],
                           env=kaohe_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
@@ -206,7 +206,7 @@ def test_the_development_defaults_fail_check_deploy(tmp_path):  # noqa: ANN001
         assert warning in done.stderr + done.stdout, warning
 
 
-def test_production_settings_come_from_the_environment(tmp_path):  # noqa: ANN001
+def test_production_settings_come_from_the_environment(tmp_path):
     done = settings_under(tmp_path, **PRODUCTION, KAOHE_SESSION_HOURS="2", KAOHE_LOGIN_FAILURE_LIMIT="3",
                           KAOHE_SECRET_KEY_FALLBACKS="old-key-1, old-key-2", KAOHE_TRUSTED_PROXIES="127.0.0.1")
     assert done.returncode == 0, done.stderr
@@ -218,7 +218,7 @@ def test_production_settings_come_from_the_environment(tmp_path):  # noqa: ANN00
                       "SECRET_KEY_FALLBACKS": ["old-key-1", "old-key-2"], "KAOHE_TRUSTED_PROXIES": ["127.0.0.1"]}
 
 
-def test_the_development_defaults_serve_plain_http(tmp_path):  # noqa: ANN001
+def test_the_development_defaults_serve_plain_http(tmp_path):
     """`make run` serves http://127.0.0.1:8000: nothing may redirect it to https."""
     done = settings_under(tmp_path)
     values = json.loads(done.stdout)
@@ -233,7 +233,7 @@ def test_the_development_defaults_serve_plain_http(tmp_path):  # noqa: ANN001
     ({"KAOHE_SESSION_HOURS": "eight"}, "KAOHE_SESSION_HOURS must be a whole number"),
     ({"KAOHE_LOGIN_FAILURE_LIMIT": "0"}, "KAOHE_LOGIN_FAILURE_LIMIT must be at least 1"),
 ])
-def test_missing_secrets_and_bad_values_are_refused_with_a_clear_message(tmp_path, values, words):  # noqa: ANN001
+def test_missing_secrets_and_bad_values_are_refused_with_a_clear_message(tmp_path, values, words):
     done = subprocess.run([KAOHE, "check"], env=kaohe_env(tmp_path, **values), capture_output=True, text=True,
                           timeout=120)
     assert done.returncode != 0 and words in done.stderr and "Traceback" not in done.stderr

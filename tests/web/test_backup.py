@@ -67,13 +67,13 @@ digest = {
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+def _keep_the_test_connection(monkeypatch):
     """Django's command runner closes every connection when a command ends (see test_commands)."""
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
 
 @pytest.fixture
-def evidence_dir(settings, tmp_path):  # noqa: ANN001
+def evidence_dir(settings, tmp_path):
     settings.EVIDENCE_DIR = tmp_path / "evidence"
     return settings.EVIDENCE_DIR
 
@@ -156,7 +156,7 @@ def new_installation(root: Path) -> Installation:
 
 
 @pytest.fixture(scope="module")
-def empty_target(tmp_path_factory, django_db_setup, django_db_blocker):  # noqa: ANN001
+def empty_target(tmp_path_factory, django_db_setup, django_db_blocker):
     """One migrated, empty installation that refused restores must leave empty."""
     with django_db_blocker.unblock():
         target = new_installation(tmp_path_factory.mktemp("empty"))
@@ -166,7 +166,7 @@ def empty_target(tmp_path_factory, django_db_setup, django_db_blocker):  # noqa:
 
 
 @pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory, django_db_setup, django_db_blocker):  # noqa: ANN001
+def demo_archive(tmp_path_factory, django_db_setup, django_db_blocker):
     """A backup of the shared demo database with two evidence files (no audit event: read only)."""
     from django.conf import settings
 
@@ -187,7 +187,7 @@ def demo_archive(tmp_path_factory, django_db_setup, django_db_blocker):  # noqa:
     return root / "demo.tar.gz"
 
 
-def repack(source: Path, target: Path, *, manifest=None, member=None, reseal: bool = False) -> Path:  # noqa: ANN001
+def repack(source: Path, target: Path, *, manifest=None, member=None, reseal: bool = False) -> Path:
     """A copy of the archive with the manifest (dict → dict) or members ((name, bytes) → bytes) edited."""
     with tarfile.open(source, "r:gz") as tar:
         items = [(info.name, tar.extractfile(info).read()) for info in tar.getmembers()]
@@ -204,7 +204,7 @@ def repack(source: Path, target: Path, *, manifest=None, member=None, reseal: bo
     return target
 
 
-def flip_first_byte_of(wanted: str):  # noqa: ANN201
+def flip_first_byte_of(wanted: str):
     def edit(name: str, data: bytes) -> bytes:
         return bytes([data[0] ^ 1]) + data[1:] if name.startswith(wanted) else data
     return edit
@@ -213,7 +213,7 @@ def flip_first_byte_of(wanted: str):  # noqa: ANN201
 # --- the round trip ----------------------------------------------------------------------------
 
 
-def publish_results(cycle: Cycle, office) -> None:  # noqa: ANN001
+def publish_results(cycle: Cycle, office) -> None:
     """Every task scored (full marks, then zeros so the units differ), locked and published."""
     from django.db.models import OuterRef, Subquery
 
@@ -231,7 +231,7 @@ def publish_results(cycle: Cycle, office) -> None:  # noqa: ANN001
 
 
 def test_a_restore_into_an_empty_installation_reproduces_results_scores_and_evidence(
-        capsys, cycle, users, evidence_dir, tmp_path):  # noqa: ANN001
+        capsys, cycle, users, evidence_dir, tmp_path):
     publish_results(cycle, users["office"])
     put_evidence(evidence_dir, b"%PDF-1.4 minutes of the meeting")
     put_evidence(evidence_dir, bytes(range(256)) * 4096)  # 1 MiB, binary
@@ -286,7 +286,7 @@ def test_a_restore_into_an_empty_installation_reproduces_results_scores_and_evid
         target.drop()
 
 
-def test_the_manifest_describes_the_database_and_every_member(demo_archive, cycle):  # noqa: ANN001
+def test_the_manifest_describes_the_database_and_every_member(demo_archive, cycle):
     with tarfile.open(demo_archive, "r:gz") as tar:
         names = tar.getnames()
         manifest = json.loads(tar.extractfile(archive.MANIFEST).read())
@@ -304,7 +304,7 @@ def test_the_manifest_describes_the_database_and_every_member(demo_archive, cycl
     assert isinstance(scorer["pk"], int)  # primary keys kept, references to users by natural key
 
 
-def test_restore_check_reads_the_whole_archive_without_touching_anything(db, demo_archive, capsys, tmp_path):  # noqa: ANN001
+def test_restore_check_reads_the_whole_archive_without_touching_anything(db, demo_archive, capsys, tmp_path):
     rows = Event.objects.count()
     assert main(["restore", "--check", str(demo_archive)]) == 0
     assert "备份完整" in capsys.readouterr().out
@@ -315,7 +315,7 @@ def test_restore_check_reads_the_whole_archive_without_touching_anything(db, dem
 
 
 def test_a_restore_into_this_non_empty_installation_is_refused_and_changes_nothing(
-        db, demo_archive, capsys, evidence_dir):  # noqa: ANN001
+        db, demo_archive, capsys, evidence_dir):
     put_evidence(evidence_dir, b"already here", referenced=False)
     before = local_digest()
     code = main(["restore", str(demo_archive)])
@@ -398,7 +398,7 @@ def _foreign(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def refused(demo_archive, empty_target, tmp_path_factory):  # noqa: ANN001
+def refused(demo_archive, empty_target, tmp_path_factory):
     """Every bad archive of REFUSALS restored into the empty installation, in one process (one
     Django start-up): case → exit code, stderr, rows and files in the installation afterwards."""
     folder = tmp_path_factory.mktemp("bad")
@@ -436,7 +436,7 @@ print("OUTCOME " + json.dumps(outcome, ensure_ascii=False))
 
 @pytest.mark.django_db  # ordered with the database tests: before the transactional ones empty the demo
 @pytest.mark.parametrize("case", list(REFUSALS))
-def test_a_bad_archive_is_refused_and_the_empty_installation_stays_empty(case, refused):  # noqa: ANN001
+def test_a_bad_archive_is_refused_and_the_empty_installation_stays_empty(case, refused):
     words, result = REFUSALS[case][1], refused[case]
     assert result["code"] == 1, result
     assert words in result["stderr"] and "未做任何改动" in result["stderr"], result["stderr"]
@@ -444,7 +444,7 @@ def test_a_bad_archive_is_refused_and_the_empty_installation_stays_empty(case, r
     assert result["rows"] == 0 and result["files"] == []
 
 
-def test_a_corrupted_evidence_file_stops_the_backup(db, capsys, evidence_dir, tmp_path):  # noqa: ANN001
+def test_a_corrupted_evidence_file_stops_the_backup(db, capsys, evidence_dir, tmp_path):
     name = put_evidence(evidence_dir, b"original")
     (evidence_dir / name[:2] / name).write_bytes(b"changed on disk")
     out = tmp_path / "out"
@@ -456,7 +456,7 @@ def test_a_corrupted_evidence_file_stops_the_backup(db, capsys, evidence_dir, tm
     assert [p.name for p in (evidence_dir / name[:2]).iterdir()] == [name]  # the hard links are gone
 
 
-def test_backup_into_a_missing_folder_says_so(db, capsys, tmp_path):  # noqa: ANN001
+def test_backup_into_a_missing_folder_says_so(db, capsys, tmp_path):
     code = main(["backup", str(tmp_path / "nowhere" / "kaohe.tar.gz")])
     assert code == 1 and "输出目录不存在" in capsys.readouterr().err
 

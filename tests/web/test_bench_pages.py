@@ -41,7 +41,7 @@ def test_export_the_county_scheme_as_the_official_xlsx(benchmark):
     assert benchmark(xlsx_bytes, scheme)[:2] == b"PK"
 
 
-def _peak_writing(count: int, writer) -> int:  # noqa: ANN001
+def _peak_writing(count: int, writer) -> int:
     event = SimpleNamespace(at=timezone.now(), actor_name="scorer", address="10.0.0.1", action="score.update",
                             object_type="score", object_key="cycle:1/unit:yanshi/item:1.2.1.1",
                             cycle_id=None, old={"points": "1.5", "reason": "材料不全"},
@@ -56,11 +56,11 @@ def _peak_writing(count: int, writer) -> int:  # noqa: ANN001
 
 
 def test_exporting_ten_times_the_audit_events_takes_no_more_memory(benchmark):
-    def xlsx(events) -> None:  # noqa: ANN001
+    def xlsx(events) -> None:
         with tempfile.TemporaryFile() as out:  # as the view does, which then streams it back
             export.write_xlsx(events, out)
 
-    def csv_(events) -> None:  # noqa: ANN001
+    def csv_(events) -> None:
         for _ in export.csv_lines(events):
             pass
 

@@ -33,11 +33,11 @@ DESKTOP = {"width": 1400, "height": 900}
 
 
 @pytest.fixture(autouse=True)
-def evidence_dir(settings, tmp_path):  # noqa: ANN001
+def evidence_dir(settings, tmp_path):
     settings.EVIDENCE_DIR = tmp_path / "evidence"
 
 
-def log_in(page, base: str, username: str) -> None:  # noqa: ANN001
+def log_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
@@ -45,12 +45,12 @@ def log_in(page, base: str, username: str) -> None:  # noqa: ANN001
     page.wait_for_url(f"{base}/")
 
 
-def log_out(page) -> None:  # noqa: ANN001
+def log_out(page) -> None:
     page.click("header form button.link")
     page.wait_for_url("**/accounts/login/")
 
 
-def test_self_assessment_evidence_objection_and_answer(browser_page, live_server, committed_demo, tmp_path):  # noqa: ANN001
+def test_self_assessment_evidence_objection_and_answer(browser_page, live_server, committed_demo, tmp_path):
     cycle = committed_demo
     page, base = browser_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())

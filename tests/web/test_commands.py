@@ -12,7 +12,7 @@ from kaohe.cli.main import main
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+def _keep_the_test_connection(monkeypatch):
     """Django's command runner closes every connection when a command ends; inside a test that
     would close the test's transaction (PostgreSQL refuses the next query)."""
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)

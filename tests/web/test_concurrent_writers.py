@@ -98,7 +98,7 @@ def bearer_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
 
-def put_score(client: Client, cycle: Cycle, score: Score, points: str, reason: str, version: int):  # noqa: ANN201
+def put_score(client: Client, cycle: Cycle, score: Score, points: str, reason: str, version: int):
     return client.put(f"/api/v1/cycles/{cycle.pk}/scores/{score.unit.code}/{score.node.code}",
                       data=json.dumps({"points": points, "reason": reason, "version": version}),
                       content_type="application/json")
@@ -178,7 +178,7 @@ def office_clients(count: int) -> Callable[[int], Client]:
     return prepare
 
 
-def message(response) -> str:  # noqa: ANN001
+def message(response) -> str:
     """The one message the page shows after the redirect."""
     found = re.findall(r'<ul class="messages">(.*?)</ul>', response.content.decode(), re.S)
     texts = re.findall(r"<li[^>]*>(.*?)</li>", found[0], re.S) if found else []
@@ -244,7 +244,7 @@ def test_locking_the_cycle_while_a_department_is_reopened_never_leaves_it_incons
     under_review_with_every_department_locked(cycle)
     inside, release = threading.Event(), threading.Event()
 
-    def paused_record(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def paused_record(*args, **kwargs):
         event = audit.record(*args, **kwargs)
         inside.set()
         release.wait(timeout=60)
@@ -315,7 +315,7 @@ def test_a_save_racing_the_departments_submission_never_lands_after_it(demo, mon
     checked, release = threading.Event(), threading.Event()
     real_check = scoring.check_can_edit
 
-    def paused_check(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def paused_check(*args, **kwargs):
         real_check(*args, **kwargs)
         checked.set()
         release.wait(timeout=60)

@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 
 from kaohe.audit.context import acting_as
 from kaohe.core.consistency import DepartmentInput, analyse
+from kaohe.core.points import two_places
 from kaohe.cycles import lifecycle
 from kaohe.cycles.models import Cycle, CycleUnit, Score
-from kaohe.results.service import two
 from kaohe.schemes.models import Node, SchemeRecord
 
 ROLES = ["office", "scorer", "head", "scorer2", "unit", "leader"]
@@ -32,7 +32,7 @@ def url(cycle: Cycle) -> str:
     return f"/results/{cycle.pk}/consistency/"
 
 
-def full_marks(cycle: Cycle, **filters) -> int:  # noqa: ANN003
+def full_marks(cycle: Cycle, **filters) -> int:
     maximum = Node.objects.filter(pk=OuterRef("node_id")).values("points")[:1]
     return Score.objects.filter(cycle=cycle, **filters).update(points=Subquery(maximum))
 
@@ -48,7 +48,7 @@ def differentiate(cycle: Cycle, department: str) -> None:
 
 
 @pytest.fixture
-def scored(cycle):  # noqa: ANN001
+def scored(cycle):
     full_marks(cycle, department__code=UNIFORM)
     differentiate(cycle, DIFFERENT)
     return cycle
@@ -78,7 +78,7 @@ def identical_groups(html: str, department: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("name", [*ROLES, None])
-def test_office_and_leader_only(client_for, cycle, name):  # noqa: ANN001
+def test_office_and_leader_only(client_for, cycle, name):
     response = client_for(name).get(url(cycle))
     if name is None:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -88,7 +88,7 @@ def test_office_and_leader_only(client_for, cycle, name):  # noqa: ANN001
         assert response.status_code == 403
 
 
-def test_invisible_cycle_is_404(client_for, users):  # noqa: ANN001
+def test_invisible_cycle_is_404(client_for, users):
     with acting_as(users["office"]):
         draft = lifecycle.create_cycle(name="草稿周期", scheme=SchemeRecord.objects.get(name=COUNTY),
                                        unit_codes=["yanshi"])
@@ -97,20 +97,20 @@ def test_invisible_cycle_is_404(client_for, users):  # noqa: ANN001
     assert client_for("leader").get("/results/999999/consistency/").status_code == 404
 
 
-def test_post_is_refused(client_for, cycle):  # noqa: ANN001
+def test_post_is_refused(client_for, cycle):
     assert client_for("office").post(url(cycle)).status_code == 405
 
 
 # --- what the page shows --------------------------------------------------------------------------
 
 
-def test_unscored_cycle_flags_nothing(client_for, cycle):  # noqa: ANN001
+def test_unscored_cycle_flags_nothing(client_for, cycle):
     rows = page_departments(client_for("office").get(url(cycle)).content.decode())
     assert rows and not any(r["flagged"] for r in rows)
     assert all(r["cells"]["scored"] == "0" and r["cells"]["share"] == "—" for r in rows)
 
 
-def test_full_marks_department_is_flagged_and_the_differentiating_one_is_not(client_for, scored):  # noqa: ANN001
+def test_full_marks_department_is_flagged_and_the_differentiating_one_is_not(client_for, scored):
     html = client_for("leader").get(url(scored)).content.decode()
     rows = page_departments(html)
     by_code = {r["code"]: r for r in rows}
@@ -145,7 +145,7 @@ def core_results(cycle: Cycle) -> dict:
     return {r.code: r for r in results}
 
 
-def test_page_figures_match_the_core(client_for, scored):  # noqa: ANN001
+def test_page_figures_match_the_core(client_for, scored):
     # a partly scored department too: 市委办公室 scores the first unit only, one item left unscored
     first = CycleUnit.objects.filter(cycle=scored).order_by("position").first()
     full_marks(scored, department__code="swbgs", unit=first)
@@ -159,10 +159,10 @@ def test_page_figures_match_the_core(client_for, scored):  # noqa: ANN001
         result = expected[row["code"]]
         cells = row["cells"]
         assert int(cells["tasks"]) == result.tasks and int(cells["scored"]) == result.scored, row["code"]
-        share = "—" if result.full_marks_share is None else f"{two(result.full_marks_share * 100)}%"
+        share = "—" if result.full_marks_share is None else f"{two_places(result.full_marks_share * 100)}%"
         assert cells["share"] == share, row["code"]
-        assert cells["range"] == ("—" if result.range is None else two(result.range)), row["code"]
-        assert cells["std"] == ("—" if result.std_dev is None else two(result.std_dev)), row["code"]
+        assert cells["range"] == ("—" if result.range is None else two_places(result.range)), row["code"]
+        assert cells["std"] == ("—" if result.std_dev is None else two_places(result.std_dev)), row["code"]
         assert row["flags"] == [(f.code, f.message) for f in result.flags], row["code"]
         assert row["flagged"] == result.flagged
     swbgs = expected["swbgs"]
@@ -173,7 +173,7 @@ def test_page_figures_match_the_core(client_for, scored):  # noqa: ANN001
 # --- queries --------------------------------------------------------------------------------------
 
 
-def test_query_count_does_not_grow_with_the_cycle(client_for, users, scored, django_assert_max_num_queries):  # noqa: ANN001
+def test_query_count_does_not_grow_with_the_cycle(client_for, users, scored, django_assert_max_num_queries):
     with acting_as(users["office"]):
         small = lifecycle.create_cycle(name="小周期", scheme=SchemeRecord.objects.get(name=COUNTY),
                                        unit_codes=["yanshi"])

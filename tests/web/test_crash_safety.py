@@ -191,7 +191,7 @@ def drop(server: str, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Iterator[Path | str]:  # noqa: ANN001
+def template(tmp_path_factory) -> Iterator[Path | str]:
     """A database with the migrations and the demo, made once by `kaohe migrate` and `kaohe demo`:
     a SQLite file, or a database on the test server (named after this process, dropped at the end)."""
     folder = tmp_path_factory.mktemp("crash-template")
@@ -214,7 +214,7 @@ def template(tmp_path_factory) -> Iterator[Path | str]:  # noqa: ANN001
 
 
 @pytest.fixture
-def database(template, tmp_path) -> Iterator[Database]:  # noqa: ANN001
+def database(template, tmp_path) -> Iterator[Database]:
     """A fresh copy of the template for one test."""
     if not POSTGRES:
         path = tmp_path / "kaohe.sqlite3"
@@ -479,7 +479,7 @@ def test_the_application_recovers_when_postgresql_restarts_under_load(own_cluste
     assert served_throughout  # the same gunicorn, never restarted
 
 
-def wait_for(condition, what: str, timeout: float = 60, log: list[Outcome] | None = None) -> None:  # noqa: ANN001
+def wait_for(condition, what: str, timeout: float = 60, log: list[Outcome] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}: {Counter(o.result for o in log or [])}"

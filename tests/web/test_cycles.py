@@ -36,17 +36,17 @@ OFFICE_ACTIONS = [
 
 
 @pytest.fixture
-def municipal(db):  # noqa: ANN001
+def municipal(db):
     return SchemeRecord.objects.get(name=MUNICIPAL)
 
 
 @pytest.fixture
-def municipal_codes(db):  # noqa: ANN001
+def municipal_codes(db):
     return list(Unit.objects.filter(scheme_name=MUNICIPAL).values_list("code", flat=True))
 
 
 @pytest.fixture
-def draft(users, municipal, municipal_codes):  # noqa: ANN001
+def draft(users, municipal, municipal_codes):
     with acting_as(users["office"]):
         return lifecycle.create_cycle(name="2018年度市直单位党建工作考核", scheme=municipal,
                                       unit_codes=municipal_codes, scoring_deadline=date(2019, 1, 15),
@@ -54,14 +54,14 @@ def draft(users, municipal, municipal_codes):  # noqa: ANN001
 
 
 @pytest.fixture
-def opened(users, draft):  # noqa: ANN001
+def opened(users, draft):
     with acting_as(users["office"]):
         lifecycle.open_cycle(draft)
     draft.refresh_from_db()
     return draft
 
 
-def form_data(**overrides) -> dict:  # noqa: ANN003
+def form_data(**overrides) -> dict:
     data = {"name": "2018年度市直单位党建工作考核", "scheme": SchemeRecord.objects.get(name=MUNICIPAL).pk,
             "units": list(Unit.objects.filter(scheme_name=MUNICIPAL).values_list("code", flat=True)),
             "step": "0.1", "scoring_deadline": "2019-01-15", "review_deadline": "2019-01-31"}
@@ -69,11 +69,11 @@ def form_data(**overrides) -> dict:  # noqa: ANN003
     return data
 
 
-def page(client, method: str, url: str):  # noqa: ANN001, ANN201
+def page(client, method: str, url: str):
     return getattr(client, method)(url)
 
 
-def body(response) -> str:  # noqa: ANN001
+def body(response) -> str:
     return response.content.decode()
 
 
@@ -409,7 +409,7 @@ def test_a_locked_cycle_reopens_only_with_a_reason(client_for, opened):
 # --- review ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def approved(cycle):  # noqa: ANN001
+def approved(cycle):
     Submission.objects.filter(cycle=cycle, department__code="swzzb").update(state=S.APPROVED)
     return cycle.submissions.get(department__code="swzzb")
 

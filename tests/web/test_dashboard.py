@@ -27,7 +27,7 @@ READERS = ["office", "leader"]
 COUNTY = "luoyang-2018-county"
 
 
-def full_marks(cycle: Cycle, **filters) -> int:  # noqa: ANN003
+def full_marks(cycle: Cycle, **filters) -> int:
     maximum = Node.objects.filter(pk=OuterRef("node_id")).values("points")[:1]
     return Score.objects.filter(cycle=cycle, **filters).update(points=Subquery(maximum))
 
@@ -40,7 +40,7 @@ def score_all(cycle: Cycle, skip: int = 2) -> None:
         Score.objects.filter(pk__in=list(items[:position * skip])).update(points=Decimal(0))
 
 
-def new_cycle(users, name: str, codes: list[str]) -> Cycle:  # noqa: ANN001
+def new_cycle(users, name: str, codes: list[str]) -> Cycle:
     with acting_as(users["office"]):
         made = lifecycle.create_cycle(name=name, scheme=SchemeRecord.objects.get(name=COUNTY), unit_codes=codes)
         lifecycle.open_cycle(made)
@@ -52,7 +52,7 @@ def url(cycle: Cycle, query: str = "") -> str:
     return f"/results/{cycle.pk}/dashboard/{query}"
 
 
-def data_of(response) -> dict:  # noqa: ANN001
+def data_of(response) -> dict:
     html = response.content.decode()
     found = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', html, re.S)
     assert found, "no json_script data"
@@ -67,7 +67,7 @@ def shown(value: Decimal) -> float:
 
 
 @pytest.mark.parametrize("name", [*ROLES, None])
-def test_dashboard_office_and_leader_only(client_for, cycle, name):  # noqa: ANN001
+def test_dashboard_office_and_leader_only(client_for, cycle, name):
     response = client_for(name).get(url(cycle))
     if name is None:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -78,7 +78,7 @@ def test_dashboard_office_and_leader_only(client_for, cycle, name):  # noqa: ANN
         assert response.status_code == 403
 
 
-def test_invisible_cycle_is_404(client_for, users):  # noqa: ANN001
+def test_invisible_cycle_is_404(client_for, users):
     with acting_as(users["office"]):
         draft = lifecycle.create_cycle(name="草稿周期", scheme=SchemeRecord.objects.get(name=COUNTY),
                                        unit_codes=["yanshi"])
@@ -89,7 +89,7 @@ def test_invisible_cycle_is_404(client_for, users):  # noqa: ANN001
 # --- the data -----------------------------------------------------------------------------------
 
 
-def test_data_matches_the_results_engine_and_score_counts(client_for, cycle):  # noqa: ANN001
+def test_data_matches_the_results_engine_and_score_counts(client_for, cycle):
     score_all(cycle)
     Score.objects.filter(cycle=cycle, unit__code="yanshi", node__code="1.1.1.1").update(points=None)
     data = data_of(client_for("leader").get(url(cycle)))
@@ -117,14 +117,14 @@ def test_data_matches_the_results_engine_and_score_counts(client_for, cycle):  #
     assert sum(p["tasks"] for p in data["progress"]) - sum(p["scored"] for p in data["progress"]) == 1
 
 
-def test_progress_while_nothing_is_scored(client_for, cycle):  # noqa: ANN001
+def test_progress_while_nothing_is_scored(client_for, cycle):
     data = data_of(client_for("office").get(url(cycle)))
     counts = Counter(Score.objects.filter(cycle=cycle).values_list("department__name", flat=True))
     assert {p["department"]: p["tasks"] for p in data["progress"]} == dict(counts)
     assert all(p["scored"] == 0 for p in data["progress"])
 
 
-def test_radar_average_is_the_mean_of_the_groups_dimension_percents(client_for, cycle):  # noqa: ANN001
+def test_radar_average_is_the_mean_of_the_groups_dimension_percents(client_for, cycle):
     """功能区 has three units. 高新区 at full marks, 伊滨区 at 0, 龙门园区 unscored (0): on every
     dimension the group's average is (100 + 0 + 0) / 3 = 33.33 %."""
     Score.objects.filter(cycle=cycle).update(points=None)
@@ -144,7 +144,7 @@ def test_radar_average_is_the_mean_of_the_groups_dimension_percents(client_for, 
     assert [d["title"] for d in radar["dimensions"]][0] == results[0].dimensions[0].title
 
 
-def test_the_unit_select_defaults_to_the_first_unit(client_for, cycle):  # noqa: ANN001
+def test_the_unit_select_defaults_to_the_first_unit(client_for, cycle):
     html = client_for("office").get(url(cycle)).content.decode()
     select = re.search(r'<select id="radar-unit">(.*?)</select>', html, re.S).group(1)
     options = re.findall(r'<option value="([^"]+)"( selected)?', select)
@@ -152,7 +152,7 @@ def test_the_unit_select_defaults_to_the_first_unit(client_for, cycle):  # noqa:
     assert options[0] == (first, " selected") and all(not chosen for _code, chosen in options[1:])
 
 
-def test_rules_error_shows_the_message_and_still_the_progress(client_for, cycle):  # noqa: ANN001
+def test_rules_error_shows_the_message_and_still_the_progress(client_for, cycle):
     ResultSettings.objects.create(cycle=cycle, components=[{"key": "adjusted", "label": "x", "weight": "0.5"}])
     response = client_for("office").get(url(cycle))
     assert response.status_code == 200
@@ -167,7 +167,7 @@ def test_rules_error_shows_the_message_and_still_the_progress(client_for, cycle)
 # --- year over year -----------------------------------------------------------------------------
 
 
-def test_year_over_year_pairs_units_by_code(client_for, cycle, users):  # noqa: ANN001
+def test_year_over_year_pairs_units_by_code(client_for, cycle, users):
     score_all(cycle)
     later = new_cycle(users, "2019年度对比周期", ["yanshi", "jianxi", "mengjin"])
     score_all(later, skip=5)
@@ -194,7 +194,7 @@ def test_year_over_year_pairs_units_by_code(client_for, cycle, users):  # noqa: 
     assert data_of(client_for("office").get(url(cycle, "?compare=99999")))["compare"] is None
 
 
-def test_an_earlier_cycle_without_results_is_not_the_default(client_for, cycle, users):  # noqa: ANN001
+def test_an_earlier_cycle_without_results_is_not_the_default(client_for, cycle, users):
     later = new_cycle(users, "2019年度对比周期", ["yanshi"])
     assert data_of(client_for("office").get(url(later)))["compare"] is None  # the demo has no scores yet
     full_marks(cycle, unit__code="yanshi")
@@ -209,7 +209,7 @@ def data_of_html(html: str) -> dict:
 # --- queries ------------------------------------------------------------------------------------
 
 
-def test_queries_are_constant_whatever_the_cycle_size(client_for, cycle, users, django_assert_max_num_queries):  # noqa: ANN001
+def test_queries_are_constant_whatever_the_cycle_size(client_for, cycle, users, django_assert_max_num_queries):
     small = new_cycle(users, "两个单位的周期", ["yanshi", "jianxi"])
     assert Score.objects.filter(cycle=small).count() < Score.objects.filter(cycle=cycle).count() / 5
     for each in (cycle, small):
@@ -235,7 +235,7 @@ def test_queries_are_constant_whatever_the_cycle_size(client_for, cycle, users, 
 # --- served locally -----------------------------------------------------------------------------
 
 
-def test_no_external_script_or_link_urls(client_for, cycle):  # noqa: ANN001
+def test_no_external_script_or_link_urls(client_for, cycle):
     score_all(cycle)
     html = client_for("office").get(url(cycle)).content.decode()
     assert static("vendor/echarts/echarts.min.js") in html and static("kaohe/dashboard.js") in html
@@ -244,7 +244,7 @@ def test_no_external_script_or_link_urls(client_for, cycle):  # noqa: ANN001
     assert not re.search(r"https?://[^\"'\s]*(?:cdn|jsdelivr|unpkg|cdnjs)", html, re.I)
 
 
-def test_echarts_is_served(client, db):  # noqa: ANN001
+def test_echarts_is_served(client, db):
     for path, marker in (("vendor/echarts/echarts.min.js", b"echarts"), ("kaohe/dashboard.js", b"dashboard-data")):
         response = client.get(static(path))
         try:

@@ -26,25 +26,25 @@ from kaohe.results import service
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def kept(cycle, unit: str, dimension: str) -> tuple:  # noqa: ANN001
+def kept(cycle, unit: str, dimension: str) -> tuple:
     total = DimensionTotal.objects.get(cycle=cycle, unit__code=unit, dimension_code=dimension)
     return total.tasks, total.scored, total.obtained, total.maximum
 
 
-def counted(cycle, unit: str, dimension: str) -> tuple:  # noqa: ANN001
+def counted(cycle, unit: str, dimension: str) -> tuple:
     figures = Score.objects.filter(cycle=cycle, unit__code=unit, node__dimension_code=dimension).aggregate(
         tasks=Count("pk"), scored=Count("points"), obtained=Sum("points"), maximum=Sum("node__points"))
     return (figures["tasks"], figures["scored"], figures["obtained"] or Decimal(0), figures["maximum"])
 
 
-def task(cycle, user, offset: int = 0) -> Score:  # noqa: ANN001
+def task(cycle, user, offset: int = 0) -> Score:
     """One of `user`'s department's tasks for 偃师市 under dimension 1."""
     return (Score.objects.select_related("unit", "node")
             .filter(cycle=cycle, unit__code="yanshi", node__dimension_code="1", department__code=user.department.code)
             .order_by("node__position")[offset])
 
 
-def save(user, cycle, score: Score, points: str, reason: str = "扣分") -> Score:  # noqa: ANN001
+def save(user, cycle, score: Score, points: str, reason: str = "扣分") -> Score:
     return save_score(user, cycle, score.unit.code, score.node.code,
                       Entry(points, reason, Score.objects.get(pk=score.pk).version))
 

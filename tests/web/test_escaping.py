@@ -45,7 +45,7 @@ def assert_escaped(page: str, text: str, where: str) -> None:
     assert escaped in page or in_json in page, f"{where}: {text!r} is not shown"
 
 
-def body(response) -> str:  # noqa: ANN001
+def body(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()
 
@@ -55,13 +55,13 @@ def _fill_department(cycle: Cycle, code: str = DEPARTMENT) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+def _keep_the_test_connection(monkeypatch):
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
 
 # -- pages ---------------------------------------------------------------------------------------
 
-def test_a_score_reason_is_escaped_in_the_grid_and_its_answer(client_for, cycle):  # noqa: ANN001
+def test_a_score_reason_is_escaped_in_the_grid_and_its_answer(client_for, cycle):
     reason = payload("理由")
     score = Score.objects.get(cycle=cycle, unit__code=UNIT, node__code=ITEM)
     answer = client_for("scorer").post(f"/cycles/{cycle.pk}/scores/{UNIT}/{ITEM}/",
@@ -74,7 +74,7 @@ def test_a_score_reason_is_escaped_in_the_grid_and_its_answer(client_for, cycle)
                    reason, "the office's read-only grid")
 
 
-def test_send_back_and_return_comments_are_escaped(client_for, cycle, users):  # noqa: ANN001
+def test_send_back_and_return_comments_are_escaped(client_for, cycle, users):
     _fill_department(cycle)
     submission = Submission.objects.get(cycle=cycle, department__code=DEPARTMENT)
     with acting_as(users["scorer"]):
@@ -97,7 +97,7 @@ def test_send_back_and_return_comments_are_escaped(client_for, cycle, users):  #
     assert_escaped(body(client_for("office").get(f"/cycles/{cycle.pk}/")), returned, "the cycle history")
 
 
-def test_reopen_reasons_are_escaped(client_for, cycle):  # noqa: ANN001
+def test_reopen_reasons_are_escaped(client_for, cycle):
     Submission.objects.filter(cycle=cycle, department__code=DEPARTMENT).update(state=Submission.State.LOCKED)
     submission_reason = payload("部门重开")
     client_for("office").post(f"/cycles/{cycle.pk}/review/{DEPARTMENT}/reopen/", {"reason": submission_reason})
@@ -113,7 +113,7 @@ def test_reopen_reasons_are_escaped(client_for, cycle):  # noqa: ANN001
     assert_escaped(body(client_for("office").get("/audit/")), cycle_reason, "the audit trail")
 
 
-def test_adjustment_reason_and_document_are_escaped(client_for, cycle):  # noqa: ANN001
+def test_adjustment_reason_and_document_are_escaped(client_for, cycle):
     reason, document = payload("调整理由"), payload("文件")
     response = client_for("office").post(f"/results/{cycle.pk}/adjustments/", {
         "unit": UNIT, "kind": "bonus", "points": "1", "reason": reason, "document": document[:200]})
@@ -152,7 +152,7 @@ def scheme_yaml(**titles: str) -> bytes:
     return ESCAPE_SCHEME.format(**quoted).encode()
 
 
-def test_scheme_titles_from_a_yaml_import_are_escaped(client_for):  # noqa: ANN001
+def test_scheme_titles_from_a_yaml_import_are_escaped(client_for):
     title, item = payload("标题"), payload("内容")
     data = scheme_yaml(title=title, dimension=payload("一级"), indicator="指标", criterion="标准", item=item)
     office = client_for("office")
@@ -165,7 +165,7 @@ def test_scheme_titles_from_a_yaml_import_are_escaped(client_for):  # noqa: ANN0
     assert_escaped(body(office.get("/")), title, "the office's to-do list")
 
 
-def test_unit_and_department_names_are_escaped(client_for, cycle):  # noqa: ANN001
+def test_unit_and_department_names_are_escaped(client_for, cycle):
     unit_name, department_name = payload("单位"), payload("部门")
     Unit.objects.filter(code=UNIT).update(name=unit_name)
     Department.objects.filter(code=DEPARTMENT).update(name=department_name)
@@ -209,7 +209,7 @@ def assert_literal(content: bytes, texts: list[str], what: str) -> None:
         assert any(cell.value == text or cell.value.startswith(text) for cell in found), f"{what}: {text!r}"
 
 
-def close_response(response) -> None:  # noqa: ANN001
+def close_response(response) -> None:
     """Close a response (a file download holds a temporary file until then) without the
     request_finished signal closing the test's database connection, as the test client does."""
     request_finished.disconnect(close_old_connections)
@@ -219,14 +219,14 @@ def close_response(response) -> None:  # noqa: ANN001
         request_finished.connect(close_old_connections)
 
 
-def download(response) -> bytes:  # noqa: ANN001
+def download(response) -> bytes:
     assert response.status_code == 200, response.status_code
     content = b"".join(response.streaming_content) if response.streaming else response.content
     close_response(response)
     return content
 
 
-def test_the_scheme_xlsx_keeps_formula_like_titles_as_text(client_for):  # noqa: ANN001
+def test_the_scheme_xlsx_keeps_formula_like_titles_as_text(client_for):
     titles = dict(zip(["title", "dimension", "indicator", "criterion"], FORMULAS, strict=True))
     data = scheme_yaml(item="=1+1 内容", **titles)
     office = client_for("office")
@@ -238,14 +238,14 @@ def test_the_scheme_xlsx_keeps_formula_like_titles_as_text(client_for):  # noqa:
     assert any(FORMULAS[0] in cell.value for cell in cells if isinstance(cell.value, str)), "the title"
 
 
-def test_the_scoring_sheet_keeps_formula_like_text_as_text(client_for, cycle, users):  # noqa: ANN001
+def test_the_scoring_sheet_keeps_formula_like_text_as_text(client_for, cycle, users):
     CycleUnit.objects.filter(cycle=cycle, code=UNIT).update(name=FORMULAS[3])
     Score.objects.filter(cycle=cycle, unit__code=UNIT, node__code=ITEM).update(points=Decimal(1), reason=FORMULAS[1])
     content = download(client_for("scorer").get(f"/cycles/{cycle.pk}/sheet.xlsx"))
     assert_literal(content, [FORMULAS[1], FORMULAS[3]], "the scoring sheet")
 
 
-def test_result_workbooks_keep_formula_like_names_as_text(client_for, cycle):  # noqa: ANN001
+def test_result_workbooks_keep_formula_like_names_as_text(client_for, cycle):
     CycleUnit.objects.filter(cycle=cycle, code=UNIT).update(name=FORMULAS[0])
     CycleUnit.objects.filter(cycle=cycle, code="mengjin").update(name=FORMULAS[2])
     for kind in ("ranking", "detail"):
@@ -253,7 +253,7 @@ def test_result_workbooks_keep_formula_like_names_as_text(client_for, cycle):  #
         assert_literal(content, [FORMULAS[0], FORMULAS[2]], f"the {kind} workbook")
 
 
-def test_the_audit_xlsx_keeps_formula_like_text_as_text(client_for, cycle):  # noqa: ANN001
+def test_the_audit_xlsx_keeps_formula_like_text_as_text(client_for, cycle):
     Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.LOCKED)
     client_for("office").post(f"/cycles/{cycle.pk}/reopen/", {"reason": FORMULAS[2]})
     content = download(client_for("office").get("/audit/export.xlsx", {"action": "cycle.reopen"}))

@@ -49,7 +49,7 @@ VALUE = st.recursive(
 
 
 @st.composite
-def scheme_document(draw) -> dict:  # noqa: ANN001
+def scheme_document(draw) -> dict:
     """SCHEME with a few values replaced, removed or added, anywhere in the tree."""
     data = copy.deepcopy(SCHEME)
     for _ in range(draw(st.integers(1, 3))):
@@ -73,7 +73,7 @@ def scheme_document(draw) -> dict:  # noqa: ANN001
 
 
 @st.composite
-def scheme_upload(draw) -> tuple[str, bytes]:  # noqa: ANN001
+def scheme_upload(draw) -> tuple[str, bytes]:
     data = draw(scheme_document())
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     if draw(st.integers(0, 2)) == 0:  # the same document as the official xlsx table, when it can be one
@@ -85,16 +85,16 @@ def scheme_upload(draw) -> tuple[str, bytes]:  # noqa: ANN001
 
 
 @pytest.fixture
-def no_reader_bugs(caplog):  # noqa: ANN001
+def no_reader_bugs(caplog):
     caplog.set_level(logging.ERROR)
     yield
     bugs = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert not bugs, bugs
 
 
-def rolled_back(run):  # noqa: ANN001, ANN201
+def rolled_back(run):
     @wraps(run)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         with transaction.atomic():
             try:
                 return run(*args, **kwargs)
@@ -104,7 +104,7 @@ def rolled_back(run):  # noqa: ANN001, ANN201
     return wrapper
 
 
-def test_scheme_imports_of_hostile_files_end_in_a_message(client_for, no_reader_bugs):  # noqa: ANN001
+def test_scheme_imports_of_hostile_files_end_in_a_message(client_for, no_reader_bugs):
     office = client_for("office")
 
     @FUZZ
@@ -122,7 +122,7 @@ def test_scheme_imports_of_hostile_files_end_in_a_message(client_for, no_reader_
 
 
 @pytest.fixture
-def downloaded_sheet(client_for, cycle) -> bytes:  # noqa: ANN001
+def downloaded_sheet(client_for, cycle) -> bytes:
     response = client_for("scorer").get(f"/cycles/{cycle.pk}/sheet.xlsx")
     assert response.status_code == 200
     return response.content
@@ -132,7 +132,7 @@ CELL = st.one_of(st.none(), st.text(max_size=20), st.integers(-5, 50), st.floats
                  st.sampled_from(["=1+1", "0.05", "2", "1.0", "满分", "\u3000", "1e400"]))
 
 
-def test_sheet_uploads_of_hostile_files_end_in_a_message(client_for, cycle, downloaded_sheet):  # noqa: ANN001
+def test_sheet_uploads_of_hostile_files_end_in_a_message(client_for, cycle, downloaded_sheet):
     scorer = client_for("scorer")
     workbook = openpyxl.load_workbook(io.BytesIO(downloaded_sheet))
     rows, columns = workbook[SHEET].max_row, workbook[SHEET].max_column
@@ -162,7 +162,7 @@ def test_sheet_uploads_of_hostile_files_end_in_a_message(client_for, cycle, down
 
 # -- limits --------------------------------------------------------------------------------------
 
-def test_uploads_over_the_size_limit_are_refused(client_for, cycle, downloaded_sheet, settings):  # noqa: ANN001
+def test_uploads_over_the_size_limit_are_refused(client_for, cycle, downloaded_sheet, settings):
     settings.MAX_UPLOAD_BYTES = 1024
     page = client_for("scorer").post(f"/cycles/{cycle.pk}/sheet/upload/",
                                      {"file": SimpleUploadedFile("评分表.xlsx", downloaded_sheet)})
@@ -173,7 +173,7 @@ def test_uploads_over_the_size_limit_are_refused(client_for, cycle, downloaded_s
     assert not SchemeRecord.objects.filter(name="fuzz").exists()
 
 
-def test_upload_types_are_checked_by_content_not_name(client_for, cycle):  # noqa: ANN001
+def test_upload_types_are_checked_by_content_not_name(client_for, cycle):
     office, scorer = client_for("office"), client_for("scorer")
     for name, content in (("scheme.xlsx", b"kaohe-scheme: 1\n"), ("scheme.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
                           ("scheme.yaml", b"\x00\x01\x02\xff" * 50), ("scheme.exe", b"MZ\x90\x00")):
@@ -187,7 +187,7 @@ def test_upload_types_are_checked_by_content_not_name(client_for, cycle):  # noq
     assert not SchemeRecord.objects.filter(name="scheme").exists()
 
 
-def test_upload_file_names_lose_their_path(client_for):  # noqa: ANN001
+def test_upload_file_names_lose_their_path(client_for):
     """A browser may send a full Windows path; only the file's own name is used (here: the
     scheme's name, which the xlsx reader takes from the file name when the workbook does not
     carry its metadata sheet)."""
@@ -204,7 +204,7 @@ def test_upload_file_names_lose_their_path(client_for):  # noqa: ANN001
     assert names == {"path-test-a", "path-test-b"}
 
 
-def test_found_by_fuzzing_a_huge_number_in_a_sheet_is_a_cell_error(client_for, cycle, downloaded_sheet):  # noqa: ANN001
+def test_found_by_fuzzing_a_huge_number_in_a_sheet_is_a_cell_error(client_for, cycle, downloaded_sheet):
     """1e400 in a points cell made Decimal.quantize fail in scoring.parse_score (a 500)."""
     from kaohe.formats.scoring_sheet import read_sheet
 

@@ -189,7 +189,7 @@ def unit_columns(text: str) -> list[str]:
     return re.findall(r'<th scope="col" class="unit[^"]*" data-unit="([^"]+)"', text)
 
 
-def codes(numbers) -> list[str]:  # noqa: ANN001
+def codes(numbers) -> list[str]:
     return [f"uwide-{n:04d}" for n in numbers]
 
 

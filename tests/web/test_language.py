@@ -52,12 +52,12 @@ def _chinese_afterwards():
     translation.deactivate()
 
 
-def text(response) -> str:  # noqa: ANN001
+def text(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()
 
 
-def choose(client, language: str, next_url: str = "/") -> None:  # noqa: ANN001
+def choose(client, language: str, next_url: str = "/") -> None:
     response = client.post("/i18n/setlang/", {"language": language, "next": next_url})
     assert response.status_code == 302 and response["Location"] == next_url
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
@@ -165,7 +165,7 @@ def test_the_office_sees_the_cycle_and_review_pages_in_english(client_for, cycle
 
 # --- strings from the Python code: choices, form labels, messages, service and API errors --------
 
-def grid_task(cycle):  # noqa: ANN001, ANN201
+def grid_task(cycle):
     """The first of 市委组织部's tasks (scorer and head); its item is worth 2 points."""
     from kaohe.cycles.models import Score
 

@@ -94,7 +94,7 @@ def test_a_subject_is_one_line(mailed, commits, mailoutbox):
 
 def test_a_failing_mail_server_is_logged_and_never_breaks_the_action(mailed, commits, mailoutbox, monkeypatch,
                                                                       caplog):
-    def refuse(self, messages):  # noqa: ANN001
+    def refuse(self, messages):
         raise smtplib.SMTPServerDisconnected("connection refused")
 
     monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
@@ -128,7 +128,7 @@ def all_scored(submission):
     Score.objects.filter(department=submission.department).update(points=Decimal(1), version=1)
 
 
-def step(outbox, commits, user, action, *args):  # noqa: ANN001, ANN002
+def step(outbox, commits, user, action, *args):
     """Take one review step as `user`; the addresses mailed, and the mails."""
     outbox.clear()
     with commits(), acting_as(user):

@@ -26,12 +26,12 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
-def evidence_dir(settings, tmp_path):  # noqa: ANN001
+def evidence_dir(settings, tmp_path):
     settings.EVIDENCE_DIR = tmp_path / "evidence"
 
 
 @pytest.fixture
-def published(cycle, users):  # noqa: ANN001
+def published(cycle, users):
     """Every task at full marks, the cycle locked, version 1 published, objections open until today."""
     maximum = Node.objects.filter(pk=OuterRef("node_id")).values("points")[:1]
     Score.objects.filter(cycle=cycle).update(points=Subquery(maximum))
@@ -47,23 +47,23 @@ def unit_scores(cycle: Cycle, department: str) -> list[Score]:
                 .select_related("node").order_by("node__position"))
 
 
-def file(client, cycle, codes, reason="评分依据有误", files=()):  # noqa: ANN001, ANN201
+def file(client, cycle, codes, reason="评分依据有误", files=()):
     data = {"items": codes, "reason": reason}
     if files:
         data["file"] = [SimpleUploadedFile(name, content) for name, content in files]
     return client.post(f"/cycles/{cycle.pk}/objections/new/", data, follow=True)
 
 
-def messages_of(response) -> str:  # noqa: ANN001
+def messages_of(response) -> str:
     return " ".join(str(m) for m in response.context["messages"])
 
 
-def test_before_publication_the_scorecard_says_so(client_for, cycle):  # noqa: ANN001
+def test_before_publication_the_scorecard_says_so(client_for, cycle):
     response = client_for("unit").get(f"/cycles/{cycle.pk}/scorecard/")
     assert response.status_code == 200 and "尚未发布" in response.content.decode()
 
 
-def test_the_unit_sees_its_published_scorecard_and_nothing_of_others(client_for, published):  # noqa: ANN001
+def test_the_unit_sees_its_published_scorecard_and_nothing_of_others(client_for, published):
     snapshot = ResultSnapshot.objects.get(cycle=published)
     mine = next(r for r in snapshot.results if r["code"] == UNIT)
     html = client_for("unit").get(f"/cycles/{published.pk}/scorecard/").content.decode()
@@ -76,11 +76,11 @@ def test_the_unit_sees_its_published_scorecard_and_nothing_of_others(client_for,
 
 @pytest.mark.parametrize(("name", "status"), [
     (None, 302), ("office", 302), ("leader", 302), ("scorer", 404), ("head", 404), ("scorer2", 404)])
-def test_other_roles_do_not_get_a_unit_scorecard(client_for, published, name, status):  # noqa: ANN001
+def test_other_roles_do_not_get_a_unit_scorecard(client_for, published, name, status):
     assert client_for(name).get(f"/cycles/{published.pk}/scorecard/").status_code == status
 
 
-def test_filing_an_objection_with_evidence(client_for, published, users):  # noqa: ANN001
+def test_filing_an_objection_with_evidence(client_for, published, users):
     scores = unit_scores(published, "swzzb")[:2]
     response = file(client_for("unit"), published, [s.node.code for s in scores], files=[("依据.pdf", PDF)])
     objection = Objection.objects.get()
@@ -110,7 +110,7 @@ def not_applicable(cycle: Cycle) -> str:
     ("empty_reason", "必须填写理由"), ("no_items", "选择至少一项"), ("not_applicable", "不适用于本单位"),
     ("bad_file", "不是允许的类型"),
 ])
-def test_bad_objections_are_refused_and_nothing_is_stored(client_for, published, change, words):  # noqa: ANN001
+def test_bad_objections_are_refused_and_nothing_is_stored(client_for, published, change, words):
     codes, reason, files = [unit_scores(published, "swzzb")[0].node.code], "理由", []
     if change == "deadline_passed":
         published.objection_deadline = timezone.localdate() - datetime.timedelta(days=1)
@@ -133,14 +133,14 @@ def test_bad_objections_are_refused_and_nothing_is_stored(client_for, published,
     assert not Event.objects.filter(action="objection.file").exists()
 
 
-def test_before_publication_no_objection(client_for, cycle):  # noqa: ANN001
+def test_before_publication_no_objection(client_for, cycle):
     cycle.status, cycle.objection_deadline = Cycle.Status.LOCKED, timezone.localdate()
     cycle.save()
     code = Score.objects.filter(cycle=cycle, unit__code=UNIT).first().node.code
     assert "尚未发布" in messages_of(file(client_for("unit"), cycle, [code]))
 
 
-def test_an_item_under_an_open_objection_cannot_be_objected_to_again(client_for, published):  # noqa: ANN001
+def test_an_item_under_an_open_objection_cannot_be_objected_to_again(client_for, published):
     code = unit_scores(published, "swzzb")[0].node.code
     file(client_for("unit"), published, [code])
     assert "已有未办结的异议" in messages_of(file(client_for("unit"), published, [code]))
@@ -148,13 +148,13 @@ def test_an_item_under_an_open_objection_cannot_be_objected_to_again(client_for,
 
 
 @pytest.mark.parametrize("name", ["office", "scorer", "head", "leader"])
-def test_only_units_file(client_for, published, name):  # noqa: ANN001
+def test_only_units_file(client_for, published, name):
     response = client_for(name).post(f"/cycles/{published.pk}/objections/new/", {
         "items": [unit_scores(published, "swzzb")[0].node.code], "reason": "x"})
     assert response.status_code == 403 and not Objection.objects.exists()
 
 
-def test_the_whole_flow_republishes_a_new_version_and_keeps_the_old(client_for, published, users):  # noqa: ANN001
+def test_the_whole_flow_republishes_a_new_version_and_keeps_the_old(client_for, published, users):
     changed, upheld = unit_scores(published, "swzzb")[:2]
     file(client_for("unit"), published, [changed.node.code, upheld.node.code])
     objection = Objection.objects.get()
@@ -209,7 +209,7 @@ def test_the_whole_flow_republishes_a_new_version_and_keeps_the_old(client_for, 
     assert Event.objects.get(action="score.update").new["source"] == f"objection:{objection.pk}"
 
 
-def test_all_upheld_closes_without_a_new_version(client_for, published):  # noqa: ANN001
+def test_all_upheld_closes_without_a_new_version(client_for, published):
     score = unit_scores(published, "swzzb")[0]
     file(client_for("unit"), published, [score.node.code])
     objection = Objection.objects.get()
@@ -221,7 +221,7 @@ def test_all_upheld_closes_without_a_new_version(client_for, published):  # noqa
     assert ResultSnapshot.objects.filter(cycle=published).count() == 1
 
 
-def test_the_office_sends_answers_back(client_for, published):  # noqa: ANN001
+def test_the_office_sends_answers_back(client_for, published):
     score = unit_scores(published, "swzzb")[0]
     file(client_for("unit"), published, [score.node.code])
     objection = Objection.objects.get()
@@ -234,7 +234,7 @@ def test_the_office_sends_answers_back(client_for, published):  # noqa: ANN001
     assert objection.items.get().decision == ""
 
 
-def test_units_see_only_their_own_objections(client_for, published, cycle):  # noqa: ANN001
+def test_units_see_only_their_own_objections(client_for, published, cycle):
     file(client_for("unit"), published, [unit_scores(published, "swzzb")[0].node.code])
     objection = Objection.objects.get()
     other = CycleUnit.objects.filter(cycle=published).exclude(code=UNIT).first()

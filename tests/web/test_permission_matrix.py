@@ -409,7 +409,7 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
 # -- discovering the routes ----------------------------------------------------------------------
 
-def _walk(patterns: list, prefix: str = "", namespace: str = ""):  # noqa: ANN202
+def _walk(patterns: list, prefix: str = "", namespace: str = ""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
@@ -447,12 +447,12 @@ def discovered() -> list[str]:
 # -- the world the requests run in ---------------------------------------------------------------
 
 @pytest.fixture(autouse=True)
-def _evidence_dir(settings, tmp_path):  # noqa: ANN001
+def _evidence_dir(settings, tmp_path):
     settings.EVIDENCE_DIR = tmp_path / "evidence"  # uploads made by the requests go to a temporary folder
 
 
 @pytest.fixture
-def world(db, users, cycle):  # noqa: ANN001
+def world(db, users, cycle):
     """URL parameters and the request bodies' placeholders, from the demo. A new kind of URL
     parameter gets its value here (or, when it needs an object made first, in `_parameters`)."""
     score = Score.objects.get(cycle=cycle, unit__code=UNIT, node__code=ITEM)
@@ -460,7 +460,7 @@ def world(db, users, cycle):  # noqa: ANN001
             "item_code": ITEM, "version": score.version, "kind": "ranking"}
 
 
-def _published_version(cycle: Cycle, office) -> int:  # noqa: ANN001
+def _published_version(cycle: Cycle, office) -> int:
     """Publish version 1 (the cycle is locked for it, then opened again so scoring routes behave
     as in an open cycle)."""
     status = cycle.status
@@ -557,7 +557,7 @@ def _fill(value: object, world: dict) -> object:
     return value
 
 
-def outcome(response, api_call: bool) -> str:  # noqa: ANN001
+def outcome(response, api_call: bool) -> str:
     status = response.status_code
     if status >= 500:
         return f"server error {status}"
@@ -577,7 +577,7 @@ def outcome(response, api_call: bool) -> str:  # noqa: ANN001
     return OK
 
 
-def close_response(response) -> None:  # noqa: ANN001
+def close_response(response) -> None:
     """Close a response (a file download holds a temporary file until then) without the
     request_finished signal closing the test's database connection, as the test client does."""
     request_finished.disconnect(close_old_connections)
@@ -588,11 +588,11 @@ def close_response(response) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def tokens(users):  # noqa: ANN001
+def tokens(users):
     return {name: ApiToken.issue(user)[1] for name, user in users.items()}
 
 
-def _request(role: str, key: str, entry: dict, url: str, world: dict, users: dict, tokens: dict):  # noqa: ANN202
+def _request(role: str, key: str, entry: dict, url: str, world: dict, users: dict, tokens: dict):
     client = Client()
     if key.split(" ", 1)[0] in METHODS:  # an API operation: a bearer token
         method, _path = key.split(" ", 1)
@@ -636,7 +636,7 @@ def test_every_entry_is_a_route_and_names_every_role_in_order():
 
 
 @pytest.mark.parametrize("key", discovered())
-def test_route_outcome_per_role(key, world, cycle, users, tokens):  # noqa: ANN001
+def test_route_outcome_per_role(key, world, cycle, users, tokens):
     if key not in EXPECTED:
         pytest.fail(f"{key} has no entry in EXPECTED")
     entry = EXPECTED[key]
@@ -665,7 +665,7 @@ def _score(cycle: Cycle, unit: str, item: str) -> Score:
     return Score.objects.get(cycle=cycle, unit__code=unit, node__code=item)
 
 
-def test_a_scorer_cannot_read_another_departments_tasks(client_for, cycle, tokens):  # noqa: ANN001
+def test_a_scorer_cannot_read_another_departments_tasks(client_for, cycle, tokens):
     scorer2 = client_for("scorer2")
     grid = scorer2.get(f"/cycles/{cycle.pk}/scoring/", {"department": OWN_DEPARTMENT})
     assert grid.status_code == 403
@@ -689,7 +689,7 @@ def test_a_scorer_cannot_read_another_departments_tasks(client_for, cycle, token
     assert "%E7%BB%84%E7%BB%87" not in own_sheet and "组织" not in own_sheet
 
 
-def test_a_scorer_cannot_write_another_departments_tasks(client_for, cycle, tokens, users):  # noqa: ANN001
+def test_a_scorer_cannot_write_another_departments_tasks(client_for, cycle, tokens, users):
     before = _score(cycle, UNIT, ITEM)
     body = {"points": "1", "reason": "篡改", "version": str(before.version)}
     response = client_for("scorer2").post(f"/cycles/{cycle.pk}/scores/{UNIT}/{ITEM}/", body, HTTP_HX_REQUEST="true")
@@ -724,7 +724,7 @@ def test_a_scorer_cannot_write_another_departments_tasks(client_for, cycle, toke
 # -- object level: another unit's cycle ----------------------------------------------------------
 
 @pytest.fixture
-def other_cycle(users):  # noqa: ANN001
+def other_cycle(users):
     """An open cycle that 偃师市 does not take part in."""
     scheme = SchemeRecord.objects.get(name="luoyang-2018-county")
     with acting_as(users["office"]):
@@ -734,7 +734,7 @@ def other_cycle(users):  # noqa: ANN001
     return other
 
 
-def test_a_unit_user_cannot_reach_another_units_cycle_by_changing_ids(client_for, other_cycle, cycle, tokens):  # noqa: ANN001
+def test_a_unit_user_cannot_reach_another_units_cycle_by_changing_ids(client_for, other_cycle, cycle, tokens):
     unit = client_for("unit")
     pk = other_cycle.pk
     for url in (f"/cycles/{pk}/", f"/cycles/{pk}/scoring/", f"/cycles/{pk}/sheet.xlsx",

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from kaohe.audit.context import acting_as
 from kaohe.audit.models import Event
 from kaohe.cli.main import main
+from kaohe.core.points import two_places
 from kaohe.cycles import lifecycle
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.results import service
@@ -37,12 +38,12 @@ COUNTY = "luoyang-2018-county"
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+def _keep_the_test_connection(monkeypatch):
     """Django's command runner closes every connection when a command ends (see test_commands)."""
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
 
-def full_marks(cycle: Cycle, **filters) -> int:  # noqa: ANN003
+def full_marks(cycle: Cycle, **filters) -> int:
     """Every matching task gets the item's full points."""
     maximum = Node.objects.filter(pk=OuterRef("node_id")).values("points")[:1]
     return Score.objects.filter(cycle=cycle, **filters).update(points=Subquery(maximum))
@@ -62,7 +63,7 @@ def score_all(cycle: Cycle) -> None:
         Score.objects.filter(pk__in=list(items[:position * 2])).update(points=Decimal(0))
 
 
-def settings_post(**overrides) -> dict:  # noqa: ANN003
+def settings_post(**overrides) -> dict:
     data = {"component_key_0": "adjusted", "component_label_0": "调整后得分", "component_weight_0": "1",
             "grade_name_0": "好", "grade_threshold_0": "90", "grade_name_1": "较好", "grade_threshold_1": "80",
             "grade_name_2": "一般", "grade_threshold_2": "60", "grade_name_3": "差", "grade_threshold_3": "0",
@@ -71,13 +72,13 @@ def settings_post(**overrides) -> dict:  # noqa: ANN003
     return data
 
 
-def run(capsys, *args):  # noqa: ANN001, ANN002, ANN201
+def run(capsys, *args):
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def cli_rows(capsys, cycle: Cycle) -> list[dict]:  # noqa: ANN001
+def cli_rows(capsys, cycle: Cycle) -> list[dict]:
     code, out, err = run(capsys, "results", "compute", str(cycle.pk), "--json")
     assert code == 0, err
     return json.loads(out)
@@ -102,12 +103,12 @@ def page_rows(html: str) -> dict[str, dict]:
     return rows
 
 
-def body(response) -> str:  # noqa: ANN001
+def body(response) -> str:
     return response.content.decode()
 
 
 @pytest.fixture
-def snapshot(cycle, users):  # noqa: ANN001
+def snapshot(cycle, users):
     lock(cycle)
     with acting_as(users["office"]):
         return service.publish(cycle, users["office"], confirm_incomplete=True)
@@ -117,7 +118,7 @@ def snapshot(cycle, users):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("name", [*ROLES, None])
-def test_reading_pages_office_and_leader_only(client_for, cycle, snapshot, name):  # noqa: ANN001
+def test_reading_pages_office_and_leader_only(client_for, cycle, snapshot, name):
     client = client_for(name)
     for url in (f"/results/{cycle.pk}/", f"/results/{cycle.pk}/v/1/", f"/results/{cycle.pk}/?preview=1"):
         response = client.get(url)
@@ -130,7 +131,7 @@ def test_reading_pages_office_and_leader_only(client_for, cycle, snapshot, name)
 
 
 @pytest.mark.parametrize("name", [*ROLES, None])
-def test_changes_office_only(client_for, cycle, users, name):  # noqa: ANN001
+def test_changes_office_only(client_for, cycle, users, name):
     unit = CycleUnit.objects.get(cycle=cycle, code="yanshi")
     with acting_as(users["office"]):
         adjustment = service.add_adjustment(cycle, users["office"], "yanshi", "bonus", Decimal(1), "表彰")
@@ -156,7 +157,7 @@ def test_changes_office_only(client_for, cycle, users, name):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("name", [*ROLES, None])
-def test_api_access(client_for, cycle, snapshot, name):  # noqa: ANN001
+def test_api_access(client_for, cycle, snapshot, name):
     client = client_for(name)
     for url in (f"/api/v1/cycles/{cycle.pk}/results", f"/api/v1/cycles/{cycle.pk}/results?version=1"):
         response = client.get(url)
@@ -164,7 +165,7 @@ def test_api_access(client_for, cycle, snapshot, name):  # noqa: ANN001
         assert response.status_code == expected, url
 
 
-def test_invisible_cycle_and_missing_version_are_404(client_for, users, cycle):  # noqa: ANN001
+def test_invisible_cycle_and_missing_version_are_404(client_for, users, cycle):
     county = SchemeRecord.objects.get(name=COUNTY)
     with acting_as(users["office"]):
         draft = lifecycle.create_cycle(name="草稿周期", scheme=county, unit_codes=["yanshi"])
@@ -175,7 +176,7 @@ def test_invisible_cycle_and_missing_version_are_404(client_for, users, cycle): 
     assert leader.get(f"/results/{cycle.pk}/v/7/").status_code == 404
 
 
-def test_cycle_detail_links_to_results_for_office_and_leader(client_for, cycle):  # noqa: ANN001
+def test_cycle_detail_links_to_results_for_office_and_leader(client_for, cycle):
     for name in ROLES:
         html = body(client_for(name).get(f"/cycles/{cycle.pk}/"))
         assert (f"/results/{cycle.pk}/" in html) == (name in READERS), name
@@ -184,7 +185,7 @@ def test_cycle_detail_links_to_results_for_office_and_leader(client_for, cycle):
 # --- sums ---------------------------------------------------------------------------------------
 
 
-def test_sums_match_a_hand_computed_case(cycle):  # noqa: ANN001
+def test_sums_match_a_hand_computed_case(cycle):
     """偃师市: every item at full marks (191.5 of 191.5). 涧西区: 3.5 on 1.1.1.1 and 2 on 1.1.1.2, the
     rest 0 (5.5 of 188.5). Every other unit stays unscored."""
     full_marks(cycle, unit__code="yanshi")
@@ -210,7 +211,7 @@ def test_sums_match_a_hand_computed_case(cycle):  # noqa: ANN001
     assert not results["mengjin"].complete
 
 
-def test_a_unit_without_tasks_still_appears(cycle):  # noqa: ANN001
+def test_a_unit_without_tasks_still_appears(cycle):
     unit = CycleUnit.objects.create(cycle=cycle, code="extra", name="新单位", category="县(市)", position=99)
     found = {u.code: u for u in unit_inputs(cycle)}["extra"]
     assert (found.obtained, found.maximum, found.tasks, found.scored) == (0, 0, 0, 0)
@@ -218,7 +219,7 @@ def test_a_unit_without_tasks_still_appears(cycle):  # noqa: ANN001
     assert unit.pk
 
 
-def test_queries_are_constant_whatever_the_cycle_size(cycle, users, client_for, django_assert_num_queries):  # noqa: ANN001
+def test_queries_are_constant_whatever_the_cycle_size(cycle, users, client_for, django_assert_num_queries):
     county = SchemeRecord.objects.get(name=COUNTY)
     with acting_as(users["office"]):
         small = lifecycle.create_cycle(name="两个单位的周期", scheme=county, unit_codes=["yanshi", "jianxi"])
@@ -254,7 +255,7 @@ def test_queries_are_constant_whatever_the_cycle_size(cycle, users, client_for, 
 # --- the page, the CLI and the API agree ---------------------------------------------------------
 
 
-def test_page_cli_and_api_agree_on_every_figure(capsys, client_for, cycle, users):  # noqa: ANN001
+def test_page_cli_and_api_agree_on_every_figure(capsys, client_for, cycle, users):
     score_all(cycle)
     with acting_as(users["office"]):
         service.add_adjustment(cycle, users["office"], "mengjin", "bonus", Decimal("1.25"), "表彰", "洛组〔2018〕1号")
@@ -270,8 +271,8 @@ def test_page_cli_and_api_agree_on_every_figure(capsys, client_for, cycle, users
         assert cells["name"] == row["name"]
         assert (cells["obtained"], cells["maximum"]) == (row["obtained"], row["maximum"])
         for figure in ("percent", "bonus", "penalty", "adjusted", "final"):
-            assert cells[figure] == service.two(row[figure]), (row["code"], figure)
-        assert cells["component"] == [service.two(row["components"]["adjusted"])]
+            assert cells[figure] == two_places(row[figure]), (row["code"], figure)
+        assert cells["component"] == [two_places(row["components"]["adjusted"])]
         assert (int(cells["rank"]), cells["grade"], cells["complete"]) == (row["rank"], row["grade"], row["complete"])
     mengjin = next(row for row in rows if row["code"] == "mengjin")
     assert mengjin["bonus"] == "1.25" and Decimal(mengjin["adjusted"]) == Decimal(mengjin["percent"]) + Decimal("1.25")
@@ -279,7 +280,7 @@ def test_page_cli_and_api_agree_on_every_figure(capsys, client_for, cycle, users
     assert all(isinstance(row[key], str) for row in rows for key in ("obtained", "percent", "final"))
 
 
-def test_cli_errors_are_one_line(capsys, cycle):  # noqa: ANN001
+def test_cli_errors_are_one_line(capsys, cycle):
     code, _, err = run(capsys, "results", "compute", "没有这个周期")
     assert code != 0 and "没有考核周期" in err and "Traceback" not in err and err.strip().count("\n") == 0
     code, _, err = run(capsys, "results", "publish", cycle.name)
@@ -289,7 +290,7 @@ def test_cli_errors_are_one_line(capsys, cycle):  # noqa: ANN001
     assert code != 0 and "权重之和" in err and err.strip().count("\n") == 0
 
 
-def test_cli_compute_table_and_publish(capsys, cycle):  # noqa: ANN001
+def test_cli_compute_table_and_publish(capsys, cycle):
     code, out, _ = run(capsys, "results", "compute", cycle.name)
     assert code == 0 and "偃师市" in out and "未完成" in out
     lock(cycle)
@@ -303,7 +304,7 @@ def test_cli_compute_table_and_publish(capsys, cycle):  # noqa: ANN001
 # --- adjustments and component values ------------------------------------------------------------
 
 
-def test_adjustments_change_results_as_the_rules_say(client_for, cycle):  # noqa: ANN001
+def test_adjustments_change_results_as_the_rules_say(client_for, cycle):
     full_marks(cycle)
     Score.objects.filter(cycle=cycle, unit__code="yiyang", node__code="1.1.1.1").update(points=Decimal(0))
     client = client_for("office")
@@ -333,7 +334,7 @@ def test_adjustments_change_results_as_the_rules_say(client_for, cycle):  # noqa
     assert Event.objects.filter(action="results.adjustment.delete", cycle=cycle).count() == 1
 
 
-def test_an_adjustment_without_a_reason_is_refused(client_for, cycle, users):  # noqa: ANN001
+def test_an_adjustment_without_a_reason_is_refused(client_for, cycle, users):
     response = client_for("office").post(f"/results/{cycle.pk}/adjustments/",
                                          {"unit": "yanshi", "kind": "bonus", "points": "2", "reason": "  "})
     assert response.status_code == 200 and "请填写调整理由" in body(response)
@@ -345,7 +346,7 @@ def test_an_adjustment_without_a_reason_is_refused(client_for, cycle, users):  #
     assert not Event.objects.filter(action__startswith="results.", cycle=cycle).exists()
 
 
-def test_component_values_weigh_into_the_final(client_for, cycle):  # noqa: ANN001
+def test_component_values_weigh_into_the_final(client_for, cycle):
     full_marks(cycle)
     client = client_for("office")
     response = client.post(f"/results/{cycle.pk}/settings/", settings_post(
@@ -381,7 +382,7 @@ def test_component_values_weigh_into_the_final(client_for, cycle):  # noqa: ANN0
     ({"grade_threshold_1": "95"}, "严格递减"),
     ({"grade_threshold_3": "10"}, "分数线应为0"),
 ])
-def test_invalid_settings_show_errors_and_change_nothing(client_for, cycle, change, words):  # noqa: ANN001
+def test_invalid_settings_show_errors_and_change_nothing(client_for, cycle, change, words):
     response = client_for("office").post(f"/results/{cycle.pk}/settings/", settings_post(**change))
     assert response.status_code == 200 and words in body(response)
     assert not ResultSettings.objects.filter(cycle=cycle).exists()
@@ -391,7 +392,7 @@ def test_invalid_settings_show_errors_and_change_nothing(client_for, cycle, chan
     assert words in body(response) and "尚未保存" not in body(response)
 
 
-def test_settings_save_and_show_the_rules_in_force(client_for, cycle):  # noqa: ANN001
+def test_settings_save_and_show_the_rules_in_force(client_for, cycle):
     client = client_for("office")
     response = client.post(f"/results/{cycle.pk}/settings/", settings_post(
         bonus_cap="3", quota_kind="share", quota_value="30", rank_places="1", group_gaoxin="城市区"))
@@ -406,7 +407,7 @@ def test_settings_save_and_show_the_rules_in_force(client_for, cycle):  # noqa: 
     assert {r.group for r in service.compute_cycle(cycle) if r.code == "gaoxin"} == {"城市区"}
 
 
-def test_what_if_preview_recomputes_without_saving(client_for, cycle, users):  # noqa: ANN001
+def test_what_if_preview_recomputes_without_saving(client_for, cycle, users):
     full_marks(cycle)
     with acting_as(users["office"]):
         service.add_adjustment(cycle, users["office"], "yanshi", "bonus", Decimal(4), "表彰")
@@ -421,7 +422,7 @@ def test_what_if_preview_recomputes_without_saving(client_for, cycle, users):  #
     assert page_rows(body(office.get(f"/results/{cycle.pk}/")))["yanshi"]["bonus"] == "4.00"
 
 
-def test_quota_caps_the_top_grade_per_group(client_for, cycle):  # noqa: ANN001
+def test_quota_caps_the_top_grade_per_group(client_for, cycle):
     full_marks(cycle)  # every unit at 100: all tied, so with a quota of 1 nobody keeps 好
     client_for("office").post(f"/results/{cycle.pk}/settings/", settings_post(quota_kind="count", quota_value="1"))
     results = service.compute_cycle(cycle)
@@ -431,7 +432,7 @@ def test_quota_caps_the_top_grade_per_group(client_for, cycle):  # noqa: ANN001
 # --- publishing ----------------------------------------------------------------------------------
 
 
-def test_publish_refuses_unlocked_and_unconfirmed_incomplete_cycles(client_for, cycle):  # noqa: ANN001
+def test_publish_refuses_unlocked_and_unconfirmed_incomplete_cycles(client_for, cycle):
     client = client_for("office")
     response = client.post(f"/results/{cycle.pk}/publish/", {"confirm_incomplete": "1"}, follow=True)
     assert "只有已锁定的考核周期才能发布结果" in body(response)
@@ -442,7 +443,7 @@ def test_publish_refuses_unlocked_and_unconfirmed_incomplete_cycles(client_for, 
     assert 'name="confirm_incomplete"' in body(client.get(f"/results/{cycle.pk}/"))
 
 
-def test_publish_makes_versions_and_snapshots_never_change(client_for, cycle, users, capsys):  # noqa: ANN001
+def test_publish_makes_versions_and_snapshots_never_change(client_for, cycle, users, capsys):
     full_marks(cycle)
     lock(cycle)
     client = client_for("office")
@@ -513,7 +514,7 @@ def test_a_component_can_be_another_cycles_published_finals(users, cycle):
         code: result.final for code, result in finals.items()}
 
 
-def test_a_large_cycle_is_summed_in_chunks_with_the_same_results(cycle, monkeypatch):  # noqa: ANN001
+def test_a_large_cycle_is_summed_in_chunks_with_the_same_results(cycle, monkeypatch):
     """Every cycle is treated as large (on PostgreSQL: the tuned transaction and psycopg's stream)
     and rows are fetched three at a time: the results are those of the plain path."""
     from kaohe.results import sums

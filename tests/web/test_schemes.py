@@ -53,7 +53,7 @@ def municipal_copy(name: str = "municipal-copy-2019") -> str:
     return MUNICIPAL_YAML.replace("name: luoyang-2018-municipal", f"name: {name}", 1)
 
 
-def upload(client, filename: str, content: str | bytes, *, replace: bool = False):  # noqa: ANN001
+def upload(client, filename: str, content: str | bytes, *, replace: bool = False):
     data = content.encode("utf-8") if isinstance(content, str) else content
     form = {"file": SimpleUploadedFile(filename, data)}
     if replace:
@@ -61,28 +61,28 @@ def upload(client, filename: str, content: str | bytes, *, replace: bool = False
     return client.post("/schemes/import/", form)
 
 
-def imported(client, filename: str, content: str | bytes) -> SchemeRecord:  # noqa: ANN001
+def imported(client, filename: str, content: str | bytes) -> SchemeRecord:
     response = upload(client, filename, content)
     assert response.status_code == 302, response.content.decode()[:2000]
     return SchemeRecord.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
 
 
-def body(response) -> str:  # noqa: ANN001
+def body(response) -> str:
     return response.content.decode()
 
 
 @pytest.fixture
-def county(db):  # noqa: ANN001
+def county(db):
     return SchemeRecord.objects.get(name="luoyang-2018-county")
 
 
 @pytest.fixture
-def municipal(db):  # noqa: ANN001
+def municipal(db):
     return SchemeRecord.objects.get(name="luoyang-2018-municipal")
 
 
 @pytest.fixture
-def office(client_for):  # noqa: ANN001
+def office(client_for):
     return client_for("office")
 
 
@@ -317,7 +317,7 @@ def test_a_file_larger_than_the_limit_is_refused(office, settings):
 
 
 def test_a_reader_failure_shows_a_message_instead_of_a_traceback(office, monkeypatch):
-    def broken(path):  # noqa: ANN001, ANN202
+    def broken(path):
         raise RuntimeError("bug in a reader")
 
     monkeypatch.setattr("kaohe.schemes.importing.read_path", broken)

@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from kaohe.audit.context import acting_as
+from kaohe.core.points import format_points, two_places
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.results import service
 from kaohe.results.models import Adjustment
@@ -25,7 +26,7 @@ ROLES = ["office", "scorer", "head", "scorer2", "unit", "leader"]
 READERS = ["office", "leader"]
 
 
-def full_marks(cycle: Cycle, **filters) -> int:  # noqa: ANN003
+def full_marks(cycle: Cycle, **filters) -> int:
     maximum = Node.objects.filter(pk=OuterRef("node_id")).values("points")[:1]
     return Score.objects.filter(cycle=cycle, **filters).update(points=Subquery(maximum))
 
@@ -36,7 +37,7 @@ def lock(cycle: Cycle) -> Cycle:
     return cycle
 
 
-def body(response) -> str:  # noqa: ANN001
+def body(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()
 
@@ -57,7 +58,7 @@ def changed_rows(html: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def scored(cycle):  # noqa: ANN001
+def scored(cycle):
     """Every task at full marks; 偃师市 loses 1.5 on its second item, scored by its department."""
     full_marks(cycle)
     score = (Score.objects.filter(cycle=cycle, unit__code="yanshi").select_related("node", "department")
@@ -72,7 +73,7 @@ def scored(cycle):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("name", [*ROLES, None])
-def test_access_on_every_url(client_for, cycle, users, name):  # noqa: ANN001
+def test_access_on_every_url(client_for, cycle, users, name):
     lock(cycle)
     with acting_as(users["office"]):
         service.publish(cycle, users["office"], confirm_incomplete=True)
@@ -89,7 +90,7 @@ def test_access_on_every_url(client_for, cycle, users, name):  # noqa: ANN001
             assert response.status_code == 403, url
 
 
-def test_unknown_unit_and_version_are_404(client_for, cycle):  # noqa: ANN001
+def test_unknown_unit_and_version_are_404(client_for, cycle):
     client = client_for("office")
     assert client.get(f"/results/{cycle.pk}/scorecard/nowhere/").status_code == 404
     assert client.get(f"/results/{cycle.pk}/v/1/changes/").status_code == 404
@@ -100,7 +101,7 @@ def test_unknown_unit_and_version_are_404(client_for, cycle):  # noqa: ANN001
 # --- the scorecard ------------------------------------------------------------------------------
 
 
-def test_scorecard_lists_exactly_the_units_items(client_for, cycle, scored):  # noqa: ANN001
+def test_scorecard_lists_exactly_the_units_items(client_for, cycle, scored):
     html = body(client_for("leader").get(f"/results/{cycle.pk}/scorecard/yanshi/"))
     codes = re.findall(r'data-item="([^"]+)"', html)
     expected = list(Score.objects.filter(cycle=cycle, unit__code="yanshi").order_by("node__position")
@@ -114,27 +115,27 @@ def test_scorecard_lists_exactly_the_units_items(client_for, cycle, scored):  # 
     assert html.index('data-heading="1.1"') < html.index(f'data-item="{expected[0]}"')
 
 
-def test_scorecard_shows_a_deduction_with_reason_and_department(client_for, cycle, scored):  # noqa: ANN001
+def test_scorecard_shows_a_deduction_with_reason_and_department(client_for, cycle, scored):
     html = body(client_for("office").get(f"/results/{cycle.pk}/scorecard/yanshi/"))
     row = re.search(rf'<tr class="item deducted" data-item="{re.escape(scored.node.code)}">(.*?)</tr>', html, re.S)
     assert row, "the deducted item is marked"
     text = row.group(1)
     assert "会议记录缺失，扣1.5分" in text and scored.department.name in text
-    assert service.text(scored.points) in text and service.text(scored.node.points) in text
+    assert format_points(scored.points) in text and format_points(scored.node.points) in text
     assert html.count('class="item deducted"') == 1
 
 
-def test_scorecard_totals_match_compute_cycle(client_for, cycle, scored, users):  # noqa: ANN001
+def test_scorecard_totals_match_compute_cycle(client_for, cycle, scored, users):
     with acting_as(users["office"]):
         service.add_adjustment(cycle, users["office"], "yanshi", "bonus", Decimal(2), "表彰", "文件1号")
         service.add_adjustment(cycle, users["office"], "yanshi", "penalty", Decimal("0.5"), "通报批评")
     html = body(client_for("office").get(f"/results/{cycle.pk}/scorecard/yanshi/"))
     results = service.compute_cycle(cycle)
     result = next(r for r in results if r.code == "yanshi")
-    assert cell(html, "obtained") == service.text(result.obtained)
-    assert cell(html, "maximum") == service.text(result.maximum)
+    assert cell(html, "obtained") == format_points(result.obtained)
+    assert cell(html, "maximum") == format_points(result.maximum)
     for name in ("percent", "bonus", "penalty", "adjusted", "final"):
-        assert cell(html, name) == service.two(getattr(result, name)), name
+        assert cell(html, name) == two_places(getattr(result, name)), name
     assert cell(html, "rank") == str(result.rank)
     assert cell(html, "grade") == result.grade
     size = sum(1 for r in results if r.group == result.group)
@@ -142,11 +143,11 @@ def test_scorecard_totals_match_compute_cycle(client_for, cycle, scored, users):
     assert "表彰" in html and "通报批评" in html and "文件1号" in html
     for dimension in result.dimensions:
         row = re.search(rf'<tr data-dimension="{dimension.code}">(.*?)</tr>', html, re.S).group(1)
-        assert service.text(dimension.obtained) in row and service.text(dimension.maximum) in row
-        assert service.two(dimension.percent) in row
+        assert format_points(dimension.obtained) in row and format_points(dimension.maximum) in row
+        assert two_places(dimension.percent) in row
 
 
-def test_scorecard_explains_a_capped_grade(client_for, cycle, scored, users):  # noqa: ANN001
+def test_scorecard_explains_a_capped_grade(client_for, cycle, scored, users):
     with acting_as(users["office"]):
         service.add_adjustment(cycle, users["office"], "yanshi", "veto", None, "发生重大问题")
     html = body(client_for("office").get(f"/results/{cycle.pk}/scorecard/yanshi/"))
@@ -156,7 +157,7 @@ def test_scorecard_explains_a_capped_grade(client_for, cycle, scored, users):  #
     assert Adjustment.objects.filter(cycle=cycle, unit__code="yanshi", kind="veto").exists()
 
 
-def test_another_units_item_never_appears(client_for, cycle, scored):  # noqa: ANN001
+def test_another_units_item_never_appears(client_for, cycle, scored):
     other = Score.objects.filter(cycle=cycle, unit__code="gaoxin").select_related("node")
     only_there = set(other.values_list("node__code", flat=True)) - set(
         Score.objects.filter(cycle=cycle, unit__code="yanshi").values_list("node__code", flat=True))
@@ -170,7 +171,7 @@ def test_another_units_item_never_appears(client_for, cycle, scored):  # noqa: A
     assert "会议记录缺失" not in gaoxin
 
 
-def test_scorecard_query_count_is_constant(client_for, cycle, scored, django_assert_max_num_queries):  # noqa: ANN001
+def test_scorecard_query_count_is_constant(client_for, cycle, scored, django_assert_max_num_queries):
     client = client_for("office")
     counts = {}
     for code in ("yanshi", "gaoxin"):
@@ -184,7 +185,7 @@ def test_scorecard_query_count_is_constant(client_for, cycle, scored, django_ass
     assert Score.objects.filter(cycle=cycle, unit__code="yanshi").count() > 200
 
 
-def test_print_stylesheet_and_button(client_for, cycle):  # noqa: ANN001
+def test_print_stylesheet_and_button(client_for, cycle):
     html = body(client_for("office").get(f"/results/{cycle.pk}/scorecard/yanshi/"))
     assert re.search(r'<link rel="stylesheet" href="[^"]*kaohe/print\.css" media="print">', html)
     assert 'onclick="window.print()"' in html and "打印" in html
@@ -194,7 +195,7 @@ def test_print_stylesheet_and_button(client_for, cycle):  # noqa: ANN001
     assert "size: A4" in css and "table-header-group" in css and "break-inside: avoid" in css
 
 
-def test_scorecards_list_links_every_unit(client_for, cycle):  # noqa: ANN001
+def test_scorecards_list_links_every_unit(client_for, cycle):
     html = body(client_for("leader").get(f"/results/{cycle.pk}/scorecards/"))
     for unit in CycleUnit.objects.filter(cycle=cycle):
         assert f'href="/results/{cycle.pk}/scorecard/{unit.code}/"' in html, unit.code
@@ -203,7 +204,7 @@ def test_scorecards_list_links_every_unit(client_for, cycle):  # noqa: ANN001
 # --- changes between versions -------------------------------------------------------------------
 
 
-def test_changes_between_published_versions(client_for, cycle, scored, users):  # noqa: ANN001
+def test_changes_between_published_versions(client_for, cycle, scored, users):
     lock(cycle)
     office = users["office"]
     with acting_as(office):
@@ -224,7 +225,7 @@ def test_changes_between_published_versions(client_for, cycle, scored, users):  
     html = body(client.get(f"/results/{cycle.pk}/v/2/changes/"))
     rows = changed_rows(html)
     assert "mengjin" in rows
-    assert service.two(v1["mengjin"]["final"]) in rows["mengjin"] and service.two(mengjin.final) in rows["mengjin"]
+    assert two_places(v1["mengjin"]["final"]) in rows["mengjin"] and two_places(mengjin.final) in rows["mengjin"]
     assert f"{v1['mengjin']['rank']} → {mengjin.rank}" in rows["mengjin"]
     # only changed rows: every listed unit differs in final, rank or grade
     for code in rows:
@@ -237,7 +238,7 @@ def test_changes_between_published_versions(client_for, cycle, scored, users):  
     assert "新增的单位" not in html and "不再出现的单位" not in html
 
 
-def test_changes_against_current_results(client_for, cycle, scored, users):  # noqa: ANN001
+def test_changes_against_current_results(client_for, cycle, scored, users):
     lock(cycle)
     with acting_as(users["office"]):
         service.publish(cycle, users["office"], confirm_incomplete=True)
@@ -249,7 +250,7 @@ def test_changes_against_current_results(client_for, cycle, scored, users):  # n
     html = body(client.get(f"/results/{cycle.pk}/v/1/changes/?current=1"))
     rows = changed_rows(html)
     assert "当前计算结果" in html and "yanshi" in rows
-    assert service.two(now.final) in rows["yanshi"] and now.grade in rows["yanshi"]
+    assert two_places(now.final) in rows["yanshi"] and now.grade in rows["yanshi"]
 
 
 def test_compare_reports_added_and_removed_units():

@@ -22,7 +22,7 @@ UNIT = "yanshi"
 
 
 @pytest.fixture
-def other_unit_user(db, cycle):  # noqa: ANN001
+def other_unit_user(db, cycle):
     other = CycleUnit.objects.filter(cycle=cycle).exclude(code=UNIT).order_by("position").first()
     user = User(username="unit-other", role=Role.UNIT, unit=Unit.objects.get(code=other.code))
     user.set_password("x")
@@ -34,12 +34,12 @@ def first(cycle: Cycle) -> rules.Criterion:
     return rules.criteria(cycle, CycleUnit.objects.get(cycle=cycle, code=UNIT))[0]
 
 
-def post_claim(client, cycle, code, points, explanation="", version=0, unit=UNIT):  # noqa: ANN001, ANN201
+def post_claim(client, cycle, code, points, explanation="", version=0, unit=UNIT):
     return client.post(f"/cycles/{cycle.pk}/self/{unit}/claims/{code}/",
                        {"points": points, "explanation": explanation, "version": version}, HTTP_HX_REQUEST="true")
 
 
-def test_criteria_are_the_units_own_with_maxima_summed_from_its_items(cycle):  # noqa: ANN001
+def test_criteria_are_the_units_own_with_maxima_summed_from_its_items(cycle):
     unit = CycleUnit.objects.get(cycle=cycle, code=UNIT)
     found = rules.criteria(cycle, unit)
     scores = Score.objects.filter(cycle=cycle, unit=unit).select_related("node")
@@ -52,7 +52,7 @@ def test_criteria_are_the_units_own_with_maxima_summed_from_its_items(cycle):  #
     assert all(c.title and c.departments for c in found)
 
 
-def test_the_unit_saves_a_draft_claim_and_it_is_audited(client_for, cycle):  # noqa: ANN001
+def test_the_unit_saves_a_draft_claim_and_it_is_audited(client_for, cycle):
     criterion = first(cycle)
     response = post_claim(client_for("unit"), cycle, criterion.code, "0.5", "已按要求开展")
     assert response.status_code == 200 and "已保存" in response.content.decode()
@@ -64,19 +64,19 @@ def test_the_unit_saves_a_draft_claim_and_it_is_audited(client_for, cycle):  # n
 
 @pytest.mark.parametrize(("points", "words"), [
     ("999", "之间"), ("-1", "之间"), ("abc", "不是数字"), ("0.05", "小数"), ("NaN", "不是数字")])
-def test_bad_claims_are_refused_and_nothing_is_stored(client_for, cycle, points, words):  # noqa: ANN001
+def test_bad_claims_are_refused_and_nothing_is_stored(client_for, cycle, points, words):
     response = post_claim(client_for("unit"), cycle, first(cycle).code, points)
     assert response.status_code == 422 and words in response.content.decode()
     assert not Claim.objects.filter(points__isnull=False).exists()
     assert not Event.objects.filter(action="claim.update").exists()
 
 
-def test_a_long_explanation_is_refused(client_for, cycle):  # noqa: ANN001
+def test_a_long_explanation_is_refused(client_for, cycle):
     response = post_claim(client_for("unit"), cycle, first(cycle).code, "0", "长" * 501)
     assert response.status_code == 422 and "500" in response.content.decode()
 
 
-def test_a_stale_version_is_a_conflict(client_for, cycle):  # noqa: ANN001
+def test_a_stale_version_is_a_conflict(client_for, cycle):
     client = client_for("unit")
     code = first(cycle).code
     assert post_claim(client, cycle, code, "0.5").status_code == 200
@@ -85,20 +85,20 @@ def test_a_stale_version_is_a_conflict(client_for, cycle):  # noqa: ANN001
     assert Claim.objects.get(unit__code=UNIT, node__code=code).points == Decimal("0.5")
 
 
-def test_a_criterion_that_does_not_apply_is_not_found(client_for, cycle, users):  # noqa: ANN001
+def test_a_criterion_that_does_not_apply_is_not_found(client_for, cycle, users):
     with pytest.raises(ClaimError) as error:
         rules.save_claim(users["unit"], cycle, UNIT, "99.9.9", "1", "", 0)
     assert error.value.kind == ClaimError.NOT_FOUND
 
 
 @pytest.mark.parametrize("name", ["office", "scorer", "head", "leader"])
-def test_only_the_units_own_users_write(client_for, cycle, name):  # noqa: ANN001
+def test_only_the_units_own_users_write(client_for, cycle, name):
     response = post_claim(client_for(name), cycle, first(cycle).code, "1")
     assert response.status_code == 403
     assert not Claim.objects.exists()
 
 
-def test_another_unit_can_neither_read_nor_write(client_for, cycle, other_unit_user):  # noqa: ANN001
+def test_another_unit_can_neither_read_nor_write(client_for, cycle, other_unit_user):
     user, other = other_unit_user
     client = client_for(None)
     client.force_login(user)
@@ -109,7 +109,7 @@ def test_another_unit_can_neither_read_nor_write(client_for, cycle, other_unit_u
 
 
 @pytest.mark.parametrize("name", [*ROLES, None])
-def test_who_reads_a_units_self_assessment(client_for, cycle, name):  # noqa: ANN001
+def test_who_reads_a_units_self_assessment(client_for, cycle, name):
     response = client_for(name).get(f"/cycles/{cycle.pk}/self/{UNIT}/")
     if name is None:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -122,14 +122,14 @@ def test_who_reads_a_units_self_assessment(client_for, cycle, name):  # noqa: AN
 
 @pytest.mark.parametrize(("name", "status"), [
     (None, 302), ("office", 200), ("leader", 200), ("scorer", 200), ("head", 200), ("scorer2", 200), ("unit", 302)])
-def test_the_overview(client_for, cycle, name, status):  # noqa: ANN001
+def test_the_overview(client_for, cycle, name, status):
     response = client_for(name).get(f"/cycles/{cycle.pk}/self/")
     assert response.status_code == status
     if name == "unit":
         assert response["Location"] == f"/cycles/{cycle.pk}/self/{UNIT}/"
 
 
-def test_after_the_deadline_nothing_can_be_written(client_for, cycle):  # noqa: ANN001
+def test_after_the_deadline_nothing_can_be_written(client_for, cycle):
     cycle.self_assessment_deadline = timezone.localdate() - datetime.timedelta(days=1)
     cycle.save(update_fields=["self_assessment_deadline"])
     response = post_claim(client_for("unit"), cycle, first(cycle).code, "1")
@@ -137,7 +137,7 @@ def test_after_the_deadline_nothing_can_be_written(client_for, cycle):  # noqa: 
     assert not Claim.objects.exists()
 
 
-def test_on_the_deadline_day_it_still_can(client_for, cycle):  # noqa: ANN001
+def test_on_the_deadline_day_it_still_can(client_for, cycle):
     cycle.self_assessment_deadline = timezone.localdate()
     cycle.save(update_fields=["self_assessment_deadline"])
     assert post_claim(client_for("unit"), cycle, first(cycle).code, "0").status_code == 200
@@ -151,7 +151,7 @@ def fill_all(user: User, cycle: Cycle) -> int:
     return len(found)
 
 
-def test_submit_needs_every_claim_then_is_read_only_until_reopened(client_for, cycle, users):  # noqa: ANN001
+def test_submit_needs_every_claim_then_is_read_only_until_reopened(client_for, cycle, users):
     client = client_for("unit")
     response = client.post(f"/cycles/{cycle.pk}/self/{UNIT}/submit/", follow=True)
     assert "未填写自评得分" in response.content.decode()
@@ -175,14 +175,14 @@ def test_submit_needs_every_claim_then_is_read_only_until_reopened(client_for, c
     assert actions == ["self_assessment.submit", "self_assessment.reopen"]
 
 
-def test_a_cycle_not_open_for_scoring_is_closed_for_claims(client_for, cycle):  # noqa: ANN001
+def test_a_cycle_not_open_for_scoring_is_closed_for_claims(client_for, cycle):
     cycle.status = Cycle.Status.LOCKED
     cycle.save(update_fields=["status"])
     response = post_claim(client_for("unit"), cycle, first(cycle).code, "1")
     assert response.status_code == 409 and "自评已关闭" in response.content.decode()
 
 
-def test_the_page_lists_every_criterion_with_constant_queries(client_for, cycle, users, django_assert_max_num_queries):  # noqa: ANN001
+def test_the_page_lists_every_criterion_with_constant_queries(client_for, cycle, users, django_assert_max_num_queries):
     fill_all(users["unit"], cycle)
     client = client_for("unit")
     with django_assert_max_num_queries(20):
@@ -192,7 +192,7 @@ def test_the_page_lists_every_criterion_with_constant_queries(client_for, cycle,
     assert html.count('class="claim card') == len(rules.criteria(cycle, unit))
 
 
-def test_office_settings_page(client_for, cycle):  # noqa: ANN001
+def test_office_settings_page(client_for, cycle):
     url = f"/cycles/{cycle.pk}/unit-side/"
     for name in ["scorer", "head", "unit", "leader"]:
         assert client_for(name).get(url).status_code == 403
@@ -208,7 +208,7 @@ def test_office_settings_page(client_for, cycle):  # noqa: ANN001
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
 
 
-def test_the_department_sees_claims_explanations_and_files_in_its_grid(client_for, cycle, users, settings,  # noqa: ANN001
+def test_the_department_sees_claims_explanations_and_files_in_its_grid(client_for, cycle, users, settings,
                                                                         tmp_path):
     settings.EVIDENCE_DIR = tmp_path
     unit = CycleUnit.objects.get(cycle=cycle, code=UNIT)

@@ -32,13 +32,13 @@ def upload_url(cycle: Cycle) -> str:
     return f"/cycles/{cycle.pk}/sheet/upload/"
 
 
-def download(client, cycle: Cycle) -> bytes:  # noqa: ANN001
+def download(client, cycle: Cycle) -> bytes:
     response = client.get(download_url(cycle))
     assert response.status_code == 200, response.content[:300]
     return response.content
 
 
-def fill(data: bytes, values: dict, change=None) -> bytes:  # noqa: ANN001
+def fill(data: bytes, values: dict, change=None) -> bytes:
     """What a user does in Excel: open the downloaded file, type into cells, save."""
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb[SHEET]
@@ -51,7 +51,7 @@ def fill(data: bytes, values: dict, change=None) -> bytes:  # noqa: ANN001
     return buffer.getvalue()
 
 
-def upload(client, cycle: Cycle, data: bytes, name: str = "评分表.xlsx"):  # noqa: ANN001, ANN201
+def upload(client, cycle: Cycle, data: bytes, name: str = "评分表.xlsx"):
     return client.post(upload_url(cycle), {"file": SimpleUploadedFile(name, data, content_type=XLSX)})
 
 
@@ -60,7 +60,7 @@ def cells(data: bytes) -> list:
     return read_sheet(data).cells
 
 
-def score_of(cycle: Cycle, pair) -> Score:  # noqa: ANN001
+def score_of(cycle: Cycle, pair) -> Score:
     return Score.objects.select_related("node").get(cycle=cycle, unit__code=pair.unit_code,
                                                     node__code=pair.item_code)
 
@@ -326,7 +326,7 @@ def test_a_sheet_of_another_cycle_is_refused(client_for, cycle):
     data = download(client, cycle)
     first = cells(data)[0]
 
-    def other_cycle(wb):  # noqa: ANN001, ANN202
+    def other_cycle(wb):
         for row in wb[MANIFEST].iter_rows():
             if row[0].value == "cycle":
                 row[1].value, row[2].value = str(cycle.pk + 1000), "2017年度考核"
@@ -368,7 +368,7 @@ def test_a_sheet_with_rows_deleted_or_moved_is_refused(client_for, cycle, tamper
     data = download(client, cycle)
     first = cells(data)[0]
 
-    def change(wb):  # noqa: ANN001, ANN202
+    def change(wb):
         ws = wb[SHEET]
         if tamper == "delete":
             ws.delete_rows(7)
@@ -413,7 +413,7 @@ def test_users_without_a_department_cannot_post_a_sheet(client_for, cycle):
 
 # -- API -------------------------------------------------------------------------------------
 
-def bearer(users, name: str) -> dict:  # noqa: ANN001
+def bearer(users, name: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(users[name])[1]}"}
 
 

@@ -20,20 +20,20 @@ UNIT = "yanshi"
 
 
 @pytest.fixture(autouse=True)
-def addresses(users):  # noqa: ANN001
+def addresses(users):
     for user in users.values():
         user.email = f"{user.username}@example.org"
         user.save(update_fields=["email"])
 
 
-def home(client_for, name) -> str:  # noqa: ANN001
+def home(client_for, name) -> str:
     """The to-do list of the user's home page (not the notifications under it)."""
     html = client_for(name).get("/").content.decode()
     start = html.find('<ul class="todo">')
     return html[start:html.index("</ul>", start)] if start >= 0 else ""
 
 
-def publish(cycle, users) -> None:  # noqa: ANN001
+def publish(cycle, users) -> None:
     maximum = Node.objects.filter(pk=OuterRef("node_id")).values("points")[:1]
     Score.objects.filter(cycle=cycle).update(points=Subquery(maximum))
     cycle.status, cycle.objection_deadline = Cycle.Status.LOCKED, timezone.localdate()
@@ -41,7 +41,7 @@ def publish(cycle, users) -> None:  # noqa: ANN001
     service.publish(cycle, users["office"])
 
 
-def test_the_unit_is_asked_for_its_self_assessment_urgently_near_the_deadline(client_for, cycle):  # noqa: ANN001
+def test_the_unit_is_asked_for_its_self_assessment_urgently_near_the_deadline(client_for, cycle):
     assert "本单位自评待填写提交（已填0项）" in home(client_for, "unit")
     assert "自评截止日期临近" not in home(client_for, "unit")
     cycle.self_assessment_deadline = timezone.localdate() + datetime.timedelta(days=2)
@@ -50,7 +50,7 @@ def test_the_unit_is_asked_for_its_self_assessment_urgently_near_the_deadline(cl
     assert "本单位自评" not in home(client_for, "scorer")
 
 
-def test_published_results_and_the_objection_window_reach_the_unit(client_for, cycle, users,  # noqa: ANN001
+def test_published_results_and_the_objection_window_reach_the_unit(client_for, cycle, users,
                                                                   django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         publish(cycle, users)
@@ -60,7 +60,7 @@ def test_published_results_and_the_objection_window_reach_the_unit(client_for, c
     assert "考核结果已发布（第1版）" in page and "如有异议，请于" in page
 
 
-def test_each_objection_step_tells_the_next_person(client_for, cycle, users,  # noqa: ANN001
+def test_each_objection_step_tells_the_next_person(client_for, cycle, users,
                                                    django_capture_on_commit_callbacks):
     publish(cycle, users)
     score = Score.objects.filter(cycle=cycle, unit__code=UNIT, department__code="swzzb").select_related("node").first()
@@ -85,7 +85,7 @@ def test_each_objection_step_tells_the_next_person(client_for, cycle, users,  # 
     assert "待确认" not in home(client_for, "office")
 
 
-def test_the_self_assessment_deadline_reminder_goes_once_a_day(cycle, django_capture_on_commit_callbacks):  # noqa: ANN001
+def test_the_self_assessment_deadline_reminder_goes_once_a_day(cycle, django_capture_on_commit_callbacks):
     today = timezone.localdate()
     cycle.self_assessment_deadline = today + datetime.timedelta(days=1)
     cycle.save(update_fields=["self_assessment_deadline"])

@@ -17,6 +17,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from django.db.models import BigIntegerField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 
 from kaohe.core.points import format_points
@@ -89,7 +90,7 @@ class Cell:
             self.reason = self.stored_reason
 
     @classmethod
-    def of(cls, score: Score, url: str, editable: bool, **kwargs) -> Cell:  # noqa: ANN003
+    def of(cls, score: Score, url: str, editable: bool, **kwargs) -> Cell:
         """The cell of a Score row (with node, unit and updated_by loaded)."""
         return cls(pk=score.pk, version=score.version, stored_points=score.points, stored_reason=score.reason,
                    max_points=score.node.points or Decimal(0), label=f"{score.unit.name} {score.node.code}",
@@ -199,7 +200,7 @@ class View:
     unit: str = ""
 
     @classmethod
-    def from_query(cls, query) -> View:  # noqa: ANN001 (a QueryDict)
+    def from_query(cls, query: QueryDict) -> View:
         def number(name: str, default: int, high: int) -> int:
             try:
                 return min(max(int(query.get(name, "")), 1), high)

@@ -74,11 +74,12 @@ def _cell_html(cell: Cell, words: dict[str, str]) -> str:
     hidden = "" if cell.shows_reason else " hidden"
     reason = e(cell.reason) if cell.reason else ""
     stored_reason = e(cell.stored_reason) if cell.stored_reason else ""
+    typed = cell.points or ""
     out = (
         f'<form class="{classes}" data-url="{cell.url}" data-max="{cell.maximum}" '
         f'data-saved-points="{cell.saved_points}" data-saved-reason="{stored_reason}"{who}>'
         f'<input type="hidden" name="version" value="{cell.version:d}">'
-        f'<input id="p{cell.pk:d}" name="points" value="{e(cell.points)}" inputmode="decimal" autocomplete="off" '
+        f'<input id="p{cell.pk:d}" name="points" value="{e(typed)}" inputmode="decimal" autocomplete="off" '
         f'aria-label="{label}（{words["max"]}{cell.maximum}）"{invalid_points}>'
         f'<textarea id="r{cell.pk:d}" name="reason" rows="2" maxlength="{SCORE_REASON.limit:d}" '
         f'placeholder="{words["reason"]}" '

@@ -36,13 +36,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from kaohe.accounts.decorators import SignedInRequest
 from kaohe.accounts.models import DEPARTMENT_ROLES, Role
 from kaohe.accounts.permissions import reads_all
 from kaohe.cycles import review
@@ -63,14 +64,14 @@ from kaohe.cycles.scoring import Entry, ScoreError, save_score
 from kaohe.schemes.models import Node
 
 
-def _cell(cycle: Cycle, score: Score, editable: bool, **kwargs) -> Cell:  # noqa: ANN003
+def _cell(cycle: Cycle, score: Score, editable: bool, **kwargs) -> Cell:
     return Cell.of(score, cell_urls(cycle)(score.unit.code, score.node.code), editable, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
 # Who sees which grid
 
-def _department(request: HttpRequest, cycle: Cycle) -> tuple[CycleDepartment | None, bool]:
+def _department(request: SignedInRequest, cycle: Cycle) -> tuple[CycleDepartment | None, bool]:
     """The department whose grid to show and whether the user scores for it.
 
     Scorers and heads get their own department (asking for another one is refused); the office
@@ -93,7 +94,7 @@ def _department(request: HttpRequest, cycle: Cycle) -> tuple[CycleDepartment | N
 
 def _linker(department: CycleDepartment, scorer: bool, view: View) -> Callable[[int], str]:
     """The query string of another page of the same view (department, filter and page size kept)."""
-    fixed = {} if scorer else {"department": department.code}
+    fixed: dict[str, str | int] = {} if scorer else {"department": department.code}
     fixed |= {k: v for k, v in (("q", view.q), ("todo", "1" if view.todo else "")) if v}
     if view.per_page != DEFAULT_PAGE_SIZE:
         fixed["per_page"] = view.per_page
@@ -104,7 +105,7 @@ def _linker(department: CycleDepartment, scorer: bool, view: View) -> Callable[[
 # The page
 
 @require_GET
-def scoring(request: HttpRequest, pk: int) -> HttpResponse:
+def scoring(request: SignedInRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     cycle = visible_cycle_or_404(request.user, pk)
@@ -152,8 +153,8 @@ def _same(score: Score, entry: Entry) -> bool:
     return points == score.points and entry.reason.strip() == score.reason
 
 
-def _fragment(request: HttpRequest, cycle: Cycle, score: Score, editable: bool, status: int = 200,
-              **kwargs) -> HttpResponse:  # noqa: ANN003
+def _fragment(request: SignedInRequest, cycle: Cycle, score: Score, editable: bool, status: int = 200,
+              **kwargs) -> HttpResponse:
     """The score's cell, and the unit's, criterion's and department's progress out of band.
 
     One pass over the department's tasks, without joining the nodes (the criterion's items are
@@ -175,7 +176,7 @@ def _fragment(request: HttpRequest, cycle: Cycle, score: Score, editable: bool, 
 
 
 @require_POST
-def save(request: HttpRequest, pk: int, unit_code: str, item_code: str) -> HttpResponse:
+def save(request: SignedInRequest, pk: int, unit_code: str, item_code: str) -> HttpResponse:
     if not request.user.is_authenticated:
         if request.htmx:  # keep the page and what was typed; the user logs in again elsewhere
             return _text(401, _("登录已失效，请在新窗口重新登录后再保存。"))
@@ -211,11 +212,12 @@ def save(request: HttpRequest, pk: int, unit_code: str, item_code: str) -> HttpR
 # ---------------------------------------------------------------------------------------------
 # Submit, approve, send back
 
-def _step(roles: Collection[str], act: Callable[[HttpRequest, Submission], object], done: object):
+def _step(roles: Collection[str], act: Callable[[SignedInRequest, Submission], object],
+          done: object) -> Callable[..., HttpResponse]:
     """A POST that moves the user's department's submission one step, then back to the grid."""
 
     @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
+    def view(request: SignedInRequest, pk: int) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(reverse("cycles:scoring", args=[pk]))
         cycle = visible_cycle_or_404(request.user, pk)

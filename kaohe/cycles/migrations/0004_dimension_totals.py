@@ -6,13 +6,13 @@ from django.db import migrations, models
 from kaohe.cycles import totals
 
 
-def install_and_fill(apps, schema_editor):  # noqa: ANN001, ANN201
+def install_and_fill(apps, schema_editor):
     """The trigger that keeps the totals, then every existing cycle's totals from its scores."""
     totals.install(schema_editor.connection)
     totals.rebuild_all(schema_editor.connection)
 
 
-def uninstall(apps, schema_editor):  # noqa: ANN001, ANN201
+def uninstall(apps, schema_editor):
     totals.uninstall(schema_editor.connection)
 
 

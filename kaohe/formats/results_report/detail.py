@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
@@ -97,23 +98,23 @@ def detail_xlsx(report: ResultsReport) -> bytes:
     # Assigning a named style looks it up every time; copying the resolved style array of a
     # template cell is several times faster for 100,000 cells.
     arrays = {}
-    for key, name in styles.items():
+    for style_key, name in styles.items():
         template = WriteOnlyCell(ws)
         template.style = name
-        arrays[key] = template._style
+        arrays[style_key] = template._style  # type: ignore[attr-defined]  # openpyxl's resolved style
 
-    def styled(style: str | None, value: object = None) -> WriteOnlyCell:
+    def styled(style: str | None, value: str | float | None = None) -> Cell:
         cell = WriteOnlyCell(ws, value=value)
         if style:
-            cell._style = copy(arrays[style])
+            cell._style = copy(arrays[style])  # type: ignore[attr-defined]
         return cell
 
-    def text(value: object, style: str | None) -> WriteOnlyCell:
+    def text(value: object, style: str | None) -> Cell:
         cell = styled(style)
         write_text(cell, value)  # after the style: the style would reset the quote prefix
         return cell
 
-    def number(value: Decimal, style: str) -> WriteOnlyCell:
+    def number(value: Decimal, style: str) -> Cell:
         return styled(style, _points(value))
 
     ws.append([text(detail_title(report.title), "banner")])
@@ -128,7 +129,7 @@ def detail_xlsx(report: ResultsReport) -> bytes:
                     wrapped_line_count(safe_text(item_code), DETAIL_WIDTHS[0]))
         if lines > 1:  # row dimensions must be set before the row is appended
             ws.row_dimensions[row_number].height = row_height(lines)
-        row: list[WriteOnlyCell] = [text(item_code, "center"), text(item_title, "left"),
+        row: list[Cell] = [text(item_code, "center"), text(item_title, "left"),
                                     number(item_maximum, "points")]
         for unit_code, _ in units:
             key = (unit_code, item_code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -56,7 +57,7 @@ def grade_lists(members: Sequence[UnitResult], rules: Rules) -> str:
 def notice_docx(report: ResultsReport) -> bytes:
     """The 通报 of `report` as a Word document; see the module docstring for the layout."""
     title, rules, issued = report.title, report.rules, report.issued
-    def set_fonts(r_pr, east_asia: str) -> None:
+    def set_fonts(r_pr: Any, east_asia: str) -> None:
         fonts = r_pr.find(qn("w:rFonts"))
         if fonts is None:
             fonts = OxmlElement("w:rFonts")
@@ -91,7 +92,8 @@ def notice_docx(report: ResultsReport) -> bytes:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
 
     def paragraph(text: str, *, size: float = NOTICE_BODY_SIZE, bold: bool = False,
-                  font: str = NOTICE_FONT, align=None, indent: bool = False, line: float | None = None):
+                  font: str = NOTICE_FONT, align: Any = None, indent: bool = False,
+                  line: float | None = None) -> Any:
         para = document.add_paragraph()
         if align is not None:
             para.alignment = align
@@ -105,7 +107,7 @@ def notice_docx(report: ResultsReport) -> bytes:
         set_fonts(run._element.get_or_add_rPr(), font)
         return para
 
-    def shade(cell) -> None:
+    def shade(cell: Any) -> None:
         tc_pr = cell._tc.get_or_add_tcPr()
         shading = OxmlElement("w:shd")
         shading.set(qn("w:val"), "clear")
@@ -113,7 +115,7 @@ def notice_docx(report: ResultsReport) -> bytes:
         shading.set(qn("w:fill"), "F2F2F2")
         tc_pr.append(shading)
 
-    def cell_text(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
+    def cell_text(cell: Any, text: str, *, bold: bool = False, align: Any = WD_ALIGN_PARAGRAPH.CENTER) -> None:
         para = cell.paragraphs[0]
         para.alignment = align
         para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE

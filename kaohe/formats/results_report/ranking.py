@@ -24,7 +24,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet as XlsxSheet
@@ -152,7 +152,7 @@ def _write_rules_sheet(ws: XlsxSheet, formats: _Formats, title: str, rules: Rule
 
 def _ranking_columns(rules: Rules) -> list[tuple[str, str, float]]:
     """(key, header, width) per column; component columns have the key "component:<key>"."""
-    columns = [("rank", "名次", 0), ("name", "单位", 0), ("ratio", "得分/满分", 0),
+    columns: list[tuple[str, str, float]] = [("rank", "名次", 0), ("name", "单位", 0), ("ratio", "得分/满分", 0),
                ("percent", "百分制得分", 0), ("bonus", "加分", 0), ("penalty", "扣分", 0),
                ("adjusted", "调整后得分", 0)]
     weighted = len(rules.components) > 1
@@ -214,7 +214,7 @@ def _write_group_sheet(ws: XlsxSheet, formats: _Formats, title: str, group: str,
         for column, key, _ in texts:
             formats.text(ws, row, column, values[key], "left" if key in ("name", "note") else "center")
         for column, key in numbers:
-            write_number(row, column, _number(values[key]), score)
+            write_number(row, column, _number(cast(Decimal, values[key])), score)
         for column, key in components:
             write_number(row, column, _number(result.components[key]), score)
         if row > 2:  # the previous row is on disk now: XlsxWriter keeps every height set (for

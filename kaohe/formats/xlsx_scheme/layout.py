@@ -6,7 +6,7 @@ Constants only (the font and margins come from kaohe.formats.printing, shared by
 
 from __future__ import annotations
 
-from kaohe.formats.printing import FONT, MARGINS  # noqa: F401  (re-exported for the writer)
+from kaohe.formats.printing import MARGINS
 
 COLUMNS = ("seq", "dimension", "indicator", "criterion", "content", "departments", "note")
 HEADERS = {

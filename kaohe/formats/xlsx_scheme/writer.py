@@ -25,15 +25,13 @@ from kaohe.core.scheme import Scheme, title_path
 from kaohe.formats.cells import safe_text, write_text
 from kaohe.formats.errors import FormatError
 from kaohe.formats.files import write_atomically
-from kaohe.formats.printing import a4, new_workbook
+from kaohe.formats.printing import FONT, MARGINS, a4, first_sheet, new_workbook
 from kaohe.formats.xlsx_scheme.layout import (
     BODY_SIZE,
     COLUMNS,
-    FONT,
     HEADER_HEIGHT,
     HEADER_SIZE,
     HEADERS,
-    MARGINS,
     METADATA_SHEET,
     TABLE_SHEET,
     TITLE_SIZE,
@@ -129,7 +127,7 @@ def xlsx_bytes(scheme: Scheme) -> bytes:
                    total=scheme.total, dimensions=builder.dimensions)
     assign_codes(shown)
     wb = new_workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = TABLE_SHEET
     _write_table(wb, ws, scheme, layout)
     write_metadata(wb.create_sheet(METADATA_SHEET), metadata_rows(scheme, shown, TABLE_SHEET))

@@ -13,13 +13,13 @@ from kaohe.core.text import TOKEN_NAME, TextError, clean
 class Command(BaseCommand):
     help = "为用户创建 API 令牌（只显示一次）：kaohe token create USERNAME"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="创建令牌")
         create.add_argument("username")
         create.add_argument("--name", default="", help="用途说明")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"没有用户“{options['username']}”。")

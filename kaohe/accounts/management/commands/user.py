@@ -17,7 +17,7 @@ from kaohe.orgs.models import Department, Unit
 class Command(BaseCommand):
     help = "创建用户：kaohe user create USERNAME --role ROLE [--department 名称 | --unit 名称]"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="创建用户")
         create.add_argument("username")
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         create.add_argument("--name", default="", help="姓名")
         create.add_argument("--password", help="密码；不给则交互输入")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         username = options["username"]
         if User.objects.filter(username=username).exists():
             raise CommandError(f"用户“{username}”已存在。")

@@ -23,12 +23,12 @@ def find_cycle(text: str) -> Cycle:
 class Command(BaseCommand):
     help = "考核周期：kaohe cycle list [--json]"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         listing = sub.add_parser("list", help="列出考核周期")
         listing.add_argument("--json", action="store_true", help="以 JSON 输出")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         cycles = (Cycle.objects.select_related("scheme").order_by("pk")
                   .annotate(tasks=Count("scores"), scored=Count("scores", filter=Q(scores__points__isnull=False))))
         rows = [{"id": c.pk, "name": c.name, "scheme": c.scheme.name, "status": c.status,

@@ -19,12 +19,12 @@ class Command(BaseCommand):
             "通知该部门的评分人；自评截止日期在N天内且未过、单位自评尚未提交时，通知该单位的用户；"
             "同一提醒每人每天最多一次。")
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--days", type=int, default=DEFAULT_DAYS, metavar="N",
                             help=f"提醒截止日期在今天起N天内的事项（默认{DEFAULT_DAYS}）")
         parser.add_argument("--dry-run", action="store_true", help="只列出将要发送的提醒，不发送")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         days, dry_run = options["days"], options["dry_run"]
         if days < 0:
             raise CommandError(f"--days 不能为负数：{days}")

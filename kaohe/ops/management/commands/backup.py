@@ -19,10 +19,10 @@ class Command(BaseCommand):
             "整个文件的 SHA-256 写在旁边的 FILE.sha256。"
             "用 kaohe restore --check FILE 检查备份，kaohe restore FILE 恢复到新安装。")
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="要写出的备份文件，如 kaohe-2026-11-25.tar.gz（已有则替换）")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         path = Path(options["file"])
         try:
             summary = create_backup(path)

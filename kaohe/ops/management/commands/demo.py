@@ -10,7 +10,7 @@ from kaohe.ops.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
 class Command(BaseCommand):
     help = "载入演示数据：内置数据、每个角色一个演示账号、一个正在评分的考核周期（可重复执行）。"
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         demo = build_demo()
         self.stdout.write(f"演示考核周期：{demo['cycle']}")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")

@@ -16,11 +16,11 @@ class Command(BaseCommand):
             "（清单、每个成员的校验和、tar 结束块、gzip 的 CRC 与长度，以及旁边 FILE.sha256 记录的校验和），"
             "有任何问题都不做任何改动。--check 只检查备份是否完整，不恢复。")
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="kaohe backup 写出的备份文件")
         parser.add_argument("--check", action="store_true", help="只检查备份是否完整未改动，不恢复（任何安装都可以）")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         path = Path(options["file"])
         try:
             summary = verify_backup(path) if options["check"] else restore_backup(path)

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from kaohe.audit.context import acting_as
-from kaohe.core.points import format_points
+from kaohe.core.points import format_points, two_places
 from kaohe.core.results import RulesError
 from kaohe.cycles import totals
 from kaohe.cycles.management.commands.cycle import find_cycle
@@ -35,7 +35,7 @@ class Command(BaseCommand):
     help = ("考核结果：kaohe results compute CYCLE [--json] | publish CYCLE [--confirm-incomplete] | "
             "export CYCLE --xlsx FILE | --docx FILE | --detail FILE | recount CYCLE [--check]")
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         compute = sub.add_parser("compute", help="计算考核结果（不保存）")
         compute.add_argument("cycle", help="考核周期的编号或名称")
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         recount.add_argument("cycle", help="考核周期的编号或名称")
         recount.add_argument("--check", action="store_true", help="只核对不更正；有不一致时退出码为 1")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         cycle = find_cycle(options["cycle"])
         if options["action"] == "compute":
             self.compute(cycle, options["json"])
@@ -85,12 +85,13 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         for row in rows:
-            components = " ".join(f"{key}={service.two(value)}" for key, value in row["components"].items()
+            components = " ".join(f"{key}={two_places(value)}" for key, value in row["components"].items()
                                   if key != service.ADJUSTED)
             self.stdout.write("\t".join([
                 row["group"], str(row["rank"]), row["code"], row["name"], f"{row['obtained']}/{row['maximum']}",
-                service.two(row["percent"]), f"+{service.two(row['bonus'])}", f"-{service.two(row['penalty'])}", service.two(row["adjusted"]),
-                *([components] if components else []), service.two(row["final"]), row["grade"],
+                two_places(row["percent"]), f"+{two_places(row['bonus'])}", f"-{two_places(row['penalty'])}",
+                two_places(row["adjusted"]),
+                *([components] if components else []), two_places(row["final"]), row["grade"],
                 "完整" if row["complete"] else "未完成"]))
 
     def publish(self, cycle: Cycle, confirm_incomplete: bool) -> None:
