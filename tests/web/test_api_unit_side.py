@@ -23,6 +23,7 @@ from kaohe.audit.context import acting_as
 from kaohe.audit.models import Event
 from kaohe.claims import rules
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
+from kaohe.core.points import two_places
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.objections import flow
 from kaohe.objections.models import Objection
@@ -527,7 +528,7 @@ def test_the_scorecard_shows_the_published_figures_and_items(client_for, cycle, 
     card = client_for("unit").get(url(cycle, "scorecard")).json()
     row = next(r for r in published.results if r["code"] == UNIT)
     assert (card["version"], card["latest_version"], card["versions"]) == (1, 1, [1])
-    assert card["summary"]["final"] == service.two(row["final"]) and card["summary"]["rank"] == row["rank"]
+    assert card["summary"]["final"] == two_places(row["final"]) and card["summary"]["rank"] == row["rank"]
     assert card["items"] == Score.objects.filter(cycle=cycle, unit__code=UNIT).count()
     item = next(r for r in card["rows"] if r["code"] == ITEM)
     assert (item["kind"], item["points"], item["maximum"], item["department"]) == ("item", "2", "2", "市委组织部")

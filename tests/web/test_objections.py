@@ -14,6 +14,7 @@ from django.utils import timezone
 from kaohe.accounts.models import Role, User
 from kaohe.audit.models import Event
 from kaohe.claims.models import Evidence
+from kaohe.core.points import two_places
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.objections.models import Objection, ObjectionItem
 from kaohe.orgs.models import Unit
@@ -67,7 +68,7 @@ def test_the_unit_sees_its_published_scorecard_and_nothing_of_others(client_for,
     snapshot = ResultSnapshot.objects.get(cycle=published)
     mine = next(r for r in snapshot.results if r["code"] == UNIT)
     html = client_for("unit").get(f"/cycles/{published.pk}/scorecard/").content.decode()
-    assert service.two(mine["final"]) in html and mine["grade"] in html
+    assert two_places(mine["final"]) in html and mine["grade"] in html
     items = Score.objects.filter(cycle=published, unit__code=UNIT).count()
     assert html.count('name="items"') == items  # every item that applied, each can be objected to
     others = CycleUnit.objects.filter(cycle=published).exclude(code=UNIT)
@@ -199,7 +200,7 @@ def test_the_whole_flow_republishes_a_new_version_and_keeps_the_old(client_for, 
 
     html = client_for("unit").get(f"/cycles/{published.pk}/scorecard/").content.decode()
     assert "第2版" in html and "核实后扣0.5分" in html
-    assert service.two(before["final"]) in client_for("unit").get(
+    assert two_places(before["final"]) in client_for("unit").get(
         f"/cycles/{published.pk}/scorecard/?version=1").content.decode()
 
     actions = list(Event.objects.filter(cycle=published).order_by("pk").values_list("action", flat=True))
