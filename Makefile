@@ -58,7 +58,7 @@ hardening: install
 	KAOHE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) KAOHE_FUZZ_RANDOM=1 KAOHE_FUZZ_REPORT=$(FUZZ_REPORT) \
 	  $(BIN)/pytest tests/formats/test_fuzz_readers.py; status=$$?; \
 	KAOHE_FUZZ_UPLOAD_EXAMPLES=$(UPLOAD_FUZZ_EXAMPLES) KAOHE_API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) KAOHE_FUZZ_RANDOM=1 \
-	  $(BIN)/pytest --hypothesis-show-statistics tests/web/test_fuzz_uploads.py tests/web/test_api_fuzz.py \
+	  $(BIN)/pytest --hypothesis-show-statistics tests/web/test_fuzz_uploads.py tests/web/api/test_api_fuzz.py \
 	  tests/web/test_permission_matrix.py tests/web/test_escaping.py || status=1; \
 	echo; echo "reader cases seconds cpu-seconds (cases per reader; API: $(API_FUZZ_EXAMPLES) per operation and role)"; \
 	cat $(FUZZ_REPORT); exit $$status

@@ -4,7 +4,7 @@ Anonymity is a property of these tables (docs/decisions/2026-12-06-survey-anonym
 keeps its group, its text, its serial number on the printed sheet and two flags (used, voided) —
 no time, no reference to a ballot; a `Ballot` keeps its group, its answers and a random id — no
 time, no reference to a code, no sequence. `kaohe.survey.voting` writes both in one transaction
-and leaves the group's ballots in a fresh random order; tests/web/test_survey_anonymity.py
+and leaves the group's ballots in a fresh random order; tests/web/survey/test_survey_anonymity.py
 inspects the schema for any link.
 
 The definition (targets, questions, valid-ballot rule, minimum group size, window) is editable

@@ -821,7 +821,7 @@ def test_found_by_fuzzing_an_unsupported_zip_version_is_a_format_error():
 
 def test_found_by_fuzzing_a_total_too_big_to_round_is_read_exactly():
     """`total: 1.0e+28` raised decimal.InvalidOperation (28-digit rounding in kaohe.core.points);
-    it is now read exactly, and storing it is refused as too large (tests/web/test_schemes.py)."""
+    it is now read exactly, and storing it is refused as too large (tests/web/schemes/test_schemes.py)."""
     scheme = loads_yaml(SMALL_YAML.replace("total: 10", "total: 1.0e+28"), "big.yaml")
     assert scheme.total == Decimal("1E+28")
 
