@@ -34,6 +34,6 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
     """The PDF of an HTML document (its CSS inline). Raises PdfError when the CJK font is missing."""
     if cjk_font_missing():
         raise PdfError(f"缺少中文字体 {CJK_FAMILY}，无法生成 PDF（请安装 Debian 软件包 {FONT_PACKAGE}）。")
-    from weasyprint import HTML  # imported when needed: it loads Pango
+    from weasyprint import HTML  # type: ignore[import-untyped]  # imported when needed: it loads Pango
 
     return bytes(HTML(string=html, base_url=base_url).write_pdf())

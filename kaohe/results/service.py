@@ -105,9 +105,10 @@ def component_sources(cycle: Cycle) -> list[tuple[int | str, str]]:
     """Where a component's values can come from, as (source, label): other cycles with published
     results, whose finals feed this one (quarterly 平时考核 cycles feeding the annual 年终考核), by
     their id; this cycle's published surveys (民主测评) as "survey:<id>"."""
-    cycles = list(Cycle.objects.filter(result_snapshots__isnull=False).exclude(pk=cycle.pk).distinct()
-                  .order_by("-created_at").values_list("pk", "name"))
-    surveys = [(f"survey:{pk}", _("民主测评：%(name)s") % {"name": name})
+    cycles: list[tuple[int | str, str]] = list(
+        Cycle.objects.filter(result_snapshots__isnull=False).exclude(pk=cycle.pk).distinct()
+        .order_by("-created_at").values_list("pk", "name"))
+    surveys: list[tuple[int | str, str]] = [(f"survey:{pk}", _("民主测评：%(name)s") % {"name": name})
                for pk, name in Survey.objects.filter(cycle=cycle, published__isnull=False)
                .order_by("-opens_at", "-pk").values_list("pk", "name")]
     return cycles + surveys

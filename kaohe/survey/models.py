@@ -51,7 +51,7 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def state(self, now=None) -> str:  # noqa: ANN001
+    def state(self, now=None) -> str:
         """"draft" before the window, "open" inside it, "closed" after it (published is separate)."""
         now = now or timezone.now()
         if now < self.opens_at:
@@ -130,10 +130,10 @@ class PublishedSurvey(models.Model):
         verbose_name = _("已发布测评结果")
         verbose_name_plural = _("已发布测评结果")
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise ResultImmutable("published survey results cannot change")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def delete(self, *args, **kwargs):
         raise ResultImmutable("published survey results cannot be deleted")

@@ -35,7 +35,7 @@ A, B, C = Target("a", "甲县"), Target("b", "乙县"), Target("c", "丙区")
 LEADERS, CADRES = Group("g1", "市级领导", Decimal("0.4")), Group("g2", "干部群众代表", Decimal("0.6"))
 
 
-def definition(**changes) -> Definition:  # noqa: ANN003
+def definition(**changes) -> Definition:
     values = dict(targets=(A, B, C), groups=(LEADERS, CADRES), questions=(OVERALL,), min_group_size=1)
     values.update(changes)
     return Definition(**values)

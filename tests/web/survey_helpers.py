@@ -47,7 +47,7 @@ def answers(options: dict[str, str], question: str = "q1") -> dict[str, str]:
     return {field_name(target, question): value for target, value in options.items()}
 
 
-def vote(client: Client, code: str, options: dict[str, str], **extra: str):  # noqa: ANN201
+def vote(client: Client, code: str, options: dict[str, str], **extra: str):
     """Enter the code on the page, then cast the ballot: the second response."""
     first = client.post("/vote/", {"code": code})
     assert first.status_code == 200, first.content.decode()[:500]
@@ -86,7 +86,7 @@ class Server:
     (`codes`), its output in `log`. Use as a context manager; `session()` is a browser-like client
     that has loaded the voting page (cookie and CSRF token)."""
 
-    def __init__(self, folder) -> None:  # noqa: ANN001
+    def __init__(self, folder) -> None:
         import os
         import re
         import subprocess
@@ -130,7 +130,7 @@ class Server:
         self.process.terminate()
         self.process.wait(timeout=30)
 
-    def session(self):  # noqa: ANN201
+    def session(self):
         import re
         import time
         import urllib.parse

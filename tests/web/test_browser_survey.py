@@ -25,7 +25,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 900}
 
 
-def log_in(page, base: str, username: str) -> None:  # noqa: ANN001
+def log_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
@@ -33,7 +33,7 @@ def log_in(page, base: str, username: str) -> None:  # noqa: ANN001
     page.wait_for_url(f"{base}/")
 
 
-def vote_on_phone(page, base: str, code: str, choices: list[int], shot: str) -> None:  # noqa: ANN001
+def vote_on_phone(page, base: str, code: str, choices: list[int], shot: str) -> None:
     page.goto(f"{base}/vote/#{format_code(code)}")  # what the phone's camera opens
     page.wait_for_selector("#ballot-form")
     assert "#" not in page.url and code not in page.url and page.url.endswith("/vote/")
@@ -50,7 +50,7 @@ def vote_on_phone(page, base: str, code: str, choices: list[int], shot: str) -> 
     page.screenshot(path=str(SHOTS / f"{shot}-done.png"))
 
 
-def test_a_rater_votes_on_a_phone_and_the_office_publishes(browser_page, live_server, committed_demo, survey_kit):  # noqa: ANN001
+def test_a_rater_votes_on_a_phone_and_the_office_publishes(browser_page, live_server, committed_demo, survey_kit):
     page, base = browser_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -30,12 +30,12 @@ UNUSABLE = "这个测评码无法使用"
 
 
 @pytest.fixture
-def kit(survey_kit):  # noqa: ANN001
+def kit(survey_kit):
     return survey_kit
 
 
 @pytest.fixture
-def survey(cycle, kit):  # noqa: ANN001
+def survey(cycle, kit):
     return kit.make_survey(cycle)
 
 
@@ -170,7 +170,7 @@ def test_the_slips_pdf_has_every_unused_code_of_the_group(survey, kit, client_fo
 # ----------------------------------------------------------------------------- results
 
 
-def vote_many(kit, survey, group: str, ballots: list[dict[str, str]]) -> None:  # noqa: ANN001
+def vote_many(kit, survey, group: str, ballots: list[dict[str, str]]) -> None:
     for code, options in zip(kit.fresh_codes(survey, group), ballots, strict=False):
         assert kit.vote(Client(), code, options).status_code == 200
 
@@ -362,7 +362,7 @@ def test_the_command_line_creates_prints_counts_and_publishes(cycle, tmp_path, k
         call_command("survey", "codes", "命令行测评", "--group", "无此群体")
 
 
-def bearer(users, name: str) -> dict[str, str]:  # noqa: ANN001
+def bearer(users, name: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(users[name])[1]}"}
 
 

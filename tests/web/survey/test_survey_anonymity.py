@@ -29,7 +29,7 @@ def columns(table: str) -> dict[str, str]:
                 for c in connection.introspection.get_table_description(cursor, table)}
 
 
-def test_the_schema_has_no_link_between_ballots_and_codes(db):  # noqa: ANN001
+def test_the_schema_has_no_link_between_ballots_and_codes(db):
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
         relations = {table: connection.introspection.get_relations(cursor, table) for table in tables}

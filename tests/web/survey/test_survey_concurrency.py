@@ -19,7 +19,7 @@ POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 SUBMITS = 20
 
 
-def at_once(work) -> list:  # noqa: ANN001
+def at_once(work) -> list:
     barrier, results, lock = threading.Barrier(SUBMITS), [], threading.Lock()
 
     def run() -> None:

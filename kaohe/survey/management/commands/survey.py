@@ -82,7 +82,7 @@ class Command(BaseCommand):
     help = ("民主测评：kaohe survey list | create CYCLE … | codes SURVEY --group G [--add N] [--void 序号] "
             "[--pdf FILE] | close SURVEY | results SURVEY [--json] | publish SURVEY")
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         listing = sub.add_parser("list", help="列出全部测评")
         listing.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -115,7 +115,7 @@ class Command(BaseCommand):
         publish = sub.add_parser("publish", help="发布测评结果（不可更改）")
         publish.add_argument("survey", help="测评的编号或名称")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         action = options["action"]
         with acting_as(name=f"kaohe survey {action}"):
             try:
