@@ -9,7 +9,7 @@ from kaohe.api.errors import ApiError, api_error_response
 # Every JSON body is read by kaohe.api.body (a depth limit, Decimal numbers, no NUL or lone surrogate).
 api = NinjaAPI(title="Kaohe API", version="1", urls_namespace="api", docs_url="/docs", auth=AUTH,
                parser=JsonParser())
-api.add_exception_handler(ApiError, lambda request, error: api_error_response(error))
+api.add_exception_handler(ApiError, lambda request, error: api_error_response(error))  # type: ignore[arg-type]
 
 from kaohe.api import cycles, sheets  # noqa: E402  (routers register themselves on `api`)
 

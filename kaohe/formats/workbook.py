@@ -376,7 +376,7 @@ def _row_number(text: str | None, following: int, where: Location) -> int:
     try:
         number = following if text is None else int(text)
     except ValueError:
-        raise FormatError(f"行号“{text[:20]}”无效，工作簿已损坏", where) from None
+        raise FormatError(f"行号“{(text or '')[:20]}”无效，工作簿已损坏", where) from None
     if not 1 <= number <= EXCEL_ROWS:
         raise FormatError(f"行号超出了 Excel 的最大行数（{EXCEL_ROWS}），工作簿已损坏", where)
     return number
@@ -516,7 +516,7 @@ class _CellState:
             if kind == "str":
                 return Cell(row, column, _cell_text(raw, where), "s")
             if kind == "d":
-                return Cell(row, column, from_ISO8601(raw), "d")
+                return Cell(row, column, from_ISO8601(raw), "d")  # type: ignore[no-untyped-call]  # openpyxl
             return Cell(row, column, _cell_text(raw, where), "e")
         except (ValueError, IndexError, OverflowError, TypeError):
             raise FormatError(f"单元格的值“{raw[:20]}”无法读取，工作簿已损坏", where()) from None

@@ -129,6 +129,7 @@ def _linked_evidence(referenced: set[str]):  # noqa: ANN202
         found = []
         for index, item in enumerate(files):
             source = item.path
+            assert links is not None  # made when there are files
             try:
                 os.link(item.path, links / str(index))
                 source = links / str(index)

@@ -197,7 +197,7 @@ def discard_in_chunks(request: HttpRequest) -> None:
     the response, in one `read()` of everything left: a body that announces 1.4 GB would be held in
     memory whole. Its stream is made to drain in CHUNK pieces instead, so the refusal costs the
     server no memory (gunicorn behind nginx, which buffers and limits the body, never drains)."""
-    stream = request.environ.get("wsgi.input")
+    stream = request.environ.get("wsgi.input")  # type: ignore[attr-defined]  # a WSGIRequest
     read = getattr(stream, "read", None)
     if read is None:
         return
@@ -210,6 +210,6 @@ def discard_in_chunks(request: HttpRequest) -> None:
         return read(size)
 
     try:
-        stream.read = drain  # type: ignore[union-attr]  # this request's stream only
+        stream.read = drain  # this request's stream only
     except AttributeError:
         pass

@@ -32,7 +32,7 @@ from kaohe.core.text import (
     ("e\u0301", "\u00e9"),  # NFC
     ("tab\there", "tab\there"),
 ])
-def test_invisible_characters_are_removed_and_line_breaks_made_one(raw, stored):  # noqa: ANN001
+def test_invisible_characters_are_removed_and_line_breaks_made_one(raw, stored):
     assert clean(raw, SCORE_REASON) == stored
 
 

@@ -22,18 +22,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOO_LONG = "扣分理由最多500个字（现有501个）。"
 
 
-def task(cycle) -> Score:  # noqa: ANN001
+def task(cycle) -> Score:
     return Score.objects.select_related("node").get(cycle=cycle, unit__code="yanshi", node__code="1.2.1.1")
 
 
-def by_page(client_for, cycle, reason: str):  # noqa: ANN001, ANN201
+def by_page(client_for, cycle, reason: str):
     score = task(cycle)
     return client_for("scorer").post(f"/cycles/{cycle.pk}/scores/yanshi/1.2.1.1/",
                                      {"points": "1", "reason": reason, "version": score.version},
                                      HTTP_HX_REQUEST="true")
 
 
-def by_api(client, users, cycle, reason: str):  # noqa: ANN001, ANN201
+def by_api(client, users, cycle, reason: str):
     score = task(cycle)
     return client.put(f"/api/v1/cycles/{cycle.pk}/scores/yanshi/1.2.1.1",
                       json.dumps({"points": "1", "reason": reason, "version": score.version}),
@@ -41,7 +41,7 @@ def by_api(client, users, cycle, reason: str):  # noqa: ANN001, ANN201
                       HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(users['scorer'])[1]}")
 
 
-def by_sheet(client_for, cycle, reason: str):  # noqa: ANN001, ANN201
+def by_sheet(client_for, cycle, reason: str):
     client = client_for("scorer")
     data = client.get(f"/cycles/{cycle.pk}/sheet.xlsx").content
     pair = next(c for c in read_sheet(data).cells if (c.unit_code, c.item_code) == ("yanshi", "1.2.1.1"))
@@ -55,7 +55,7 @@ def by_sheet(client_for, cycle, reason: str):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.parametrize("path", ["page", "api", "sheet"])
-def test_a_reason_one_character_too_long_is_refused_alike(path, client_for, client, users, cycle):  # noqa: ANN001
+def test_a_reason_one_character_too_long_is_refused_alike(path, client_for, client, users, cycle):
     reason = "理" * (SCORE_REASON.limit + 1)
     if path == "page":
         response = by_page(client_for, cycle, reason)
@@ -70,7 +70,7 @@ def test_a_reason_one_character_too_long_is_refused_alike(path, client_for, clie
 
 
 @pytest.mark.parametrize("path", ["page", "api", "sheet"])
-def test_invisible_characters_are_removed_alike(path, client_for, client, users, cycle):  # noqa: ANN001
+def test_invisible_characters_are_removed_alike(path, client_for, client, users, cycle):
     reason = "未\u202e按时\u200b召开\u2066会议" + "\u200b" * 40 + "理" * (SCORE_REASON.limit - 7)
     if path == "page":
         assert by_page(client_for, cycle, reason).status_code == 200
@@ -82,16 +82,16 @@ def test_invisible_characters_are_removed_alike(path, client_for, client, users,
     assert saved.reason == "未按时召开会议" + "理" * (SCORE_REASON.limit - 7) and len(saved.reason) == 500
 
 
-def test_a_lone_surrogate_from_the_api_is_refused_not_a_server_error(client, users, cycle):  # noqa: ANN001
+def test_a_lone_surrogate_from_the_api_is_refused_not_a_server_error(client, users, cycle):
     response = by_api(client, users, cycle, "a\ud800b")
     assert response.status_code == 422 and "无效字符" in response.json()["message"]
 
 
-def test_ten_megabytes_of_reason_are_refused_by_the_request_limit(client, users, cycle):  # noqa: ANN001
+def test_ten_megabytes_of_reason_are_refused_by_the_request_limit(client, users, cycle):
     assert by_api(client, users, cycle, "理" * 3_500_000).status_code == 413
 
 
-def test_a_return_comment_follows_the_rule_too(users, cycle):  # noqa: ANN001
+def test_a_return_comment_follows_the_rule_too(users, cycle):
     submission = Submission.objects.get(cycle=cycle, department__code="swzzb")
     Submission.objects.filter(pk=submission.pk).update(state=Submission.State.APPROVED)
     with pytest.raises(ReviewError, match="最多1000个字"):

@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe.core.points import format_points
 from kaohe.formats.cells import safe_text, wrapped_line_count, write_text
-from kaohe.formats.printing import a4
+from kaohe.formats.printing import a4, first_sheet
 from kaohe.formats.scoring_sheet import manifest
 from kaohe.formats.scoring_sheet.layout import (
     CODE_COLUMN,
@@ -282,7 +282,7 @@ def write_sheet(sheet: SheetData) -> bytes:
     sheet_id = sheet.sheet_id or uuid.uuid4().hex
     data = replace(sheet, generated_at=generated_at, sheet_id=sheet_id)
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = SHEET
     last_column = max(points_column(len(data.units)) - 1, MAXIMUM_COLUMN)
     _write_headers(ws, data, last_column)

@@ -246,7 +246,7 @@ def test_missing_secrets_and_bad_values_are_refused_with_a_clear_message(tmp_pat
     ({"KAOHE_SECRET_KEY": "a" * 60}, "kaohe.E002"),
     ({"KAOHE_DEBUG": "true"}, "kaohe.E003"),
 ])
-def test_check_deploy_refuses_the_development_key_a_weak_key_and_debug(tmp_path, values, error):  # noqa: ANN001
+def test_check_deploy_refuses_the_development_key_a_weak_key_and_debug(tmp_path, values, error):
     """Errors, not warnings: `kaohe check --deploy` fails without --fail-level (issue 19: the published
     development key passed it)."""
     done = subprocess.run([KAOHE, "check", "--deploy"], env=kaohe_env(tmp_path, **{**PRODUCTION, **values}),
@@ -254,7 +254,7 @@ def test_check_deploy_refuses_the_development_key_a_weak_key_and_debug(tmp_path,
     assert done.returncode != 0 and error in done.stdout + done.stderr, done.stdout + done.stderr
 
 
-def test_https_refuses_to_start_with_the_development_key(tmp_path):  # noqa: ANN001
+def test_https_refuses_to_start_with_the_development_key(tmp_path):
     done = subprocess.run([KAOHE, "check"], env=kaohe_env(
         tmp_path, **{**PRODUCTION, "KAOHE_SECRET_KEY": "kaohe-development-only-secret-key-do-not-use-in-production"}),
         capture_output=True, text=True, timeout=120)

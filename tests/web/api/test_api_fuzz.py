@@ -156,7 +156,7 @@ def _url(path: str, cycle_id: int, huge: bool = False) -> str:
 
 
 @pytest.mark.parametrize("key", operations())
-def test_hostile_bodies_and_ids_are_refused_never_a_server_error(key, client, users, cycle):  # noqa: ANN001
+def test_hostile_bodies_and_ids_are_refused_never_a_server_error(key, client, users, cycle):
     method, path = key.split(" ", 1)
     seen = []
     for role in ROLES:

@@ -262,9 +262,9 @@ def test_a_sheet_of_another_department_is_refused_naming_both(client_for, cycle)
     assert score_of(cycle, first).points is None
 
 
-def manifest_edit(data: bytes, change) -> bytes:  # noqa: ANN001
+def manifest_edit(data: bytes, change) -> bytes:
     """The sheet with its hidden manifest's rows edited by hand (openpyxl can open it)."""
-    def edit(wb):  # noqa: ANN001, ANN202
+    def edit(wb):
         for row in wb[MANIFEST].iter_rows():
             change(row)
 
@@ -276,7 +276,7 @@ def test_a_department_code_edited_in_the_manifest_names_both_departments(client_
     "属于市委组织部，不是市委组织部的评分表"."""
     data = download(client_for("scorer"), cycle)
 
-    def other_code(row):  # noqa: ANN001, ANN202
+    def other_code(row):
         if row[0].value == "department":
             row[1].value = "swxcb"
 
@@ -297,7 +297,7 @@ def test_a_manifest_edit_that_would_clear_scores_is_refused(client_for, cycle, u
     keys = {(pair.unit_code, pair.item_code) for pair in scored}
     blank = fill(download(client, cycle), {pair.points_cell: None for pair in scored})
 
-    def claim_other_values(row):  # noqa: ANN001, ANN202
+    def claim_other_values(row):
         if row[0].value == "value" and (row[1].value, row[2].value) in keys:
             row[3].value = "0.5"
 
@@ -313,7 +313,7 @@ def test_a_manifest_edit_that_would_clear_scores_is_refused(client_for, cycle, u
 def test_a_unit_moved_in_the_manifest_is_refused(client_for, cycle):
     data = download(client_for("scorer"), cycle)
 
-    def swap_columns(row):  # noqa: ANN001, ANN202
+    def swap_columns(row):
         if row[0].value == "unit" and row[1].value == "E":
             row[1].value, row[2].value = row[2].value, row[1].value
 

@@ -12,11 +12,11 @@ class Command(BaseCommand):
             "数据库引用却不在磁盘上的缺失文件，以及内容与文件名（SHA-256）不符的损坏文件；"
             "都没有时退出码为 0，否则为 1。只检查，不删除也不修改任何文件。")
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("check", help="列出孤立、缺失和损坏的证据文件")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         report = check_evidence_files()
         for path in report.orphans:
             self.stdout.write(f"孤立（没有数据库记录）：{path}")

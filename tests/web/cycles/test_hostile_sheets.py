@@ -116,7 +116,7 @@ _DOWNLOADED: list[bytes] = []
 
 
 @pytest.fixture
-def downloaded(client_for, cycle) -> bytes:  # noqa: ANN001
+def downloaded(client_for, cycle) -> bytes:
     """The 组织部 scorer's sheet as the page serves it (downloaded once per test session)."""
     if not _DOWNLOADED:
         response = client_for("scorer").get(f"/cycles/{cycle.pk}/sheet.xlsx")
@@ -137,13 +137,13 @@ def peak(read: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
-def test_the_cycle_bounds_a_sheet_by_its_largest_department(cycle):  # noqa: ANN001
+def test_the_cycle_bounds_a_sheet_by_its_largest_department(cycle):
     shape = sheet_shape(cycle)
     assert (shape.units, shape.items, shape.values) == (18, 64, 1025)  # the demo's 组织部
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_a_hostile_sheet_is_refused_with_its_reason(name, downloaded, client_for, cycle):  # noqa: ANN001
+def test_a_hostile_sheet_is_refused_with_its_reason(name, downloaded, client_for, cycle):
     make, reason = HOSTILE[name]
     data = make(downloaded)
     assert len(data) < 10 * 1024 * 1024  # small on the wire: under the upload limit
@@ -156,7 +156,7 @@ def test_a_hostile_sheet_is_refused_with_its_reason(name, downloaded, client_for
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_refusing_a_hostile_sheet_takes_little_memory(name, downloaded, cycle):  # noqa: ANN001
+def test_refusing_a_hostile_sheet_takes_little_memory(name, downloaded, cycle):
     shape = sheet_shape(cycle)
     legitimate = peak(lambda: read_sheet(downloaded, "评分表.xlsx", shape))
     hostile = HOSTILE[name][0](downloaded)
@@ -166,6 +166,6 @@ def test_refusing_a_hostile_sheet_takes_little_memory(name, downloaded, cycle): 
     assert used < 3 * legitimate, f"{name}: {used / 1e6:.1f} MB, a legitimate sheet {legitimate / 1e6:.1f} MB"
 
 
-def test_a_legitimate_sheet_of_the_largest_department_reads_within_its_budget(downloaded, cycle):  # noqa: ANN001
+def test_a_legitimate_sheet_of_the_largest_department_reads_within_its_budget(downloaded, cycle):
     uploaded = read_sheet(downloaded, "评分表.xlsx", sheet_shape(cycle))
     assert len(uploaded.cells) == 1025 and not uploaded.changed

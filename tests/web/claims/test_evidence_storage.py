@@ -23,12 +23,12 @@ MESSAGE = "证明材料无法保存，请联系管理员"
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+def _keep_the_test_connection(monkeypatch):
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
 
 @pytest.fixture
-def open_cycle(cycle):  # noqa: ANN001
+def open_cycle(cycle):
     cycle.self_assessment_deadline = timezone.localdate() + timedelta(days=7)
     cycle.save(update_fields=["self_assessment_deadline"])
     return cycle
@@ -43,12 +43,12 @@ def files_in(root: Path) -> list[Path]:
 
 
 @pytest.fixture
-def second_write_fails(monkeypatch):  # noqa: ANN001
+def second_write_fails(monkeypatch):
     """The evidence folder takes the first file and then fails (a full or read-only disk)."""
     real = os.replace
     calls = []
 
-    def replace(source, target):  # noqa: ANN001, ANN202
+    def replace(source, target):
         calls.append(target)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
@@ -60,7 +60,7 @@ def second_write_fails(monkeypatch):  # noqa: ANN001
 
 @pytest.mark.parametrize("api", [False, True])
 def test_a_two_file_upload_whose_second_file_fails_leaves_nothing(
-        api, open_cycle, client_for, client, users, settings, second_write_fails, caplog):  # noqa: ANN001
+        api, open_cycle, client_for, client, users, settings, second_write_fails, caplog):
     caplog.set_level(logging.ERROR, logger="kaohe.claims.storage")
     files = [pdf("会议记录"), pdf("学习台账")]
     if api:
@@ -79,8 +79,8 @@ def test_a_two_file_upload_whose_second_file_fails_leaves_nothing(
     assert "No space left on device" in caplog.text
 
 
-def test_an_unwritable_evidence_folder_is_a_readable_error(open_cycle, client_for, settings, monkeypatch, caplog):  # noqa: ANN001
-    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+def test_an_unwritable_evidence_folder_is_a_readable_error(open_cycle, client_for, settings, monkeypatch, caplog):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(settings.EVIDENCE_DIR))
 
     monkeypatch.setattr(storage.tempfile, "mkstemp", refuse)
@@ -90,7 +90,7 @@ def test_an_unwritable_evidence_folder_is_a_readable_error(open_cycle, client_fo
     assert "Permission denied" in caplog.text and not Evidence.objects.exists()
 
 
-def test_evidence_check_lists_orphans_missing_and_damaged_files(cycle, users, settings, capsys):  # noqa: ANN001
+def test_evidence_check_lists_orphans_missing_and_damaged_files(cycle, users, settings, capsys):
     root = Path(settings.EVIDENCE_DIR)
     unit = cycle.units.get(code="yanshi")
 
