@@ -15,7 +15,7 @@ reading of the file, which a database does not change). Against each:
   against its p95 with nothing else running.
 
 Figures, never assertions; the runner writes them to BENCHMARKS.md. The hostile builders are the
-tests' too (tests/web/test_hostile_sheets.py builds its sheets with them).
+tests' too (tests/web/cycles/test_hostile_sheets.py builds its sheets with them).
 """
 
 from __future__ import annotations
