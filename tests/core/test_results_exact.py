@@ -122,7 +122,7 @@ def _source(adjustment: Adjustment) -> str:
     return f"{reason}（{adjustment.document.strip()}）" if adjustment.document.strip() else reason
 
 
-def as_dict(result) -> dict:  # noqa: ANN001
+def as_dict(result) -> dict:
     return {"code": result.code, "name": result.name, "group": result.group, "obtained": result.obtained,
             "maximum": result.maximum, "percent": result.percent, "bonus": result.bonus, "penalty": result.penalty,
             "adjusted": result.adjusted, "components": dict(result.components), "final": result.final,
@@ -151,7 +151,7 @@ COMPONENT_SETS = [
 
 
 @st.composite
-def cycles(draw):  # noqa: ANN001, ANN201
+def cycles(draw):
     grades = draw(st.sampled_from(GRADES))
     names = [g.name for g in grades]
     components = draw(st.sampled_from(COMPONENT_SETS))
