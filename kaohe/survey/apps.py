@@ -13,3 +13,4 @@ class SurveyConfig(AppConfig):
         from kaohe.survey import todo as todo_sources
 
         todo.register(todo_sources.office_entries)
+        todo.register(todo_sources.unit_entries)

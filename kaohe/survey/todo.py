@@ -1,6 +1,9 @@
-"""The survey's to-do entries for the office (registered in kaohe.survey.apps): a survey open now,
-with how many of its codes were used; a survey whose window has not opened and has groups without
-their codes; a survey that has ended and waits to be published. One query."""
+"""The survey's to-do entries (registered in kaohe.survey.apps), one query each:
+
+- the office: a survey open now, with how many of its codes were used; a survey whose window has
+  not opened and has groups without their codes; a survey that has ended and waits to be published;
+- a unit user: the published surveys that rated its unit, with its score (its own figures page).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
-from kaohe.accounts.permissions import is_office
+from kaohe.accounts.permissions import in_unit, is_office
+from kaohe.cycles.access import visible_cycles
 from kaohe.notify.todo import Todo
-from kaohe.survey.models import RaterGroup, Survey
+from kaohe.survey.models import PublishedSurvey, RaterGroup, Survey
+from kaohe.survey.outcome import unit_row
 
 
 def office_entries(user: User) -> list[Todo]:
@@ -39,3 +44,18 @@ def office_entries(user: User) -> list[Todo]:
             entries.append(Todo(_("民主测评“%(name)s”还有测评群体未生成测评码") % names, url))
     return entries
 
+
+
+def unit_entries(user: User) -> list[Todo]:
+    if not in_unit(user):
+        return []
+    assert user.unit is not None
+    published = (PublishedSurvey.objects.filter(survey__cycle__in=visible_cycles(user))
+                 .select_related("survey").order_by("-published_at"))
+    entries = []
+    for record in published:
+        row = unit_row(record, user.unit.code)
+        if row is not None:
+            entries.append(Todo(_("民主测评“%(name)s”结果已发布：本单位得分 %(score)s") % {
+                "name": record.survey.name, "score": row["score"]}, reverse("survey:results", args=[record.survey_id])))
+    return entries

@@ -255,7 +255,10 @@ def test_a_unit_sees_only_its_own_figures_and_only_after_publication(cycle, kit,
     kit.close(survey)
     unit = client_for("unit")  # 偃师市
     assert unit.get(f"/surveys/{survey.pk}/results/").status_code == 403
+    assert "民主测评" not in unit.get("/").content.decode()
     outcome.publish(survey, users["office"])
+    home = unit.get("/").content.decode()
+    assert f"民主测评“{survey.name}”结果已发布：本单位得分 100.00" in home and f"/surveys/{survey.pk}/results/" in home
     body = unit.get(f"/surveys/{survey.pk}/results/").content.decode()
     assert "偃师市" in body and "100.00" in body
     assert "孟津县" not in body and "40.00" not in body
