@@ -31,7 +31,7 @@ from pathlib import Path
 from benchmarks import CHECKOUT, cluster, machine
 from benchmarks.measure import Figure
 
-BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages")
+BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey")
 CHILD_BENCHMARKS = ("results", "memory", "export", "spreadsheet")
 FIGURES_MARK = "KAOHE-FIGURES "
 SEED = 1
@@ -228,6 +228,14 @@ def _sections(size: str) -> dict[str, Section]:
                          "pytest-benchmark on the demo database (SQLite): tests/web/test_bench_pages.py, run by the "
                          "runner; rounds as pytest-benchmark calibrates them.",
                          command="pytest -m bench tests/web/test_bench_pages.py"),
+        "survey": Section("survey", "7. 民主测评: a meeting voting within one minute (issue 17)",
+                          "benchmarks/survey_load.py: 500 raters (four groups of 40/120/240/100 codes, 18 units "
+                          "rated) arriving evenly over 60 s, each loading the voting page, posting the code and "
+                          "the ballot, with 20 second submits and 10 guessed codes mixed in; on the default "
+                          "installation (SQLite, `kaohe runserver` as `make run` starts it) and on PostgreSQL "
+                          "behind gunicorn, twice: 5 sync processes as docs/deploy.md runs it, and 2 gthread processes × 8 threads as the API benchmark runs it; each a fresh database. Clients share one address, "
+                          "like a meeting behind one Wi-Fi. Afterwards the database must hold exactly one "
+                          "ballot per rater."),
     }
 
 
@@ -252,7 +260,7 @@ def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHM
     load_before = machine.load()
     start = time.perf_counter()
     pg = Postgres(say)
-    needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export"))
+    needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export", "survey"))
 
     existing = output.read_text(encoding="utf-8") if only and output.is_file() else None
     command = _command(size) + (f" --only {' '.join(wanted)}" if only else "")
@@ -315,8 +323,8 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
 
         section.figures += scheme_bench.measure(criteria=conf.criteria, runs=max(conf.runs, 5), warmup=conf.warmup)
         section.command = f"python -m benchmarks run --{size} --only scheme"
-    elif name in ("api", "grid"):
-        module_name = {"api": "benchmarks.api.load", "grid": "benchmarks.grid"}[name]
+    elif name in ("api", "grid", "survey"):
+        module_name = {"api": "benchmarks.api.load", "grid": "benchmarks.grid", "survey": "benchmarks.survey_load"}[name]
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:

@@ -1,4 +1,5 @@
-"""Benchmark of issue 17: a meeting of 500 raters voting on their phones within one minute.
+"""Benchmark of issue 17 (`python -m benchmarks run --only survey`): a meeting of 500 raters voting on their
+phones within one minute.
 
 Two installations, each started as a user would: the default one (SQLite, `kaohe runserver`,
 the server `make run` starts) and the production shape (PostgreSQL, gunicorn with several
@@ -35,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
+
+from benchmarks.measure import Figure
 
 RATERS = 500
 MEETING_SECONDS = 60.0
@@ -199,10 +202,15 @@ def meeting(base: str, codes: list[str], targets: list[str], seconds: float = ME
 
 class Installation:
     """A fresh installation in `folder`: SQLite with `kaohe runserver`, or PostgreSQL at
-    `database_url` with gunicorn (`workers` processes)."""
+    `database_url` with gunicorn: 5 sync processes as docs/deploy.md runs it on 2 cores, or with
+    `threads`, 2 gthread processes of that many threads (as the API benchmark runs it)."""
 
-    def __init__(self, folder: Path, database_url: str | None = None, workers: int = 4):
-        self.folder, self.database_url, self.workers = folder, database_url, workers
+    def __init__(self, folder: Path, database_url: str | None = None, threads: int = 0):
+        self.folder, self.database_url = folder, database_url
+        self.gunicorn_options = (["--workers", "2", "--worker-class", "gthread", "--threads", str(threads)] if threads
+                                 else ["--workers", "5"])
+        self.name = ("SQLite, kaohe runserver" if not database_url else
+                     f"PostgreSQL, gunicorn 2 × {threads} threads" if threads else "PostgreSQL, gunicorn 5 sync workers")
         folder.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "KAOHE_DATA_DIR": str(folder), "PYTHONUNBUFFERED": "1"}
         self.env.pop("DATABASE_URL", None)
@@ -224,9 +232,10 @@ class Installation:
 
     def start(self) -> str:
         port = _free_port()
-        log = (self.folder / "server.log").open("w")
+        self.log = (self.folder / "server.log").open("w")
+        log = self.log
         if self.database_url:
-            command = [str(Path(self.python).with_name("gunicorn")), "kaohe.web.wsgi", "-w", str(self.workers),
+            command = [str(Path(self.python).with_name("gunicorn")), "kaohe.web.wsgi", *self.gunicorn_options,
                        "-b", f"127.0.0.1:{port}", "--access-logfile", "-"]
         else:
             command = [self.python, "-m", "kaohe", "runserver", f"127.0.0.1:{port}", "--noreload"]
@@ -244,20 +253,21 @@ class Installation:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=60)
+            self.log.close()
 
     def counts(self) -> tuple[int, int]:
         ballots, used = self.kaohe("shell", "-c", COUNT, capture=True).split("COUNT", 1)[1].split()
         return int(ballots), int(used)
 
 
-def run(folder: Path, database_url: str | None = None, *, raters: int = RATERS, seconds: float = MEETING_SECONDS,
-        say: Callable[[str], None] = print) -> dict:
+def _run(folder: Path, database_url: str | None = None, *, raters: int = RATERS, seconds: float = MEETING_SECONDS,
+         say: Callable[[str], None] = print, threads: int = 0) -> dict:
     """One meeting on one installation; the figures as a dict (seconds)."""
-    installation = Installation(folder, database_url)
+    installation = Installation(folder, database_url, threads)
     codes, targets = installation.prepare()
     codes = codes[:raters]
     base = installation.start()
-    where = "PostgreSQL, gunicorn" if database_url else "SQLite, kaohe runserver"
+    where = installation.name
     say(f"民主测评：{len(codes)} 名测评人在 {seconds:.0f} 秒内投票（{where}）……")
     try:
         timings, wall = meeting(base, codes, targets, seconds)
@@ -279,7 +289,63 @@ def run(folder: Path, database_url: str | None = None, *, raters: int = RATERS, 
     }
 
 
-if __name__ == "__main__":  # python benchmarks/survey.py FOLDER [DATABASE_URL]
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    figures = run(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)
-    print(json.dumps(figures, ensure_ascii=False, indent=2))
+SIZES = {"tiny": (12, 3.0), "quick": (RATERS, MEETING_SECONDS), "full": (RATERS, MEETING_SECONDS)}
+TARGET_SECONDS = 1.0
+
+
+def _fresh_database(server_url: str, name: str) -> str:
+    """A new, empty database `name` beside the runner's PostgreSQL database."""
+    import psycopg
+
+    base = server_url.rsplit("/", 1)[0]
+    with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def figures_of(data: dict) -> list[Figure]:
+    """One installation's meeting as lines of BENCHMARKS.md."""
+    where, raters = data["installation"], data["raters"]
+    bench = f"{raters} raters in {data['meeting_seconds']:.0f} s ({where})"
+    refused = sum(data["refused"].values())
+    clean = data["refused"].get("400", data["refused"].get(400, 0))
+    notes = [f"{data['requests']} requests in {data['wall_seconds']} s; ballots stored {data['ballots']}, codes used "
+             f"{data['used_codes']}, lost {data['lost']}, server errors or time-outs {data['server_errors']}; "
+             f"{refused} second submits and guessed codes, {clean} refused cleanly (400 with the message)"]
+    notes += [f"failure: {text}" for text in data["failures"]]
+    intact = data["lost"] == 0 and data["ballots"] == data["used_codes"] == raters and data["server_errors"] == 0 \
+        and clean == refused
+    return [
+        Figure(bench, "every request (page, code, ballot, refusals): p95", data["p95_all"], "s",
+               target=f"< {TARGET_SECONDS:g} s", met=data["p95_all"] < TARGET_SECONDS and intact, notes=notes),
+        Figure(bench, "casting the ballot (POST /vote/ballot/): p95", data["p95"]["ballot"], "s",
+               spread=(data["p50"]["ballot"], data["max"]["ballot"]), target=f"< {TARGET_SECONDS:g} s",
+               met=data["p95"]["ballot"] < TARGET_SECONDS,
+               notes=["spread: [median, max]"]),
+        Figure(bench, "entering the code (POST /vote/): p95", data["p95"]["code"], "s",
+               spread=(data["p50"]["code"], data["max"]["code"]), notes=["spread: [median, max]"]),
+    ]
+
+
+def run(size: str, database_url: str | None) -> list[Figure]:
+    """The figures at `size` on SQLite (`kaohe runserver`) and, with `database_url`, on PostgreSQL
+    (a fresh database beside it) behind gunicorn's sync workers and behind its gthread workers."""
+    import tempfile
+
+    raters, seconds = SIZES[size]
+    found: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="kaohe-survey-bench-") as folder:
+        targets: list[tuple[str, str | None, int]] = [("sqlite", None, 0)]
+        if database_url:
+            targets += [("postgres-sync", database_url, 0), ("postgres-gthread", database_url, 8)]
+        for label, url, threads in targets:
+            try:
+                if url is not None:
+                    url = _fresh_database(url, "kaohe_bench_survey")
+                data = _run(Path(folder) / label, url, raters=raters, seconds=seconds, say=print, threads=threads)
+            except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+                found.append(Figure(f"meeting ({label})", "not run", float("nan"), "s", notes=[str(error)]))
+                continue
+            found += figures_of(data)
+    return found
