@@ -27,6 +27,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -37,7 +38,10 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import psycopg
+
 from benchmarks.measure import Figure
+from kaohe.core.survey import new_code
 
 RATERS = 500
 MEETING_SECONDS = 60.0
@@ -173,8 +177,6 @@ def guess(base: str, code: str, timings: Timings) -> None:
 def meeting(base: str, codes: list[str], targets: list[str], seconds: float = MEETING_SECONDS) -> tuple[Timings, float]:
     """Every code votes once, arriving evenly over `seconds`; some twice; some guesses. Returns the
     timings and the wall time from the first arrival to the last answer."""
-    from kaohe.core.survey import new_code  # a well-formed code nobody was given
-
     rng = random.Random(SEED)
     timings = Timings()
     doubles = set(rng.sample(range(len(codes)), DOUBLE_SUBMITS))
@@ -183,7 +185,7 @@ def meeting(base: str, codes: list[str], targets: list[str], seconds: float = ME
         at = index * seconds / len(codes) + rng.uniform(0, seconds / len(codes))
         local = random.Random(SEED * 1000 + index)
         jobs.append((at, lambda c=code, r=local, t=index in doubles: vote(base, c, targets, timings, r, t)))
-    for guessed in [new_code() for _ in range(GUESSES)]:
+    for guessed in [new_code() for _ in range(GUESSES)]:  # well-formed codes nobody was given
         jobs.append((rng.uniform(0, seconds), lambda c=guessed: guess(base, c, timings)))
     jobs.sort(key=lambda job: job[0])
     start = time.perf_counter()
@@ -295,8 +297,6 @@ TARGET_SECONDS = 1.0
 
 def _fresh_database(server_url: str, name: str) -> str:
     """A new, empty database `name` beside the runner's PostgreSQL database."""
-    import psycopg
-
     base = server_url.rsplit("/", 1)[0]
     with psycopg.connect(base + "/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -331,8 +331,6 @@ def figures_of(data: dict) -> list[Figure]:
 def run(size: str, database_url: str | None) -> list[Figure]:
     """The figures at `size` on SQLite (`kaohe runserver`) and, with `database_url`, on PostgreSQL
     (a fresh database beside it) behind gunicorn's sync workers and behind its gthread workers."""
-    import tempfile
-
     raters, seconds = SIZES[size]
     found: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="kaohe-survey-bench-") as folder:
