@@ -37,6 +37,7 @@ import io
 import os
 import re
 import time
+import tracemalloc
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,7 +56,15 @@ from hypothesis import strategies as st
 from kaohe.formats.errors import FormatError
 from kaohe.formats.evidence import MAX_NAME, check_evidence
 from kaohe.formats.official_text.reader import parse_official_text
-from kaohe.formats.scoring_sheet import MANIFEST, SHEET, SheetData, SheetRow, read_sheet, write_sheet
+from kaohe.formats.scoring_sheet import (
+    MANIFEST,
+    SHEET,
+    SheetData,
+    SheetRow,
+    SheetShape,
+    read_sheet,
+    write_sheet,
+)
 from kaohe.formats.xlsx_scheme import METADATA_SHEET, read_xlsx_bytes, xlsx_bytes
 from kaohe.formats.yaml_scheme import loads_yaml
 
@@ -888,7 +897,81 @@ def test_fuzz_scoring_sheet(counted):
     @example(zip_version_64(scoring_sheet()))  # the same NotImplementedError, fixed in both readers
     def run(data: bytes) -> None:
         COUNTER.hit(counted)
-        parses_or_format_error(read_sheet, data, "fuzz.xlsx")
+        parses_or_format_error(read_sheet, data, "fuzz.xlsx", SAMPLE_SHAPE)
+
+    run()
+
+
+# The sample sheet's shape as the cycle would give it: 2 units, 3 items, 5 applicable pairs.
+SAMPLE_SHAPE = SheetShape(units=2, items=3, values=5)
+BULK_PIECES = {  # what a hostile sheet repeats, and where (issue 19: small on the wire, heavy to read)
+    "grid rows": (SHEET, b"<row/>"),
+    "grid cells": (SHEET, b'<c t="inlineStr"><is><t>x</t></is></c>'),
+    "manifest rows": (MANIFEST, b'<row><c t="inlineStr"><is><t>value</t></is></c></row>'),
+    "long text": (SHEET, b'<c t="inlineStr"><is><t>' + b"x" * 40_000 + b"</t></is></c>"),
+    "shared strings": (None, b"<si><t>a</t></si>"),
+}
+
+
+BULK_BYTES = 90 * 1024 * 1024  # at most what the issue's million rows unpacked to (86 MB)
+
+
+def bulk_sheet(kind: str, count: int) -> bytes:
+    """The sample sheet with `count` pieces of `kind` in it (a row holding the cells or the text),
+    at most BULK_BYTES of them."""
+    member, piece = BULK_PIECES[kind]
+    count = min(count, BULK_BYTES // len(piece))
+    with zipfile.ZipFile(io.BytesIO(scoring_sheet())) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    if member is None:
+        parts["xl/sharedStrings.xml"] = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                         + piece * count + b"</sst>")
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>", b'<Relationship Id="rIdS" Target="sharedStrings.xml" Type="http://schemas.openxml'
+            b'formats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    else:
+        body = piece * count if kind in ("grid rows", "manifest rows") else b"<row>" + piece * count + b"</row>"
+        name = _sheet_member(member)
+        parts[name] = parts[name].replace(b"</sheetData>", body + b"</sheetData>", 1)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def peak_memory(read) -> int:  # noqa: ANN001
+    tracemalloc.start()
+    try:
+        try:
+            read()
+        except FormatError:
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_fuzz_scoring_sheet_bulk(counted):  # noqa: ANN001
+    """The property the reader fuzzer above could not state, and so did not catch (a million rows
+    took 70 s and 900 MB, but ended): however much of anything a sheet repeats, reading it takes
+    at most a few times a legitimate sheet's memory, and what exceeds the cycle's shape is refused."""
+    legitimate = peak_memory(lambda: read_sheet(scoring_sheet(), "ok.xlsx", SAMPLE_SHAPE))
+
+    @settings(max_examples=max(5, EXAMPLES // 40), deadline=None, derandomize=not RANDOM, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(sorted(BULK_PIECES)), st.integers(min_value=1, max_value=400_000))
+    @example("grid rows", 1_000_000)
+    @example("shared strings", 2_000_000)
+    @example("manifest rows", 450_000)
+    def run(kind: str, count: int) -> None:
+        COUNTER.hit(counted)
+        data = bulk_sheet(kind, count)
+        used = peak_memory(lambda: read_sheet(data, "bulk.xlsx", SAMPLE_SHAPE))
+        assert used < 3 * legitimate + 2 * 1024 * 1024, f"{kind} × {count}: {used / 1e6:.1f} MB"
+        if count > 2_000:  # far beyond the sample's budget of any kind (and every kind's cap)
+            with pytest.raises(FormatError):
+                read_sheet(data, "bulk.xlsx", SAMPLE_SHAPE)
 
     run()
 
