@@ -10,7 +10,7 @@ reading of the file, which a database does not change). Against each:
 - each hostile sheet of `HOSTILE` (built from that downloaded sheet): its refusal's time, its
   status, and the serving process's peak memory over the request (VmHWM, reset before each
   request through /proc/<pid>/clear_refs; with gunicorn, the largest growth among the workers);
-- four clients uploading hostile sheets back to back for `LOAD_SECONDS` while another user (the
+- four clients uploading hostile sheets back to back for a while (`Size.load_seconds`) while another user (the
   leader, logged in through the log-in page) loads the cycle's page every 0.2 s: that page's p95,
   against its p95 with nothing else running.
 
@@ -36,16 +36,32 @@ import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
+
+from benchmarks.measure import Figure
 
 GRID, MANIFEST = "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"
 STRINGS = "xl/sharedStrings.xml"
 MAIN = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-LOAD_SECONDS = 20.0
 PAGE_EVERY = 0.2
 TIMEOUT = 120.0
-RUNS = 5
+
+
+@dataclass(frozen=True)
+class Size:
+    servers: tuple[str, ...]
+    runs: int  # uploads of each sheet
+    load_seconds: float  # the page under attack (and half of it alone)
+    oversized_mb: int  # the body sent whole to the evidence API
+
+
+SIZES = {
+    "tiny": Size(("runserver",), 1, 2.0, 300),  # the test suite's: the code cannot rot
+    "quick": Size(("runserver", "gunicorn"), 5, 20.0, 300),
+    "full": Size(("runserver", "gunicorn"), 5, 60.0, 300),
+}
 
 
 # -- hostile sheets, built from a downloaded one ---------------------------------------------------
@@ -192,7 +208,7 @@ class Installation:
 
     def start(self) -> str:
         port = self.port or _free_port()
-        log = (self.folder / f"server-{self.server}.log").open("w")
+        log = self.log = (self.folder / f"server-{self.server}.log").open("w")
         if self.server == "gunicorn":
             command = [str(Path(sys.executable).with_name("gunicorn")), "kaohe.web.wsgi", "-w", str(self.workers),
                        "-b", f"127.0.0.1:{port}", "--timeout", "30"]
@@ -212,6 +228,7 @@ class Installation:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=60)
+            self.log.close()
 
     def pids(self) -> list[int]:
         """The processes that serve requests: runserver itself, or gunicorn's workers."""
@@ -294,15 +311,15 @@ class Browser:
         return status, time.perf_counter() - started
 
 
-def oversized(base: str, megabytes: int = 300) -> tuple[int, float]:
+def oversized(base: str, cycle: int, megabytes: int) -> tuple[int, float]:
     """A body of `megabytes` sent in full to the evidence API (no `Expect: 100-continue`, so the
     server must read or discard it all): its status and the seconds until the answer."""
     host, port = base.removeprefix("http://").split(":")
     size = megabytes * 1024 * 1024
     started = time.perf_counter()
     with socket.create_connection((host, int(port)), timeout=TIMEOUT) as connection:
-        connection.sendall(b"POST /api/v1/cycles/1/evidence HTTP/1.1\r\nHost: %s\r\nContent-Type: multipart/form-data; "
-                           b"boundary=x\r\nContent-Length: %d\r\n\r\n" % (host.encode(), size))
+        connection.sendall(b"POST /api/v1/cycles/%d/evidence HTTP/1.1\r\nHost: %s\r\nContent-Type: multipart/"
+                           b"form-data; boundary=x\r\nContent-Length: %d\r\n\r\n" % (cycle, host.encode(), size))
         chunk, sent = b"\0" * (1024 * 1024), 0
         try:
             while sent < size:
@@ -331,7 +348,7 @@ def page_times(browser: Browser, path: str, seconds: float, stop: threading.Even
     return times
 
 
-def measure(installation: Installation, say: Callable[[str], None]) -> dict:
+def measure(installation: Installation, size: Size, say: Callable[[str], None]) -> dict:
     """Every figure on one installation (see the module's docstring)."""
     cycle, token = installation.prepare()
     base = installation.start()
@@ -339,7 +356,7 @@ def measure(installation: Installation, say: Callable[[str], None]) -> dict:
         sheet = download(base, cycle, token)
         legit = filled(sheet)
         figures: dict = {"server": installation.server, "sheet_bytes": len(sheet), "uploads": {}}
-        for run in range(RUNS + 1):
+        for run in range(size.runs + 1):
             with PeakMemory(installation.pids()) as memory:
                 status, body, took = upload(base, cycle, token, legit)
             key = "legitimate, first upload (20 changes applied)" if run == 0 else "legitimate, unchanged"
@@ -348,20 +365,20 @@ def measure(installation: Installation, say: Callable[[str], None]) -> dict:
         hostile = {name: make(sheet) for name, (make, _reason) in HOSTILE.items()}
         for name, data in hostile.items():
             say(f"  {name}……")
-            for _ in range(RUNS):
+            for _ in range(size.runs):
                 with PeakMemory(installation.pids()) as memory:
                     status, body, took = upload(base, cycle, token, data)
                 figures["uploads"].setdefault(name, []).append(
                     {"status": status, "seconds": took, "peak_bytes": memory.growth, "bytes": len(data),
                      "refusal": (body.get("errors") or [{}])[0].get("message", "")[:120]})
-        for _ in range(RUNS):
+        for _ in range(size.runs):
             with PeakMemory(installation.pids()) as memory:
-                status, took = oversized(base)
-            figures["uploads"].setdefault("a 300 MB request body, sent whole", []).append(
+                status, took = oversized(base, cycle, size.oversized_mb)
+            figures["uploads"].setdefault(f"a {size.oversized_mb} MB request body, sent whole", []).append(
                 {"status": status, "seconds": took, "peak_bytes": memory.growth, "refusal": "413 before the body is read"})
         browser = Browser(base)
         path = f"/cycles/{cycle}/"
-        figures["page_alone"] = page_times(browser, path, LOAD_SECONDS / 2)
+        figures["page_alone"] = page_times(browser, path, size.load_seconds / 2)
         stop = threading.Event()
         heaviest = [hostile[n] for n in ("grid rows within the unpacked budget", "manifest rows within the unpacked budget",
                                          "shared strings within the unpacked budget", "a grid that says it is small")]
@@ -379,7 +396,7 @@ def measure(installation: Installation, say: Callable[[str], None]) -> dict:
         for thread in attackers:
             thread.start()
         time.sleep(1.0)
-        figures["page_under_attack"] = page_times(browser, path, LOAD_SECONDS)
+        figures["page_under_attack"] = page_times(browser, path, size.load_seconds)
         stop.set()
         for thread in attackers:
             thread.join(timeout=TIMEOUT)
@@ -409,27 +426,8 @@ def summarize(figures: dict) -> dict:
     return out
 
 
-def run(folder: Path, say: Callable[[str], None] = print, port: int | None = None) -> list[dict]:
-    results = []
-    for server in ("runserver", "gunicorn"):
-        say(f"恶意评分表：{server}……")
-        results.append(summarize(measure(Installation(folder / server, server, port=port), say)))
-    return results
-
-
-if __name__ == "__main__":  # python benchmarks/hostile.py FOLDER [PORT]
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    print(json.dumps(run(Path(sys.argv[1]), port=int(sys.argv[2]) if len(sys.argv) > 2 else None),
-                     ensure_ascii=False, indent=2))
-
-
-def section_figures(results: list[dict]) -> list:
+def section_figures(results: list[dict]) -> list[Figure]:
     """BENCHMARKS.md's figures for the runner's section (see `run`)."""
-    try:
-        from benchmarks.measure import Figure
-    except ImportError:  # the runner still in kaohe/bench (before the benchmarks moved out of the package)
-        from kaohe.bench.measure import Figure
-
     figures = []
     for result in results:
         server = {"runserver": "`make run`'s server (kaohe runserver)", "gunicorn": "gunicorn, 4 workers"}[
@@ -455,3 +453,13 @@ def section_figures(results: list[dict]) -> list:
                               attacked["p95_ms"], "ms", baseline="alone", baseline_value=alone["p95_ms"],
                               target="< 1 s", met=attacked["p95_ms"] < 1000))
     return figures
+
+
+def run(size: str, workdir: Path, say: Callable[[str], None] = print, port: int | None = None) -> list[Figure]:
+    """The runner's section: every server of the size, each in a fresh installation in `workdir`."""
+    conf = SIZES[size]
+    results = []
+    for server in conf.servers:
+        say(f"恶意评分表：{server}……")
+        results.append(summarize(measure(Installation(workdir / f"hostile-{server}", server, port=port), conf, say)))
+    return section_figures(results)

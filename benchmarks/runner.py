@@ -31,7 +31,7 @@ from pathlib import Path
 from benchmarks import CHECKOUT, cluster, machine
 from benchmarks.measure import Figure
 
-BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey")
+BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey", "hostile")
 CHILD_BENCHMARKS = ("results", "memory", "export", "spreadsheet")
 FIGURES_MARK = "KAOHE-FIGURES "
 SEED = 1
@@ -236,6 +236,12 @@ def _sections(size: str) -> dict[str, Section]:
                           "behind gunicorn, twice: 5 sync processes as docs/deploy.md runs it, and 2 gthread processes × 8 threads as the API benchmark runs it; each a fresh database. Clients share one address, "
                           "like a meeting behind one Wi-Fi. Afterwards the database must hold exactly one "
                           "ballot per rater."),
+        "hostile": Section("hostile", "8. Hostile scoring sheets (issue 19)",
+                           "benchmarks/hostile.py: the demo (组织部, its largest department: 64 items × 18 units, "
+                           "1,025 tasks) in a fresh SQLite installation, served by `make run`'s server and by gunicorn "
+                           "with 4 workers; a legitimate upload of the downloaded sheet and each hostile sheet built "
+                           "from it, through the API; the serving process's peak memory growth per request (VmHWM, "
+                           "reset before each); another user's page while four clients upload hostile sheets."),
     }
 
 
@@ -334,6 +340,11 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
         section.command = f"python -m benchmarks run --{size} --only {name}"
         if not pg.url:
             section.notes.append("on SQLite: " + (pg.note or "PostgreSQL not used"))
+    elif name == "hostile":
+        from benchmarks import hostile
+
+        section.figures += hostile.run(size, workdir, say)
+        section.command = f"python -m benchmarks run --{size} --only hostile"
     elif name == "pages":
         if size == "tiny":
             section.notes.append("not run at the tiny size (it builds the demo database)")
