@@ -6,7 +6,8 @@ largest department, scores 64 items for 18 units: 1,025 tasks): the server `make
 reading of the file, which a database does not change). Against each:
 
 - a legitimate upload of 组织部's downloaded sheet with 20 cells filled in (the first applies them,
-  the next ones find them unchanged), through the API with the scorer's token;
+  the next ones find them unchanged), through the API with the scorer's token, after the serving
+  processes have been warmed up with the unchanged sheet;
 - each hostile sheet of `HOSTILE` (built from that downloaded sheet): its refusal's time, its
   status, and the serving process's peak memory over the request (VmHWM, reset before each
   request through /proc/<pid>/clear_refs; with gunicorn, the largest growth among the workers);
@@ -356,6 +357,8 @@ def measure(installation: Installation, size: Size, say: Callable[[str], None]) 
         sheet = download(base, cycle, token)
         legit = filled(sheet)
         figures: dict = {"server": installation.server, "sheet_bytes": len(sheet), "uploads": {}}
+        for _ in range(2 * installation.workers if installation.server == "gunicorn" else 1):
+            upload(base, cycle, token, sheet)  # every worker warmed up (imports, first queries): not counted
         for run in range(size.runs + 1):
             with PeakMemory(installation.pids()) as memory:
                 status, body, took = upload(base, cycle, token, legit)
