@@ -22,7 +22,8 @@ def ratio(value: Decimal) -> Fraction:
 def half_up(numerator: int, denominator: int, places: int) -> int:
     """numerator ÷ denominator rounded half up (away from zero on a tie, as ROUND_HALF_UP) to
     `places` decimals, as an integer count of 10^-places: half_up(200, 3, 2) → 6667 (66.67)."""
-    scaled = 2 * abs(numerator) * 10 ** places
+    scale: int = 10 ** places  # an int for places >= 0 (typeshed says Any: a negative power is a float)
+    scaled = 2 * abs(numerator) * scale
     rounded = (scaled + denominator) // (2 * denominator)
     return -rounded if numerator < 0 else rounded
 
@@ -31,7 +32,8 @@ def at_least(threshold: Decimal, places: int) -> int:
     """The smallest count of 10^-places that is >= `threshold`: at_least(Decimal("89.995"), 2) → 9000,
     so a rounded final R (a count of 10^-places) reaches the threshold exactly when R >= it."""
     numerator, denominator = ratio(threshold)
-    return -((-numerator * 10 ** places) // denominator)
+    scale: int = 10 ** places
+    return -((-numerator * scale) // denominator)
 
 
 def floor_share(share: Decimal, count: int) -> int:

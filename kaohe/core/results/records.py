@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kaohe.core.points import as_decimal, format_points, from_hundredths
 from kaohe.core.results.rules import (
@@ -33,7 +33,11 @@ from kaohe.core.results.rules import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from kaohe.core.results.scoring import Run
+
+Figures = tuple[Decimal, Decimal, Decimal, Decimal, Mapping[str, Decimal], Decimal]
+# percent, bonus, penalty, adjusted, components, final
+Marks = tuple[tuple[tuple[int, "Adjustment"], ...], tuple["Adjustment", ...]]  # grade caps (index), vetoes
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -78,6 +82,9 @@ class DimensionSum(_Sums):
     """A unit's sums under one dimension (一级指标), over the items that apply to it."""
 
     __slots__ = ("code", "title", "_result")
+    code: str
+    title: str
+    _result: DimensionResult | None  # kept by the core for the units that share this sum
 
     def __init__(self, code: str, title: str, obtained: Decimal, maximum: Decimal) -> None:
         obtained = as_decimal(obtained, f"“{title}”的得分")
@@ -173,6 +180,10 @@ class DimensionResult:
     """A dimension's sums and its percent (obtained × 100 ÷ maximum, 28 digits; 0 when maximum is 0)."""
 
     __slots__ = ("code", "title", "_sum", "_percent")
+    code: str
+    title: str
+    _sum: DimensionSum
+    _percent: Decimal | None
     FIELDS = ("code", "title", "obtained", "maximum", "percent")
 
     def __init__(self, code: str, title: str, obtained: Decimal, maximum: Decimal, percent: Decimal) -> None:
@@ -221,6 +232,24 @@ class UnitResult:
 
     __slots__ = ("code", "name", "group", "_dimensions", "rank", "grade", "complete", "explanation",
                  "_o", "_m", "_decimals", "_adjustments", "_values", "_run", "_r", "_marks", "_figures")
+    code: str
+    name: str
+    group: str
+    # the input's sums while the core runs (each keeps its result), or results given whole
+    _dimensions: tuple[DimensionSum, ...] | tuple[DimensionResult, ...]
+    rank: int
+    grade: str
+    complete: bool
+    explanation: tuple[str, ...]
+    _o: int
+    _m: int
+    _decimals: tuple[Decimal, Decimal] | None
+    _adjustments: tuple[Decimal, Decimal] | None  # bonuses (before the cap) and penalty
+    _values: Mapping[str, Decimal]
+    _run: Run | None  # the run that made it, None for a result given whole
+    _r: int  # the rounded final, in 10^-rank_places
+    _marks: Marks | None
+    _figures: Figures | None
     FIELDS = ("code", "name", "group", "obtained", "maximum", "percent", "dimensions", "bonus", "penalty",
               "adjusted", "components", "final", "rank", "grade", "complete", "explanation")
 
@@ -236,28 +265,33 @@ class UnitResult:
         self._adjustments, self._values, self._run, self._r, self._marks = None, NO_COMPONENTS, None, 0, None
         self._figures = (percent, bonus, penalty, adjusted, components, final)
 
-    def _made(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Mapping[str, Decimal], Decimal]:
+    def _made(self) -> Figures:
         figures = self._figures
         if figures is None:
-            figures = self._figures = self._run.figures(self)
+            figures = self._figures = self._of_run().figures(self)
         return figures
+
+    def _of_run(self) -> Run:
+        run = self._run
+        assert run is not None, "a result given whole has all its figures"
+        return run
 
     @property
     def dimensions(self) -> tuple[DimensionResult, ...]:
         """Per dimension: its sums and percent. The core keeps the input's DimensionSums (shared
         between units) and each sum keeps its result: the tuple is made when read."""
         found = self._dimensions
-        if found and type(found[0]) is DimensionSum:
-            return tuple([total._result for total in found])
-        return found
+        if found and isinstance(found[0], DimensionSum):
+            return tuple([cast(DimensionResult, total._result) for total in cast("tuple[DimensionSum, ...]", found)])
+        return cast("tuple[DimensionResult, ...]", found)
 
     @property
     def obtained(self) -> Decimal:
-        return self._run.points(self._o) if self._decimals is None else self._decimals[0]
+        return self._of_run().points(self._o) if self._decimals is None else self._decimals[0]
 
     @property
     def maximum(self) -> Decimal:
-        return self._run.points(self._m) if self._decimals is None else self._decimals[1]
+        return self._of_run().points(self._m) if self._decimals is None else self._decimals[1]
 
     @property
     def percent(self) -> Decimal:

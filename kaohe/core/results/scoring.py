@@ -25,6 +25,7 @@ from kaohe.core.results.records import (
     Adjustment,
     DimensionResult,
     DimensionSum,
+    Figures,
     UnitInput,
     UnitResult,
     edge_figures,
@@ -61,7 +62,7 @@ class Run:
         self.rounded: dict[tuple[int, int], int] = {}  # (o, m) → the rounded percent, no adjustments
         self.decimals: dict[int, Decimal] = {}
         self.percents: dict[tuple[Decimal, Decimal], Decimal] = {}
-        self.plain_figures: dict[tuple[int, int], tuple] = {}
+        self.plain_figures: dict[tuple[int, int], Figures] = {}
 
     def points(self, hundredths: int) -> Decimal:
         """Integer hundredths as a Decimal, one per distinct value."""
@@ -70,7 +71,7 @@ class Run:
             value = self.decimals[hundredths] = from_hundredths(hundredths)
         return value
 
-    def figures(self, result: UnitResult) -> tuple:
+    def figures(self, result: UnitResult) -> Figures:
         """A result's Decimal figures, made when first read. A unit without adjustments, under the
         usual rules (the adjusted score the one component), has the figures of its sums alone: the
         units with equal sums share one tuple of them (and one read-only mapping of components), so
