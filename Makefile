@@ -66,8 +66,10 @@ hardening: install
 # After changing a translatable string: refresh the English catalogue (entries without source
 # locations, so that parallel branches add entries without touching each other's lines), translate
 # the new entries in kaohe/locale/en/LC_MESSAGES/django.po, then run this again to compile it.
+# The scripts' messages (gettext() in kaohe/web/static/kaohe/*.js) go to djangojs.po beside it.
 messages: install
 	$(BIN)/kaohe makemessages -l en --no-location --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "var/*" --ignore "benchmarks/*"
+	$(BIN)/kaohe makemessages -d djangojs -l en --no-location --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "var/*" --ignore "benchmarks/*" --ignore "kaohe/web/static/vendor/*" --ignore "build/*"
 	cd kaohe && ../$(BIN)/kaohe compilemessages
 
 clean:

@@ -3,8 +3,12 @@ kaohe.orgs.admin."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -19,13 +23,50 @@ def office_only(request: HttpRequest) -> bool:
 admin.site.has_permission = office_only  # type: ignore[method-assign]  # the office only
 admin.site.site_header = _("Kaohe 考核办管理")
 
+# Django names permissions "Can add …" in English when it creates them; the admin shows them in words.
+ACTIONS = {"add": _("可增加%(model)s"), "change": _("可修改%(model)s"), "delete": _("可删除%(model)s"),
+           "view": _("可查看%(model)s")}
+
+
+def permission_label(permission: Permission) -> str:
+    """"账号 | 用户 | 可增加用户" for Django's four permissions of a model; others under their own name."""
+    action, _sep, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    name = permission.name
+    if model is not None and action in ACTIONS and model_name == model._meta.model_name:
+        name = str(ACTIONS[action]) % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {name}"
+
+
+class PermissionsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Permission) -> str:
+        return permission_label(obj)
+
+
+class PermissionsInWords:
+    """A ModelAdmin mixin: the permission choices of a user or a group, in words."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs.setdefault("queryset", Permission.objects.select_related("content_type"))
+            kwargs["form_class"] = PermissionsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
 
 @admin.register(User)
-class KaoheUserAdmin(UserAdmin):
+class KaoheUserAdmin(PermissionsInWords, UserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "department", "unit", "is_active")
     list_filter = ("role", "department", "is_active")
     fieldsets = (*(UserAdmin.fieldsets or ()), (_("角色"), {"fields": ("role", "department", "unit")}))
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("角色"), {"fields": ("role", "department", "unit")}))
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class KaoheGroupAdmin(PermissionsInWords, GroupAdmin):
+    pass
 
 
 @admin.register(ApiToken)

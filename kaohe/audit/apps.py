@@ -8,4 +8,6 @@ class AuditConfig(AppConfig):
     verbose_name = _("审计记录")
 
     def ready(self) -> None:
-        from kaohe.audit import signals  # noqa: F401  (master data and account changes)
+        from kaohe.audit import signals  # master data and account changes
+
+        signals.register_words()

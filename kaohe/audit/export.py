@@ -1,4 +1,5 @@
-"""Exports of the audit trail, CSV and xlsx, with memory that does not grow with the rows.
+"""Exports of the audit trail, CSV and xlsx, in words (kaohe.audit.words: who, what, which object,
+what changed), in the language of the request, with memory that does not grow with the rows.
 
 - CSV: a StreamingHttpResponse fed by a generator over `QuerySet.iterator()` (a server-side cursor
   on PostgreSQL, chunked fetches on SQLite); each row is encoded and sent as it is made. UTF-8
@@ -16,28 +17,30 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import tempfile
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from kaohe.audit.models import Event
+from kaohe.audit.words import Described, describe
 from kaohe.formats.cells import is_formula_like, safe_text, write_text
 
 ZONE = ZoneInfo("Asia/Shanghai")
 CHUNK = 2000
 BOM = "\ufeff"
 COLUMNS = [  # header, xlsx width
-    ("时间", 20), ("操作人", 14), ("来源地址", 16), ("操作", 20), ("对象类型", 12), ("对象", 42),
-    ("考核周期", 30), ("原值", 50), ("新值", 50), ("理由", 40),
+    (_("时间"), 20), (_("操作人"), 18), (_("来源地址"), 16), (_("操作"), 20), (_("对象类型"), 12), (_("对象"), 48),
+    (_("考核周期"), 30), (_("变更"), 60), (_("理由"), 40),
 ]
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,20 +51,31 @@ def local_time(at: dt.datetime) -> dt.datetime:
     return timezone.localtime(at, ZONE).replace(tzinfo=None, microsecond=0)
 
 
-def json_text(value: Any) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-
-def text_fields(event: Event) -> list[str]:
-    """Every column but the time, as text."""
+def text_fields(row: Described) -> list[str]:
+    """Every column but the time, as text; the changes one to a line."""
+    event = row.event
     return [
-        event.actor_name, event.address or "", event.action, event.object_type, event.object_key,
-        event.cycle.name if event.cycle is not None else "", json_text(event.old), json_text(event.new), event.reason,
+        str(row.actor), event.address or "", row.action, row.type, row.object_text(),
+        event.cycle.name if event.cycle is not None else "", "\n".join(row.change_texts()), event.reason,
     ]
 
 
-def rows(events: QuerySet[Event]) -> Iterator[Event]:
-    return events.select_related("cycle").iterator(chunk_size=CHUNK)
+def rows(events: QuerySet[Event]) -> Iterator[Described]:
+    """The events in words, described a chunk at a time (one query per kind of object per chunk)."""
+    found = events.select_related("cycle", "actor").iterator(chunk_size=CHUNK)
+    while chunk := list(islice(found, CHUNK)):
+        yield from describe(chunk)
+
+
+def in_language(lines: Iterator[Any], language: str) -> Iterator[Any]:
+    """`lines` made in `language`: a streamed export is written after the view has returned, outside
+    the request's language."""
+    while True:
+        with translation.override(language):
+            line = next(lines, None)
+        if line is None:
+            return
+        yield line
 
 
 def filename(extension: str) -> str:
@@ -86,43 +100,44 @@ class _Line:
         return value
 
 
-def csv_lines(events: Iterable[Event]) -> Iterator[bytes]:
+def csv_lines(described: Iterable[Described]) -> Iterator[bytes]:
     writer = csv.writer(_Line())
-    yield (BOM + writer.writerow([header for header, _ in COLUMNS])).encode()
-    for event in events:
-        line = writer.writerow([local_time(event.at).strftime(TIME_FORMAT),
-                                *(csv_text(value) for value in text_fields(event))])
+    yield (BOM + writer.writerow([str(header) for header, _width in COLUMNS])).encode()
+    for row in described:
+        line = writer.writerow([local_time(row.event.at).strftime(TIME_FORMAT),
+                                *(csv_text(value) for value in text_fields(row))])
         yield line.encode()
 
 
 def csv_response(events: QuerySet[Event]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(rows(events)), content_type="text/csv; charset=utf-8")
+    lines = in_language(csv_lines(rows(events)), translation.get_language())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
 
 
 # --- xlsx ----------------------------------------------------------------------------------------
 
-def write_xlsx(events: Iterable[Event], out: Any) -> None:
+def write_xlsx(described: Iterable[Described], out: Any) -> None:
     """Write the events to `out` (a path or a seekable binary file) with a write-only workbook."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("审计记录")
-    for index, (_, width) in enumerate(COLUMNS):
+    sheet = workbook.create_sheet(str(_("审计记录")))
+    for index, (_header, width) in enumerate(COLUMNS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
-    for title, _ in COLUMNS:
+    for title, _width in COLUMNS:
         cell = WriteOnlyCell(sheet)
-        write_text(cell, title)
+        write_text(cell, str(title))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for event in events:
-        time = WriteOnlyCell(sheet, value=local_time(event.at))
+    for described_row in described:
+        time = WriteOnlyCell(sheet, value=local_time(described_row.event.at))
         time.number_format = "yyyy-mm-dd hh:mm:ss"
         row = [time]
-        for value in text_fields(event):
+        for value in text_fields(described_row):
             cell = WriteOnlyCell(sheet)
             write_text(cell, value)
             row.append(cell)

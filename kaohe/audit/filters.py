@@ -1,10 +1,10 @@
-"""Filtering the audit trail (the list page and both exports use the same form), and showing
-an event's old → new values as short readable lines ("points: 1.5 → 2")."""
+"""Filtering the audit trail (the list page and both exports use the same form). The trail is
+shown in words by kaohe.audit.words."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -13,16 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from kaohe.audit import vocabulary
 from kaohe.audit.models import Event
 from kaohe.cycles.models import Cycle
 
-EMPTY_VALUE = "—"  # a value that is not there (None, or a key the other side lacks)
-EMPTY_TEXT = gettext_lazy("（空）")  # an empty string, e.g. a reason that was cleared
 
-
-def _distinct(field: str) -> list[tuple[str, str]]:
+def _distinct(field: str, label: Callable[[str], Any]) -> list[tuple[str, str]]:
+    """The values the trail holds, by their label."""
     values = Event.objects.order_by(field).values_list(field, flat=True).distinct()
-    return [("", _("全部"))] + [(v, v) for v in values if v]
+    return [("", _("全部"))] + sorted(((v, str(label(v))) for v in values if v), key=lambda choice: choice[1])
 
 
 class EventFilterForm(forms.Form):
@@ -44,8 +43,8 @@ class EventFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The choices are what the trail holds, so a new kind of event is filterable at once.
-        cast(forms.ChoiceField, self.fields["action"]).choices = _distinct("action")
-        cast(forms.ChoiceField, self.fields["object_type"]).choices = _distinct("object_type")
+        cast(forms.ChoiceField, self.fields["action"]).choices = _distinct("action", vocabulary.action_label)
+        cast(forms.ChoiceField, self.fields["object_type"]).choices = _distinct("object_type", vocabulary.type_label)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -86,47 +85,3 @@ def filtered_events(params: Any) -> tuple[EventFilterForm, QuerySet[Event] | Non
         return form, None
     events = Event.objects.select_related("cycle").order_by("-id")
     return form, (form.filter(events) if form.is_bound else events)
-
-
-# --- old → new, readably -------------------------------------------------------------------------
-
-def show_value(value: Any) -> str:
-    if value is None:
-        return EMPTY_VALUE
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, str):
-        return value if value != "" else str(EMPTY_TEXT)
-    if isinstance(value, list | tuple):
-        return _("、").join(show_value(v) for v in value) if value else str(EMPTY_TEXT)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def change_lines(old: Any, new: Any) -> list[str]:
-    """One line per changed value: "points: 1.5 → 2"; a value that only one side has is shown
-    alone ("name: 偃师市" when created, "name: 偃师市 → —" when deleted)."""
-    if old is None and new is None:
-        return []
-    if not isinstance(old, dict) or not isinstance(new, dict):
-        if old is None:
-            return _listing(new)
-        if new is None:
-            return [f"{line} → {EMPTY_VALUE}" for line in _listing(old)]
-        return [f"{show_value(old)} → {show_value(new)}"]
-    lines = []
-    for key in [*old, *(k for k in new if k not in old)]:
-        if key not in new:
-            lines.append(f"{key}: {show_value(old[key])} → {EMPTY_VALUE}")
-        elif key not in old:
-            lines.append(f"{key}: {show_value(new[key])}")
-        elif old[key] != new[key]:
-            lines.append(f"{key}: {show_value(old[key])} → {show_value(new[key])}")
-    return lines
-
-
-def _listing(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [f"{key}: {show_value(v)}" for key, v in value.items()]
-    return [show_value(value)]

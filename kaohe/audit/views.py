@@ -1,5 +1,6 @@
 """The audit trail for the office: a filterable, paginated list and streamed CSV/xlsx exports of
-what the filters select. Nobody else may see it; events are never changed here (or anywhere)."""
+what the filters select, in words (kaohe.audit.words). Nobody else may see it; events are never
+changed here (or anywhere)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from django.views.decorators.http import require_safe
 from kaohe.accounts import decorators
 from kaohe.accounts.decorators import SignedInRequest
 from kaohe.audit import export
-from kaohe.audit.filters import EventFilterForm, change_lines, filtered_events
+from kaohe.audit.filters import EventFilterForm, filtered_events
+from kaohe.audit.words import describe
 
 PAGE_SIZE = 100
 
@@ -39,10 +41,9 @@ def event_list(request: SignedInRequest) -> HttpResponse:
     form, events = filtered_events(request.GET)
     if events is None:
         return _invalid(request, form)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    for event in page:
-        event.changes = change_lines(event.old, event.new)  # type: ignore[attr-defined]  # for the template
-    return render(request, "audit/list.html", {"form": form, "page": page, "query": _query_without_page(request)})
+    page = Paginator(events.select_related("actor"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/list.html", {"form": form, "page": page, "rows": describe(page),
+                                               "query": _query_without_page(request)})
 
 
 @office_only

@@ -9,11 +9,13 @@ class ClaimsConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's app loading: the modules registered here import models, ready only now
+        from kaohe.claims import events
         from kaohe.claims import todo as todo_sources
         from kaohe.claims.grid_claims import page_claims
         from kaohe.cycles.grid.data import show_claims_from
         from kaohe.notify import deadlines, todo
 
+        events.register()
         todo.register(todo_sources.unit_entries)
         deadlines.register(todo_sources.self_assessment_reminders)
         show_claims_from(page_claims)

@@ -9,6 +9,8 @@ node into a warning that points to the source.
 Finding codes (severity): empty-scheme, no-units, empty-title, missing-points, points-mismatch,
 unit-total, variant-uncovered, variant-overlap, no-department, unknown-department,
 unknown-applicability, duplicate (errors); applies-to-none, code-mismatch, stale-gap (warnings).
+Each has a short Chinese label in `LABELS`. A finding's `message` is Chinese, a `Text` a page can
+show in its reader's language (kaohe.core.messages).
 """
 
 from __future__ import annotations
@@ -21,13 +23,38 @@ from enum import StrEnum
 
 from kaohe.core.applicability import Applicability, normalize_name, resolve_all
 from kaohe.core.codes import is_variant_set, variant_groups
+from kaohe.core.messages import Text, gettext_noop
 from kaohe.core.points import format_points
-from kaohe.core.scheme import Level, Location, Node, Scheme, effective_departments, title_path
+from kaohe.core.scheme import LEVEL_LABELS, Level, Location, Node, Scheme, effective_departments, title_path
 
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+# The codes' labels, shown beside the code (the README lists the codes with their severity).
+ERRORS = ("empty-scheme", "no-units", "empty-title", "missing-points", "points-mismatch", "unit-total",
+          "variant-uncovered", "variant-overlap", "no-department", "unknown-department", "unknown-applicability",
+          "duplicate")
+WARNINGS = ("applies-to-none", "code-mismatch", "stale-gap")
+LABELS = {
+    "empty-scheme": gettext_noop("没有一级指标"),
+    "no-units": gettext_noop("没有被考核单位"),
+    "empty-title": gettext_noop("标题为空"),
+    "missing-points": gettext_noop("缺少分值"),
+    "points-mismatch": gettext_noop("分值合计不符"),
+    "unit-total": gettext_noop("单位可得总分不符"),
+    "variant-uncovered": gettext_noop("有单位不适用任何版本"),
+    "variant-overlap": gettext_noop("多个版本同时适用"),
+    "no-department": gettext_noop("没有考核单位"),
+    "unknown-department": gettext_noop("考核单位不在名单中"),
+    "unknown-applicability": gettext_noop("适用范围无法识别"),
+    "duplicate": gettext_noop("重复"),
+    "applies-to-none": gettext_noop("不适用于任何单位"),
+    "code-mismatch": gettext_noop("编号与位置不符"),
+    "stale-gap": gettext_noop("过时的源文件问题记录"),
+}
 
 
 @dataclass(frozen=True)
@@ -82,14 +109,18 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.is_error for f in findings)
 
 
-def _units_text(units: Iterable[str], scheme: Scheme, applicable: frozenset[str]) -> str:
+def _units_text(units: Iterable[str], scheme: Scheme, applicable: frozenset[str]) -> Text:
     chosen = set(units)
     if chosen == set(applicable) and len(chosen) > 1:
-        return "所有适用单位"
+        return Text.of(gettext_noop("所有适用单位"))
     ordered = [u for u in scheme.units if u in chosen]
     if len(ordered) > 6:
-        return "、".join(ordered[:6]) + f"等{len(ordered)}个单位"
-    return "、".join(ordered)
+        return Text.of(gettext_noop("%(units)s等%(count)s个单位"), units=tuple(ordered[:6]), count=len(ordered))
+    return Text.of("%(units)s", units=tuple(ordered))
+
+
+def _level(node: Node) -> Text:
+    return Text.of(LEVEL_LABELS[node.level])
 
 
 @dataclass
@@ -99,7 +130,7 @@ class _Checker:
     known_departments: frozenset[str]
     findings: list[Finding] = field(default_factory=list)
 
-    def make(self, node: Node | None, parents: tuple[Node, ...], code: str, message: str,
+    def make(self, node: Node | None, parents: tuple[Node, ...], code: str, message: Text,
              severity: Severity = Severity.ERROR, **extra: object) -> Finding:
         if node is None:
             return Finding(code=code, severity=severity, message=message,
@@ -110,7 +141,7 @@ class _Checker:
             **extra,  # type: ignore[arg-type]
         )
 
-    def emit(self, node: Node | None, parents: tuple[Node, ...], code: str, message: str,
+    def emit(self, node: Node | None, parents: tuple[Node, ...], code: str, message: Text,
              severity: Severity = Severity.ERROR, **extra: object) -> None:
         self.findings.append(self.make(node, parents, code, message, severity, **extra))
 
@@ -139,9 +170,9 @@ class _Checker:
     def run(self) -> list[Finding]:
         scheme = self.scheme
         if not scheme.dimensions:
-            self.emit(None, (), "empty-scheme", "指标体系没有任何一级指标。")
+            self.emit(None, (), "empty-scheme", Text.of(gettext_noop("指标体系没有任何一级指标。")))
         if not scheme.units:
-            self.emit(None, (), "no-units", "指标体系没有列出被考核单位，无法按单位核对分值。")
+            self.emit(None, (), "no-units", Text.of(gettext_noop("指标体系没有列出被考核单位，无法按单位核对分值。")))
         self.check_siblings(scheme.dimensions, ())
         for node, parents in scheme.walk_with_parents():
             self.check_node(node, parents)
@@ -149,31 +180,35 @@ class _Checker:
         return self.apply_gaps()
 
     def check_node(self, node: Node, parents: tuple[Node, ...]) -> None:
-        label = node.level.label
+        label = _level(node)
         if not node.title.strip():
-            self.emit(node, parents, "empty-title", f"{label}的标题为空。")
+            self.emit(node, parents, "empty-title", Text.of(gettext_noop("%(level)s的标题为空。"), level=label))
         if node.written_code and node.written_code != node.code:
             self.emit(node, parents, "code-mismatch",
-                      f"文件写的编号“{node.written_code}”与按位置推得的编号“{node.code}”不同，以后者为准。",
+                      Text.of(gettext_noop("文件写的编号“%(written)s”与按位置推得的编号“%(code)s”不同，以后者为准。"),
+                              written=node.written_code, code=node.code),
                       Severity.WARNING, declared=node.written_code, actual=node.code)
         if node.points is None:
-            what = "考核内容没有分值" if node.is_leaf else f"{label}没有分值"
-            self.emit(node, parents, "missing-points", f"{what}。")
+            what = (Text.of(gettext_noop("考核内容没有分值。")) if node.is_leaf
+                    else Text.of(gettext_noop("%(level)s没有分值。"), level=label))
+            self.emit(node, parents, "missing-points", what)
         if id(node) in self.applicability.unresolved:
             error = self.applicability.unresolved[id(node)]
             self.emit(node, parents, "unknown-applicability",
-                      f"备注“{node.note}”无法对应到已知的单位或分组：{'、'.join(error.unknown)}。",
+                      Text.of(gettext_noop("备注“%(note)s”无法对应到已知的单位或分组：%(unknown)s。"),
+                              note=node.note, unknown=tuple(error.unknown)),
                       actual=node.note)
         applicable = self.units_of(node)
         if not applicable and self.scheme.units:
-            self.emit(node, parents, "applies-to-none", f"该{label}不适用于任何被考核单位。",
-                      Severity.WARNING)
+            self.emit(node, parents, "applies-to-none",
+                      Text.of(gettext_noop("该%(level)s不适用于任何被考核单位。"), level=label), Severity.WARNING)
         for department in node.departments:
             if self.known_departments and department not in self.known_departments:
                 self.emit(node, parents, "unknown-department",
-                          f"考核单位“{department}”不在本指标体系的考核单位名单中。", actual=department)
+                          Text.of(gettext_noop("考核单位“%(department)s”不在本指标体系的考核单位名单中。"),
+                                  department=department), actual=department)
         if node.is_leaf and not effective_departments(node, parents):
-            self.emit(node, parents, "no-department", f"该{label}没有考核单位。")
+            self.emit(node, parents, "no-department", Text.of(gettext_noop("该%(level)s没有考核单位。"), level=label))
         if node.children:
             self.check_siblings(node.children, parents + (node,))
             if node.points is not None and applicable:
@@ -188,7 +223,8 @@ class _Checker:
                 continue
             who = _units_text(units, self.scheme, applicable)
             self.emit(node, parents, "points-mismatch",
-                      f"下级分值合计{format_points(actual)}分，与标注的{format_points(declared)}分不符（{who}）。",
+                      Text.of(gettext_noop("下级分值合计%(actual)s分，与标注的%(declared)s分不符（%(units)s）。"),
+                              actual=format_points(actual), declared=format_points(declared), units=who),
                       declared=format_points(declared), actual=format_points(actual),
                       units=tuple(u for u in self.scheme.units if u in units))
 
@@ -204,8 +240,10 @@ class _Checker:
             for node in group:
                 key = normalize_name(node.note)
                 if key in seen:
+                    other = (Text.of("%(code)s", code=seen[key].code) if seen[key].code
+                             else Text.of(gettext_noop("前一个")))
                     self.emit(node, parents, "duplicate",
-                              f"与{seen[key].code or '前一个'}重复：同一上级下标题和备注都相同。",
+                              Text.of(gettext_noop("与%(other)s重复：同一上级下标题和备注都相同。"), other=other),
                               actual=seen[key].code)
                 else:
                     seen[key] = node
@@ -220,13 +258,15 @@ class _Checker:
         uncovered = [u for u in self.scheme.units if u in parent_units and u not in covered]
         if uncovered:
             self.emit(first, parents, "variant-uncovered",
-                      f"“{first.title}”的{len(group)}个版本都不适用于：{'、'.join(uncovered)}。",
+                      Text.of(gettext_noop("“%(title)s”的%(count)s个版本都不适用于：%(units)s。"),
+                              title=first.title, count=len(group), units=tuple(uncovered)),
                       units=tuple(uncovered))
         overlapping = [u for u in self.scheme.units if len(covered.get(u, ())) > 1]
         if overlapping:
             codes = sorted({n.code for u in overlapping for n in covered[u]})
             self.emit(first, parents, "variant-overlap",
-                      f"“{first.title}”的多个版本（{'、'.join(codes)}）同时适用于：{'、'.join(overlapping)}。",
+                      Text.of(gettext_noop("“%(title)s”的多个版本（%(codes)s）同时适用于：%(units)s。"),
+                              title=first.title, codes=tuple(codes), units=tuple(overlapping)),
                       units=tuple(overlapping))
 
     def check_unit_totals(self) -> None:
@@ -240,8 +280,9 @@ class _Checker:
                 continue
             ordered = tuple(u for u in self.scheme.units if u in units)
             self.emit(None, (), "unit-total",
-                      f"{_units_text(ordered, self.scheme, self.applicability.audience)}可得总分为"
-                      f"{format_points(actual)}分，与指标体系总分{format_points(total)}分不符。",
+                      Text.of(gettext_noop("%(units)s可得总分为%(actual)s分，与指标体系总分%(total)s分不符。"),
+                              units=_units_text(ordered, self.scheme, self.applicability.audience),
+                              actual=format_points(actual), total=format_points(total)),
                       declared=format_points(total), actual=format_points(actual), units=ordered)
 
     def apply_gaps(self) -> list[Finding]:
@@ -260,22 +301,24 @@ class _Checker:
             key = (finding.node_code, finding.code)
             if finding.node_code and key in gap_notes:
                 used.add(key)
-                finding = replace(finding, severity=Severity.WARNING, gap=gap_notes[key],
-                                  message=f"{finding.message}（源文件问题，未修复：{gap_notes[key]}）")
+                finding = replace(finding, severity=Severity.WARNING, gap=gap_notes[key], message=Text.of(
+                    gettext_noop("%(message)s（源文件问题，未修复：%(note)s）"), message=finding.message,
+                    note=gap_notes[key]))
             elif finding.code == "unit-total" and finding.units:
                 explaining = [code for code, units in gap_units["unit-total"]
                               if set(finding.units) & units]
                 if explaining:
-                    finding = replace(finding, severity=Severity.WARNING,
-                                      gap="、".join(explaining),
-                                      message=f"{finding.message}（由已记录的源文件问题{'、'.join(explaining)}造成）")
+                    finding = replace(finding, severity=Severity.WARNING, gap="、".join(explaining), message=Text.of(
+                        gettext_noop("%(message)s（由已记录的源文件问题%(codes)s造成）"), message=finding.message,
+                        codes=tuple(explaining)))
             result.append(finding)
         for (code, finding_code), note in gap_notes.items():
             if (code, finding_code) not in used:
                 node, parents = nodes[code]
                 result.append(self.make(
                     node, parents, "stale-gap",
-                    f"记录的源文件问题“{finding_code}”在此处已不存在，请删除该记录：{note}",
+                    Text.of(gettext_noop("记录的源文件问题“%(code)s”在此处已不存在，请删除该记录：%(note)s"),
+                            code=finding_code, note=note),
                     Severity.WARNING))
         return result
 

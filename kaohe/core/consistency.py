@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 
+from kaohe.core.messages import Text, gettext_noop
 from kaohe.core.points import as_decimal, rounded_points
 
 PRECISION = 28
@@ -66,7 +67,7 @@ class UnitPercent:
 @dataclass(frozen=True)
 class Flag:
     code: str  # full-marks, narrow, identical
-    message: str
+    message: str  # in Chinese, a Text a page can translate (kaohe.core.messages)
     units: tuple[str, ...] = ()
 
 
@@ -139,10 +140,13 @@ def _department(dept: DepartmentInput, full_marks_threshold: Decimal, min_range:
 
     flags: list[Flag] = []
     if share is not None and share >= full_marks_threshold:
-        flags.append(Flag(FULL_MARKS, f"满分比例过高（{rounded_points(share * _HUNDRED)}%）"))
+        flags.append(Flag(FULL_MARKS, Text.of(gettext_noop("满分比例过高（%(share)s%%）"),
+                                               share=rounded_points(share * _HUNDRED))))
     if spread is not None and len(percents) >= min_units and spread < min_range:
-        flags.append(Flag(NARROW, f"各单位得分差异很小（极差{rounded_points(spread)}分）"))
-    flags.extend(Flag(IDENTICAL, f"{len(group)}个单位得分完全相同", group) for group in identical)
+        flags.append(Flag(NARROW, Text.of(gettext_noop("各单位得分差异很小（极差%(spread)s分）"),
+                                          spread=rounded_points(spread))))
+    flags.extend(Flag(IDENTICAL, Text.of(gettext_noop("%(count)s个单位得分完全相同"), count=len(group)), group)
+                 for group in identical)
     return DepartmentConsistency(dept.code, dept.name, tasks, scored, full, share, tuple(units), spread,
                                  std_dev, identical, tuple(flags))
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from kaohe.core.messages import gettext_noop
+
 
 class Level(StrEnum):
     DIMENSION = "dimension"
@@ -26,11 +28,11 @@ class Level(StrEnum):
         return LEVEL_LABELS[self]
 
 
-LEVEL_LABELS = {
-    Level.DIMENSION: "一级指标",
-    Level.INDICATOR: "二级指标",
-    Level.CRITERION: "三级指标",
-    Level.ITEM: "考核内容",
+LEVEL_LABELS = {  # marked for the site's catalogue (kaohe.core.messages)
+    Level.DIMENSION: gettext_noop("一级指标"),
+    Level.INDICATOR: gettext_noop("二级指标"),
+    Level.CRITERION: gettext_noop("三级指标"),
+    Level.ITEM: gettext_noop("考核内容"),
 }
 
 # Which levels may hang under which: an indicator may hold items directly (no criterion).

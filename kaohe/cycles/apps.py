@@ -9,9 +9,11 @@ class CyclesConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's app loading: the to-do and reminder modules import models, ready only now
+        from kaohe.cycles import events
         from kaohe.cycles import todo as todo_sources
         from kaohe.notify import deadlines, todo
 
+        events.register()
         todo.register(todo_sources.office_entries)
         todo.register(todo_sources.department_entries)
         deadlines.register(todo_sources.scoring_reminders)

@@ -15,17 +15,20 @@ from kaohe.core.text import CYCLE_NAME, TextError, clean
 from kaohe.cycles.lifecycle import CycleError, create_cycle
 from kaohe.cycles.models import Cycle
 from kaohe.orgs.models import Unit
+from kaohe.schemes.forms import DataSelect
 from kaohe.schemes.models import SchemeRecord
 
 
 class UnitChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
-        return f"{obj.name}（{obj.category}）"
+        return _("%(name)s（%(category)s）") % {"name": obj.name, "category": obj.category}
 
 
 class SchemeChoiceField(forms.ModelChoiceField):
+    widget = DataSelect
+
     def label_from_instance(self, obj: SchemeRecord) -> str:
-        return f"{obj.title}（{obj.name}）"
+        return f"{obj.title} · {obj.name}"
 
 
 class DateInput(forms.DateInput):

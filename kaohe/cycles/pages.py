@@ -22,11 +22,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kaohe.accounts.decorators import SignedInRequest, office_only
 from kaohe.accounts.permissions import department_code, is_office, reads_all
+from kaohe.audit import vocabulary, words
 from kaohe.audit.models import Event
 from kaohe.core.points import format_points
 from kaohe.cycles import lifecycle, review
@@ -80,21 +80,6 @@ def department_progress(cycle: Cycle) -> list[DepartmentProgress]:
     return rows
 
 
-CYCLE_ACTIONS = {
-    "cycle.create": gettext_lazy("创建考核周期"),
-    "cycle.open": gettext_lazy("开始评分"),
-    "cycle.review": gettext_lazy("进入审核"),
-    "cycle.locked": gettext_lazy("锁定考核周期"),
-    "cycle.reopen": gettext_lazy("重新打开考核周期"),
-    "submission.submit": gettext_lazy("提交评分"),
-    "submission.approve": gettext_lazy("部门负责人审核通过"),
-    "submission.send_back": gettext_lazy("部门负责人退回"),
-    "submission.return": gettext_lazy("考核办退回"),
-    "submission.lock": gettext_lazy("考核办锁定"),
-    "submission.reopen": gettext_lazy("考核办重新打开"),
-}
-
-
 def history(cycle: Cycle, names: dict[str, str]) -> list[dict]:
     """The cycle's state changes and its departments' submission steps, oldest first: one query."""
     events = (Event.objects.filter(cycle=cycle)
@@ -102,14 +87,13 @@ def history(cycle: Cycle, names: dict[str, str]) -> list[dict]:
               .select_related("actor").order_by("id"))
     rows = []
     for event in events:
-        what = CYCLE_ACTIONS.get(event.action, event.action)
+        what = vocabulary.action_label(event.action)
         if event.object_type == "submission":
             code = event.object_key.rpartition("department:")[2]
             what = _("%(department)s：%(message)s") % {"department": names.get(code, code), "message": what}
         else:
             what = str(what)
-        rows.append({"at": event.at, "who": str(event.actor) if event.actor else event.actor_name,
-                     "what": what, "reason": event.reason})
+        rows.append({"at": event.at, "who": words.actor(event), "what": what, "reason": event.reason})
     return rows
 
 

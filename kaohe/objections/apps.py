@@ -10,8 +10,10 @@ class ObjectionsConfig(AppConfig):
     def ready(self) -> None:
         # Django's app loading: the to-do and reminder modules import models, ready only now
         from kaohe.notify import todo
+        from kaohe.objections import events
         from kaohe.objections import todo as todo_sources
 
+        events.register()
         todo.register(todo_sources.unit_entries)
         todo.register(todo_sources.department_entries)
         todo.register(todo_sources.office_entries)

@@ -8,4 +8,9 @@ class OpsConfig(AppConfig):
     verbose_name = _("运维")
 
     def ready(self) -> None:
-        from kaohe.ops import checks  # noqa: F401  (registers the deployment checks)
+        # Django's app loading: the deployment checks and the audit words register once the apps are loaded
+        import kaohe.ops.checks  # noqa: F401  (registers the deployment checks)
+        from kaohe.ops import events
+
+        events.register()
+

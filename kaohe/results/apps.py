@@ -6,3 +6,9 @@ class ResultsConfig(AppConfig):
     name = "kaohe.results"
     label = "results"
     verbose_name = _("考核结果")
+
+    def ready(self) -> None:
+        # Django's app loading: the audit words read the models, ready only now
+        from kaohe.results import events
+
+        events.register()

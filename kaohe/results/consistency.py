@@ -19,6 +19,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kaohe.accounts.decorators import SignedInRequest, office_or_leader
@@ -32,6 +33,7 @@ from kaohe.core.consistency import (
     analyse,
     flagged_first,
 )
+from kaohe.core.messages import translated
 from kaohe.core.points import format_points, two_places
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, Score
@@ -77,7 +79,7 @@ def department_row(result: DepartmentConsistency, unit_names: dict[str, str]) ->
         "code": result.code, "name": result.name, "tasks": result.tasks, "scored": result.scored,
         "full_marks": result.full_marks, "share": percent(result.full_marks_share),
         "range": figure(result.range), "std_dev": figure(result.std_dev), "flagged": result.flagged,
-        "flags": [{"code": f.code, "message": f.message,
+        "flags": [{"code": f.code, "message": translated(f.message, _),
                    "units": [unit_names.get(u, u) for u in f.units]} for f in result.flags],
         "identical": [[unit_names.get(u, u) for u in f.units] for f in result.flags if f.code == IDENTICAL],
         "units": [{"code": u.unit, "name": unit_names.get(u.unit, u.unit), "obtained": format_points(u.obtained),

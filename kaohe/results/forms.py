@@ -153,7 +153,8 @@ class AdjustmentForm(forms.Form):
 
     def __init__(self, *args: Any, units: Sequence[CycleUnit] = (), grades: Sequence[str] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.code, f"{u.name}（{u.category}）") for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [
+            (u.code, _("%(name)s（%(category)s）") % {"name": u.name, "category": u.category}) for u in units]
         cast(forms.ChoiceField, self.fields["cap"]).choices = [("", "—")] + [(name, name) for name in grades]
 
 

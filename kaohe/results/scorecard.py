@@ -127,7 +127,7 @@ def scorecard(request: SignedInRequest, pk: int, unit_code: str) -> HttpResponse
     else:
         result = next(r for r in results if r.code == unit.code)
         summary = _summary(result, results)
-        components = [{"label": c.label, "weight": format_points(c.weight),
+        components = [{"label": c.label, "share": service.share(c.weight),
                        "value": two_places(result.components.get(c.key, ZERO))}
                       for c in rules.components if c.key != service.ADJUSTED]
     adjustments = list(Adjustment.objects.filter(cycle=cycle, unit=unit).order_by("created_at", "pk"))

@@ -37,7 +37,13 @@ from kaohe.core.results import (
 )
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.notify.send import notify, unit_users
-from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
+from kaohe.results.models import (
+    DEFAULT_COMPONENTS,
+    Adjustment,
+    ComponentValue,
+    ResultSettings,
+    ResultSnapshot,
+)
 from kaohe.results.sums import iter_unit_inputs
 from kaohe.survey.models import Survey
 from kaohe.survey.outcome import published_values
@@ -150,6 +156,21 @@ def compute_cycle(cycle: Cycle, settings: ResultSettings | None = None,
         inputs = (unit.with_components({key: by_code[unit.code] for key, by_code in sourced.items()
                                         if unit.code in by_code}) for unit in inputs)
     return compute(inputs, rules_for(cycle, settings))
+
+
+def component_label(component: Mapping[str, Any]) -> str:
+    """A component's name as shown: the built-in adjusted score in the reader's language, unless
+    the office renamed it; any other under the name the office gave it."""
+    key = str(component.get("key", ""))
+    label = str(component.get("label") or "")
+    if key == ADJUSTED and label in ("", key, DEFAULT_COMPONENTS[0]["label"]):
+        return _("调整后得分")
+    return label or key
+
+
+def share(weight: Decimal | str | int) -> str:
+    """A weight (0–1) as a share in percent: "0.8" → "80"."""
+    return format_points(Decimal(str(weight)) * 100)
 
 
 def result_row(result: UnitResult) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kaohe.accounts.decorators import SignedInRequest, office_only, office_or_leader
 from kaohe.accounts.permissions import is_office
+from kaohe.core.messages import translated
 from kaohe.core.points import format_points, two_places
 from kaohe.core.results import RulesError
 from kaohe.cycles.access import visible_cycle_or_404
@@ -44,13 +45,19 @@ def display_groups(rows: list[dict[str, Any]], components: list[dict[str, Any]])
             "components": [two_places(row["components"][c["key"]]) if c["key"] in row["components"] else "—"
                            for c in components],
             "final": two_places(row["final"]), "grade": row["grade"], "complete": row["complete"],
-            "explanation": "；".join(row["explanation"]),
+            "explanation": _("；").join(translated(note, _) for note in row["explanation"]),
         })
     return [{"name": name, "rows": items} for name, items in groups.items()]
 
 
 def rules_display(rules: dict[str, Any]) -> dict[str, Any]:
-    """A rules JSON (service.rules_json) with the quota spelled out for the page."""
+    """A rules JSON (service.rules_json) with the quota spelled out for the page, and each score
+    component by its name with its share of the final score ("调整后得分 占80%"). `weighted`: more
+    than the adjusted score alone makes the final score, so the table shows each component."""
+    components = [{**c, "label": service.component_label(c), "share": service.share(c["weight"])}
+                  for c in rules.get("components", [])]
+    weighted = not (len(components) == 1 and components[0]["key"] == service.ADJUSTED
+                    and Decimal(str(components[0]["weight"])) == 1)
     quota = rules.get("top_quota")
     if not quota:
         quota_text = _("不限")
@@ -58,7 +65,7 @@ def rules_display(rules: dict[str, Any]) -> dict[str, Any]:
         quota_text = _("每组不超过%(share)s%%") % {"share": format_points(Decimal(quota["share"]) * 100)}
     else:
         quota_text = _("每组不超过%(count)s个") % {"count": quota["count"]}
-    return {**rules, "quota_text": quota_text}
+    return {**rules, "components": components, "weighted": weighted, "quota_text": quota_text}
 
 
 # ----------------------------------------------------------------------------- the page

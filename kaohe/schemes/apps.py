@@ -10,6 +10,8 @@ class SchemesConfig(AppConfig):
     def ready(self) -> None:
         # Django's app loading: the to-do and reminder modules import models, ready only now
         from kaohe.notify import todo
+        from kaohe.schemes import events
         from kaohe.schemes import todo as todo_sources
 
+        events.register()
         todo.register(todo_sources.office_entries)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django import forms
@@ -128,7 +129,19 @@ class CloneForm(forms.Form):
         return name
 
 
+class DataSelect(forms.Select):
+    """A select whose options are data (a scheme's title and file name), not words of the
+    interface: each option is marked translate="no", as the catalogue test reads it."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["translate"] = "no"
+        return option
+
+
 class SchemeChoiceField(forms.ModelChoiceField):
+    widget = DataSelect
+
     def label_from_instance(self, obj: SchemeRecord) -> str:
         return _("%(year)s · %(title)s（%(name)s，%(status)s）") % {
             "year": obj.year, "title": obj.title, "name": obj.name, "status": obj.get_status_display()}

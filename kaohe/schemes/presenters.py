@@ -3,6 +3,7 @@ each node's points, departments, units and findings, and the changes between two
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -10,8 +11,10 @@ from django.utils.translation import gettext as _
 from kaohe.core.applicability import resolve_all
 from kaohe.core.check import Finding
 from kaohe.core.diff import KIND_LABELS, diff
+from kaohe.core.messages import translated
 from kaohe.core.points import format_points
-from kaohe.core.scheme import Level, Node, Scheme
+from kaohe.core.scheme import Level, Location, Node, Scheme
+from kaohe.formats.labels import label as finding_label
 from kaohe.schemes.models import Node as NodeRecord
 
 LEVEL_NAMES = dict(NodeRecord.LEVELS)  # "dimension" → 一级指标, in the page's language (the core's are Chinese)
@@ -19,6 +22,11 @@ LEVEL_NAMES = dict(NodeRecord.LEVELS)  # "dimension" → 一级指标, in the pa
 
 @dataclass(frozen=True)
 class ShownFinding:
+    """A finding as the page shows it: its code's label (translated where shown) beside the code,
+    the message in the reader's language, and where to look: the line of the official text for a
+    shipped scheme (its nodes' `origin`), else the line of the scheme's YAML as downloaded, or the
+    cell or line of the file just uploaded."""
+
     severity: str
     code: str
     message: str
@@ -26,16 +34,41 @@ class ShownFinding:
     path: str = ""
     location: str = ""
     origin: str = ""
+    label: str = ""
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
 
     @classmethod
-    def of(cls, finding: Finding) -> ShownFinding:
-        location = str(finding.location) if finding.location is not None else ""
-        return cls(finding.severity.value, finding.code, finding.message, finding.node_code, finding.path,
-                   location, finding.origin)
+    def of(cls, finding: Finding, uploaded: bool = False) -> ShownFinding:
+        origin = _origin(finding.origin)
+        location = "" if origin and not uploaded else _where(finding.location, uploaded)
+        return cls(finding.severity.value, finding.code, translated(finding.message, _), finding.node_code,
+                   finding.path, location, origin, finding_label(finding.code))
+
+
+def _origin(origin: str) -> str:
+    """A shipped scheme's node's line in the official text: "L24" → 原文第24行."""
+    match = re.fullmatch(r"L(\d+)", origin or "")
+    if match:
+        return _("原文第%(line)s行") % {"line": match[1]}
+    return origin or ""
+
+
+def _where(location: Location | None, uploaded: bool) -> str:
+    if location is None:
+        return ""
+    if location.sheet is not None:
+        where = _("工作表“%(sheet)s”") % {"sheet": location.sheet}
+        if location.row is not None:
+            where += _("第%(row)s行") % {"row": location.row}
+        if location.column is not None:
+            where += _("%(column)s列") % {"column": location.column}
+        return where
+    if location.line is not None:
+        return (_("所传文件第%(line)s行") if uploaded else _("下载的 YAML 文件第%(line)s行")) % {"line": location.line}
+    return ""
 
 
 @dataclass
@@ -56,6 +89,7 @@ class TreeRow:
     unit_names: str
     errors: int
     warnings: int
+    origin: str = ""  # where the node is in the official text, in words
 
 
 @dataclass
@@ -89,7 +123,7 @@ def tree(scheme: Scheme, findings: list[ShownFinding]) -> list[Dimension]:
             node=node, level=str(LEVEL_NAMES[node.level.value]), depth=len(parents),
             points=format_points(node.points), departments=separator.join(node.departments), units=len(units),
             unit_names=separator.join(u for u in scheme.units if u in units), errors=errors,
-            warnings=warnings,
+            warnings=warnings, origin=_origin(node.origin),
         )
         if node.level is Level.DIMENSION:
             dimensions.append(Dimension(row, []))

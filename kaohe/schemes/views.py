@@ -54,7 +54,7 @@ def _remember_reader_findings(request: SignedInRequest, pk: int, findings: list[
     if not findings:
         request.session.pop(key, None)
         return
-    shown = [dataclasses.asdict(ShownFinding.of(f)) for f in findings[:MAX_READER_FINDINGS]]
+    shown = [dataclasses.asdict(ShownFinding.of(f, uploaded=True)) for f in findings[:MAX_READER_FINDINGS]]
     request.session[key] = {"findings": shown, "total": len(findings)}
 
 

@@ -10,7 +10,9 @@ class SurveyConfig(AppConfig):
     def ready(self) -> None:
         # Django's app loading: the to-do module imports models, ready only now
         from kaohe.notify import todo
+        from kaohe.survey import events
         from kaohe.survey import todo as todo_sources
 
+        events.register()
         todo.register(todo_sources.office_entries)
         todo.register(todo_sources.unit_entries)

@@ -93,7 +93,7 @@ INSTALLED_APPS = [
     "kaohe.notify",
     "kaohe.api",
     "kaohe.ops",
-    "axes",
+    "kaohe.ops.axes_app.AxesConfig",  # django-axes, named in Chinese in the admin
 ]
 
 MIDDLEWARE = [
@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kaohe.web.request_limits.RequestLimitMiddleware",  # before anything reads a request's body
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kaohe.web.errors.ErrorPageMiddleware",  # an empty 4xx answer gets the site's page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kaohe.audit.middleware.AuditContextMiddleware",
@@ -116,6 +117,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kaohe.web.urls"
 WSGI_APPLICATION = "kaohe.web.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+CSRF_FAILURE_VIEW = "kaohe.web.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -133,6 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "kaohe.web.context_processors.text_limits",
             ],
+            "builtins": ["kaohe.web.text"],  # {{ list|names }}: names joined in the reader's language
         },
     },
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 
+from kaohe.core.messages import Text, gettext_noop
 from kaohe.core.points import format_points
 from kaohe.core.results import exact
 from kaohe.core.results.records import HUNDRED, Adjustment, UnitResult
@@ -23,7 +24,9 @@ _by_rounded = attrgetter("_r")
 
 def _source(adjustment: Adjustment) -> str:
     reason = adjustment.reason.strip()
-    return f"{reason}（{adjustment.document.strip()}）" if adjustment.document.strip() else reason
+    if not adjustment.document.strip():
+        return reason
+    return Text.of(gettext_noop("%(reason)s（%(document)s）"), reason=reason, document=adjustment.document.strip())
 
 
 def rank_group(members: list[UnitResult], rules: Rules) -> None:
@@ -35,14 +38,15 @@ def rank_group(members: list[UnitResult], rules: Rules) -> None:
     last = len(names) - 1
     quota = rules.top_quota
     allowed = None
-    basis = ""
+    basis = Text("")
     if quota is not None:
         if quota.count is not None:
             allowed = quota.count
         else:
             assert quota.share is not None
             allowed = exact.floor_share(quota.share, len(members))
-            basis = f"（本组{len(members)}个单位×{format_points(quota.share * HUNDRED)}%，向下取整）"
+            basis = Text.of(gettext_noop("（本组%(count)s个单位×%(share)s%%，向下取整）"),
+                            count=len(members), share=format_points(quota.share * HUNDRED))
 
     count = len(members)
     start = 0
@@ -59,8 +63,10 @@ def rank_group(members: list[UnitResult], rules: Rules) -> None:
         quota_note = None
         if grade == 0 and allowed is not None and rank + tied - 1 > allowed:
             grade = 1
-            who = f"并列第{rank}名的{tied}个单位均" if tied > 1 else f"第{rank}名"
-            quota_note = f"名额限制：{names[0]}等次限{allowed}个{basis}，{who}评为{names[1]}"
+            who = (Text.of(gettext_noop("并列第%(rank)s名的%(tied)s个单位均"), rank=rank, tied=tied) if tied > 1
+                   else Text.of(gettext_noop("第%(rank)s名"), rank=rank))
+            quota_note = Text.of(gettext_noop("名额限制：%(grade)s等次限%(allowed)s个%(basis)s，%(who)s评为%(next)s"),
+                                 grade=names[0], allowed=allowed, basis=basis, who=who, next=names[1])
         name = names[grade]
         for position in range(start, end):
             member = members[position]
@@ -77,11 +83,12 @@ def rank_group(members: list[UnitResult], rules: Rules) -> None:
                 if caps:
                     for cap_index, adjustment in sorted(caps, key=lambda c: c[0]):
                         if cap_index > own:
-                            notes.append(f"不得评为{'、'.join(names[:cap_index])}等次：{_source(adjustment)}")
+                            notes.append(Text.of(gettext_noop("不得评为%(grades)s等次：%(source)s"),
+                                                 grades=tuple(names[:cap_index]), source=_source(adjustment)))
                     own = max([own] + [cap_index for cap_index, _ in caps])
                 for adjustment in vetoes:
                     own = last
-                    notes.append(f"一票否决：{_source(adjustment)}")
+                    notes.append(Text.of(gettext_noop("一票否决：%(source)s"), source=_source(adjustment)))
                 member._marks = None
             member.grade = names[own]
             member.explanation = tuple(notes)

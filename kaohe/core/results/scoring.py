@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
+from kaohe.core.messages import Template, Text, gettext_noop
 from kaohe.core.points import format_points, from_hundredths
 from kaohe.core.results import exact
 from kaohe.core.results.records import (
@@ -32,8 +33,9 @@ from kaohe.core.results.records import (
 )
 from kaohe.core.results.rules import ADJUSTED, Rules
 
-INCOMPLETE = "评分未完成（已评{scored}/共{tasks}项）"
-NO_MAXIMUM = "没有适用的考核内容（满分为0），指标得分按0分计"
+# The notes of a result are Texts: Chinese, translatable where a page shows them (kaohe.core.messages).
+INCOMPLETE = Template(gettext_noop("评分未完成（已评%(scored)s/共%(tasks)s项）"))  # as small as a str: on every unit
+NO_MAXIMUM = Text(gettext_noop("没有适用的考核内容（满分为0），指标得分按0分计"))
 _new = object.__new__
 
 
@@ -106,7 +108,7 @@ class Run:
         complete = scored >= tasks
         notes: tuple[str, ...] = ()
         if not complete or not m:
-            notes = ((INCOMPLETE.format(scored=scored, tasks=tasks),) if not complete else ()) + \
+            notes = ((INCOMPLETE(scored=scored, tasks=tasks),) if not complete else ()) + \
                 ((NO_MAXIMUM,) if not m else ())
 
         result = _new(UnitResult)
@@ -155,11 +157,12 @@ class Run:
                     vetoes.append(adjustment)
             bonus = min(bonuses, self.rules.bonus_cap)
             if bonuses > bonus:
-                said.append(f"加分合计{format_points(bonuses)}分，超过上限，按{format_points(bonus)}分计")
+                said.append(Text.of(gettext_noop("加分合计%(bonuses)s分，超过上限，按%(bonus)s分计"),
+                                    bonuses=format_points(bonuses), bonus=format_points(bonus)))
             (bn, bd), (pn, pd) = exact.ratio(bonus), exact.ratio(penalty)
             adjusted = exact.add(adjusted, (bn * pd - pn * bd, bd * pd))
             if adjusted[0] < 0:
-                said.append("扣分后得分低于0分，按0分计")
+                said.append(Text(gettext_noop("扣分后得分低于0分，按0分计")))
                 adjusted = (0, 1)
             result._adjustments = (bonuses, penalty)
             if caps or vetoes:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from django.db.models import BigIntegerField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from kaohe.core.points import format_points
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
@@ -330,8 +331,9 @@ def _page(units: list[Column], view: View, link: Callable[[int], str]) -> tuple[
             shown[index].target = True
     start = (number - 1) * per_page
     page = shown[start:start + per_page]
-    choices = [(n + 1, f"{n * per_page + 1}–{min((n + 1) * per_page, len(shown))}："
-                       f"{shown[n * per_page].name} … {shown[min((n + 1) * per_page, len(shown)) - 1].name}")
+    choices = [(n + 1, _("%(first)s–%(last)s：%(from)s … %(to)s") % {
+                   "first": n * per_page + 1, "last": min((n + 1) * per_page, len(shown)),
+                   "from": shown[n * per_page].name, "to": shown[min((n + 1) * per_page, len(shown)) - 1].name})
                for n in range(count)] if len(shown) > per_page else []
     return page, Pages(number=number, count=count, per_page=per_page, first=start + 1 if page else 0,
                        last=start + len(page), units=len(shown), all_units=len(units), choices=choices, link=link)

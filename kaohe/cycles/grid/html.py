@@ -36,8 +36,16 @@ def _words(language: str) -> dict[str, str]:
     """The grid's fixed words, translated and escaped once per language rather than once per cell."""
     words = {"max": _("满分"), "reason": _("扣分理由"), "unscored": _("未评"), "unsaved": _("未保存："),
              "empty": _("（空）"), "changed": _("该评分已被他人修改。"), "yours": _("您输入："),
-             "saved": _("已保存："), "mine": _("用我的覆盖"), "theirs": _("采用已保存的"), "na": _("不适用")}
+             "saved": _("已保存："), "mine": _("用我的覆盖"), "theirs": _("采用已保存的"), "na": _("不适用"),
+             "separator": _("；")}
     return {key: html.escape(word) for key, word in words.items()}
+
+
+@lru_cache(maxsize=8)
+def _formats(language: str) -> dict[str, str]:
+    """The grid's texts with values in them (not escaped: the values are put in first)."""
+    return {"cell": _("%(cell)s（满分%(max)s）"), "with_reason": _("%(points)s（%(reason)s）"),
+            "by": _("（%(who)s，%(when)s）")}
 
 
 def render_cell(cell: Cell) -> SafeString:
@@ -80,7 +88,7 @@ def _cell_html(cell: Cell, words: dict[str, str]) -> str:
         f'data-saved-points="{cell.saved_points}" data-saved-reason="{stored_reason}"{who}>'
         f'<input type="hidden" name="version" value="{cell.version:d}">'
         f'<input id="p{cell.pk:d}" name="points" value="{e(typed)}" inputmode="decimal" autocomplete="off" '
-        f'aria-label="{label}（{words["max"]}{cell.maximum}）"{invalid_points}>'
+        f'aria-label="{e(_formats(get_language())["cell"] % {"cell": cell.label, "max": cell.maximum})}"{invalid_points}>'
         f'<textarea id="r{cell.pk:d}" name="reason" rows="2" maxlength="{SCORE_REASON.limit:d}" '
         f'placeholder="{words["reason"]}" '
         f'aria-label="{label} {words["reason"]}"{invalid_reason}{hidden}>{reason}</textarea>'
@@ -89,11 +97,14 @@ def _cell_html(cell: Cell, words: dict[str, str]) -> str:
         out += f'<p class="cell-msg" role="alert">{e(cell.error)}</p>'
     if cell.conflict:
         empty = html.unescape(words["empty"])
-        yours = (cell.points or empty) + (f"（{cell.reason}）" if cell.reason else "")
-        theirs = (cell.saved_points or empty) + (f"（{cell.stored_reason}）" if cell.stored_reason else "")
-        by = f"（{cell.by or '—'}，{_when(cell.at)}）"
+        formats = _formats(get_language())
+        yours = formats["with_reason"] % {"points": cell.points or empty, "reason": cell.reason} if cell.reason \
+            else (cell.points or empty)
+        theirs = formats["with_reason"] % {"points": cell.saved_points or empty, "reason": cell.stored_reason} \
+            if cell.stored_reason else (cell.saved_points or empty)
+        by = formats["by"] % {"who": cell.by or "—", "when": _when(cell.at)}
         out += (f'<div class="cell-msg conflict" role="alert"><p>{words["changed"]}</p>'
-                f'<p>{words["yours"]}{e(yours)}；{words["saved"]}{e(theirs)}{e(by)}</p>'
+                f'<p>{words["yours"]}{e(yours)}{words["separator"]}{words["saved"]}{e(theirs)}{e(by)}</p>'
                 f'<button type="button" data-choice="mine">{words["mine"]}</button> '
                 f'<button type="button" class="secondary" data-choice="theirs">{words["theirs"]}</button></div>')
     return out + "</form>"

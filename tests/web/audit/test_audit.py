@@ -24,10 +24,10 @@ from openpyxl import load_workbook
 
 from kaohe.audit import export
 from kaohe.audit.context import acting_as
-from kaohe.audit.filters import change_lines
 from kaohe.audit.models import AppendOnlyError, Event
 from kaohe.audit.record import record
 from kaohe.audit.replay import EMPTY, differences, replay_scores, stored_scores
+from kaohe.audit.words import describe
 from kaohe.cycles import lifecycle, review
 from kaohe.cycles.models import Cycle, Score, Submission
 from kaohe.cycles.scoring import Entry, ScoreError, apply, find_score, save_score, validate
@@ -89,26 +89,80 @@ def test_the_audit_pages_only_answer_get_requests(client_for):
 
 # --- The list --------------------------------------------------------------------------------------
 
-def test_the_list_shows_the_newest_event_first_and_old_to_new_readably(client_for, cycle):
-    record("score.update", "score", "cycle:1/unit:older/item:1", cycle=cycle)
-    record("score.update", "score", "cycle:1/unit:newer/item:1", cycle=cycle,
-           old={"points": "1.5", "reason": "材料不全", "version": 1},
-           new={"points": "2", "reason": "", "version": 2}, reason="复核后改正")
+def test_the_list_shows_the_newest_event_first_in_words(client_for, users, cycle):
+    with acting_as(users["scorer"]):
+        record("score.update", "score", f"cycle:{cycle.pk}/unit:mengjin/item:1.2.1.1", cycle=cycle)
+        record("score.update", "score", f"cycle:{cycle.pk}/unit:yanshi/item:1.2.1.2", cycle=cycle,
+               old={"points": "1.5", "reason": "材料不全", "version": 1},
+               new={"points": "2", "reason": "", "version": 2, "source": "grid"}, reason="复核后改正")
     body = client_for("office").get("/audit/").content.decode()
-    assert body.index("unit:newer") < body.index("unit:older")
-    assert "points: 1.5 → 2" in body and "reason: 材料不全 → （空）" in body and "version: 1 → 2" in body
+    rows = body.split('<table class="list audit-events">', 1)[1]
+    assert rows.index("偃师市") < rows.index("孟津县")  # the newest first
+    title = cycle.scheme.nodes.get(code="1.2.1.2").title
+    assert f"考核内容 1.2.1.2 {title}" in rows and "组织部评分人" in rows and ">评分<" in rows
+    assert "得分：1.5 → 2" in rows and "扣分理由：材料不全 → （空）" in rows and "来源：评分表格" in rows
+    assert "版本" not in rows and "score.update" not in rows and "unit:" not in rows  # words, not codes
     assert "复核后改正" in body and cycle.name in body
 
 
-def test_changes_read_as_one_line_per_changed_value():
-    assert change_lines({"points": "1.5", "reason": "缺", "version": 1},
-                        {"points": "2", "reason": "缺", "version": 2, "source": "grid"}) == [
-        "points: 1.5 → 2", "version: 1 → 2", "source: grid"]
-    assert change_lines({"points": None}, {"points": "3"}) == ["points: — → 3"]
-    assert change_lines(None, {"name": "偃师市", "active": True}) == ["name: 偃师市", "active: 是"]
-    assert change_lines({"name": "偃师市"}, None) == ["name: 偃师市 → —"]
-    assert change_lines(None, None) == []
-    assert change_lines(None, {"units": ["a", "b"]}) == ["units: a、b"]
+def test_an_event_reads_as_who_did_what_to_which_object_and_what_changed(users, cycle):
+    def words(**fields):  # noqa: ANN003, ANN202
+        return describe([Event(**{"actor_name": "kaohe demo", "cycle": cycle, **fields})])[0]
+
+    score = words(action="score.update", object_type="score", object_key=f"cycle:{cycle.pk}/unit:yanshi/item:1.2.1.1",
+                  old={"points": "1.5", "reason": "缺", "version": 1},
+                  new={"points": "2", "reason": "缺", "version": 2, "source": "sheet"})
+    assert (str(score.actor), score.action, score.type) == ("命令行 kaohe demo", "评分", "评分")
+    assert score.object_text().startswith("评分：单位 偃师市 · 考核内容 1.2.1.1 ")
+    assert score.change_texts() == ["得分：1.5 → 2", "来源：离线评分表"]
+    status = words(action="cycle.locked", object_type="cycle", object_key=f"cycle:{cycle.pk}",
+                   old={"status": "review"}, new={"status": "locked"})
+    assert (status.action, status.object_text(), status.change_texts()) == (
+        "锁定考核周期", "考核周期", ["状态：审核中 → 已锁定"])
+    answer = words(action="objection.answer", object_type="objection",
+                   object_key=f"cycle:{cycle.pk}/unit:yanshi/objection:999/item:1.2.1.1",
+                   old={"decision": "", "points": None, "answer": ""},
+                   new={"decision": "upheld", "points": None, "answer": "依据充分"})
+    assert answer.action == "答复异议" and answer.change_texts() == [
+        "答复：待答复 → 维持原评分", "答复理由：（空） → 依据充分"]
+    assert [label for label, _name in answer.parts] == ["单位", "异议", "考核内容"]
+    bonus = words(action="results.adjustment.add", object_type="results", object_key=f"cycle:{cycle.pk}/unit:yanshi",
+                  new={"unit": "yanshi", "kind": "bonus", "points": "2", "reason": "表彰", "document": "", "cap": ""})
+    assert bonus.change_texts()[:3] == ["单位：偃师市", "类型：加分", "分值：2"]
+    user = words(action="user.update", object_type="user", object_key="user:scorer", actor_name="系统",
+                 old={"department": "swxcb"}, new={"department": "swzzb", "password": "（已修改）"})
+    assert str(user.actor) == "系统" and user.object_text() == "用户：组织部评分人 scorer"
+    assert user.change_texts() == ["所属考核部门：市委宣传部 → 市委组织部", "密码：已修改"]
+    created = words(action="unit.create", object_type="unit", object_key="unit:yanshi", cycle=None,
+                    new={"name": "偃师市", "active": True, "id": 3})
+    assert created.action == "新增被考核单位" and created.change_texts() == ["名称：偃师市", "启用：是"]
+    gone = words(action="unit.delete", object_type="unit", object_key="unit:gone", cycle=None, old={"name": "旧区"})
+    assert gone.object_text() == "被考核单位：单位 gone" and gone.change_texts() == ["名称：旧区 → —"]
+
+
+def test_every_event_the_code_records_has_words(db):
+    """Each app registers the words of the events it records (kaohe.audit.vocabulary): every
+    action named in a record(...) call has a label, and so has every field a record(...) names."""
+    import ast
+    from pathlib import Path
+
+    import kaohe
+    from kaohe.audit import vocabulary
+
+    actions, missing = set(), []
+    for path in Path(kaohe.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "record" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    actions.add(first.value)
+    assert len(actions) > 20  # the extraction itself works
+    missing = sorted(a for a in actions if a not in vocabulary.known_actions())
+    assert not missing, f"actions recorded without a label (register them in the app's events.py): {missing}"
+    # the ones made at run time: f"cycle.{status}", f"submission.{step}", f"{kind}.create" …
+    for action in ["cycle.open", "cycle.review", "cycle.locked", "cycle.reopen", "submission.return",
+                   "submission.lock", "user.create", "department.delete"]:
+        assert action in vocabulary.known_actions(), action
 
 
 def test_text_in_events_is_escaped_in_the_page(client_for):
@@ -222,21 +276,28 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-HEADER = ["时间", "操作人", "来源地址", "操作", "对象类型", "对象", "考核周期", "原值", "新值", "理由"]
+HEADER = ["时间", "操作人", "来源地址", "操作", "对象类型", "对象", "考核周期", "变更", "理由"]
 
 
-def test_the_csv_export_streams_the_filtered_events_with_a_bom_and_shanghai_times(client_for, users, cycle):
+def test_the_csv_export_streams_the_filtered_events_in_words_with_a_bom_and_shanghai_times(client_for, users, cycle):
+    key = f"cycle:{cycle.pk}/unit:yanshi/item:1.2.1.1"
     with at(dt.datetime(2026, 3, 1, 2, 3, 4, tzinfo=dt.UTC)), acting_as(users["scorer"], "10.9.8.7"):
-        record("score.update", "score", "export/one", cycle=cycle, old={"points": "1.5", "reason": "缺材料"},
-               new={"points": "2", "reason": ""}, reason="复核")
+        record("score.update", "score", key, cycle=cycle, old={"points": "1.5", "reason": "缺材料", "version": 1},
+               new={"points": "2", "reason": "", "version": 2}, reason="复核")
     marked(2, "export-other")
-    response = client_for("office").get("/audit/export.csv", {"object_key": "export/"})
+    response = client_for("office").get("/audit/export.csv", {"object_key": key})
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-')
     rows = csv_rows(response)
+    title = cycle.scheme.nodes.get(code="1.2.1.1").title
     assert rows == [HEADER, [
-        "2026-03-01 10:03:04", "scorer", "10.9.8.7", "score.update", "score", "export/one", cycle.name,
-        '{"points": "1.5", "reason": "缺材料"}', '{"points": "2", "reason": ""}', "复核"]]
+        "2026-03-01 10:03:04", "组织部评分人 scorer", "10.9.8.7", "评分", "评分", f"评分：单位 偃师市 · 考核内容 1.2.1.1 {title}",
+        cycle.name, "得分：1.5 → 2\n扣分理由：缺材料 → （空）", "复核"]]
+    client = client_for("office")
+    client.cookies["django_language"] = "en"
+    english = csv_rows(client.get("/audit/export.csv", {"object_key": key}))
+    assert english[0][:4] == ["Time", "User", "Source address", "Action"] and english[1][3] == "Scoring"
+    assert english[1][7] == "Score: 1.5 → 2\nReason for deduction: 缺材料 → (empty)"
 
 
 def test_the_exports_escape_text_that_a_spreadsheet_would_run_as_a_formula(client_for):
@@ -252,7 +313,7 @@ def test_the_exports_escape_text_that_a_spreadsheet_would_run_as_a_formula(clien
 
     response = client.get("/audit/export.xlsx", {"action": "escape.test"})
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    reasons = [row[9] for row in sheet.iter_rows(min_row=2)]
+    reasons = [row[8] for row in sheet.iter_rows(min_row=2)]
     assert [cell.value for cell in reversed(reasons)] == [t.replace("\r", "\n") for t in dangerous]
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in reasons)
     assert all(row[1].data_type == "s" and row[1].quotePrefix for row in sheet.iter_rows(min_row=2))
@@ -260,17 +321,17 @@ def test_the_exports_escape_text_that_a_spreadsheet_would_run_as_a_formula(clien
 
 def test_the_xlsx_export_writes_the_filtered_events_with_shanghai_times(client_for, users, cycle):
     with at(dt.datetime(2026, 3, 1, 18, 0, tzinfo=dt.UTC)), acting_as(users["office"], "10.1.1.1"):
-        record("cycle.review", "cycle", "xlsx/one", cycle=cycle, old={"status": "open"},
+        record("cycle.review", "cycle", f"cycle:{cycle.pk}", cycle=cycle, old={"status": "open"},
                new={"status": "review"}, reason="进入审核")
     marked(3, "xlsx-other")
-    response = client_for("office").get("/audit/export.xlsx", {"object_key": "xlsx/"})
+    response = client_for("office").get("/audit/export.xlsx", {"action": "cycle.review"})
     assert response.streaming
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert 'filename="audit-' in response["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert rows == [tuple(HEADER), (
-        dt.datetime(2026, 3, 2, 2, 0), "office", "10.1.1.1", "cycle.review", "cycle", "xlsx/one", cycle.name,
-        '{"status": "open"}', '{"status": "review"}', "进入审核")]
+        dt.datetime(2026, 3, 2, 2, 0), "考核办管理员 office", "10.1.1.1", "进入审核", "考核周期", "考核周期", cycle.name,
+        "状态：评分中 → 审核中", "进入审核")]
 
 
 def test_the_exports_query_the_database_a_constant_number_of_times(client_for, django_assert_max_num_queries):

@@ -272,7 +272,8 @@ def test_page_cli_and_api_agree_on_every_figure(capsys, client_for, cycle, users
         assert (cells["obtained"], cells["maximum"]) == (row["obtained"], row["maximum"])
         for figure in ("percent", "bonus", "penalty", "adjusted", "final"):
             assert cells[figure] == two_places(row[figure]), (row["code"], figure)
-        assert cells["component"] == [two_places(row["components"]["adjusted"])]
+        # the adjusted score alone makes the final score: no column repeats it as "调整后得分 占100%"
+        assert cells["component"] == [] and row["components"] == {"adjusted": row["adjusted"]}
         assert (int(cells["rank"]), cells["grade"], cells["complete"]) == (row["rank"], row["grade"], row["complete"])
     mengjin = next(row for row in rows if row["code"] == "mengjin")
     assert mengjin["bonus"] == "1.25" and Decimal(mengjin["adjusted"]) == Decimal(mengjin["percent"]) + Decimal("1.25")

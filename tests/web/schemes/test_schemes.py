@@ -354,9 +354,8 @@ def test_importing_an_official_xlsx_table_creates_a_draft_with_the_readers_findi
     record = imported(office, "考核 表格.xlsx", data)
     assert record.name == "考核-表格" and record.status == "draft"
     page = body(office.get(f"/schemes/{record.pk}/"))
-    assert "读取文件时发现" in page and "xlsx-no-year" in page
-    assert "考核 表格.xlsx" in page  # the finding names the upload, not the temporary file
-    assert "/tmp/" not in page
+    assert "读取文件时发现" in page and "xlsx-no-year" in page and "没有年度" in page  # the code and its label
+    assert "/tmp/" not in page  # never the temporary file's path
 
 
 def test_an_xlsx_exported_here_can_be_imported_again_under_a_new_name(office, municipal):

@@ -17,3 +17,32 @@ document.body.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// An htmx request that was refused or failed, and that the page does not answer in place (a
+// grid cell, a form marked data-swap-errors): the server's message at the top of the page.
+// Kaohe's error answers to htmx are plain text (kaohe.web.errors); anything else (a proxy's page)
+// gets a general message, never the foreign HTML.
+function showAlert(text) {
+  const alert = document.getElementById("page-alert");
+  if (!alert) return;
+  alert.textContent = text;
+  alert.hidden = false;
+  alert.scrollIntoView({ block: "nearest" });
+}
+
+function answersInPlace(element) {
+  return element instanceof Element && element.closest("form.cell, [data-swap-errors]") !== null;
+}
+
+document.body.addEventListener("htmx:responseError", (event) => {
+  if (answersInPlace(event.detail.elt)) return;
+  const xhr = event.detail.xhr;
+  const plain = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain");
+  showAlert(plain && xhr.responseText ? xhr.responseText
+    : interpolate(gettext("操作没有完成：服务器答复 %s。请刷新页面后重试。"), [xhr.status]));
+});
+
+document.body.addEventListener("htmx:sendError", (event) => {
+  if (answersInPlace(event.detail.elt)) return;
+  showAlert(gettext("网络连接失败，操作没有完成。请检查网络后重试。"));
+});

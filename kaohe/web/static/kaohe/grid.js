@@ -95,7 +95,7 @@
       const go = leaving;
       leaving = null;
       if (table.querySelector("form.cell.dirty")) {
-        noteLine.textContent = "有未能保存的格子（标红或标黄），请先处理或按 Esc 撤销后再离开本页。";
+        noteLine.textContent = gettext("有未能保存的格子（标红或标黄），请先处理或按 Esc 撤销后再离开本页。");
       } else {
         go();
       }
@@ -121,7 +121,7 @@
     inFlight = td;
     td.classList.add("saving");
     htmx.ajax("POST", form.dataset.url, { source: form, target: form, swap: "outerHTML" })
-      .catch(() => say(td, "网络错误，未保存；请检查网络后再离开这一格重试。"))
+      .catch(() => say(td, gettext("网络错误，未保存；请检查网络后再离开这一格重试。")))
       .finally(() => {
         td.classList.remove("saving");
         inFlight = null;
@@ -172,8 +172,8 @@
   function showStatus() {
     const waiting = queue.length + (inFlight ? 1 : 0);
     const problems = table.querySelectorAll("form.cell.has-error, form.cell.has-conflict").length;
-    statusLine.textContent = waiting ? `正在保存……还有${waiting}项`
-      : problems ? `有${problems}个格子需要处理（标红或标黄的格子）` : "";
+    statusLine.textContent = waiting ? interpolate(gettext("正在保存……还有%s项"), [waiting])
+      : problems ? interpolate(gettext("有%s个格子需要处理（标红或标黄的格子）"), [problems]) : "";
   }
 
   // --- htmx: swap the 409 and 422 answers too (they are cells); write plain-text errors into the cell.
@@ -190,7 +190,7 @@
       event.detail.shouldSwap = false;
       event.detail.isError = false;
       const text = event.detail.xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")
-        ? event.detail.xhr.responseText : `保存失败（服务器错误 ${status}），未保存。`;
+        ? event.detail.xhr.responseText : interpolate(gettext("保存失败（服务器错误 %s），未保存。"), [status]);
       say(td, text);
     }
   });
@@ -308,7 +308,10 @@
       requestSave(td);
       filled += 1;
     }));
-    noteLine.textContent = `已粘贴${filled}个分数` + (ignored ? `；${ignored}个落在不适用（—）的格子或表格以外，已忽略` : "") + "。";
+    noteLine.textContent = ignored
+      ? interpolate(gettext("已粘贴%(filled)s个分数；%(ignored)s个落在不适用（—）的格子或表格以外，已忽略。"),
+        { filled, ignored }, true)
+      : interpolate(gettext("已粘贴%s个分数。"), [filled]);
   });
 
   // --- Cells never submit as forms; the submit button waits until everything is saved.
@@ -323,7 +326,7 @@
     } else if (form.hasAttribute("data-flush") && (inFlight || queue.length || table.querySelector("form.cell.dirty"))) {
       event.preventDefault();
       event.stopPropagation(); // no confirmation dialog for a submit that cannot go ahead yet
-      noteLine.textContent = "还有未保存的修改（标黄的格子），请先保存或按 Esc 撤销后再提交。";
+      noteLine.textContent = gettext("还有未保存的修改（标黄的格子），请先保存或按 Esc 撤销后再提交。");
     }
   }, true);
 
