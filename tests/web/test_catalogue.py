@@ -566,6 +566,9 @@ def test_the_allow_list_and_the_checks_catch_what_they_should():
     assert untranslated(shown_texts(english, "text/html", "en"), "en", data) == [
         ("已提交", "Scores of 市委组织部 已提交")]
     assert untranslated(["403 Forbidden", "3.1.4a 标题"], "zh-hans", data) == [("Forbidden", "403 Forbidden")]
+    message = report({"已提交": {"Scores of 市委组织部 已提交": {"/cycles/1/ [cycles:detail] as office (200)"}}}, "en")
+    assert "'已提交' on 1 pages, e.g. /cycles/1/ [cycles:detail] as office (200)" in message
+    assert "in the text 'Scores of 市委组织部 已提交'" in message and "make messages" in message
 
 
 @pytest.fixture
@@ -632,13 +635,37 @@ def test_every_page_as_every_role_is_in_one_language(year, users, language):  # 
                     continue
                 content = response.content.decode()
                 for what, text in untranslated(shown_texts(content, content_type, language), language, data):
-                    problems.setdefault(what, {}).setdefault(text, set()).add(f"{request.url} as {role} ({status})")
+                    where = f"{request.url} [{name or '404'}] as {role} ({status})"
+                    problems.setdefault(what, {}).setdefault(text, set()).add(where)
     # a page, or a refusal of the catalogue's own input (409, 422), counts as seen; a form's target
     # that only answers POST (405 to everyone's GET) shows its outcome on the page it returns to
     unseen = sorted(name for name, statuses in shown.items()
                     if name and not any(status < 400 or status in (409, 422) for status in statuses)
                     and statuses != {405})
     assert not unseen, f"pages nobody got to see (fill their URL so a role may open them): {unseen}"
-    assert not problems, f"{len(problems)} untranslated pieces in {language}:\n" + "\n".join(
-        f"{what!r} in {len(texts)} texts, e.g. {next(iter(texts))!r} on {sorted(next(iter(texts.values())))[0]}"
-        for what, texts in problems.items())
+    assert not problems, report(problems, language)
+
+
+HOW_TO_FIX = {
+    "zh-hans": (
+        "An English word or code is shown as text on a Chinese page. Show its label instead (a "
+        "{% translate %} string, a model's choices, the app's registered event/field labels), or mark "
+        "data a user typed with translate=\"no\". Only a proper name, a unit or a file type goes on "
+        "ALLOWED in tests/web/test_catalogue.py."),
+    "en": (
+        "Chinese is shown on an English page and it is not the year's data. If the string is marked for "
+        "translation, write its English in kaohe/locale/en/LC_MESSAGES/django.po (msgstr of that msgid; "
+        "djangojs.po for scripts) and run `make messages`; if it is not marked, mark it "
+        "({% translate %}, gettext/gettext_lazy, or a label registered by the app) and then do so."),
+}
+
+
+def report(problems: dict[str, dict[str, set[str]]], language: str) -> str:
+    """What is untranslated, where (URL, URL name, role, status) and how to fix it."""
+    lines = [f"{len(problems)} untranslated pieces on {language} pages. {HOW_TO_FIX[language]}"]
+    for what, texts in sorted(problems.items()):
+        pages = sorted({where for places in texts.values() for where in places})
+        lines.append(f"- {what!r} on {len(pages)} pages, e.g. {pages[0]}")
+        for text in sorted(texts)[:3]:
+            lines.append(f"    in the text {text!r}")
+    return "\n".join(lines)
