@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.errors import Refused
 from kaohe.audit.record import record
 from kaohe.core import text as free_text
+from kaohe.core.messages import translated
 from kaohe.core.points import format_points
 from kaohe.core.results import (
     Component,
@@ -33,6 +34,7 @@ from kaohe.core.results import (
     RulesError,
     UnitResult,
     compute,
+    reason_problem,
     validate_rules,
 )
 from kaohe.cycles.models import Cycle, CycleUnit
@@ -272,8 +274,9 @@ def add_adjustment(cycle: Cycle, user: Any, unit_code: str, kind: str, points: D
         problems.append(error.message(_))
     if kind not in Adjustment.Kind.values:
         problems.append(_("未知的调整类型：%(kind)s") % {"kind": kind})
-    if not reason:
-        problems.append(_("请填写调整理由。"))
+    missing = reason_problem(kind, reason)
+    if missing:
+        problems.append(translated(missing, _))
     if kind in (Adjustment.Kind.BONUS, Adjustment.Kind.PENALTY):
         if points is None or points <= 0:
             problems.append(_("加分和扣分的分值必须大于0。"))

@@ -52,11 +52,12 @@ from kaohe.core.results.rules import (
     Quota,
     Rules,
     RulesError,
+    reason_problem,
     validate_rules,
 )
 
 __all__ = [
     "ADJUSTED", "ADJUSTMENT_KINDS", "KIND_LABELS", "MAX_RANK_PLACES", "PRECISION", "Adjustment", "Component",
     "DimensionResult", "DimensionSum", "GradeBand", "Quota", "Rules", "RulesError", "UnitInput", "UnitResult",
-    "compute", "paused_gc", "round_score", "validate_rules",
+    "compute", "paused_gc", "reason_problem", "round_score", "validate_rules",
 ]

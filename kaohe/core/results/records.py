@@ -29,6 +29,7 @@ from kaohe.core.results.rules import (
     PRECISION,
     Rules,
     RulesError,
+    reason_problem,
     set_field,
 )
 
@@ -119,8 +120,9 @@ class Adjustment:
         label = KIND_LABELS[self.kind]
         points = as_decimal(self.points, f"{label}的分值")
         set_field(self, "points", points)
-        if not self.reason.strip():
-            raise RulesError(f"{label}必须写明理由。")
+        missing = reason_problem(self.kind, self.reason)
+        if missing:
+            raise RulesError(missing)
         if points < 0:
             raise RulesError(f"{label}的分值不能为负数（扣分请用正数表示扣去的分值）：{format_points(points)}。")
         if self.kind in ("grade_cap", "veto") and points != 0:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 
+from kaohe.core.messages import Text, gettext_noop
 from kaohe.core.points import as_decimal, format_points
 
 PRECISION = 28
@@ -15,7 +16,15 @@ PRECISION = 28
 MAX_RANK_PLACES = 10
 ADJUSTED = "adjusted"
 ADJUSTMENT_KINDS = ("bonus", "penalty", "grade_cap", "veto")
-KIND_LABELS = {"bonus": "加分", "penalty": "扣分", "grade_cap": "不得评为好等次", "veto": "一票否决"}
+KIND_LABELS = {"bonus": gettext_noop("加分"), "penalty": gettext_noop("扣分"),
+               "grade_cap": gettext_noop("不得评为好等次"), "veto": gettext_noop("一票否决")}
+
+
+def reason_problem(kind: str, reason: str) -> Text | None:
+    """An adjustment needs a reason (the one rule: the core's records and the results service ask it)."""
+    if reason.strip():
+        return None
+    return Text.of(gettext_noop("%(kind)s必须写明理由。"), kind=Text(KIND_LABELS.get(kind, gettext_noop("调整"))))
 
 
 

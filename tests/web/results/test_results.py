@@ -339,7 +339,7 @@ def test_an_adjustment_without_a_reason_is_refused(client_for, cycle, users):
     response = client_for("office").post(f"/results/{cycle.pk}/adjustments/",
                                          {"unit": "yanshi", "kind": "bonus", "points": "2", "reason": "  "})
     assert response.status_code == 200 and "请填写调整理由" in body(response)
-    with acting_as(users["office"]), pytest.raises(service.ResultsError, match="请填写调整理由"):
+    with acting_as(users["office"]), pytest.raises(service.ResultsError, match="加分必须写明理由"):
         service.add_adjustment(cycle, users["office"], "yanshi", "bonus", Decimal(2), "")
     with acting_as(users["office"]), pytest.raises(service.ResultsError, match="等次上限"):
         service.add_adjustment(cycle, users["office"], "yanshi", "grade_cap", None, "理由", cap="优秀")
