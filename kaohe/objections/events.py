@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kaohe.audit.vocabulary import Field, actions, key_part, label_of, object_type
 from kaohe.objections.models import Objection, ObjectionItem
@@ -42,4 +42,4 @@ def register() -> None:
         "changed": Field(gettext_lazy("修改了评分的考核内容"), refers="item"),
         "result_version": Field(label_of(Objection, "result_version"), choices=_version),
     })
-    key_part("objection", gettext_lazy("异议"), objection_names)
+    key_part("objection", pgettext_lazy("noun", "异议"), objection_names)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from kaohe.audit import export
@@ -126,6 +126,10 @@ def test_an_event_reads_as_who_did_what_to_which_object_and_what_changed(users, 
     assert answer.action == "答复异议" and answer.change_texts() == [
         "答复：待答复 → 维持原评分", "答复理由：（空） → 依据充分"]
     assert [label for label, _name in answer.parts] == ["单位", "异议", "考核内容"]
+    with translation.override("en"):  # the object's part is the noun, not the scorecard's "Object" column
+        english = words(action="objection.file", object_type="objection",
+                        object_key=f"cycle:{cycle.pk}/unit:yanshi/objection:999", new={"version": 1})
+        assert (english.action, [label for label, _name in english.parts]) == ("Raise an objection", ["Unit", "Objection"])
     bonus = words(action="results.adjustment.add", object_type="results", object_key=f"cycle:{cycle.pk}/unit:yanshi",
                   new={"unit": "yanshi", "kind": "bonus", "points": "2", "reason": "表彰", "document": "", "cap": ""})
     assert bonus.change_texts()[:3] == ["单位：偃师市", "类型：加分", "分值：2"]
