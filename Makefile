@@ -65,12 +65,19 @@ hardening: install
 
 # After changing a translatable string: refresh the English catalogue (entries without source
 # locations, so that parallel branches add entries without touching each other's lines), translate
-# the new entries in kaohe/locale/en/LC_MESSAGES/django.po, then run this again to compile it.
+# the new entries in kaohe/locale/en/LC_MESSAGES/django.po, then run this again to compile it. It lists
+# the entries still to translate (empty, or "fuzzy": a guess from a similar string, not compiled), and
+# drops the POT-Creation-Date line, which every run changed and every parallel branch conflicted on.
 # The scripts' messages (gettext() in kaohe/web/static/kaohe/*.js) go to djangojs.po beside it.
 messages: install
 	$(BIN)/kaohe makemessages -l en --no-location --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "var/*" --ignore "benchmarks/*"
 	$(BIN)/kaohe makemessages -d djangojs -l en --no-location --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "var/*" --ignore "benchmarks/*" --ignore "kaohe/web/static/vendor/*" --ignore "build/*"
+	sed -i '/^"POT-Creation-Date: /d' kaohe/locale/en/LC_MESSAGES/django.po kaohe/locale/en/LC_MESSAGES/djangojs.po
 	cd kaohe && ../$(BIN)/kaohe compilemessages
+	@for po in kaohe/locale/en/LC_MESSAGES/*.po; do \
+	  left=$$( (msgattrib --untranslated --no-wrap $$po; msgattrib --only-fuzzy --no-wrap $$po) | grep '^msgid "[^"]'); \
+	  if [ -n "$$left" ]; then echo "Still to translate (empty or fuzzy, shown in Chinese on English pages) in $$po:"; echo "$$left"; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info
