@@ -39,9 +39,9 @@ NAV = {"zh-hans": ["待办", "指标体系", "考核周期", "审计记录", "�
        "en": ["To do", "Schemes", "Cycles", "Audit trail", "Change password", "Log out"]}
 PAGES = {  # path: (Chinese words, English words)
     "/": (["<h1>待办事项</h1>", "<h2>考核周期</h2>", "评分截止"],
-          ["<h1>To-do list</h1>", "<h2>Cycles</h2>", "Scoring deadline"]),
+          ["<h1>To-do list</h1>", "<h2>Cycles</h2>", "Scoring deadline", "<th>Scheme</th>"]),
     "/cycles/": (["<h1>考核周期</h1>", "新建考核周期", "评分进度"],
-                 ["<h1>Cycles</h1>", "New cycle", "Scoring progress"]),
+                 ["<h1>Cycles</h1>", "New cycle", "Scoring progress", "<th>Scheme</th>"]),
     "/schemes/": (["<h1>指标体系</h1>", "导入指标体系", "比较两个指标体系"],
                   ["<h1>Schemes</h1>", "Import a scheme", "Compare two schemes"]),
 }
