@@ -9,7 +9,7 @@ class CyclesConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's app loading: the to-do and reminder modules import models, ready only now
-        from kaohe.cycles import events
+        from kaohe.cycles import events, overview, overview_progress
         from kaohe.cycles import todo as todo_sources
         from kaohe.notify import deadlines, todo
 
@@ -17,3 +17,4 @@ class CyclesConfig(AppConfig):
         todo.register(todo_sources.office_entries)
         todo.register(todo_sources.department_entries)
         deadlines.register(todo_sources.scoring_reminders)
+        overview.register("progress", 10, overview_progress.progress_source)

@@ -1,10 +1,15 @@
 """Results: the dashboard page for leaders and the office (see docs/decisions/2026-11-25-results-engine.md).
 
 `/results/<pk>/dashboard/` draws five charts with Apache ECharts, served locally from
-`static/vendor/echarts/` (no CDN): the ranking per ranking group, a radar of one unit's dimension
-percentages against its group's average, the distribution of finals (5-point bins), scoring
-progress per department, and year-over-year finals against another cycle (`?compare=<pk>`, by
-default the most recent earlier cycle with results), units matched by code.
+`static/vendor/echarts/` (no CDN): the ranking per ranking group (one score axis for all groups
+that starts near the lowest final), a radar of one unit's dimension percentages against its group's
+average, the distribution of finals (bins that follow the spread), scoring progress per department,
+and year-over-year finals against another cycle (`?compare=<pk>`, by default the most recent earlier
+cycle with results), units matched by code. The figures are computed from the live scores (the page
+says so); leaders' published figures are on their overview (kaohe.results.overview).
+
+The ranking and the histogram come as ECharts options built on the server (kaohe.results.charts,
+over the core's scales); the other charts are drawn by dashboard.js from the data.
 
 The page gets its data once, through `json_script` (figures rounded to two decimals, ROUND_HALF_UP,
 as floats: for display only); `static/kaohe/dashboard.js` draws. When the rules cannot be applied
@@ -33,9 +38,8 @@ from kaohe.core.points import two_places
 from kaohe.core.results import RulesError, UnitResult
 from kaohe.cycles.access import visible_cycle_or_404, visible_cycles
 from kaohe.cycles.models import Cycle, Score
-from kaohe.results import service
-
-BIN = 5  # points per bar of the distribution
+from kaohe.cycles.overview import Chart
+from kaohe.results import charts, service
 
 
 def number(value: Decimal | int | str) -> float:
@@ -69,17 +73,6 @@ def radar(results: list[UnitResult]) -> dict[str, Any]:
                    "percents": [number(d.percent) for d in r.dimensions]} for r in results],
         "averages": {group: [number(total / sizes[group]) for total in sums] for group, sums in totals.items()},
     }
-
-
-def histogram(results: list[UnitResult]) -> dict[str, Any]:
-    """Finals in 5-point bins from 0 to 100 (further when bonuses go beyond); the top bin is closed."""
-    finals = [r.final for r in results]
-    top = max([Decimal(100), *finals])
-    bins = int((top + BIN - 1) // BIN)
-    counts = [0] * bins
-    for final in finals:
-        counts[min(int(max(final, Decimal(0)) // BIN), bins - 1)] += 1
-    return {"labels": [f"{i * BIN}–{(i + 1) * BIN}" for i in range(bins)], "counts": counts}
 
 
 def progress(cycle: Cycle) -> list[dict[str, Any]]:
@@ -121,7 +114,13 @@ def year_over_year(cycle: Cycle, results: list[UnitResult], other: dict[str, Any
         return {"cycle": other["name"], "pairs": [], "error": "；".join(problem.problems)}
     pairs = [{"code": r.code, "name": r.name, "final": number(r.final), "previous": number(previous[r.code].final)}
              for r in results if r.code in previous]
-    return {"cycle": other["name"], "pairs": pairs, "error": ""}
+    axis = charts.finals_axis([r.final for r in results if r.code in previous]
+                              + [previous[r.code].final for r in results if r.code in previous])
+    return {"cycle": other["name"], "pairs": pairs, "error": "", "axis": charts.axis_json(axis)}
+
+
+def _chart(chart: Chart) -> dict[str, Any]:
+    return {"id": chart.id, "title": chart.label, "option": chart.option, "height": chart.height}
 
 
 def labels() -> dict[str, str]:
@@ -146,11 +145,17 @@ def dashboard_page(request: SignedInRequest, pk: int) -> HttpResponse:
         grades, results, error = [], [], "；".join(problem.problems)
     options = comparable_cycles(request, cycle)
     other = chosen(request, options) if not error else None
+    groups = ranking(results)
+    axis = charts.finals_axis(r.final for r in results)
     data = {
         "cycle": cycle.name, "error": error, "labels": labels(),
-        "ranking": ranking(results), "grades": grades, "radar": radar(results),
-        "histogram": histogram(results), "progress": progress(cycle),
+        "ranking": groups, "grades": grades, "radar": radar(results), "progress": progress(cycle),
         "compare": year_over_year(cycle, results, other),
+        "charts": {
+            "ranking": [_chart(charts.ranking_chart(f"chart-ranking-{i}", group["name"], group["units"], axis, grades))
+                        for i, group in enumerate(groups)],
+            "histogram": _chart(charts.histogram_chart("chart-histogram", [r.final for r in results])),
+        },
     }
     return render(request, "results/dashboard.html", {
         "cycle": cycle, "data": data, "error": error, "results": results,

@@ -2,9 +2,11 @@
 settings, adjustments, component values and publishing, and each published snapshot.
 
 Reading: the office and leaders (others 403; anonymous users log in first); the cycle must be one
-`visible_cycles` gives (else 404). Changes are office-only POSTs calling `kaohe.results.service`.
-A what-if preview (GET `?preview=1&…` with the settings fields, or the office's preview button)
-recomputes the table with the changed settings without saving anything.
+`visible_cycles` gives (else 404). Leaders read: the results, the rules in force, the adjustments,
+the versions; no settings form and no preview (what they cannot use is not shown). Changes are
+office-only POSTs calling `kaohe.results.service`. The office's what-if preview (GET `?preview=1&…`
+with the settings fields, or the preview button) recomputes the table with the changed settings
+without saving anything.
 
 Queries: a constant number whatever the number of units and scores (one GROUP BY of the dimension totals).
 """
@@ -92,7 +94,7 @@ def _page(request: SignedInRequest, cycle: Cycle, *, settings_form: SettingsForm
     groups = service.groups_for(in_use)
     rules_json = service.rules_json(rules, groups)
     entered = service.entered_components(rules, in_use)
-    if settings_form is None:
+    if settings_form is None and office:
         settings_form = SettingsForm(initial=settings_initial(saved, units), units=units,
                                      sources=service.component_sources(cycle))
     grade_names = [g.name for g in rules.grades]
@@ -134,7 +136,7 @@ def _preview(form: SettingsForm, cycle: Cycle) -> dict[str, Any] | None:
 @require_GET
 def results_page(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
-    if request.GET.get("preview"):
+    if request.GET.get("preview") and is_office(request.user):
         units = list(CycleUnit.objects.filter(cycle=cycle).order_by("position", "code"))
         form = SettingsForm(request.GET, units=units, sources=service.component_sources(cycle))
         return _page(request, cycle, settings_form=form, preview_values=_preview(form, cycle))

@@ -10,7 +10,7 @@ from kaohe.api.urls import api
 from kaohe.notify import views as notify_views
 from kaohe.survey import views as survey_views
 from kaohe.survey import vote_views
-from kaohe.web import errors, views
+from kaohe.web import errors, overview, views
 
 # The site's own error pages (kaohe.web.errors), in its frame and language.
 handler400 = errors.bad_request
@@ -20,6 +20,7 @@ handler500 = errors.server_error
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("overview/", overview.overview_page, name="overview"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(

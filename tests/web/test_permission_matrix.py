@@ -65,6 +65,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     # -- accounts ------------------------------------------------------------------------------
     "home": {"method": "GET",
              "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": OK, "leader": OK},
+    "overview": {"method": "GET",  # the leaders' overview (issue 14): the office and leaders read it
+                 "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                 "unit": DENIED, "leader": OK},
     "login": {"method": "GET",
               "anonymous": OK, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": OK, "leader": OK},
     "logout": {"method": "POST",

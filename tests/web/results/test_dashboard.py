@@ -12,10 +12,11 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.templatetags.static import static
 
 from kaohe.audit.context import acting_as
+from kaohe.core.charts import histogram as histogram_bins
 from kaohe.cycles import lifecycle
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.results import service
@@ -104,10 +105,11 @@ def test_data_matches_the_results_engine_and_score_counts(client_for, cycle):
     assert {g["name"]: [u["code"] for u in g["units"]] for g in data["ranking"]} == groups
     assert [g["name"] for g in data["ranking"]] == ["县(市)", "城市区", "功能区"]
     assert data["grades"] == ["好", "较好", "一般", "差"]
-    assert sum(data["histogram"]["counts"]) == len(results)
-    assert data["histogram"]["labels"][0] == "0–5" and data["histogram"]["labels"][-1] == "95–100"
-    top = next(r for r in results if r.final == max(r.final for r in results))
-    assert data["histogram"]["counts"][min(int(top.final // 5), 19)] >= 1
+    histogram = data["charts"]["histogram"]["option"]
+    counts = histogram["series"][0]["data"]
+    assert sum(counts) == len(results) and counts[0] > 0 and counts[-1] > 0
+    bins = histogram_bins([r.final for r in results])
+    assert histogram["xAxis"]["data"] == [b.label for b in bins] and counts == [b.count for b in bins]
 
     expected = {}
     for score in Score.objects.filter(cycle=cycle).select_related("department"):
@@ -162,6 +164,29 @@ def test_rules_error_shows_the_message_and_still_the_progress(client_for, cycle)
     html = response.content.decode()
     assert 'class="errorlist dashboard-error"' in html
     assert 'id="chart-progress"' in html and 'id="chart-ranking"' not in html and 'id="chart-radar"' not in html
+
+
+# --- chart options ------------------------------------------------------------------------------
+
+
+def test_ranking_axes_start_near_the_lowest_final_and_bins_follow_the_spread(client_for, cycle):
+    """Full marks but for a few points off three units: every final is 94–100; the ranking axis
+    starts at 92 or above (not 0) and the histogram has a handful of bins, none empty at the ends."""
+    full_marks(cycle)
+    for position, code in enumerate(["yanshi", "mengjin", "xinan"]):
+        items = Score.objects.filter(cycle=cycle, unit__code=code, node__points__gte=1).order_by("node__position")
+        Score.objects.filter(pk__in=[s.pk for s in items[:position * 4 + 1]]).update(points=F("points") - 1)
+    finals = [r.final for r in service.compute_cycle(cycle)]
+    assert 94 <= min(finals) < max(finals) == 100
+    charts = data_of(client_for("leader").get(url(cycle)))["charts"]
+    assert len(charts["ranking"]) == 3
+    for chart in charts["ranking"]:
+        axis = chart["option"]["xAxis"]
+        assert 92 <= axis["min"] <= float(min(finals)) < axis["min"] + axis["interval"] and axis["max"] == 100
+    histogram = charts["histogram"]["option"]
+    counts = histogram["series"][0]["data"]
+    assert 1 < len(counts) <= 6 and counts[0] and counts[-1]  # 18 units: at most ⌈log₂ 18⌉ + 1 = 6 bins
+    assert "rotate" not in histogram["xAxis"]["axisLabel"] and histogram["xAxis"]["axisLabel"]["hideOverlap"]
 
 
 # --- year over year -----------------------------------------------------------------------------

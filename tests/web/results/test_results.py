@@ -413,9 +413,11 @@ def test_what_if_preview_recomputes_without_saving(client_for, cycle, users):
     with acting_as(users["office"]):
         service.add_adjustment(cycle, users["office"], "yanshi", "bonus", Decimal(4), "表彰")
     query = "&".join(f"{k}={v}" for k, v in settings_post(bonus_cap="1").items())
-    for name in READERS:
-        html = body(client_for(name).get(f"/results/{cycle.pk}/?preview=1&{query}"))
-        assert "尚未保存" in html and page_rows(html)["yanshi"]["bonus"] == "1.00"
+    html = body(client_for("office").get(f"/results/{cycle.pk}/?preview=1&{query}"))
+    assert "尚未保存" in html and page_rows(html)["yanshi"]["bonus"] == "1.00"
+    # a leader reads the results as saved: the preview is the office's tool (issue 14)
+    html = body(client_for("leader").get(f"/results/{cycle.pk}/?preview=1&{query}"))
+    assert "尚未保存" not in html and page_rows(html)["yanshi"]["bonus"] == "4.00"
     office = client_for("office")
     response = office.post(f"/results/{cycle.pk}/settings/", {**settings_post(bonus_cap="2"), "preview": "1"})
     assert response.status_code == 200 and page_rows(body(response))["yanshi"]["bonus"] == "2.00"

@@ -10,17 +10,6 @@
   const L = data.labels;
   const charts = [];
 
-  // Grades are coloured by their position in the rules (best first).
-  const GRADE_COLOURS = ["#2e7d32", "#1e88e5", "#f9a825", "#e53935", "#8e24aa", "#6d4c41"];
-  const gradeColour = (grade) => {
-    const i = data.grades.indexOf(grade);
-    return GRADE_COLOURS[i < 0 ? GRADE_COLOURS.length - 1 : i % GRADE_COLOURS.length];
-  };
-
-  // Score axes run from 0 to 100 (further if bonuses push a final beyond), the same in every chart.
-  const scoreAxis = { type: "value", name: L.final, nameLocation: "middle", nameGap: 26, min: 0,
-                      max: (extent) => Math.max(100, Math.ceil(extent.max / 10) * 10) };
-
   // A chart in `el`; horizontal bar charts grow with their number of rows.
   function draw(el, option, rows) {
     if (rows) el.style.height = Math.max(160, 70 + rows * 26) + "px";
@@ -30,34 +19,19 @@
     return chart;
   }
 
-  // (1) Ranking: one horizontal bar chart per ranking group, best at the top, grade as colour and label.
+  // (1) Ranking: one horizontal bar chart per ranking group, best at the top, grade as colour and
+  // label, all on one axis that starts near the lowest final: options built on the server.
   const rankingBox = document.getElementById("chart-ranking");
   if (rankingBox) {
-    data.ranking.forEach((group) => {
+    data.charts.ranking.forEach((chart) => {
       const title = document.createElement("h3");
-      title.textContent = group.name;
+      title.textContent = chart.title;
       const el = document.createElement("div");
       el.className = "chart-group";
+      el.id = chart.id;
+      el.style.height = chart.height + "px";
       rankingBox.append(title, el);
-      const units = group.units.slice().reverse(); // ECharts draws category axes bottom-up
-      draw(el, {
-        grid: { left: 8, right: 90, top: 10, bottom: 30, containLabel: true },
-        tooltip: {
-          trigger: "item",
-          formatter: (p) => {
-            const u = units[p.dataIndex];
-            return `${u.name}<br>${L.rank} ${u.rank} · ${L.final} ${u.final} · ${L.grade} ${u.grade}` +
-              (u.complete ? "" : `<br>${L.incomplete}`);
-          },
-        },
-        xAxis: scoreAxis,
-        yAxis: { type: "category", data: units.map((u) => `${u.rank}. ${u.name}`) },
-        series: [{
-          type: "bar",
-          data: units.map((u) => ({ value: u.final, itemStyle: { color: gradeColour(u.grade), opacity: u.complete ? 1 : 0.5 } })),
-          label: { show: true, position: "right", formatter: (p) => `${units[p.dataIndex].final} ${units[p.dataIndex].grade}` },
-        }],
-      }, units.length);
+      draw(el, chart.option);
     });
   }
 
@@ -91,19 +65,9 @@
     showUnit(unitSelect.value);
   }
 
-  // (3) Distribution of finals in 5-point bins.
+  // (3) Distribution of finals in bins that follow their spread: options built on the server.
   const histogramBox = document.getElementById("chart-histogram");
-  if (histogramBox) {
-    draw(histogramBox, {
-      grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: data.histogram.labels, name: L.final, nameLocation: "middle", nameGap: 28,
-               axisLabel: { interval: 0, rotate: 45, fontSize: 10 } },
-      yAxis: { type: "value", name: L.units, minInterval: 1 },
-      series: [{ type: "bar", data: data.histogram.counts, barCategoryGap: "8%", itemStyle: { color: "#5470c6" },
-                 label: { show: true, position: "top", formatter: (p) => (p.value ? p.value : "") } }],
-    });
-  }
+  if (histogramBox) draw(histogramBox, data.charts.histogram.option);
 
   // (4) Scoring progress per department: scored and unscored tasks stacked.
   const progressBox = document.getElementById("chart-progress");
@@ -134,7 +98,7 @@
       grid: { left: 8, right: 50, top: 30, bottom: 30, containLabel: true },
       legend: { top: 0, data: [`${L.current}`, `${data.compare.cycle}`] },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      xAxis: scoreAxis,
+      xAxis: { type: "value", name: L.final, nameLocation: "middle", nameGap: 26, ...data.compare.axis },
       yAxis: { type: "category", data: pairs.map((p) => p.name) },
       series: [
         { name: data.compare.cycle, type: "bar", data: pairs.map((p) => p.previous), itemStyle: { color: "#b0bec5" } },
