@@ -1,11 +1,15 @@
-"""Results: the consistency page — departments that do not tell units apart (issue 5).
+"""Results: the consistency page — departments whose scores tell units apart measurably less than
+their peers' (issues 5 and 14).
 
 `/results/<pk>/consistency/` (name `results:consistency`): the office and leaders (others 403; anonymous
 users log in first); the cycle must be one `visible_cycles` gives (else 404). One query of plain values
 reads the cycle's scores, `department_inputs` turns them into `kaohe.core.consistency.DepartmentInput`s,
-and `kaohe.core.consistency.analyse` does the rest. The page lists the departments, flagged first (each
-part in department order): tasks, scored, full-marks share, range and standard deviation of the units'
-percents, flags, and for each identical pattern its units; each department's unit percents follow.
+and `kaohe.core.consistency.analyse` does the rest. The page states the rule (the statistic and the
+threshold, from the core's constants), then lists the departments, flagged first (each part in
+department order): tasks, scored, full-marks share, discrimination (区分度), the threshold it is held
+to, the finding worded once; identical patterns as one note, each group's units listed; each
+department's unit percents follow. The findings are the core's messages (`Text`), shown in the
+reader's language.
 
 Queries: a constant number whatever the number of departments, units and scores.
 """
@@ -24,10 +28,8 @@ from django.views.decorators.http import require_GET
 
 from kaohe.accounts.decorators import SignedInRequest, office_or_leader
 from kaohe.core.consistency import (
-    DEFAULT_FULL_MARKS_THRESHOLD,
-    DEFAULT_MIN_RANGE,
     DEFAULT_MIN_UNITS,
-    IDENTICAL,
+    DEFAULT_RATIO,
     DepartmentConsistency,
     DepartmentInput,
     analyse,
@@ -73,15 +75,26 @@ def figure(value: Decimal | None) -> str:
     return "—" if value is None else two_places(value)
 
 
-def department_row(result: DepartmentConsistency, unit_names: dict[str, str]) -> dict[str, Any]:
+def flag_text(result: DepartmentConsistency) -> str:
+    """The department's finding, worded once, in the reader's language."""
+    return translated(result.flag.message, _) if result.flag else ""
+
+
+def note_text(result: DepartmentConsistency) -> str:
+    """The identical patterns, summed up in one note."""
+    return _("；").join(translated(n.message, _) for n in result.notes)
+
+
+def department_row(result: DepartmentConsistency, unit_names: dict[str, str], ratio: Decimal) -> dict[str, Any]:
     """One department as the page shows it (figures two decimals, ROUND_HALF_UP)."""
     return {
         "code": result.code, "name": result.name, "tasks": result.tasks, "scored": result.scored,
         "full_marks": result.full_marks, "share": percent(result.full_marks_share),
-        "range": figure(result.range), "std_dev": figure(result.std_dev), "flagged": result.flagged,
-        "flags": [{"code": f.code, "message": translated(f.message, _),
-                   "units": [unit_names.get(u, u) for u in f.units]} for f in result.flags],
-        "identical": [[unit_names.get(u, u) for u in f.units] for f in result.flags if f.code == IDENTICAL],
+        "discrimination": figure(result.discrimination),
+        "threshold": figure(None if result.reference is None else result.reference * ratio),
+        "flagged": result.flagged, "flag": result.flag.code if result.flag else "", "flag_text": flag_text(result),
+        "note": note_text(result),
+        "identical": [[unit_names.get(u, u) for u in group] for group in result.identical],
         "units": [{"code": u.unit, "name": unit_names.get(u.unit, u.unit), "obtained": format_points(u.obtained),
                    "maximum": format_points(u.maximum), "percent": two_places(u.percent), "complete": u.complete}
                   for u in result.units],
@@ -94,11 +107,10 @@ def consistency_page(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
     inputs, unit_names = department_inputs(score_values(cycle))
     results = flagged_first(analyse(inputs))
-    rows = [department_row(r, unit_names) for r in results]
+    rows = [department_row(r, unit_names, DEFAULT_RATIO) for r in results]
     return render(request, "results/consistency.html", {
         "cycle": cycle, "departments": rows, "flagged": sum(1 for r in rows if r["flagged"]),
-        "threshold": format_points(DEFAULT_FULL_MARKS_THRESHOLD * 100), "min_range": format_points(DEFAULT_MIN_RANGE),
-        "min_units": DEFAULT_MIN_UNITS,
+        "ratio": format_points(DEFAULT_RATIO * 100), "min_units": DEFAULT_MIN_UNITS,
     })
 
 

@@ -1,8 +1,10 @@
-"""The consistency page: access, which departments are flagged, the figures against the core, queries.
+"""The consistency page: access, which departments are flagged, the figures against the core, the
+rule stated, each finding worded once, queries.
 
 The demo's county cycle is open with every task unscored; tests fill scores directly.
 市委政法委 (swzfw, 4 items × 18 units) gives every unit full marks; 市委党史研究室 (swdsyjs, 3 items × 18
-units) differentiates (unit i of 18 gets i/17 of each item's points).
+units) differentiates (unit i of 18 gets i/17 of each item's points); `realistic` scores every
+department as departments do (benchmarks.year.score_spread).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 
+from benchmarks.year import score_spread
 from kaohe.audit.context import acting_as
 from kaohe.core.consistency import DepartmentInput, analyse
 from kaohe.core.points import two_places
@@ -54,7 +57,7 @@ def scored(cycle):
     return cycle
 
 
-CELL = re.compile(r'<td class="c-(\w+)"[^>]*>(.*?)</td>', re.S)
+CELL = re.compile(r'<td class="c-(\w+)[^"]*"[^>]*>(.*?)</td>', re.S)
 
 
 def page_departments(html: str) -> list[dict]:
@@ -110,7 +113,7 @@ def test_unscored_cycle_flags_nothing(client_for, cycle):
     assert all(r["cells"]["scored"] == "0" and r["cells"]["share"] == "—" for r in rows)
 
 
-def test_full_marks_department_is_flagged_and_the_differentiating_one_is_not(client_for, scored):
+def test_a_department_giving_everyone_the_same_score_is_flagged_the_differentiating_one_is_not(client_for, scored):
     html = client_for("leader").get(url(scored)).content.decode()
     rows = page_departments(html)
     by_code = {r["code"]: r for r in rows}
@@ -118,10 +121,10 @@ def test_full_marks_department_is_flagged_and_the_differentiating_one_is_not(cli
     assert rows[0]["code"] == UNIFORM  # flagged first
 
     uniform = by_code[UNIFORM]
-    assert uniform["cells"] | {"name": ""} == {"name": "", "tasks": "72", "scored": "72", "share": "100.00%",
-                                               "range": "0.00", "std": "0.00", "flags": uniform["cells"]["flags"]}
-    assert uniform["flags"] == [("full-marks", "满分比例过高（100%）"), ("narrow", "各单位得分差异很小（极差0分）"),
-                                ("identical", "18个单位得分完全相同")]
+    cells = uniform["cells"]
+    assert (cells["tasks"], cells["scored"], cells["share"], cells["discrimination"]) == ("72", "72", "100.00%", "0.00")
+    assert uniform["flags"] == [("uniform", "各单位每项得分都相同")]  # one finding, worded once
+    assert cells["note"] == "18个单位各项得分完全相同"
     names = list(CycleUnit.objects.filter(cycle=scored).order_by("position", "code").values_list("name", flat=True))
     assert identical_groups(html, UNIFORM) == [names]
 
@@ -129,8 +132,31 @@ def test_full_marks_department_is_flagged_and_the_differentiating_one_is_not(cli
     assert not different["flagged"] and different["flags"] == []
     assert (different["cells"]["tasks"], different["cells"]["scored"]) == ("54", "54")
     assert different["cells"]["share"] == "5.56%"  # only the last unit's 3 items: 3/54
-    assert Decimal(different["cells"]["range"]) > 90
+    assert Decimal(different["cells"]["discrimination"]) > 25
     assert identical_groups(html, DIFFERENT) == []
+
+
+def test_the_rule_and_threshold_are_stated(client_for, scored):
+    html = client_for("leader").get(url(scored)).content.decode()
+    rule = re.sub(r"<[^>]+>", "", re.search(r'<p class="consistency-rule">(.*?)</p>', html, re.S).group(1))
+    assert "区分度" in rule and "中位数的50%" in rule and "至少3个单位" in rule
+
+
+@pytest.fixture
+def realistic(cycle):
+    score_spread(cycle, seed=3)
+    return cycle
+
+
+def test_scores_as_departments_give_them_flag_few_departments(client_for, realistic):
+    """Today 11 of 12 departments were flagged, so a flag meant nothing; with every department scoring
+    as departments do, a flag is the exception."""
+    rows = page_departments(client_for("leader").get(url(realistic)).content.decode())
+    assert len(rows) == 12
+    assert sum(r["flagged"] for r in rows) <= 2
+    for row in rows:  # each finding worded once: one flag at most, no repeated note
+        assert len(row["flags"]) <= 1
+        assert row["cells"]["note"].count("完全相同") <= 1
 
 
 def core_results(cycle: Cycle) -> dict:
@@ -161,13 +187,14 @@ def test_page_figures_match_the_core(client_for, scored):
         assert int(cells["tasks"]) == result.tasks and int(cells["scored"]) == result.scored, row["code"]
         share = "—" if result.full_marks_share is None else f"{two_places(result.full_marks_share * 100)}%"
         assert cells["share"] == share, row["code"]
-        assert cells["range"] == ("—" if result.range is None else two_places(result.range)), row["code"]
-        assert cells["std"] == ("—" if result.std_dev is None else two_places(result.std_dev)), row["code"]
-        assert row["flags"] == [(f.code, f.message) for f in result.flags], row["code"]
+        assert cells["discrimination"] == ("—" if result.discrimination is None else two_places(result.discrimination))
+        threshold = None if result.reference is None else result.reference / 2
+        assert cells["threshold"] == ("—" if threshold is None else two_places(threshold)), row["code"]
+        assert [code for code, _text in row["flags"]] == [f.code for f in result.flags], row["code"]
         assert row["flagged"] == result.flagged
     swbgs = expected["swbgs"]
     assert swbgs.scored == tasks.count() - 1 and swbgs.full_marks == tasks.count() - 2
-    assert swbgs.range is None and not swbgs.units[0].complete  # no unit complete there
+    assert swbgs.discrimination is None and not swbgs.units[0].complete  # one unit: not measured
 
 
 # --- queries --------------------------------------------------------------------------------------
