@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
 from django.contrib.auth.models import Group, Permission
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -53,8 +54,27 @@ class PermissionsInWords:
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 
+class PasswordSetWidget(ReadOnlyPasswordHashWidget):
+    """Whether the user has a password, and the button to reset it: never the hash's algorithm,
+    salt and digest, which are of no use to the office."""
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if context["summary"] and "value" in context["summary"][0]:  # a usable password's hash
+            context["summary"] = [{"label": _("已设置密码。")}]
+        return context
+
+
+class UserForm(UserChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].widget = PasswordSetWidget()
+
+
 @admin.register(User)
 class KaoheUserAdmin(PermissionsInWords, UserAdmin):
+    form = UserForm
     list_display = ("username", "last_name", "first_name", "role", "department", "unit", "is_active")
     list_filter = ("role", "department", "is_active")
     fieldsets = (*(UserAdmin.fieldsets or ()), (_("角色"), {"fields": ("role", "department", "unit")}))

@@ -51,3 +51,10 @@ def test_the_admins_scripts_speak_chinese(client_for):
     script = client_for("office").get("/admin/jsi18n/").content.decode()
     assert "\\u9009\\u4e2d\\u5de6\\u4fa7" in script or "选中左侧" in script  # 选中左侧的%s，然后点击“选择”箭头按钮。
     assert "\\u9009\\u62e9\\u5168\\u90e8" in script or "选择全部" in script
+
+
+def test_the_user_page_says_a_password_is_set_and_never_shows_its_hash(client_for, users):
+    text = shown(client_for("office").get(f"/admin/accounts/user/{users['scorer'].pk}/change/").content.decode())
+    assert "已设置密码。" in text and "重置密码" in text
+    for part in ("pbkdf2", "算法", "盐", "哈希", users["scorer"].password[-12:]):
+        assert part not in text, part
