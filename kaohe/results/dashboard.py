@@ -126,7 +126,7 @@ def _chart(chart: Chart) -> dict[str, Any]:
 def labels() -> dict[str, str]:
     """Chart texts for dashboard.js, translated here."""
     return {
-        "final": _("最终得分"), "rank": _("排名"), "grade": _("等次"), "average": _("组平均"),
+        "final": _("最终得分"), "rank": _("排名"), "grade": _("等次"), "average": _("%(group)s组平均"),
         "units": _("单位数"), "scored": _("已评分"), "unscored": _("未评分"), "tasks": _("评分任务"),
         "current": _("本周期"), "previous": _("对比周期"), "incomplete": _("评分未完成"),
     }

@@ -278,3 +278,15 @@ def test_echarts_is_served(client, db):
         finally:
             response.close()
         assert marker in content, path
+
+
+def test_the_charts_texts_are_whole_phrases_in_each_language(db):
+    """The radar's legend names the group's average as one phrase with the group in its place
+    (dashboard.js fills %(group)s), not the group glued to a translated suffix."""
+    from django.utils import translation
+
+    from kaohe.results.dashboard import labels
+
+    for language, expected in (("zh-hans", "县(市)组平均"), ("en", "县(市) average")):
+        with translation.override(language):
+            assert labels()["average"].replace("%(group)s", "县(市)") == expected

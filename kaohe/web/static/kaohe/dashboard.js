@@ -44,9 +44,10 @@
       const unit = data.radar.units.find((u) => u.code === code) || data.radar.units[0];
       const average = data.radar.averages[unit.group];
       const top = Math.max(100, ...unit.percents, ...average);
+      const groupAverage = L.average.replace("%(group)s", unit.group);  // "县(市)组平均", "县(市) average"
       radarChart.setOption({
         tooltip: {},
-        legend: { bottom: 0, data: [unit.name, `${unit.group}${L.average}`] },
+        legend: { bottom: 0, data: [unit.name, groupAverage] },
         radar: {
           radius: "62%",
           indicator: data.radar.dimensions.map((d) => ({ name: d.title, max: top })),
@@ -56,7 +57,7 @@
           type: "radar",
           data: [
             { name: unit.name, value: unit.percents, areaStyle: { opacity: 0.25 } },
-            { name: `${unit.group}${L.average}`, value: average, lineStyle: { type: "dashed" } },
+            { name: groupAverage, value: average, lineStyle: { type: "dashed" } },
           ],
         }],
       }, true);
