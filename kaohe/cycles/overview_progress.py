@@ -79,14 +79,16 @@ def progress_chart(rows: list[dict[str, Any]]) -> Chart:
         "name": str(state.label), "type": "bar", "stack": "progress", "barMaxWidth": 22,
         "itemStyle": {"color": STATE_COLOURS[state]},
         "data": [({"value": r["percent"], "label": {"show": True, "position": "right", "fontSize": FONT,
-                                                    "formatter": f"{r['percent']}%（{r['scored']}/{r['tasks']}）"}}
+                                                    "formatter": f"{r['percent']}% {r['scored']}/{r['tasks']}"}}
                   if r["state"] == state else None) for r in shown],
     } for state in states]
     option = {
         "animation": False,
-        "grid": {"left": 8, "right": 150, "top": 34, "bottom": 8, "containLabel": True},
-        "legend": {"top": 0, "textStyle": {"fontSize": FONT}},
-        "xAxis": {"type": "value", "min": 0, "max": 100, "interval": 25, "axisLabel": {"fontSize": FONT, "formatter": "{value}%"}},
+        "grid": {"left": 8, "right": 120, "top": 34, "bottom": 8, "containLabel": True},
+        # one line of legend that scrolls on a phone rather than wrapping over the bars
+        "legend": {"top": 0, "type": "scroll", "textStyle": {"fontSize": FONT}},
+        "xAxis": {"type": "value", "min": 0, "max": 100, "interval": 50,
+                  "axisLabel": {"fontSize": FONT, "formatter": "{value}%", "hideOverlap": True}},
         "yAxis": {"type": "category", "data": [r["name"] for r in shown], "axisLabel": {"fontSize": FONT}},
         "series": series,
     }

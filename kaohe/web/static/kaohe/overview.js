@@ -29,7 +29,7 @@
     for (const [id, chart] of Object.entries(charts)) {
       const el = document.getElementById(id);
       if (!el) continue;
-      el.style.height = Math.round(chart.height * (wall.matches ? 1.3 : 1)) + "px";
+      el.style.height = Math.round(chart.height * (wall.matches ? 1.2 : 1)) + "px";
       const instance = window.echarts.init(el);
       instance.setOption(scaled(chart.option, factor));
       drawn.push(instance);
