@@ -31,7 +31,7 @@ from pathlib import Path
 from benchmarks import CHECKOUT, cluster, machine
 from benchmarks.measure import Figure
 
-BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey", "hostile")
+BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey", "hostile", "overview")
 CHILD_BENCHMARKS = ("results", "memory", "export", "spreadsheet")
 FIGURES_MARK = "KAOHE-FIGURES "
 SEED = 1
@@ -242,6 +242,14 @@ def _sections(size: str) -> dict[str, Section]:
                            "with 4 workers; a legitimate upload of the downloaded sheet and each hostile sheet built "
                            "from it, through the API; the serving process's peak memory growth per request (VmHWM, "
                            "reset before each); another user's page while four clients upload hostile sheets."),
+        "overview": Section("overview", "9. The leaders' overview (issue 14)",
+                            "benchmarks/overview.py: server time of a leader's overview (`/overview/?cycle=…`, "
+                            "what a leader's home shows) through Django's test client, for the demo cycle and for a "
+                            "cycle of 2,000 units × 40 items in three ranking groups, each published with the year "
+                            "before published too, so that every panel is drawn; on SQLite and on PostgreSQL; and "
+                            "the queries it takes, which must not grow with the units. The CPU time is noted beside the "
+                            "wall time: on a shared machine (a load average of 10 on 2 cores) the wall time includes "
+                            "the wait for a core."),
     }
 
 
@@ -266,7 +274,7 @@ def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHM
     load_before = machine.load()
     start = time.perf_counter()
     pg = Postgres(say)
-    needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export", "survey"))
+    needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export", "survey", "overview"))
 
     existing = output.read_text(encoding="utf-8") if only and output.is_file() else None
     command = _command(size) + (f" --only {' '.join(wanted)}" if only else "")
@@ -329,8 +337,9 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
 
         section.figures += scheme_bench.measure(criteria=conf.criteria, runs=max(conf.runs, 5), warmup=conf.warmup)
         section.command = f"python -m benchmarks run --{size} --only scheme"
-    elif name in ("api", "grid", "survey"):
-        module_name = {"api": "benchmarks.api.load", "grid": "benchmarks.grid", "survey": "benchmarks.survey_load"}[name]
+    elif name in ("api", "grid", "survey", "overview"):
+        module_name = {"api": "benchmarks.api.load", "grid": "benchmarks.grid", "survey": "benchmarks.survey_load",
+                       "overview": "benchmarks.overview"}[name]
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
