@@ -62,7 +62,7 @@ def ranking_chart(chart_id: str, label: str, rows: Sequence[dict[str, Any]], axi
         "animation": False,
         "grid": {"left": 8, "right": 96, "top": 8, "bottom": 8, "containLabel": True},
         "tooltip": {"trigger": "item"},
-        "xAxis": {"type": "value", **axis_json(axis), "axisLabel": {"fontSize": FONT}},
+        "xAxis": {"type": "value", **axis_json(axis), "axisLabel": {"fontSize": FONT, "hideOverlap": True}},
         "yAxis": {"type": "category", "data": [f"{r['rank']}. {r['name']}" for r in shown],
                   "axisLabel": {"fontSize": FONT}},
         "series": [{"type": "bar", "name": _("最终得分"), "barMaxWidth": 20, "data": data}],
@@ -104,7 +104,7 @@ def grades_chart(chart_id: str, counts: Sequence[dict[str, Any]], grades: Sequen
         "grid": {"left": 8, "right": 16, "top": 34, "bottom": 8, "containLabel": True},
         "legend": {"top": 0, "textStyle": {"fontSize": FONT}},
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "xAxis": {"type": "value", "minInterval": 1, "axisLabel": {"fontSize": FONT}},
+        "xAxis": {"type": "value", "minInterval": 1, "axisLabel": {"fontSize": FONT, "hideOverlap": True}},
         "yAxis": {"type": "category", "data": [row["group"] for row in shown], "axisLabel": {"fontSize": FONT}},
         "series": series,
     }

@@ -2,7 +2,7 @@
 wall screen (1920×1080) and a phone (390×844), in Chinese and in English: while scoring runs, live
 progress per department said to be unpublished; once published, the charts are drawn, the
 essentials (key figures, rankings, grades, year over year) fit the wall screen without scrolling,
-nothing is wider than the phone, and there is no form. Screenshots go to $KAOHE_SCREENSHOTS/
+nothing is wider than the phone, and there is no form; the results dashboard fits both screens. Screenshots go to $KAOHE_SCREENSHOTS/
 kaohe-browser/overview-*.png (look at them).
 
 Skipped with a message when Chromium is absent; required under CI (see tests/web/conftest.py).
@@ -92,3 +92,12 @@ def test_the_overview_on_a_wall_screen_and_a_phone_in_both_languages(browser_pag
         else:
             assert "关键数据" in text and "已发布第1版" in text and "与上年比较" in text
     assert not below, below
+
+    # the results dashboard ("更多图表") as a leader: its charts drawn, nothing wider than the screen
+    for language, name, width, height in (("zh-hans", "wall", 1920, 1080), ("en", "phone", 390, 844)):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{base}/results/{cycle.pk}/dashboard/")
+        page.wait_for_function("document.querySelectorAll('.dashboard-grid .chart canvas').length >= 3")
+        page.screenshot(path=str(SHOTS / f"overview-dashboard-{name}-{language}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, (language, name)

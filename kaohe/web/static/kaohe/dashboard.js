@@ -81,7 +81,7 @@
         trigger: "axis", axisPointer: { type: "shadow" },
         formatter: (ps) => { const r = rows[ps[0].dataIndex]; return `${r.department}<br>${L.scored} ${r.scored} / ${L.tasks} ${r.tasks}`; },
       },
-      xAxis: { type: "value", name: L.tasks, minInterval: 1 },
+      xAxis: { type: "value", name: L.tasks, minInterval: 1, axisLabel: { hideOverlap: true } },
       yAxis: { type: "category", data: rows.map((r) => r.department) },
       series: [
         { name: L.scored, type: "bar", stack: "tasks", data: rows.map((r) => r.scored), itemStyle: { color: "#2e7d32" } },
@@ -99,7 +99,7 @@
       grid: { left: 8, right: 50, top: 30, bottom: 30, containLabel: true },
       legend: { top: 0, data: [`${L.current}`, `${data.compare.cycle}`] },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      xAxis: { type: "value", name: L.final, nameLocation: "middle", nameGap: 26, ...data.compare.axis },
+      xAxis: { type: "value", name: L.final, nameLocation: "middle", nameGap: 26, axisLabel: { hideOverlap: true }, ...data.compare.axis },
       yAxis: { type: "category", data: pairs.map((p) => p.name) },
       series: [
         { name: data.compare.cycle, type: "bar", data: pairs.map((p) => p.previous), itemStyle: { color: "#b0bec5" } },
