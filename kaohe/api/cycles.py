@@ -36,6 +36,7 @@ from kaohe.core.points import optional_points
 from kaohe.cycles import review
 from kaohe.cycles.access import scoring_department, visible_cycles
 from kaohe.cycles.models import Cycle, CycleDepartment, Score, Submission
+from kaohe.cycles.proposals import Proposal, proposals
 from kaohe.cycles.scoring import Entry, ScoreError, save_score
 
 router = Router(tags=["cycles"])
@@ -80,7 +81,15 @@ def _cycle_body(cycle: Cycle, progress: list[dict[str, Any]] | None = None) -> d
     }
 
 
-def _task_body(score: Score, department_code: str) -> dict[str, Any]:
+def _proposal_body(proposal: Proposal | None) -> dict[str, Any] | None:
+    if proposal is None:
+        return None
+    return {"points": optional_points(proposal.points), "deducted": optional_points(proposal.deducted),
+            "reason": proposal.reason, "changed": proposal.changed,
+            "entries": [finding.as_json() for finding in proposal.entries]}
+
+
+def task_body(score: Score, department_code: str, proposal: Proposal | None = None) -> dict[str, Any]:
     return {
         "unit_code": score.unit.code, "unit_name": score.unit.name,
         "item_code": score.node.code, "item_title": score.node.title,
@@ -88,6 +97,7 @@ def _task_body(score: Score, department_code: str) -> dict[str, Any]:
         "maximum": optional_points(score.node.points or Decimal(0)), "points": optional_points(score.points),
         "reason": score.reason, "version": score.version,
         "updated_by": str(score.updated_by) if score.updated_by_id else None, "updated_at": score.updated_at,
+        "proposal": _proposal_body(proposal),
     }
 
 
@@ -197,7 +207,9 @@ def get_cycle(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
 def list_tasks(request: HttpRequest, cycle_id: int, department: str | None = None, unit: str | None = None,
                item: str | None = None) -> list[dict[str, Any]]:
     """Scorers and heads: their department's tasks. The office and leaders: `?department=<code>`
-    (read-only). Unit users: 403. `?unit=` and `?item=` narrow the list to one unit or item."""
+    (read-only). Unit users: 403. `?unit=` and `?item=` narrow the list to one unit or item. A task
+    with confirmed 平时考核台账 entries carries its `proposal` (its maximum minus the confirmed
+    deductions, at least 0, with the entries as its reason; see /cycles/{id}/ledger)."""
     user = user_of(request)
     cycle = visible_cycle(user, cycle_id)
     owner = _tasks_department(user, cycle, department)
@@ -207,7 +219,11 @@ def list_tasks(request: HttpRequest, cycle_id: int, department: str | None = Non
         tasks = tasks.filter(unit__code=unit)
     if item:
         tasks = tasks.filter(node__code=item)
-    return [_task_body(score, owner.code) for score in tasks]
+    listed = list(tasks)
+    # the 平时考核台账's proposals: one query whatever the number of entries
+    found = proposals(cycle, owner.pk, sorted({t.unit_id for t in listed}) if unit else None,
+                      sorted({t.node_id for t in listed}) if item else None)
+    return [task_body(score, owner.code, found.get((score.node_id, score.unit_id))) for score in listed]
 
 
 @router.put("/{cycle_id}/scores/{unit_code}/{item_code}", response={200: TaskOut, **ERRORS},
@@ -231,7 +247,7 @@ def put_score(request: HttpRequest, cycle_id: int, unit_code: str, item_code: st
         # open or reviewed cycle sees it), so a successful save costs no query for it.
         visible_cycle(user, cycle_id)
         raise
-    return _task_body(score, score.department.code)
+    return task_body(score, score.department.code)
 
 
 # ----------------------------------------------------------------------------- submissions

@@ -53,6 +53,9 @@ def claim_body(claim: Claim) -> dict[str, Any]:
 
 def refused_response(err: Refused) -> JsonResponse:
     body = error_body(err.kind, err.message, err.field)
+    fields = getattr(err, "fields", None)  # a refusal of several inputs at once (kaohe.ledger) names each
+    if fields and len(fields) > 1:
+        body["fields"] = dict(fields)
     if isinstance(err.current, Score):
         body["current"] = current_body(err.current)
     elif isinstance(err.current, Claim):

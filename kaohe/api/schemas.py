@@ -53,6 +53,23 @@ class CycleDetailOut(CycleOut):
         description="every department for the office and leaders, the user's own for scorers and heads")
 
 
+class LedgerFindingOut(Schema):
+    date: str
+    kind: str
+    points: str | None
+    reason: str
+    document: str
+    url: str
+
+
+class ProposalOut(Schema):
+    points: str = Field(description="the item's maximum minus the confirmed deductions, at least 0")
+    deducted: str
+    reason: str
+    changed: bool = Field(description="the ledger changed after the task was last decided")
+    entries: list[LedgerFindingOut]
+
+
 class TaskOut(Schema):
     unit_code: str
     unit_name: str
@@ -66,6 +83,7 @@ class TaskOut(Schema):
     version: int
     updated_by: str | None
     updated_at: datetime | None
+    proposal: ProposalOut | None = Field(None, description="the 平时考核台账's proposal, when the task has confirmed entries")
 
 
 class ScoreIn(Schema):
@@ -291,3 +309,107 @@ class AnswerIn(Schema):
     decision: str = Field(description="upheld or changed")
     points: Decimal | None = Field(None, description='the new points when changed: "1.5", 1.5')
     reason: str
+
+
+# ----------------------------------------------------------------------------- the ledger (kaohe.api.ledger)
+
+
+class LedgerErrorOut(ClaimErrorOut):
+    fields: dict[str, str] | None = Field(None, description="every refused field with its reason, when several")
+
+
+class LedgerFileOut(Schema):
+    id: int
+    name: str
+    size: int
+    url: str
+
+
+class LedgerDisputeOut(Schema):
+    state: str
+    state_label: str
+    reason: str
+    filed_by: str | None
+    filed_at: datetime
+    files: list[LedgerFileOut]
+    decision: str
+    decision_label: str
+    new_points: str | None
+    answer: str
+    answered_by: str | None
+    answered_at: datetime | None
+    office_comment: str
+    closed_at: datetime | None
+
+
+class LedgerEntryOut(Schema):
+    id: int
+    unit: str
+    unit_name: str
+    department: str
+    department_name: str
+    item: str | None = Field(description="the item's code; null for a bonus (the cycle's bonus)")
+    kind: str = Field(description="deduction, bonus or note")
+    kind_label: str
+    date: str
+    quarter: int
+    points: str | None
+    reason: str
+    document: str
+    state: str = Field(description="draft, returned, confirmed, voided or withdrawn; only confirmed counts")
+    state_label: str
+    comment: str
+    version: int
+    recorded_by: str | None
+    recorded_at: datetime
+    confirmed_at: datetime | None
+    dispute_window_closes: str | None
+    files: list[LedgerFileOut]
+    dispute: LedgerDisputeOut | None
+
+
+class LedgerPageOut(Schema):
+    count: int
+    page: int
+    per_page: int
+    entries: list[LedgerEntryOut]
+
+
+class LedgerEntryIn(Schema):
+    """Documentation only: read like ClaimIn (JSON numbers as Decimal)."""
+
+    unit: str = Field(description="the unit's code (or name)")
+    item: str = Field("", description="the item's code; empty for a bonus")
+    kind: str = Field(description="deduction (扣分), bonus (加分) or note (记录)")
+    date: str = Field(description="the date of the fact, in the cycle's year: 2018-03-12")
+    points: Decimal | None = Field(None, description='on the cycle\'s step; none for a note: "0.5", 0.5')
+    reason: str
+    document: str = Field("", description="the document it comes from, e.g. 洛督〔2018〕12号")
+
+
+class LedgerAnswerIn(Schema):
+    """Documentation only: read like ClaimIn (JSON numbers as Decimal)."""
+
+    decision: str = Field(description="upheld, changed or withdrawn")
+    points: Decimal | None = Field(None, description="the new points when changed")
+    reason: str
+
+
+class LedgerAcceptIn(Schema):
+    unit: str = Field("", description="a unit's code: its proposals (with `item`: one task)")
+    item: str = Field("", description="with `unit`: one task")
+    version: int | None = Field(None, description="with one task: the version you saw")
+    all: bool = Field(False, description="every proposal of your department")
+
+
+class LedgerAcceptOut(Schema):
+    tasks: int
+    changed: int
+
+
+class LedgerOverrideIn(Schema):
+    unit: str
+    item: str
+    points: Decimal
+    reason: str
+    version: int

@@ -22,6 +22,9 @@ from kaohe.api import claims, objections  # noqa: E402
 
 api.add_router("/cycles", claims.router)
 api.add_router("/cycles", objections.router)
+from kaohe.api import ledger  # noqa: E402
+
+api.add_router("/cycles", ledger.router)
 from kaohe.api import survey  # noqa: E402
 
 api.add_router("/surveys", survey.router)

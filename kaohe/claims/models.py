@@ -52,11 +52,14 @@ class Claim(models.Model):
 
 
 class Evidence(models.Model):
-    """One uploaded file of one unit, attached to one or more criteria (or to an objection)."""
+    """One uploaded file about one unit: the unit's own, attached to one or more criteria (or to an
+    objection, or a dispute of a ledger entry), or a department's file for a ledger entry about it."""
 
     class Purpose(models.TextChoices):
         SELF = "self", _("自评佐证")
         OBJECTION = "objection", _("异议佐证")
+        LEDGER = "ledger", _("台账依据")  # a department's file for a ledger entry about the unit (kaohe.ledger)
+        DISPUTE = "dispute", _("台账异议佐证")  # the unit's file for its dispute of a ledger entry
 
     cycle = models.ForeignKey("cycles.Cycle", on_delete=models.CASCADE, related_name="evidence")
     unit = models.ForeignKey("cycles.CycleUnit", on_delete=models.CASCADE, related_name="evidence")

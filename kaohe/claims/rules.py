@@ -144,9 +144,10 @@ def readable_evidence(user: User, cycle: Cycle) -> QuerySet[Evidence]:
         return evidence.none()
     if reads_all(user):
         return evidence
-    if user.role == Role.UNIT:
+    if user.role == Role.UNIT:  # the departments' ledger files: through the ledger (kaohe.ledger.rules)
         own = unit_code(user)
-        return evidence.filter(unit__code=own) if own is not None else evidence.none()
+        return evidence.filter(unit__code=own).exclude(purpose=Evidence.Purpose.LEDGER) if own is not None \
+            else evidence.none()
     department = scoring_department(user, cycle)
     if department is None:
         return evidence.none()
@@ -317,8 +318,10 @@ def store_evidence(user: User, cycle: Cycle, unit: CycleUnit, files: list[Upload
     then keep them all; call inside a transaction after the caller's permission checks, within
     `storage.removed_unless_committed()`. Raises ClaimError (nothing is stored then), or
     ClaimError(STORAGE) when the evidence folder cannot take a file."""
-    count = Evidence.objects.filter(unit=unit).count()
-    if count + len(files) > cycle.evidence_max_files:
+    # the unit's own files count against its limit; a department's ledger files (kaohe.ledger) do not
+    count = 0 if purpose == Evidence.Purpose.LEDGER else (
+        Evidence.objects.filter(unit=unit).exclude(purpose=Evidence.Purpose.LEDGER).count())
+    if purpose != Evidence.Purpose.LEDGER and count + len(files) > cycle.evidence_max_files:
         raise ClaimError(ClaimError.INVALID, _("本单位已上传%(count)d个佐证材料，再上传%(new)d个将超过本周期的上限%(max)d个。") % {
             "count": count, "new": len(files), "max": cycle.evidence_max_files}, "file")
     checked = [(check_file(cycle, name, source), source) for name, source in files]

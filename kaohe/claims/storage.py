@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from kaohe.claims.models import Evidence
@@ -98,6 +99,19 @@ def store(source: bytes | IO[bytes]) -> str:
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
+
+
+def file_response(evidence: Evidence) -> FileResponse:
+    """The file as a download (never shown inline, sandboxed, not cached); 404 when it is missing.
+    The caller has checked who may read it."""
+    try:
+        handle = path_for(evidence.sha256).open("rb")
+    except OSError:
+        raise Http404(_("佐证材料“%(name)s”的文件已丢失，请联系考核办。") % {"name": evidence.name}) from None
+    response = FileResponse(handle, as_attachment=True, filename=evidence.name, content_type=evidence.mime)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def remove(sha256: str) -> None:

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -200,15 +200,7 @@ def _evidence(request: SignedInRequest, cycle: Cycle, evidence_id: int) -> Evide
 @require_GET
 def download(request: SignedInRequest, pk: int, evidence_id: int) -> HttpResponseBase:
     cycle = visible_cycle_or_404(request.user, pk)
-    evidence = _evidence(request, cycle, evidence_id)
-    try:
-        handle = storage.path_for(evidence.sha256).open("rb")
-    except OSError:
-        raise Http404(_("佐证材料“%(name)s”的文件已丢失，请联系考核办。") % {"name": evidence.name}) from None
-    response = FileResponse(handle, as_attachment=True, filename=evidence.name, content_type=evidence.mime)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return storage.file_response(_evidence(request, cycle, evidence_id))
 
 
 @login_required

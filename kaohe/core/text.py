@@ -57,11 +57,20 @@ TOKEN_NAME = FreeText("apitoken.name", _("令牌用途"), 100, multiline=False)
 SURVEY_NAME = FreeText("survey.name", _("测评名称"), 120, multiline=False)
 SURVEY_GROUP_NAME = FreeText("ratergroup.name", _("测评群体名称"), 60, multiline=False)
 SURVEY_QUESTION = FreeText("survey.questions.text", _("测评问题"), 100, multiline=False)
+# The 平时考核台账 (kaohe.ledger).
+LEDGER_REASON = FreeText("entry.reason", _("台账事由"), 500)
+LEDGER_DOCUMENT = FreeText("entry.document", _("依据文件"), 200, multiline=False)
+LEDGER_COMMENT = FreeText("entry.comment", _("退回或作废台账的理由"), 1000)
+LEDGER_OVERRIDE = FreeText("basis.reason", _("不采纳台账建议的理由"), 500)
+DISPUTE_REASON = FreeText("dispute.reason", _("台账异议理由"), 2000)
+DISPUTE_ANSWER = FreeText("dispute.answer", _("台账异议答复"), 2000)
+DISPUTE_COMMENT = FreeText("dispute.office_comment", _("考核办办结意见"), 2000)
 
 FIELDS: tuple[FreeText, ...] = (
     SCORE_REASON, CLAIM_EXPLANATION, SELF_ASSESSMENT_REOPEN_REASON, SUBMISSION_COMMENT, OBJECTION_REASON,
     OBJECTION_ANSWER, OBJECTION_COMMENT, ADJUSTMENT_REASON, ADJUSTMENT_DOCUMENT, CYCLE_NAME, CYCLE_REOPEN_REASON,
     EVIDENCE_NAME, TOKEN_NAME, SURVEY_NAME, SURVEY_GROUP_NAME, SURVEY_QUESTION,
+    LEDGER_REASON, LEDGER_DOCUMENT, LEDGER_COMMENT, LEDGER_OVERRIDE, DISPUTE_REASON, DISPUTE_ANSWER, DISPUTE_COMMENT,
 )
 
 

@@ -13,7 +13,8 @@ published versions (see docs/decisions/2026-11-25-results-engine.md).
 
 Reading: the office and leaders (`office_or_leader`); the cycle must be visible (`visible_cycle_or_404`).
 Queries: a constant number whatever the number of items (one Score query, one query for the
-scheme's headings, and the handful `compute_cycle` needs).
+scheme's headings, one for the findings the scores were decided on, and the handful `compute_cycle`
+needs).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_GET
 from kaohe.accounts.decorators import SignedInRequest, office_or_leader
 from kaohe.core.points import format_points, two_places
 from kaohe.core.results import RulesError, UnitResult
+from kaohe.cycles import proposals
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import CycleUnit, Score
 from kaohe.results import service
@@ -60,11 +62,13 @@ def _chain(parent_id: int | None, headings: dict[int, dict[str, Any]]) -> list[d
 
 def scorecard_rows(cycle_id: int, scheme_id: int, unit_id: int) -> tuple[list[dict[str, Any]], int]:
     """The scorecard's table: heading rows and item rows in scheme order, and the number of items.
-    A heading's obtained/maximum sum the unit's items under it (unscored items count 0)."""
+    A heading's obtained/maximum sum the unit's items under it (unscored items count 0). An item
+    decided on findings (the 平时考核台账, through kaohe.cycles.proposals) lists them (`findings`)."""
     scores = list(Score.objects.filter(cycle_id=cycle_id, unit_id=unit_id).order_by("node__position")
                   .values("pk", "points", "reason", "node__code", "node__title", "node__points",
                           "node__parent_id", "department__name"))
     headings = _headings(scheme_id)
+    findings = proposals.bases([score["pk"] for score in scores])
     totals: dict[int, list[Decimal]] = {}
     rows: list[dict[str, Any]] = []
     open_chain: list[int] = []
@@ -87,7 +91,7 @@ def scorecard_rows(cycle_id: int, scheme_id: int, unit_id: int) -> tuple[list[di
                      "points": None if points is None else format_points(points), "maximum": format_points(maximum),
                      "department": score["department__name"], "deducted": deducted,
                      "lost": format_points(maximum - points) if deducted and points is not None else "",
-                     "reason": score["reason"]})
+                     "reason": score["reason"], "findings": findings.get(score["pk"], ())})
     for row in rows:
         if row["kind"] == "heading":
             obtained, maximum = totals[row.pop("pk")]

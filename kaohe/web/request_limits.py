@@ -67,6 +67,12 @@ UPLOADS = {
     "schemes/import/": SCHEME,
     "cycles/<int:pk>/self/<str:unit_code>/evidence/": EVIDENCE,
     "cycles/<int:pk>/objections/new/": EVIDENCE,
+    "cycles/<int:pk>/ledger/new/": EVIDENCE,
+    "cycles/<int:pk>/ledger/<int:entry_id>/edit/": EVIDENCE,
+    "cycles/<int:pk>/ledger/<int:entry_id>/files/": EVIDENCE,
+    "cycles/<int:pk>/ledger/<int:entry_id>/dispute/": EVIDENCE,
+    "api/v1/cycles/<cycle_id>/ledger": EVIDENCE,
+    "api/v1/cycles/<cycle_id>/ledger/<entry_id>/dispute": EVIDENCE,
     "api/v1/cycles/<cycle_id>/evidence": EVIDENCE,
     "api/v1/cycles/<cycle_id>/objections": EVIDENCE,
 }

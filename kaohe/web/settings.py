@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "kaohe.results",
     "kaohe.claims",
     "kaohe.objections",
+    "kaohe.ledger",
     "kaohe.notify",
     "kaohe.api",
     "kaohe.ops",

@@ -37,6 +37,7 @@ urlpatterns = [
     path("cycles/", include("kaohe.cycles.urls")),
     path("cycles/", include("kaohe.claims.urls")),
     path("cycles/", include("kaohe.objections.urls")),
+    path("cycles/", include("kaohe.ledger.urls")),
     path("audit/", include("kaohe.audit.urls")),
     path("results/", include("kaohe.results.urls")),
     path("surveys/", include((survey_views.urlpatterns, "survey"))),

@@ -150,6 +150,62 @@ EXPECTED: dict[str, dict[str, object]] = {
     "objections:detail": {"method": "GET",
                           "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": HIDDEN, "unit": OK,
                           "leader": OK},
+    # the ledger (kaohe.ledger): <entry_id> is a confirmed deduction of 市委组织部 about 偃师市 on ITEM,
+    # with a file and the unit's dispute waiting for the department; <task_id> is 偃师市's ITEM
+    "ledger:entries": {"method": "GET",
+                       "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": OK,
+                       "leader": OK},
+    "ledger:new": {"method": "GET",
+                   "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": OK, "unit": DENIED,
+                   "leader": DENIED},
+    "ledger:confirm": {"method": "POST",
+                       "anonymous": LOGIN, "office": DENIED, "scorer": DENIED, "head": OK, "scorer2": DENIED,
+                       "unit": DENIED, "leader": DENIED},
+    "ledger:entry": {"method": "GET",
+                     "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": HIDDEN, "unit": OK,
+                     "leader": OK},
+    "ledger:edit": {"method": "GET",
+                    "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": HIDDEN,
+                    "unit": DENIED, "leader": DENIED},
+    "ledger:attach": {"method": "POST",
+                      "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": HIDDEN,
+                      "unit": DENIED, "leader": DENIED},
+    "ledger:file": {"method": "GET",
+                    "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": HIDDEN, "unit": OK,
+                    "leader": OK},
+    "ledger:send_back": {"method": "POST", "data": {"comment": "请补充依据"},
+                         "anonymous": LOGIN, "office": DENIED, "scorer": DENIED, "head": OK, "scorer2": DENIED,
+                         "unit": DENIED, "leader": DENIED},
+    "ledger:void": {"method": "POST", "data": {"reason": "重复登记"},
+                    "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                    "unit": DENIED, "leader": DENIED},
+    "ledger:dispute": {"method": "POST", "data": {"reason": "已按时报送"},
+                       "anonymous": LOGIN, "office": DENIED, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                       "unit": OK, "leader": DENIED},
+    "ledger:answer": {"method": "POST", "data": {"decision": "upheld", "answer": "依据充分"},
+                      "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": HIDDEN,
+                      "unit": DENIED, "leader": DENIED},
+    "ledger:close": {"method": "POST",
+                     "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                     "unit": DENIED, "leader": DENIED},
+    "ledger:dispute_send_back": {"method": "POST", "data": {"comment": "请再核实"},
+                                 "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED,
+                                 "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "ledger:proposals": {"method": "GET",
+                         "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": OK,
+                         "unit": DENIED, "leader": OK},
+    "ledger:accept_cell": {"method": "POST", "data": {"all": "1"},
+                           "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": OK,
+                           "unit": DENIED, "leader": DENIED},
+    "ledger:task": {"method": "GET",
+                    "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": DENIED, "unit": DENIED,
+                    "leader": OK},
+    "ledger:override": {"method": "POST", "data": {"points": "1.5", "reason": "以实地检查为准"},
+                        "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": HIDDEN,
+                        "unit": DENIED, "leader": DENIED},
+    "ledger:settings": {"method": "POST", "data": {"dispute_days": "10"},
+                        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                        "unit": DENIED, "leader": DENIED},
     "objections:answer": {"method": "POST", "data": {"decision": "upheld", "answer": "依据充分"},
                           "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": HIDDEN,
                           "unit": DENIED, "leader": DENIED},
@@ -363,6 +419,44 @@ EXPECTED: dict[str, dict[str, object]] = {
     "POST /api/v1/cycles/{cycle_id}/objections/{objection_id}/send-back": {"json": {"comment": "请再核实"},
         "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
         "leader": DENIED},
+    # the ledger: <entry_id> as for the pages (confirmed, with a file, disputed by the unit)
+    "GET /api/v1/cycles/{cycle_id}/ledger": {
+        "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": OK, "leader": OK},
+    "POST /api/v1/cycles/{cycle_id}/ledger": {
+        "json": {"unit": UNIT, "item": ITEM, "kind": "deduction", "date": "2018-03-12", "points": "0.5",
+                 "reason": "未按时报送"},
+        "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": OK, "unit": DENIED,
+        "leader": DENIED},
+    "GET /api/v1/cycles/{cycle_id}/ledger/{entry_id}": {
+        "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": HIDDEN, "unit": OK, "leader": OK},
+    "POST /api/v1/cycles/{cycle_id}/ledger/{entry_id}/confirm": {
+        "anonymous": LOGIN, "office": DENIED, "scorer": DENIED, "head": OK, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/ledger/{entry_id}/send-back": {"json": {"comment": "请补充"},
+        "anonymous": LOGIN, "office": DENIED, "scorer": DENIED, "head": OK, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/ledger/{entry_id}/void": {"json": {"reason": "重复"},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/ledger/{entry_id}/dispute": {"json": {"reason": "已按时报送"},
+        "anonymous": LOGIN, "office": DENIED, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": OK,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/ledger/{entry_id}/answer": {"json": {"decision": "upheld", "reason": "属实"},
+        "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": HIDDEN, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/ledger/{entry_id}/close": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/ledger/{entry_id}/dispute-send-back": {"json": {"comment": "请再核实"},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/ledger/accept": {"json": {"all": True},
+        "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": OK, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/ledger/override": {
+        "json": {"unit": UNIT, "item": ITEM, "points": "2", "reason": "经复核", "version": "{version}"},
+        "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": HIDDEN, "unit": DENIED,
+        "leader": DENIED},
     "GET /api/v1/cycles/{cycle_id}/results": {
         "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
         "leader": OK},
@@ -493,6 +587,18 @@ def _objection(cycle: Cycle, users: dict) -> int:
     return objection.pk
 
 
+def _ledger_entry(cycle: Cycle, users: dict):
+    """A confirmed deduction of 市委组织部 about 偃师市 on ITEM, with a file, disputed by the unit."""
+    from kaohe.ledger import rules
+
+    entry = rules.record(users["scorer"], cycle, rules.Typed(UNIT, ITEM, "deduction", f"{cycle.scheme.year}-03-12",
+                                                             "0.5", "未按时报送", "洛督〔2018〕12号"),
+                         [("通报.pdf", b"%PDF-1.4\n%%EOF\n")])
+    rules.confirm(users["head"], cycle, [entry.pk])
+    rules.dispute(users["unit"], cycle, entry.pk, "已按时报送")
+    return entry
+
+
 def _survey(cycle: Cycle, users: dict) -> int:
     """A closed, published survey of the cycle rating 偃师市, its codes made (one used)."""
     from datetime import timedelta
@@ -544,10 +650,17 @@ def _parameters(route: str, world: dict, cycle: Cycle, users: dict) -> dict[str,
             values[name] = _evidence(cycle, users)
         elif name == "objection_id":
             values[name] = _objection(cycle, users)
+        elif name in ("entry_id", "file_id"):
+            entry = values.get("_entry") or _ledger_entry(cycle, users)
+            values["_entry"] = entry
+            values[name] = entry.pk if name == "entry_id" else entry.evidence.get().pk
+        elif name == "task_id":
+            values[name] = Score.objects.get(cycle=cycle, unit__code=UNIT, node__code=ITEM).pk
         elif name in world:
             values[name] = world[name]
         else:
             pytest.fail(f"no value for the URL parameter <{name}> of {route}: add one to `world` or `_parameters`")
+    values.pop("_entry", None)
     return values
 
 

@@ -4,7 +4,9 @@ models here (`Cell`, `Row`, `Column`, `Pages`, `Grid`) are what the page and the
 (kaohe.cycles.grid.html) read; nothing here writes HTML or decides who may see what.
 
 The units' self-assessments beside the cells come from the apps that keep them (kaohe.claims
-registers its source with `show_claims_from`), so this module knows nothing of claims.
+registers its source with `show_claims_from`), so this module knows nothing of claims; the cells'
+proposed scores come from kaohe.cycles.proposals (the ledger registers there), at a fixed number of
+queries whatever the number of findings.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.core.points import format_points
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
+from kaohe.cycles.proposals import Proposal, Summary, proposals, summaries
 from kaohe.schemes.models import Node
 
 PAGE_SIZES = (10, 20, 50, 100)  # units per page the chooser offers; any size up to the maximum works
@@ -79,6 +82,7 @@ class Cell:
     conflict: bool = False  # the stored values are the newer saved version; points/reason are the user's
     closed: str = ""  # why the cell can no longer be edited (after a refused save)
     saved: bool = False  # just saved: show the mark
+    proposal: Proposal | None = None  # the score the findings propose (kaohe.cycles.proposals)
     saved_points: str = field(init=False)  # the stored points as shown ("" when not scored)
     maximum: str = field(init=False)
 
@@ -254,6 +258,7 @@ class Grid:
     rows: list[Row]
     progress: Progress  # the whole department
     pages: Pages
+    summaries: list[Summary] = field(default_factory=list)  # what the proposals' sources say above the grid
 
 
 def cell_urls(cycle: Cycle) -> Callable[[str, str], str]:
@@ -357,6 +362,9 @@ def _page_cells(cycle: Cycle, department: CycleDepartment, columns: list[Column]
             pk=pk, version=version, stored_points=points, stored_reason=reason, max_points=maximum or Decimal(0),
             label=f"{unit.name} {code}", url=url(unit.code, code), editable=editable,
             by=_person(username, first, last) if username else "", at=at)
+    for key, proposal in proposals(cycle, department.pk, list(units), items).items():
+        if key in cells:
+            cells[key].proposal = proposal
     return cells
 
 
@@ -411,7 +419,7 @@ def build_grid(cycle: Cycle, department: CycleDepartment, editable: bool, view: 
         if leaf.claimed_itself:
             add_claims(leaf)
         rows.append(Row(node=leaf, cells=[cells.get((leaf.pk, column.pk)) for column in columns]))
-    return Grid(columns=columns, rows=rows, progress=total, pages=pages)
+    return Grid(columns=columns, rows=rows, progress=total, pages=pages, summaries=summaries(cycle, department.pk))
 
 
 def can_edit(cycle: Cycle, submission: Submission) -> bool:

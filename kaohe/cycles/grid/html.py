@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kaohe.core.points import format_points
 from kaohe.core.text import SCORE_REASON
 from kaohe.cycles.grid.data import Cell, Row
 
@@ -37,7 +38,8 @@ def _words(language: str) -> dict[str, str]:
     words = {"max": _("满分"), "reason": _("扣分理由"), "unscored": _("未评"), "unsaved": _("未保存："),
              "empty": _("（空）"), "changed": _("该评分已被他人修改。"), "yours": _("您输入："),
              "saved": _("已保存："), "mine": _("用我的覆盖"), "theirs": _("采用已保存的"), "na": _("不适用"),
-             "separator": _("；")}
+             "separator": _("；"), "ledger": _("台账"), "proposal": _("建议得分"), "accept": _("采纳建议"),
+             "ledger_changed": _("评分后台账有变化"), "as_proposed": _("与建议一致")}
     return {key: html.escape(word) for key, word in words.items()}
 
 
@@ -45,7 +47,9 @@ def _words(language: str) -> dict[str, str]:
 def _formats(language: str) -> dict[str, str]:
     """The grid's texts with values in them (not escaped: the values are put in first)."""
     return {"cell": _("%(cell)s（满分%(max)s）"), "with_reason": _("%(points)s（%(reason)s）"),
-            "by": _("（%(who)s，%(when)s）")}
+            "by": _("（%(who)s，%(when)s）"), "entries": _("%(count)s条台账记录"),
+            "finding": _("%(date)s %(kind)s：%(reason)s"), "deduction": _("%(date)s %(kind)s %(points)s分：%(reason)s"),
+            "document": _("%(text)s（%(document)s）")}
 
 
 def render_cell(cell: Cell) -> SafeString:
@@ -69,7 +73,7 @@ def _cell_html(cell: Cell, words: dict[str, str]) -> str:
             unsaved = words["unsaved"] + e(cell.points or html.unescape(words["empty"])) \
                 if cell.points != cell.saved_points else ""
             out += f'<p class="cell-msg" role="alert">{e(cell.closed)}{unsaved}</p>'
-        return out + "</div>"
+        return out + _proposal_html(cell, words, editable=False) + "</div>"
 
     classes = "cell"
     classes += " has-error" if cell.error else ""
@@ -107,7 +111,44 @@ def _cell_html(cell: Cell, words: dict[str, str]) -> str:
                 f'<p>{words["yours"]}{e(yours)}{words["separator"]}{words["saved"]}{e(theirs)}{e(by)}</p>'
                 f'<button type="button" data-choice="mine">{words["mine"]}</button> '
                 f'<button type="button" class="secondary" data-choice="theirs">{words["theirs"]}</button></div>')
-    return out + "</form>"
+    return out + _proposal_html(cell, words, editable=True) + "</form>"
+
+
+def _proposal_html(cell: Cell, words: dict[str, str], editable: bool) -> str:
+    """The cell's proposal (kaohe.cycles.proposals): the proposed score, whether the findings
+    changed since the task was decided, the findings themselves (folded), and, in an editable
+    cell whose score is not the proposal yet, the button that accepts it (htmx, with the cell's
+    version, answered with the new cell)."""
+    proposal = cell.proposal
+    if proposal is None:
+        return ""
+    e = html.escape
+    proposed = format_points(proposal.points)
+    as_proposed = cell.stored_points == proposal.points and cell.stored_reason == proposal.reason
+    out = f'<div class="ledger{" changed" if proposal.changed else ""}"><p>'
+    out += f'<a href="{e(proposal.url)}">{words["ledger"]}</a> '
+    out += f'<span class="ledger-proposal">{words["proposal"]} <b>{proposed}</b></span>'
+    if proposal.changed:
+        out += f' <span class="ledger-changed" role="status">{words["ledger_changed"]}</span>'
+    elif as_proposed:
+        out += f' <span class="ledger-same">✓ {words["as_proposed"]}</span>'
+    if editable and (proposal.changed or not as_proposed):
+        out += (f' <button type="button" class="ledger-accept" hx-post="{e(proposal.accept_url)}" '
+                f'hx-target="closest form" hx-swap="outerHTML">{words["accept"]}</button>')
+    out += "</p>"
+    if proposal.entries:
+        formats = _formats(get_language())
+        lines = []
+        for f in proposal.entries:
+            values = {"date": f.date.isoformat(), "kind": f.kind_label, "reason": f.reason,
+                      "points": format_points(f.points) if f.points is not None else ""}
+            line = formats["deduction" if f.points is not None else "finding"] % values
+            if f.document:
+                line = formats["document"] % {"text": line, "document": f.document}
+            lines.append(f"<li>{e(line)}</li>")
+        count = e(formats["entries"] % {"count": len(proposal.entries)})
+        out += f'<details><summary>{count}</summary><ul>{"".join(lines)}</ul></details>'
+    return out + "</div>"
 
 
 def row_cells(row: Row) -> SafeString:

@@ -60,12 +60,15 @@ from kaohe.cycles.grid.data import (
     cell_urls,
 )
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, Score, Submission
+from kaohe.cycles.proposals import proposals
 from kaohe.cycles.scoring import Entry, ScoreError, save_score
 from kaohe.schemes.models import Node
 
 
 def _cell(cycle: Cycle, score: Score, editable: bool, **kwargs) -> Cell:
-    return Cell.of(score, cell_urls(cycle)(score.unit.code, score.node.code), editable, **kwargs)
+    """The cell of one task after a save, with its proposal (one query)."""
+    proposal = proposals(cycle, score.department_id, [score.unit_id], [score.node_id]).get((score.node_id, score.unit_id))
+    return Cell.of(score, cell_urls(cycle)(score.unit.code, score.node.code), editable, proposal=proposal, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,6 +127,7 @@ def scoring(request: SignedInRequest, pk: int) -> HttpResponse:
     context = {
         "cycle": cycle, "department": department, "submission": submission, "editable": editable,
         "columns": grid.columns, "rows": grid.rows, "progress": grid.progress, "pages": grid.pages,
+        "summaries": grid.summaries,
         "view": view, "page_sizes": PAGE_SIZES, "default_per_page": DEFAULT_PAGE_SIZE,
         "show_filter": grid.pages.all_units > FILTER_FROM or view.filtered,
         "unfiltered": _linker(department, scorer, View(per_page=view.per_page))(1),
@@ -153,9 +157,10 @@ def _same(score: Score, entry: Entry) -> bool:
     return points == score.points and entry.reason.strip() == score.reason
 
 
-def _fragment(request: SignedInRequest, cycle: Cycle, score: Score, editable: bool, status: int = 200,
-              **kwargs) -> HttpResponse:
-    """The score's cell, and the unit's, criterion's and department's progress out of band.
+def cell_fragment(request: SignedInRequest, cycle: Cycle, score: Score, editable: bool, status: int = 200,
+                  **kwargs) -> HttpResponse:
+    """The score's cell, and the unit's, criterion's and department's progress out of band (the
+    answer to a save here, and to accepting a cell's proposal in kaohe.ledger).
 
     One pass over the department's tasks, without joining the nodes (the criterion's items are
     looked up first): with the join, SQLite took seconds at 2,000 units."""
@@ -198,15 +203,15 @@ def save(request: SignedInRequest, pk: int, unit_code: str, item_code: str) -> H
         if error.kind == ScoreError.CONFLICT:
             current = error.current
             if _same(current, entry):
-                return _fragment(request, cycle, current, True, saved=True)
-            return _fragment(request, cycle, current, True, error.status, conflict=True, **typed)
+                return cell_fragment(request, cycle, current, True, saved=True)
+            return cell_fragment(request, cycle, current, True, error.status, conflict=True, **typed)
         score = Score.objects.select_related("node", "unit", "updated_by").get(
             cycle=cycle, unit__code=unit_code, node__code=item_code)
         if error.kind == ScoreError.CLOSED:
-            return _fragment(request, cycle, score, False, error.status, closed=error.message, **typed)
-        return _fragment(request, cycle, score, True, error.status, error=error.message, error_field=error.field,
+            return cell_fragment(request, cycle, score, False, error.status, closed=error.message, **typed)
+        return cell_fragment(request, cycle, score, True, error.status, error=error.message, error_field=error.field,
                          **typed)
-    return _fragment(request, cycle, score, True, saved=True)
+    return cell_fragment(request, cycle, score, True, saved=True)
 
 
 # ---------------------------------------------------------------------------------------------
