@@ -227,7 +227,7 @@ def record(request: HttpRequest, cycle_id: int):
     cycle = visible_cycle(user, cycle_id)
     typed, uploads = _typed(request)
     files = [read_evidence_upload(cycle, upload) for upload in uploads]
-    entry = rules.record(user, cycle, typed, files)
+    entry = rules.record(user, cycle, typed, files, source="api")
     return Status(201, _one(user, cycle, entry.pk))
 
 

@@ -70,7 +70,7 @@ def node_names(pairs: Pairs) -> dict[tuple[int | None, str], str]:
 
 def _source(value: object) -> object:
     """Where a score was saved: the grid, an offline sheet, the API, or an objection's answer."""
-    labels = {"grid": _("评分表格"), "sheet": _("离线评分表"), "api": _("API")}
+    labels = {"grid": _("评分表格"), "sheet": _("离线评分表"), "api": _("API"), "ledger": _("平时考核台账建议")}
     if isinstance(value, str) and value.startswith("objection:"):
         return _("异议答复（第%(number)s号异议）") % {"number": value.partition(":")[2]}
     return labels.get(value) if isinstance(value, str) else None

@@ -10,9 +10,11 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         # Django's app loading: the modules registered here import models, ready only now
         from kaohe.cycles.proposals import propose_from
+        from kaohe.ledger import events
         from kaohe.ledger.proposals import SOURCE
         from kaohe.ledger.todo import ledger_todo
         from kaohe.notify import todo
 
+        events.register()
         propose_from(SOURCE)
         todo.register(ledger_todo)

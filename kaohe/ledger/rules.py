@@ -332,14 +332,15 @@ def _values(entry: Entry) -> dict[str, Any]:
             "item": entry.task.node.code if entry.task is not None else None}
 
 
-def record(user: User, cycle: Cycle, typed: Typed, files: Sequence[Upload] = ()) -> Entry:
-    """A scorer's or head's new entry, waiting for the head (with its files, all or nothing)."""
+def record(user: User, cycle: Cycle, typed: Typed, files: Sequence[Upload] = (), source: str = "page") -> Entry:
+    """A scorer's or head's new entry, waiting for the head (with its files, all or nothing);
+    `source`: where it was typed (page, api), for the audit trail."""
     department = _own_department(user, cycle)
     with storage.removed_unless_committed(), transaction.atomic():
         check_open(cycle)
         checked = check(typed, cycle, department, Lookup(cycle, [typed.unit], [typed.item]),
                         settings_for(cycle).bonus_cap, timezone.localdate())
-        entry = create(user, cycle, department, checked)
+        entry = create(user, cycle, department, checked, source=source)
         _attach(user, cycle, entry, files)
         return entry
 

@@ -122,6 +122,9 @@ PAGES: dict[str, list[Page]] = {
     "audit:export_csv": [Page(download=True)],
     "audit:export_xlsx": [Page(download=True)],
     "results:export": [Page(download=True)],
+    "ledger:new": [Page(), Page(method="POST", data={"unit": UNIT, "kind": "deduction", "points": "99", "reason": ""},
+                                cycles=("open",))],
+    "ledger:file": [Page(download=True)],
 }
 # fmt: on
 
@@ -236,7 +239,8 @@ def build_year() -> Year:
             claims.save_claim(unit_user, open_, UNIT, criterion.code, str(criterion.maximum), "已按要求完成", 0)
         evidence = claims.upload_evidence(unit_user, open_, UNIT, [("会议记录.pdf", b"%PDF-1.4\n%%EOF\n")],
                                           [criteria[0].code])[0]
-    objects["open"] = {"evidence_id": evidence.pk, "criterion": criteria[0].code, "item": tasks[0].node.code}
+    objects["open"] = {"evidence_id": evidence.pk, "criterion": criteria[0].code, "item": tasks[0].node.code,
+                       **_ledger(open_, users, tasks[1])}
 
     with acting_as(office):
         draft_scheme = store.clone(county, name="luoyang-2019-county", year=2019)
@@ -296,6 +300,39 @@ def build_year() -> Year:
     )
 
 
+def _ledger(cycle, users, task) -> dict[str, int]:  # noqa: ANN001
+    """The open cycle's 平时考核台账: a confirmed deduction with its file, disputed by the unit and
+    answered, its proposal accepted; a bonus; an entry sent back; a voided one."""
+    from kaohe.audit.context import acting_as
+    from kaohe.ledger import proposals, rules
+    from kaohe.ledger.rules import Typed
+
+    scorer, head, office, unit_user = users["scorer"], users["head"], users["office"], users["unit"]
+    item = task.node.code
+    with acting_as(scorer):
+        entry = rules.record(scorer, cycle, Typed(UNIT, item, "deduction", f"{cycle.scheme.year}-03-12", "0.5",
+                                                  "未按时报送党建工作季度报告", "洛督〔2018〕12号"),
+                             [("督查通报.pdf", b"%PDF-1.4\n%%EOF\n")])
+        bonus = rules.record(scorer, cycle, Typed(UNIT, "", "bonus", f"{cycle.scheme.year}-05-06", "1",
+                                                  "获评全省先进基层党组织", ""))
+        returned = rules.record(scorer, cycle, Typed("mengjin", item, "note", f"{cycle.scheme.year}-04-02", "",
+                                                     "约谈提醒", ""))
+        voided = rules.record(scorer, cycle, Typed("mengjin", item, "deduction", f"{cycle.scheme.year}-04-03", "1",
+                                                   "重复登记的一条", ""))
+    with acting_as(head):
+        rules.confirm(head, cycle, [entry.pk, bonus.pk, voided.pk])
+        rules.send_back(head, cycle, returned.pk, "请补充约谈记录")
+    with acting_as(office):
+        rules.void(office, cycle, voided.pk, "与另一条重复")
+    with acting_as(unit_user):
+        rules.dispute(unit_user, cycle, entry.pk, "报告已于3月10日报送")
+    with acting_as(scorer):
+        rules.answer(scorer, cycle, entry.pk, "changed", "0.3", "报送略有延迟，减轻扣分")
+        task.refresh_from_db()
+        proposals.accept(scorer, cycle, task_id=task.pk, version=task.version)
+    return {"entry_id": entry.pk, "file_id": entry.evidence.get().pk, "task_id": task.pk}
+
+
 def _survey(cycle):  # noqa: ANN001, ANN202
     """The 民主测评 of the open cycle, open for voting, with its codes made."""
     from kaohe.core.survey import DEFAULT_OPTIONS
@@ -344,6 +381,10 @@ PARAMETERS: dict[str, Filler] = {
     "version": lambda year, route, state: year.objects.get(state, {}).get("version"),
     "kind": lambda year, route, state: "ranking",
     "group": _object("group"),
+    "entry_id": _object("entry_id"),
+    "file_id": _object("file_id"),
+    "task_id": _object("task_id"),
+    "quarter": lambda year, route, state: 1,
 }
 
 
