@@ -31,7 +31,7 @@ from pathlib import Path
 from benchmarks import CHECKOUT, cluster, machine
 from benchmarks.measure import Figure
 
-BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey", "hostile", "overview")
+BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey", "hostile", "overview", "ledger")
 CHILD_BENCHMARKS = ("results", "memory", "export", "spreadsheet")
 FIGURES_MARK = "KAOHE-FIGURES "
 SEED = 1
@@ -250,6 +250,12 @@ def _sections(size: str) -> dict[str, Section]:
                             "the queries it takes, which must not grow with the units. The CPU time is noted beside the "
                             "wall time: on a shared machine (a load average of 10 on 2 cores) the wall time includes "
                             "the wait for a core."),
+        "ledger": Section("ledger", "10. 平时考核台账 at scale (issue 16)",
+                          "benchmarks/ledger.py: 100,000 confirmed entries (one in twenty a bonus) in a cycle of "
+                          "2,000 units × 40 items of one department; the office's ledger page filtered by one unit "
+                          "and by one quarter, the quarter's standings page (the quarter and the year so far, ranked), "
+                          "and the scoring grid's query count with and without the entries; server time through "
+                          "Django's test client, on SQLite and on PostgreSQL."),
     }
 
 
@@ -274,7 +280,8 @@ def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHM
     load_before = machine.load()
     start = time.perf_counter()
     pg = Postgres(say)
-    needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export", "survey", "overview"))
+    needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export", "survey", "overview",
+                                                          "ledger"))
 
     existing = output.read_text(encoding="utf-8") if only and output.is_file() else None
     command = _command(size) + (f" --only {' '.join(wanted)}" if only else "")
@@ -337,9 +344,9 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
 
         section.figures += scheme_bench.measure(criteria=conf.criteria, runs=max(conf.runs, 5), warmup=conf.warmup)
         section.command = f"python -m benchmarks run --{size} --only scheme"
-    elif name in ("api", "grid", "survey", "overview"):
+    elif name in ("api", "grid", "survey", "overview", "ledger"):
         module_name = {"api": "benchmarks.api.load", "grid": "benchmarks.grid", "survey": "benchmarks.survey_load",
-                       "overview": "benchmarks.overview"}[name]
+                       "overview": "benchmarks.overview", "ledger": "benchmarks.ledger"}[name]
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kaohe.ledger import proposal_views, views
+from kaohe.ledger import import_views, proposal_views, standings_views, views
 
 app_name = "ledger"
 urlpatterns = [
@@ -24,4 +24,11 @@ urlpatterns = [
     path("<int:pk>/ledger/tasks/<int:task_id>/", proposal_views.task, name="task"),
     path("<int:pk>/ledger/tasks/<int:task_id>/override/", proposal_views.override, name="override"),
     path("<int:pk>/ledger/settings/", views.save_settings, name="settings"),
+    path("<int:pk>/ledger/standings/", standings_views.standings_page, name="standings"),
+    path("<int:pk>/ledger/standings/<int:quarter>.xlsx", standings_views.standings_file, {"suffix": "xlsx"},
+         name="standings_xlsx"),
+    path("<int:pk>/ledger/standings/<int:quarter>.docx", standings_views.standings_file, {"suffix": "docx"},
+         name="standings_docx"),
+    path("<int:pk>/ledger/import/", import_views.import_page, name="import"),
+    path("<int:pk>/ledger/template.xlsx", import_views.template, name="template"),
 ]

@@ -71,6 +71,7 @@ UPLOADS = {
     "cycles/<int:pk>/ledger/<int:entry_id>/edit/": EVIDENCE,
     "cycles/<int:pk>/ledger/<int:entry_id>/files/": EVIDENCE,
     "cycles/<int:pk>/ledger/<int:entry_id>/dispute/": EVIDENCE,
+    "cycles/<int:pk>/ledger/import/": SHEET,
     "api/v1/cycles/<cycle_id>/ledger": EVIDENCE,
     "api/v1/cycles/<cycle_id>/ledger/<entry_id>/dispute": EVIDENCE,
     "api/v1/cycles/<cycle_id>/evidence": EVIDENCE,

@@ -125,6 +125,9 @@ PAGES: dict[str, list[Page]] = {
     "ledger:new": [Page(), Page(method="POST", data={"unit": UNIT, "kind": "deduction", "points": "99", "reason": ""},
                                 cycles=("open",))],
     "ledger:file": [Page(download=True)],
+    "ledger:standings_xlsx": [Page(download=True)],
+    "ledger:standings_docx": [Page(download=True)],
+    "ledger:template": [Page(download=True)],
 }
 # fmt: on
 

@@ -203,6 +203,21 @@ EXPECTED: dict[str, dict[str, object]] = {
     "ledger:override": {"method": "POST", "data": {"points": "1.5", "reason": "以实地检查为准"},
                         "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": HIDDEN,
                         "unit": DENIED, "leader": DENIED},
+    "ledger:standings": {"method": "GET",
+                         "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                         "unit": DENIED, "leader": OK},
+    "ledger:standings_xlsx": {"method": "GET",
+                              "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                              "unit": DENIED, "leader": OK},
+    "ledger:standings_docx": {"method": "GET",
+                              "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                              "unit": DENIED, "leader": OK},
+    "ledger:import": {"method": "GET",
+                      "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": OK, "unit": DENIED,
+                      "leader": DENIED},
+    "ledger:template": {"method": "GET",
+                        "anonymous": LOGIN, "office": DENIED, "scorer": OK, "head": OK, "scorer2": OK,
+                        "unit": DENIED, "leader": DENIED},
     "ledger:settings": {"method": "POST", "data": {"dispute_days": "10"},
                         "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
                         "unit": DENIED, "leader": DENIED},
@@ -554,7 +569,7 @@ def world(db, users, cycle):
     parameter gets its value here (or, when it needs an object made first, in `_parameters`)."""
     score = Score.objects.get(cycle=cycle, unit__code=UNIT, node__code=ITEM)
     return {"cycle_id": cycle.pk, "scheme": cycle.scheme_id, "code": OWN_DEPARTMENT, "unit_code": UNIT,
-            "item_code": ITEM, "version": score.version, "kind": "ranking"}
+            "item_code": ITEM, "version": score.version, "kind": "ranking", "quarter": 1}
 
 
 def _published_version(cycle: Cycle, office) -> int:

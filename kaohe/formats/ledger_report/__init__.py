@@ -1,0 +1,8 @@
+"""The 平时考核台账's quarterly report (季度通报): `LedgerReport` (report.py), written as a workbook
+(workbook.py) and as a 公文 in Word (notice.py)."""
+
+from kaohe.formats.ledger_report.notice import standings_docx
+from kaohe.formats.ledger_report.report import LedgerReport, ReportEntry
+from kaohe.formats.ledger_report.workbook import standings_xlsx
+
+__all__ = ["LedgerReport", "ReportEntry", "standings_docx", "standings_xlsx"]
