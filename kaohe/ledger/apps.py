@@ -9,8 +9,10 @@ class LedgerConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's app loading: the modules registered here import models, ready only now
+        from kaohe.cycles import overview
         from kaohe.cycles.proposals import propose_from
         from kaohe.ledger import events
+        from kaohe.ledger.overview import ledger_source
         from kaohe.ledger.proposals import SOURCE
         from kaohe.ledger.todo import ledger_todo
         from kaohe.notify import todo
@@ -18,3 +20,4 @@ class LedgerConfig(AppConfig):
         events.register()
         propose_from(SOURCE)
         todo.register(ledger_todo)
+        overview.register("ledger", 30, ledger_source)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -43,8 +44,6 @@ def ledger(users, cycle):
 
 
 def rows(page: str) -> dict[str, list[str]]:
-    import re
-
     return {code: re.findall(r'class="num">([^<]*)<', row)
             for code, row in re.findall(r'<tr data-unit="([^"]+)">(.*?)</tr>', page, re.S)}
 
@@ -105,3 +104,16 @@ def test_the_command_line_lists_and_ranks(cycle, ledger, capsys):
         call_command("ledger", "standings", str(cycle.pk), "--quarter", "5")
     with pytest.raises(CommandError, match="没有被考核单位"):
         call_command("ledger", "list", str(cycle.pk), "--unit", "nowhere")
+
+
+def test_the_leaders_overview_shows_the_year_so_far(client_for, cycle, users):
+    leader = client_for("leader")
+    assert 'id="panel-ledger"' not in leader.get(f"/?cycle={cycle.pk}").content.decode()  # nothing confirmed yet
+    confirmed(users, cycle, "yanshi", ITEM, "deduction", "2018-02-01", "0.5", "季度报告逾期")
+    page = leader.get(f"/?cycle={cycle.pk}").content.decode()
+    panel = page.split('id="panel-ledger"')[1].split("</section>")[0]
+    assert "截至第4季度累计" in panel  # the cycle's year (2018) is past: the whole year
+    row = re.search(r"<tr><td class=\"num\">(\d+)</td><td>偃师市</td>(.*?)</tr>", panel)
+    assert row is not None and re.findall(r'class="num">([^<]*)<', row.group(2)) == ["0.5", "0", "-0.5"]
+    assert f'href="/cycles/{cycle.pk}/ledger/standings/?quarter=4"' in panel
+    assert "<form" not in panel
