@@ -3,18 +3,81 @@
 - `format_points`: points or any figure as text without trailing zeros or exponent ('2', '1.5');
 - `round_half_up`: two decimals (or `places`), half up, as shown and compared;
 - `two_places`: a figure as the pages, sheets and reports show it ('91.67', '85.00');
-- `rounded_points`: two decimals half up without trailing zeros ('95', '91.67', '1.5').
+- `rounded_points`: two decimals half up without trailing zeros ('95', '91.67', '1.5');
+- `parse_typed`: points as people type them, by the rule below.
+
+Points as people type them (`parse_typed`) follow one rule wherever points are entered — the scoring
+grid, the self-assessment, the scoring sheet's text cells, the API's strings, objection answers,
+adjustments and component values — so that what a Chinese input method produces is read as meant:
+
+- blanks around the text are ignored (spaces, tabs, the ideographic space U+3000, no-break
+  spaces); nothing left is "no value" (None);
+- the full-width digits ０-９ are the digits 0-9;
+- the decimal point may be "." or what an input method types for it: "．" (full-width full stop),
+  "。" (ideographic full stop) or "｡" (half-width ideographic full stop) — "１．５", "1。5" and
+  "1.5" are all 1.5; at most one, with a digit on at least one side ("1。" is 1, "。5" is 0.5);
+- a leading sign "+" or "-" (also "＋", "－" and the minus sign "−") is read, so that the caller's
+  range check can say the points may not be negative rather than that they are not a number;
+- an exponent in ASCII ("1e1", "1E+1") is read, as programs write numbers that way (Python writes
+  Decimal('10').normalize() as "1E+1");
+- nothing else is a number. A comma ("1,5", "１，５", "1、5") is refused with its own message,
+  because it is a decimal comma to some and a thousands separator to others; so are blanks inside
+  the number, digit-group underscores ("1_0", which Python's Decimal would take), other scripts'
+  digits, circled and Chinese numerals ("①", "一点五"), units ("1.5分"), NaN and infinity, and any
+  text longer than MAX_TYPED characters (refused before any work is done on it).
+
+The value is returned exactly as typed (1.50 stays 1.50); range, step and places are the caller's
+to check (`kaohe.cycles.scoring.parse_score` for tasks, claims and answers).
 """
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 MAX_PLACES = 2
+MAX_TYPED = 64  # characters of typed points, blanks around them included
+
+_TYPED_BLANKS = " \t\r\n\u3000\u00a0\u202f\u2007"
+_TYPED_CHARACTERS = str.maketrans({
+    **{chr(0xFF10 + digit): str(digit) for digit in range(10)},  # full-width digits
+    "．": ".", "。": ".", "｡": ".",  # decimal points from Chinese input methods
+    "＋": "+", "－": "-", "−": "-",  # full-width plus and minus, the minus sign
+})
+_TYPED_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+_TYPED_COMMAS = "，,、､﹐﹑"
 
 
 class PointsError(ValueError):
-    """A points value that is not a non-negative decimal with at most two places."""
+    """A points value that is not a non-negative decimal with at most two places; from
+    `parse_typed`, text that is not a number: `kind` says why (SYNTAX, or COMMA for a comma), and
+    the message (Chinese, without final punctuation) quotes the text, shortened to 20 characters."""
+
+    SYNTAX, COMMA = "syntax", "comma"
+
+    def __init__(self, message: str, kind: str = SYNTAX):
+        super().__init__(message)
+        self.kind = kind
+
+
+def parse_typed(text: str) -> Decimal | None:
+    """Points as a person typed them, by the module's rule: None when blank, else the Decimal
+    exactly as typed (no range, step or places checked). PointsError (with its `kind`) otherwise."""
+    if len(text) > MAX_TYPED:
+        raise PointsError(f"得分“{_short(text)}”不是数字")
+    stripped = text.strip(_TYPED_BLANKS)
+    if not stripped:
+        return None
+    plain = stripped.translate(_TYPED_CHARACTERS)
+    if _TYPED_NUMBER.fullmatch(plain) is None:
+        if any(comma in plain for comma in _TYPED_COMMAS):
+            raise PointsError(f"得分“{_short(stripped)}”不是数字：小数点请用“.”或“。”，不用逗号", PointsError.COMMA)
+        raise PointsError(f"得分“{_short(stripped)}”不是数字")
+    return Decimal(plain)
+
+
+def _short(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def parse_points(text: str | int | Decimal) -> Decimal:

@@ -8,12 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from kaohe.core.points import PointsError, parse_typed
 from kaohe.core.text import CYCLE_NAME, TextError, clean
 from kaohe.cycles.lifecycle import CycleError, create_cycle
 from kaohe.cycles.models import Cycle
+from kaohe.cycles.scoring import typed_message
 from kaohe.orgs.models import Unit
 from kaohe.schemes.forms import DataSelect
 from kaohe.schemes.models import SchemeRecord
@@ -36,6 +39,24 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict | None = None):
         super().__init__(attrs, format="%Y-%m-%d")  # what <input type="date"> expects, in every language
+
+
+class PointsField(forms.DecimalField):
+    """A decimal field read by the one rule for typed points (`kaohe.core.points.parse_typed`:
+    full-width digits, "。" as the decimal point), in a text box: a number box would refuse what a
+    Chinese input method types before the server sees it. Range and places as DecimalField's."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 8})
+
+    def to_python(self, value: object) -> Decimal | None:  # type: ignore[override]  # the stubs give DecimalField IntegerField's
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_typed(str(value))
+        except PointsError as error:
+            raise ValidationError(typed_message(str(value), error), code="invalid") from None
 
 
 class CycleForm(forms.Form):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -32,7 +32,7 @@ from kaohe.accounts.errors import Refused
 from kaohe.accounts.models import DEPARTMENT_ROLES, User
 from kaohe.audit.record import record
 from kaohe.core import text
-from kaohe.core.points import format_points, optional_points
+from kaohe.core.points import PointsError, format_points, optional_points, parse_typed
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
 from kaohe.orgs.models import Department
 from kaohe.schemes.models import Node
@@ -68,15 +68,22 @@ class Facts:
 def parse_score(text: str | Decimal | None, maximum: Decimal, step: Decimal) -> Decimal | None:
     """Points as a user typed them for a task (or a claim, or an objection's answer): None when
     empty, else a decimal between 0 and `maximum` in the cycle's `step` (two places); INVALID
-    otherwise. (kaohe.core.points.parse_points reads a scheme's points, which have no step.)"""
-    if text is None or (isinstance(text, str) and not text.strip()):
+    otherwise. Text is read by the one rule for typed points (`kaohe.core.points.parse_typed`:
+    full-width digits, "。" as the decimal point); a Decimal (a JSON number) as it is.
+    (kaohe.core.points.parse_points reads a scheme's points, which have no step.)"""
+    if text is None:
         return None
-    if isinstance(text, float) or isinstance(text, bool):
+    if isinstance(text, float) or isinstance(text, bool) or not isinstance(text, str | int | Decimal):
         raise ScoreError(ScoreError.INVALID, _("得分必须是十进制数字。"), "points")
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise ScoreError(ScoreError.INVALID, _("得分“%(text)s”不是数字。") % {"text": text}, "points") from None
+    if isinstance(text, str):
+        try:
+            value = parse_typed(text)
+        except PointsError as error:
+            raise ScoreError(ScoreError.INVALID, typed_message(text, error), "points") from None
+        if value is None:
+            return None
+    else:
+        value = Decimal(text)
     if not value.is_finite():
         raise ScoreError(ScoreError.INVALID, _("得分“%(text)s”不是数字。") % {"text": text}, "points")
     if value < 0 or value > maximum:  # first: quantize() fails on huge values such as 1e400
@@ -89,6 +96,15 @@ def parse_score(text: str | Decimal | None, maximum: Decimal, step: Decimal) -> 
         raise ScoreError(ScoreError.INVALID, _("得分必须是%(step)s分的整数倍。") % {
             "step": format_points(step)}, "points")
     return value.quantize(Decimal("0.01"))
+
+
+def typed_message(text: str, error: PointsError) -> str:
+    """The user's message, in their language, for typed points `parse_typed` refused."""
+    shown = text.strip()
+    shown = shown if len(shown) <= 20 else shown[:20] + "…"
+    if error.kind == PointsError.COMMA:
+        return _("得分“%(text)s”不是数字：小数点请用“.”或“。”，不用逗号。") % {"text": shown}
+    return _("得分“%(text)s”不是数字。") % {"text": shown}
 
 
 def check_can_edit(facts: Facts) -> None:

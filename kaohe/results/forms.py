@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaohe.core.points import format_points
+from kaohe.core.points import PointsError, format_points, parse_typed
 from kaohe.core.text import ADJUSTMENT_DOCUMENT, ADJUSTMENT_REASON
+from kaohe.cycles.forms import PointsField
 from kaohe.cycles.models import CycleUnit
+from kaohe.cycles.scoring import typed_message
 from kaohe.results.models import Adjustment, ResultSettings
 
 COMPONENT_ROWS = 4
@@ -143,7 +145,7 @@ def settings_initial(settings: ResultSettings, units: list[CycleUnit]) -> dict[s
 class AdjustmentForm(forms.Form):
     unit = forms.ChoiceField(label=gettext_lazy("被考核单位"))
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=Adjustment.Kind.choices)
-    points = forms.DecimalField(label=gettext_lazy("分值"), required=False, min_value=Decimal(0), max_digits=8,
+    points = PointsField(label=gettext_lazy("分值"), required=False, min_value=Decimal(0), max_digits=8,
                                 decimal_places=2, help_text=gettext_lazy("加分、扣分填写；等次上限和一票否决不填。"))
     reason = forms.CharField(label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
                              max_length=ADJUSTMENT_REASON.limit, error_messages={"required": gettext_lazy("请填写调整理由。")})
@@ -168,17 +170,9 @@ def component_values(post: Mapping[str, str], units: list[CycleUnit], keys: list
             name = f"value:{unit.code}:{key}"
             if name not in post:
                 continue
-            raw = post[name].strip()
-            if not raw:
-                values[(unit.code, key)] = None
-                continue
+            raw = post[name]
             try:
-                number = Decimal(raw)
-            except InvalidOperation:
-                errors.append(_("%(unit)s：“%(value)s”不是数字。") % {"unit": unit.name, "value": raw})
-                continue
-            if not number.is_finite():
-                errors.append(_("%(unit)s：“%(value)s”不是数字。") % {"unit": unit.name, "value": raw})
-                continue
-            values[(unit.code, key)] = number
+                values[(unit.code, key)] = parse_typed(raw)
+            except PointsError as error:
+                errors.append(_("%(unit)s：%(problem)s") % {"unit": unit.name, "problem": typed_message(raw, error)})
     return values, errors

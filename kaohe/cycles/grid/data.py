@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -23,7 +23,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kaohe.core.points import format_points
+from kaohe.core.points import PointsError, format_points, parse_typed
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, CycleUnit, Score, Submission
 from kaohe.cycles.proposals import Proposal, Summary, proposals, summaries
 from kaohe.schemes.models import Node
@@ -110,9 +110,10 @@ class Cell:
         if self.points == self.maximum or not self.points:
             return False
         try:
-            return Decimal(self.points) < self.max_points
-        except (InvalidOperation, ValueError):
+            typed = parse_typed(self.points)
+        except PointsError:
             return False
+        return typed is not None and typed.is_finite() and typed < self.max_points
 
 
 @dataclass

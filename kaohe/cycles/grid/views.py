@@ -29,7 +29,6 @@ built in Python and the cells written as f-strings (kaohe.cycles.grid.html).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -46,6 +45,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kaohe.accounts.decorators import SignedInRequest
 from kaohe.accounts.models import DEPARTMENT_ROLES, Role
 from kaohe.accounts.permissions import reads_all
+from kaohe.core.points import PointsError, parse_typed
 from kaohe.cycles import review
 from kaohe.cycles.access import scoring_department, visible_cycle_or_404
 from kaohe.cycles.grid.data import (
@@ -151,8 +151,8 @@ def _text(status: int, message: str) -> HttpResponse:
 def _same(score: Score, entry: Entry) -> bool:
     """The saved values already are what the user asked for (e.g. the same save sent twice)."""
     try:
-        points = Decimal(entry.points.strip()) if entry.points.strip() else None
-    except InvalidOperation:
+        points = parse_typed(entry.points)
+    except PointsError:
         return False
     return points == score.points and entry.reason.strip() == score.reason
 

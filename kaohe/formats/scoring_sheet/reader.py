@@ -9,11 +9,12 @@ the cells inside the table are kept. Nothing is evaluated; the workbook is never
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any, NamedTuple
 
 from openpyxl.utils import get_column_letter
 
+from kaohe.core.points import PointsError, parse_typed
 from kaohe.core.scheme import Location
 from kaohe.formats.cells import cell_text, safe_text
 from kaohe.formats.errors import FormatError
@@ -56,17 +57,11 @@ def read_points(value: Any) -> Decimal | None:
         return rounded if abs(exact - rounded) < Decimal("1e-9") else exact
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, str):
-        text = value.strip().replace("\u3000", "")
-        if not text:
-            return None
+    if isinstance(value, str):  # typed as text: the one rule for typed points (full-width digits, "。")
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"得分“{_short(text)}”不是数字。") from None
-        if not number.is_finite():
-            raise ValueError(f"得分“{_short(text)}”不是数字。")
-        return number
+            return parse_typed(value)
+        except PointsError as error:
+            raise ValueError(f"{error}。") from None
     raise ValueError(f"得分“{_short(cell_text(value))}”不是数字（可能被识别成了日期或时间，请把单元格设为数字格式后重新填写）。")
 
 

@@ -46,3 +46,13 @@ document.body.addEventListener("htmx:sendError", (event) => {
   if (answersInPlace(event.detail.elt)) return;
   showAlert(gettext("网络连接失败，操作没有完成。请检查网络后重试。"));
 });
+
+// Points as people type them, for hints only (the server reads them by the one rule in
+// kaohe.core.points.parse_typed): full-width digits, "．", "。" or "｡" as the decimal point, full-width
+// signs. A Number, or NaN for blank text or anything that is not a number.
+window.typedPoints = (text) => {
+  const plain = String(text).trim()
+    .replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xFF10 + 48))
+    .replace(/[．。｡]/g, ".").replace(/＋/g, "+").replace(/[－−]/g, "-");
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?$/.test(plain) ? Number(plain) : NaN;
+};

@@ -37,10 +37,10 @@
   };
 
   // --- The reason box opens below full marks. The comparison is only a hint (the server checks
-  // with decimals), so a plain Number is fine here.
+  // with decimals), so a plain Number is fine here; full-width digits count (app.js: typedPoints).
   function belowMax(form) {
-    const points = form.elements.points.value.trim();
-    return points !== "" && !isNaN(points) && Number(points) < Number(form.dataset.max);
+    const points = window.typedPoints(form.elements.points.value);
+    return !isNaN(points) && points < Number(form.dataset.max);
   }
   function syncReason(form) {
     const box = form.elements.reason;
