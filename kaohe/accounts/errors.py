@@ -2,9 +2,10 @@
 a review step, a claim, an objection, a cycle, a scheme, the results) raises it or a subclass named
 for its app, with `kind` (how it is refused: the HTTP status pages and the API answer with),
 `message` (why, for the user, translated), `field` (the input it is about, if any), `current` (the
-stored object a conflict is with) and `problems` (every reason, when there are several). Pages show
-the message; the API turns it into `{code, message, field?, current?}` (kaohe.api.errors). It lives in
-accounts, the lowest app that every service imports."""
+stored object a conflict is with), `problems` (every reason, when there are several) and `items` (the
+reason of each refused row or item, by its code, when a refusal covers several: a page shows each
+beside its row). Pages show the message; the API turns it into `{code, message, field?, current?,
+items?}` (kaohe.api.errors). It lives in accounts, the lowest app that every service imports."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ class Refused(Exception):
                    STORAGE: 503}  # storage: the evidence folder could not take a file, the server's problem
 
     def __init__(self, kind: str, message: str, field: str = "", current: Any = None,
-                 problems: Iterable[str] = ()):
+                 problems: Iterable[str] = (), items: dict[str, str] | None = None):
         self.kind, self.message, self.field, self.current = kind, str(message), field, current
         self.problems = list(problems) or [self.message]
+        self.items = dict(items or {})  # the refusals of single rows or items (claims, an objection's) by code
         super().__init__(self.message)
 
     @property

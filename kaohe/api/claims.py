@@ -2,6 +2,7 @@
 
 - GET  /cycles/{id}/self-assessment[?unit=CODE]        the criteria with the unit's claims
 - PUT  /cycles/{id}/self-assessment/claims/{code}      {points, explanation, version}
+- POST /cycles/{id}/self-assessment/claims             {claims: [{code, points, explanation, version}]}: all or none
 - POST /cycles/{id}/self-assessment/submit              the unit's users
 - POST /cycles/{id}/self-assessment/reopen?unit=CODE    the office, {reason}
 - GET  /cycles/{id}/evidence[?unit=CODE]               what `readable_evidence` allows
@@ -36,6 +37,7 @@ from kaohe.api.schemas import (
     ClaimErrorOut,
     ClaimIn,
     ClaimOut,
+    ClaimsIn,
     CriteriaIn,
     EvidenceOut,
     ReasonIn,
@@ -51,6 +53,7 @@ from kaohe.cycles.models import Cycle, CycleUnit
 router = Router(tags=["self-assessment"])
 
 ERRORS: dict[int, Any] = {status: ClaimErrorOut for status in (403, 404, 409, 422)}
+MAX_CLAIMS = 1000  # rows in one save: far more than any scheme's criteria
 READ_ERRORS: dict[int, Any] = {status: ClaimErrorOut for status in (404, 422)}
 
 
@@ -192,6 +195,39 @@ def put_claim(request: HttpRequest, cycle_id: int, code: str, unit: str | None =
     claim = rules.save_claim(user, cycle, unit_code, code, points, explanation, version)
     claim = Claim.objects.select_related("updated_by", "unit").get(pk=claim.pk)
     return _claim_body(claim.unit, code, claim)
+
+
+@router.post("/{cycle_id}/self-assessment/claims", response={200: list[ClaimOut], **ERRORS},
+             summary="Save several claims at once, all or none", openapi_extra=body_doc(ClaimsIn))
+@translate_errors
+def post_claims(request: HttpRequest, cycle_id: int, unit: str | None = None) -> list[dict[str, Any]]:
+    """As PUT …/claims/{code}, for several criteria in one transaction, as the page saves them:
+    every row is checked first and either all are saved or none. Body `{claims: [{code, points,
+    explanation, version}, …]}`, each criterion at most once, at most MAX_CLAIMS rows. 200 the
+    claims in the order given; 422 when any row is invalid or its criterion does not apply, 409 when
+    the only refusals are stale versions — with `items`, each refused row's reason by its code."""
+    user = user_of(request)
+    cycle = visible_cycle(user, cycle_id)
+    rows = json_body(request, "{claims: [{code, points, explanation, version}, ...]}").get("claims")
+    if not isinstance(rows, list) or not 0 < len(rows) <= MAX_CLAIMS:
+        raise ApiError(422, _("claims 必须是1到%(max)d条自评的列表。") % {"max": MAX_CLAIMS}, "claims")
+    entries = []
+    for row in rows:
+        if not isinstance(row, dict) or not isinstance(row.get("code"), str):
+            raise ApiError(422, _("claims 的每一条必须是 {code, points, explanation, version}。"), "claims")
+        version = row.get("version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ApiError(422, _("自评 %(code)s 缺少版本号 version（读取自评时得到的整数）。") % {"code": row["code"]},
+                           "claims")
+        entries.append(rules.ClaimEntry(row["code"], points_field(row), text_field(row, "explanation", _("自评说明")),
+                                        version))
+    codes = [entry.code for entry in entries]
+    if len(set(codes)) != len(codes):
+        raise ApiError(422, _("同一指标在 claims 中出现了不止一次。"), "claims")
+    saved = rules.save_claims(user, cycle, _unit_code(user, unit, write=True), entries)
+    claims = {c.pk: c for c in Claim.objects.filter(pk__in=[c.pk for c in saved]).select_related("updated_by", "unit")}
+    return [_claim_body(claims[claim.pk].unit, entry.code, claims[claim.pk]) for claim, entry in zip(saved, entries,
+                                                                                                     strict=True)]
 
 
 @router.post("/{cycle_id}/self-assessment/submit", response={200: SelfAssessmentStateOut, **ERRORS},

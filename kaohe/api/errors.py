@@ -3,7 +3,8 @@
 Every service error is a `kaohe.accounts.errors.Refused` (ScoreError, ReviewError, ClaimError and
 ObjectionError, CycleError, ResultsError, …): its `kind` is the code and gives the status (invalid
 422, forbidden 403, not_found 404, conflict and closed 409, too_large 413); a conflict carries the
-saved score or claim in `current`. `ApiError` is for what the API itself refuses (not visible, wrong
+saved score or claim in `current`, and a refusal of several rows or items the reason of each
+by its code in `items`. `ApiError` is for what the API itself refuses (not visible, wrong
 role, a malformed body).
 """
 
@@ -60,6 +61,8 @@ def refused_response(err: Refused) -> JsonResponse:
         body["current"] = current_body(err.current)
     elif isinstance(err.current, Claim):
         body["current"] = claim_body(err.current)
+    if err.items:
+        body["items"] = err.items
     return JsonResponse(body, status=err.status)
 
 

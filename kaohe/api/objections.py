@@ -2,15 +2,22 @@
 
 - GET  /cycles/{id}/scorecard[?version=N]                        unit users: their own unit only
 - GET  /cycles/{id}/objections ; GET /cycles/{id}/objections/{oid}  what `visible_objections` gives
-- POST /cycles/{id}/objections                                   the unit: {items, reason} (+ `file` parts)
+- POST /cycles/{id}/objections                                   the unit: {items: [{code, reason}] or [code], reason?}
+                                                                 (+ `file` parts)
 - POST /cycles/{id}/objections/{oid}/items/{code}/answer         the item's department: {decision, points, reason}
 - POST /cycles/{id}/objections/{oid}/confirm                     the office: {comment?}
 - POST /cycles/{id}/objections/{oid}/send-back                   the office: {comment}
 
 The rules are `kaohe.objections.flow` (the pages call the same functions); the scorecard shows what
-the page shows (`kaohe.objections.views.published_row` and, for the latest version while the cycle is
-locked, `kaohe.results.scorecard.scorecard_rows`). The office and leaders read results through
+the page shows (`kaohe.objections.scorecard`: the published figures with the previous version's that
+differ and, for the latest version while the cycle is locked, the items with the unit's claims and
+the points before on the items that changed); an objection's items carry what the department sees
+beside them (`kaohe.objections.context`). The office and leaders read results through
 GET /cycles/{id}/results instead.
+
+Items have had their own reasons since 2026-12 (issue 14). A client that sends one `reason` and item
+codes, as before, still works: that reason becomes each item's. `reason` on an objection is now the
+shared reason as sent (empty when every item came with its own); read each item's `reason`.
 
 (No `from __future__ import annotations`: ninja resolves the views' annotations, see cycles.py.)
 """
@@ -30,7 +37,6 @@ from kaohe.api.claims import (
     json_body,
     points_field,
     text_field,
-    text_list,
 )
 from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ApiError, translate_errors
@@ -38,12 +44,10 @@ from kaohe.api.schemas import AnswerIn, ClaimErrorOut, CommentIn, ObjectionIn, O
 from kaohe.claims import rules
 from kaohe.core.points import optional_points
 from kaohe.cycles.models import Cycle, CycleUnit
-from kaohe.objections import flow
+from kaohe.objections import context, flow, scorecard
 from kaohe.objections.flow import ObjectionError
 from kaohe.objections.models import Objection, ObjectionItem
-from kaohe.objections.views import published_row
 from kaohe.results.models import ResultSnapshot
-from kaohe.results.scorecard import scorecard_rows
 
 router = Router(tags=["objections"])
 
@@ -77,18 +81,22 @@ def get_scorecard(request: HttpRequest, cycle_id: int, version: int | None = Non
     snapshot = ResultSnapshot.objects.filter(cycle=cycle, version=wanted).first()
     if snapshot is None:
         raise ApiError(404, _("这个考核周期没有第%(version)s版已发布结果。") % {"version": wanted}, "version")
-    summary = published_row(snapshot, unit.code)
+    summary = scorecard.published_row(snapshot, unit.code)
     if summary is None:
         raise ApiError(404, _("第%(version)s版结果中没有本单位。") % {"version": wanted}, "version")
+    previous = scorecard.previous_version(snapshot)
+    before = scorecard.published_row(previous, unit.code) if previous else None
     rows: list[dict[str, Any]] = []
     items = 0
     if wanted == versions[0] and cycle.status == Cycle.Status.LOCKED:
-        rows, items = scorecard_rows(cycle.pk, cycle.scheme_id, unit.pk)
+        changes = scorecard.item_changes(cycle, unit.code, previous, snapshot) if previous else {}
+        rows, items = scorecard.unit_rows(cycle, unit, changes)
     latest = snapshot if wanted == versions[0] else None
     return {
         "cycle": cycle.pk, "unit": unit.code, "unit_name": unit.name, "version": snapshot.version,
         "latest_version": versions[0], "versions": versions, "published_at": snapshot.published_at,
-        "summary": summary, "rows": rows, "items": items,
+        "summary": summary, "previous_version": previous.version if previous else None,
+        "changed_from_previous": scorecard.summary_changes(summary, before), "rows": rows, "items": items,
         "pending": sorted(set(flow.pending_for(unit).values_list("score__node__code", flat=True))),
         "objection_deadline": cycle.objection_deadline,
         "window_problem": flow.window_problem(cycle, latest),  # None: it reads the latest itself
@@ -104,22 +112,27 @@ def _objections(user: User, cycle: Cycle) -> Any:
             .prefetch_related(Prefetch("items", queryset=items), "evidence"))
 
 
-def _item_body(item: ObjectionItem) -> dict[str, Any]:
+def _item_body(item: ObjectionItem, side: context.UnitSide | None) -> dict[str, Any]:
     return {"code": item.score.node.code, "title": item.score.node.title, "department": item.score.department.name,
-            "old_points": optional_points(item.old_points), "decision": item.decision,
+            "reason": item.reason, "old_points": optional_points(item.old_points), "old_reason": item.old_reason,
+            "unit_side": context.side_body(side) if side else None, "decision": item.decision,
             "decision_label": str(item.get_decision_display()), "new_points": optional_points(item.new_points),
             "answer": item.answer, "answered_by": str(item.answered_by) if item.answered_by_id else None,
             "answered_at": item.answered_at}
 
 
-def _body(objection: Objection) -> dict[str, Any]:
+def _body(user: User, cycle: Cycle, objection: Objection, sides: bool = True) -> dict[str, Any]:
+    """An objection; with `sides`, each item with the unit's side of its criterion (a few queries
+    per objection, so one objection's GET has it and the list has not)."""
+    items = list(objection.items.all())
+    unit_sides = context.unit_side(user, cycle, objection, items) if sides else {}
     return {"id": objection.pk, "unit": objection.unit.code, "unit_name": objection.unit.name,
             "version": objection.version, "state": objection.state,
             "state_label": str(objection.get_state_display()), "reason": objection.reason,
             "filed_by": str(objection.filed_by) if objection.filed_by_id else None, "filed_at": objection.filed_at,
             "office_comment": objection.office_comment, "closed_at": objection.closed_at,
             "result_version": objection.result_version,
-            "items": [_item_body(item) for item in objection.items.all()],
+            "items": [_item_body(item, unit_sides.get(item.pk)) for item in items],
             "evidence": sorted(e.pk for e in objection.evidence.all())}
 
 
@@ -127,7 +140,7 @@ def _one(user: User, cycle: Cycle, objection_id: int) -> dict[str, Any]:
     objection = _objections(user, cycle).filter(pk=objection_id).first()
     if objection is None:
         raise ObjectionError(ObjectionError.NOT_FOUND, _("没有编号为 %(id)s 的异议。") % {"id": objection_id})
-    return _body(objection)
+    return _body(user, cycle, objection)
 
 
 @router.get("/{cycle_id}/objections", response={200: list[ObjectionOut], 404: ClaimErrorOut},
@@ -137,7 +150,8 @@ def list_objections(request: HttpRequest, cycle_id: int) -> list[dict[str, Any]]
     """Unit users: their unit's. The office and leaders: all. Scorers and heads: those with an item
     their department scored. Newest first."""
     user = user_of(request)
-    return [_body(o) for o in _objections(user, visible_cycle(user, cycle_id))]
+    cycle = visible_cycle(user, cycle_id)
+    return [_body(user, cycle, o, sides=False) for o in _objections(user, cycle)]
 
 
 @router.get("/{cycle_id}/objections/{objection_id}", response={200: ObjectionOut, 404: ClaimErrorOut},
@@ -153,30 +167,54 @@ def get_objection(request: HttpRequest, cycle_id: int, objection_id: int) -> dic
              summary="Object to some of your unit's published items",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": ObjectionIn.model_json_schema()},
-                 "multipart/form-data": {"schema": {"type": "object", "required": ["items", "reason"], "properties": {
+                 "multipart/form-data": {"schema": {"type": "object", "required": ["items"], "properties": {
                      "items": {"type": "array", "items": {"type": "string"}},
-                     "reason": {"type": "string"},
+                     "reason": {"type": "string", "description": "the reason of every item without its own"},
+                     "reason:{code}": {"type": "string", "description": "an item's own reason (one field per item)"},
                      "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}})
 @translate_errors
 def file_objection(request: HttpRequest, cycle_id: int):
     """Unit users, while the window is open (results published, the cycle locked, the objection
-    deadline not passed; else 409). JSON `{items: [item codes], reason}`, or multipart/form-data
-    with repeated `items`, `reason` and optional `file` parts (checked like evidence: 413 too large,
-    422 refused type). 422 for an item that did not apply or is already under an open objection."""
+    deadline not passed; else 409). JSON `{items: [{code, reason}, …], reason}`: each item with its
+    own reason; `reason` (optional) is the reason of every item given without one — so the form of
+    before, `{items: ["1.2.1.1", …], reason}`, still works and gives every item that reason. Or
+    multipart/form-data with repeated `items`, `reason:<code>` per item and/or `reason`, and
+    optional `file` parts (checked like evidence: 413 too large, 422 refused type). 422 when an item
+    did not apply, is already under an open objection or has no reason: `items` in the answer gives
+    the reason for each such item by its code."""
     user = user_of(request)
     cycle = visible_cycle(user, cycle_id)
     own = unit_code(user)
     if own is None:
         raise ObjectionError(ObjectionError.FORBIDDEN, _("只有被考核单位可以提出异议。"))
     if request.content_type in FORM_TYPES:
-        codes, reason = request.POST.getlist("items"), request.POST.get("reason", "")
+        codes = request.POST.getlist("items")
+        items: list[str | tuple[str, str]] = [(code, request.POST.get(f"reason:{code}", "")) for code in codes]
+        reason = request.POST.get("reason", "")
         files = [rules.read_evidence_upload(cycle, upload) for upload in request.FILES.getlist("file")]
     else:
-        data = json_body(request, "{items: [...], reason}")
-        codes = text_list(data.get("items", []), "items", _("考核内容 items"))
+        data = json_body(request, "{items: [{code, reason}, ...], reason}")
+        items = _objected_items(data.get("items", []))
         reason, files = text_field(data, "reason", _("异议理由")), []
-    objection = flow.file(user, cycle, own, codes, reason, files)
+    objection = flow.file(user, cycle, own, items, reason, files)
     return Status(201, _one(user, cycle, objection.pk))
+
+
+def _objected_items(values: Any) -> list[str | tuple[str, str]]:
+    """`items` as sent: item codes, or objects {code, reason} (the two may be mixed)."""
+    message = _("考核内容 items 必须是列表，每项是编码，或 {code, reason}（编码和该项的异议理由）。")
+    if not isinstance(values, list):
+        raise ApiError(422, message, "items")
+    items: list[str | tuple[str, str]] = []
+    for value in values:
+        if isinstance(value, str):
+            items.append(value)
+        elif (isinstance(value, dict) and isinstance(value.get("code"), str)
+              and isinstance(value.get("reason", ""), str | None) and set(value) <= {"code", "reason"}):
+            items.append((value["code"], value.get("reason") or ""))
+        else:
+            raise ApiError(422, message, "items")
+    return items
 
 
 @router.post("/{cycle_id}/objections/{objection_id}/items/{code}/answer", response={200: ObjectionOut, **ERRORS},

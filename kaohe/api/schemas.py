@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -131,6 +132,7 @@ class ClaimErrorOut(Schema):
     message: str
     field: str | None = None
     current: CurrentClaim | None = None
+    items: dict[str, str] | None = Field(None, description="an objection's refused items: code → why")
 
 
 class ClaimIn(Schema):
@@ -140,6 +142,16 @@ class ClaimIn(Schema):
     points: Decimal | None = Field(description='"1.5", 1.5 or null (clears the claim)')
     explanation: str = Field("", description="at most 500 characters")
     version: int = Field(description="the version read with the self-assessment; a stale one is a 409")
+
+
+class ClaimRowIn(ClaimIn):
+    code: str = Field(description="the criterion's code")
+
+
+class ClaimsIn(Schema):
+    """Documentation only: read like ClaimIn."""
+
+    claims: list[ClaimRowIn] = Field(description="each criterion at most once; all are saved or none")
 
 
 class ClaimOut(Schema):
@@ -247,6 +259,12 @@ class ScorecardRowOut(Schema):
     deducted: bool | None = None
     lost: str | None = None
     reason: str | None = None
+    claimed: str | None = Field(None, description="on a criterion (or an item that is its own): the points "
+                                                  "the unit claimed in its self-assessment")
+    claim_gap: str | None = Field(None, description="claimed minus awarded, when the unit claimed more")
+    claim_explanation: str | None = None
+    changed: bool | None = Field(None, description="an item whose points changed since the previous version")
+    previous: str | None = Field(None, description="a changed item's points at the previous version")
 
 
 class ScorecardOut(Schema):
@@ -258,6 +276,10 @@ class ScorecardOut(Schema):
     versions: list[int]
     published_at: datetime
     summary: ScorecardSummaryOut
+    previous_version: int | None = Field(None, description="the version before this one, if any")
+    changed_from_previous: dict[str, Any] = Field(
+        default_factory=dict, description="the previous version's figures that differ (obtained, percent, final, "
+                                          "rank, grade; dimensions: code → obtained)")
     rows: list[ScorecardRowOut] = Field(
         description="the latest version's items while the cycle is locked; empty otherwise")
     items: int
@@ -266,11 +288,26 @@ class ScorecardOut(Schema):
     window_problem: str = Field(description='why objections cannot be filed now; "" when they can')
 
 
+class UnitSideOut(Schema):
+    """What the department sees beside an item: the unit's self-assessment of the item's criterion."""
+
+    criterion: str
+    criterion_title: str
+    maximum: str = Field(description="the criterion's maximum for the unit")
+    claimed: str | None = Field(description="the points the unit claimed; null: none")
+    explanation: str
+    evidence: list[int] = Field(description="ids of the files attached to the criterion that you may open")
+
+
 class ObjectionItemOut(Schema):
     code: str
     title: str
     department: str
+    reason: str = Field(description="the unit's reason for objecting to this item")
     old_points: str | None
+    old_reason: str = Field(description="the department's reason for the deduction when the objection was filed")
+    unit_side: UnitSideOut | None = Field(description="in GET /objections/{id} and the answers to changes; "
+                                                      "null in the list")
     decision: str = Field(description='"" (pending), upheld or changed')
     decision_label: str
     new_points: str | None
@@ -286,7 +323,7 @@ class ObjectionOut(Schema):
     version: int = Field(description="the published version objected to")
     state: str = Field(description="filed, answered or closed")
     state_label: str
-    reason: str
+    reason: str = Field(description="the shared reason as sent (each item has its own in items[].reason)")
     filed_by: str | None
     filed_at: datetime
     office_comment: str
@@ -296,11 +333,17 @@ class ObjectionOut(Schema):
     evidence: list[int]
 
 
-class ObjectionIn(Schema):
-    """JSON, or multipart/form-data with repeated `items` fields, `reason` and `file` parts."""
+class ObjectedItemIn(Schema):
+    code: str = Field(description="an item code (考核内容) of the unit's latest published results")
+    reason: str = Field("", description="why; empty: the objection's shared `reason`")
 
-    items: list[str] = Field(description="item codes (考核内容) of the unit's latest published results")
-    reason: str
+
+class ObjectionIn(Schema):
+    """JSON, or multipart/form-data with repeated `items` fields, `reason:<code>` per item and/or
+    `reason`, and `file` parts."""
+
+    items: list[ObjectedItemIn | str] = Field(description="each item with its reason; a bare code takes `reason`")
+    reason: str = Field("", description="the reason of every item given without its own")
 
 
 class AnswerIn(Schema):

@@ -18,16 +18,17 @@ Every change is one audit event in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kaohe.accounts.errors import Refused
 from kaohe.accounts.models import Role, User
@@ -36,7 +37,7 @@ from kaohe.audit.record import record
 from kaohe.claims import storage
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.core import text
-from kaohe.core.points import optional_points
+from kaohe.core.points import format_points, optional_points
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.cycles.scoring import ScoreError, parse_score
@@ -53,9 +54,24 @@ class ClaimError(Refused):
     """What the self-assessment and evidence rules refuse; `current` is the stored Claim a conflict is with."""
 
 
+@dataclass(frozen=True)
+class Content:
+    """One item (考核内容) of a criterion that applies to the unit."""
+
+    code: str
+    title: str
+    maximum: Decimal
+
+    @property
+    def maximum_text(self) -> str:
+        return format_points(self.maximum)
+
+
 @dataclass
 class Criterion:
-    """A criterion as it applies to one unit: its maximum is the sum of the unit's items under it."""
+    """A criterion as it applies to one unit: its maximum is the sum of the unit's items under it,
+    whose text (`contents`) says what is assessed; an item hung directly under an indicator is its
+    own criterion and has no contents of its own."""
 
     node_id: int
     code: str
@@ -65,6 +81,7 @@ class Criterion:
     items: list[str] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)
     evidence_expected: bool = False
+    contents: list[Content] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -107,6 +124,8 @@ def criteria(cycle: Cycle, unit: CycleUnit) -> list[Criterion]:
         criterion = found.setdefault(key, Criterion(0, key, "", position))
         criterion.maximum += points or ZERO
         criterion.items.append(code)
+        if criterion_code:
+            criterion.contents.append(Content(code, title, points or ZERO))
         if department not in criterion.departments:
             criterion.departments.append(department)
     heads = Node.objects.filter(scheme_id=cycle.scheme_id, code__in=[c for c in found if c not in lone],
@@ -180,14 +199,6 @@ def _writable_unit(user: User, cycle: Cycle, unit_code: str, lock: bool = True) 
     return unit, sheet
 
 
-def _criterion(cycle: Cycle, unit: CycleUnit, code: str) -> Criterion:
-    for criterion in criteria(cycle, unit):
-        if criterion.code == code:
-            return criterion
-    raise ClaimError(ClaimError.NOT_FOUND, _("指标 %(code)s 不适用于单位 %(unit)s，或不存在。") % {
-        "code": code, "unit": unit.name}, "criterion")
-
-
 def cleaned(value: str | None, field: text.FreeText, name: str) -> str:
     """Free text by the one rule (`kaohe.core.text`); its refusal as ClaimError(INVALID) on `name`."""
     try:
@@ -200,32 +211,94 @@ def claim_key(cycle: Cycle, unit: CycleUnit, code: str) -> str:
     return f"cycle:{cycle.pk}/unit:{unit.code}/criterion:{code}"
 
 
+@dataclass(frozen=True)
+class ClaimEntry:
+    """One claim as the unit typed it: the criterion's code, the points, the explanation, and the
+    version of the claim it was read at (0 for none yet)."""
+
+    code: str
+    points: str | Decimal | None
+    explanation: str
+    version: int
+
+
+class ClaimsError(ClaimError):
+    """Several claims saved at once were refused: `rows` holds each refused row's error by its
+    criterion's code. INVALID (422) when any row is invalid or does not apply, else CONFLICT (409)."""
+
+    def __init__(self, rows: dict[str, ClaimError]):
+        self.rows = rows
+        invalid = any(error.kind != ClaimError.CONFLICT for error in rows.values())
+        message = ngettext("%(count)d项自评有误，全部未保存；请按各项的提示修改后再保存。",
+                           "%(count)d项自评有误，全部未保存；请按各项的提示修改后再保存。", len(rows)) % {
+            "count": len(rows)}
+        super().__init__(ClaimError.INVALID if invalid else ClaimError.CONFLICT, message,
+                         items={code: error.message for code, error in rows.items()})
+
+
 def save_claim(user: User, cycle: Cycle, unit_code: str, criterion_code: str, points: str | Decimal | None,
                explanation: str, version: int) -> Claim:
+    """Save one claim (the API's PUT); its error is the row's own."""
+    try:
+        return save_claims(user, cycle, unit_code, [ClaimEntry(criterion_code, points, explanation, version)])[0]
+    except ClaimsError as error:
+        raise next(iter(error.rows.values())) from None
+
+
+def save_claims(user: User, cycle: Cycle, unit_code: str, entries: Sequence[ClaimEntry]) -> list[Claim]:
+    """Save the unit's claims in one transaction, all or none: every row is checked first (the
+    criterion applies, the points are within its maximum in the cycle's step, the explanation's
+    length, the version is the claim's current one), and if any row is refused nothing is written
+    and ClaimsError lists every refused row. A row equal to what is saved changes nothing (no new
+    version, no audit event). Returns the claims in the order given. Refusals of the whole
+    self-assessment (not the unit's user, closed) are a plain ClaimError."""
     with transaction.atomic():
-        unit, _sheet = _writable_unit(user, cycle, unit_code)
-        criterion = _criterion(cycle, unit, criterion_code)
-        try:
-            value = parse_score(points, criterion.maximum, cycle.step)
-        except ScoreError as error:
-            raise ClaimError(ClaimError.INVALID, error.message, "points") from None
-        explanation = cleaned(explanation, text.CLAIM_EXPLANATION, "explanation")
-        claim, _created = Claim.objects.get_or_create(cycle=cycle, unit=unit, node_id=criterion.node_id)
-        if claim.version != version:
-            raise ClaimError(ClaimError.CONFLICT, _("这条自评已在别处修改，请核对后再保存。"), current=claim)
-        if value == claim.points and explanation == claim.explanation:
-            return claim
-        updated = Claim.objects.filter(pk=claim.pk, version=version).update(
-            points=value, explanation=explanation, version=F("version") + 1, updated_by=user,
-            updated_at=timezone.now())
-        if not updated:
-            claim.refresh_from_db()
-            raise ClaimError(ClaimError.CONFLICT, _("这条自评已在别处修改，请核对后再保存。"), current=claim)
-        record("claim.update", "claim", claim_key(cycle, unit, criterion.code), cycle=cycle,
-               old={"points": optional_points(claim.points), "explanation": claim.explanation, "version": version},
-               new={"points": optional_points(value), "explanation": explanation, "version": version + 1})
-        claim.refresh_from_db()
+        unit, _sheet = _writable_unit(user, cycle, unit_code)  # locks the self-assessment: saves run one at a time
+        applicable = {criterion.code: criterion for criterion in criteria(cycle, unit)}
+        claims = {claim.node_id: claim for claim in Claim.objects.filter(unit=unit)}
+        rows: dict[str, ClaimError] = {}
+        checked: list[tuple[Criterion, Decimal | None, str, Claim | None, int]] = []
+        for entry in entries:
+            try:
+                criterion = applicable.get(entry.code)
+                if criterion is None:
+                    raise ClaimError(ClaimError.NOT_FOUND, _("指标 %(code)s 不适用于单位 %(unit)s，或不存在。") % {
+                        "code": entry.code, "unit": unit.name}, "criterion")
+                value, explanation = _checked(cycle, criterion, entry)
+                claim = claims.get(criterion.node_id)
+                if (claim.version if claim else 0) != entry.version:
+                    raise ClaimError(ClaimError.CONFLICT, _("这条自评已在别处修改，请核对后再保存。"), current=claim)
+            except ClaimError as error:
+                rows[entry.code] = error
+                continue
+            checked.append((criterion, value, explanation, claim, entry.version))
+        if rows:
+            raise ClaimsError(rows)
+        return [_write(user, cycle, unit, *row) for row in checked]
+
+
+def _checked(cycle: Cycle, criterion: Criterion, entry: ClaimEntry) -> tuple[Decimal | None, str]:
+    try:
+        value = parse_score(entry.points, criterion.maximum, cycle.step)
+    except ScoreError as error:
+        raise ClaimError(ClaimError.INVALID, error.message, "points") from None
+    return value, cleaned(entry.explanation, text.CLAIM_EXPLANATION, "explanation")
+
+
+def _write(user: User, cycle: Cycle, unit: CycleUnit, criterion: Criterion, value: Decimal | None, explanation: str,
+           claim: Claim | None, version: int) -> Claim:
+    """Write one checked claim (the self-assessment is locked, so the version read still holds)."""
+    if claim is None:
+        claim = Claim.objects.create(cycle=cycle, unit=unit, node_id=criterion.node_id)
+    if value == claim.points and explanation == claim.explanation:
         return claim
+    old = {"points": optional_points(claim.points), "explanation": claim.explanation, "version": version}
+    claim.points, claim.explanation, claim.version = value, explanation, version + 1
+    claim.updated_by, claim.updated_at = user, timezone.now()
+    claim.save()
+    record("claim.update", "claim", claim_key(cycle, unit, criterion.code), cycle=cycle, old=old,
+           new={"points": optional_points(value), "explanation": explanation, "version": version + 1})
+    return claim
 
 
 def submit(user: User, cycle: Cycle, unit_code: str) -> SelfAssessment:

@@ -1,6 +1,6 @@
 """The self-assessment's to-do entries and deadline reminders (registered in kaohe.claims.apps):
-a unit's users see the self-assessment to fill and submit while the cycle is open (urgent near its
-deadline), and are reminded by the daily job when the deadline is near and it is not submitted.
+a unit's users see the self-assessment to fill and submit while the cycle is open, with its deadline
+(urgent near it), and are reminded by the daily job when the deadline is near and it is not submitted.
 Each costs a fixed number of queries."""
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ def unit_entries(user: User, today: date | None = None) -> list[Todo]:
             continue
         url = f"/cycles/{cycle.pk}/self/{unit.code}/"
         names = {"cycle": cycle.name, "count": unit.claimed}
-        entries.append(Todo(_("%(cycle)s：本单位自评待填写提交（已填%(count)d项）") % names, url))
+        text = _("%(cycle)s：本单位自评待填写提交（已填%(count)d项）") % names
+        if deadline is not None and not is_near(deadline, today):  # near: the urgent entry below says it
+            text += _("，%(date)s截止（%(left)s）") % {"date": deadline.isoformat(), "left": time_left(deadline, today)}
+        entries.append(Todo(text, url))
         if deadline is not None and is_near(deadline, today):
             entries.append(Todo(_("自评截止日期临近：%(cycle)s将于%(date)s截止（%(left)s）") % {
                 **names, "date": deadline.isoformat(), "left": time_left(deadline, today)}, url, urgent=True))

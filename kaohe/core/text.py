@@ -44,7 +44,8 @@ SCORE_REASON = FreeText("score.reason", _("扣分理由"), 500)
 CLAIM_EXPLANATION = FreeText("claim.explanation", _("自评说明"), 500)
 SELF_ASSESSMENT_REOPEN_REASON = FreeText("selfassessment.reopen_reason", _("退回自评的理由"), 1000)
 SUBMISSION_COMMENT = FreeText("submission.comment", _("退回或重新打开的意见"), 1000)
-OBJECTION_REASON = FreeText("objection.reason", _("异议理由"), 2000)
+OBJECTION_REASON = FreeText("objection.reason", _("共同的异议理由"), 2000)  # for items without their own
+OBJECTION_ITEM_REASON = FreeText("objectionitem.reason", _("异议理由"), 2000)
 OBJECTION_ANSWER = FreeText("objectionitem.answer", _("答复理由"), 2000)
 OBJECTION_COMMENT = FreeText("objection.office_comment", _("考核办意见"), 2000)
 ADJUSTMENT_REASON = FreeText("adjustment.reason", _("加减分理由"), 1000)
@@ -68,7 +69,7 @@ DISPUTE_COMMENT = FreeText("dispute.office_comment", _("考核办办结意见"),
 
 FIELDS: tuple[FreeText, ...] = (
     SCORE_REASON, CLAIM_EXPLANATION, SELF_ASSESSMENT_REOPEN_REASON, SUBMISSION_COMMENT, OBJECTION_REASON,
-    OBJECTION_ANSWER, OBJECTION_COMMENT, ADJUSTMENT_REASON, ADJUSTMENT_DOCUMENT, CYCLE_NAME, CYCLE_REOPEN_REASON,
+    OBJECTION_ITEM_REASON, OBJECTION_ANSWER, OBJECTION_COMMENT, ADJUSTMENT_REASON, ADJUSTMENT_DOCUMENT, CYCLE_NAME, CYCLE_REOPEN_REASON,
     EVIDENCE_NAME, TOKEN_NAME, SURVEY_NAME, SURVEY_GROUP_NAME, SURVEY_QUESTION,
     LEDGER_REASON, LEDGER_DOCUMENT, LEDGER_COMMENT, LEDGER_OVERRIDE, DISPUTE_REASON, DISPUTE_ANSWER, DISPUTE_COMMENT,
 )

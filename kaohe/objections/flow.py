@@ -1,10 +1,11 @@
 """The objection rules, in one place for the pages and the API.
 
-1. `file`: a unit's own user objects to some of its items of the latest published results, with a
-   reason and optional evidence files, while the window is open: results published, the cycle
-   locked, and today (Asia/Shanghai) not after the cycle's objection deadline. Every item must be
-   one of the unit's tasks (an item that did not apply is refused) and not already under an
-   objection that is still open.
+1. `file`: a unit's own user objects to some of its items of the latest published results, each
+   with its reason, and optional evidence files, while the window is open: results published, the
+   cycle locked, and today (Asia/Shanghai) not after the cycle's objection deadline. Every item must
+   be one of the unit's tasks (an item that did not apply is refused) and not already under an
+   objection that is still open. The item keeps its points and the department's reason for the
+   deduction as they were then, for the department's answer and the unit's scorecard.
 2. `answer`: the scorer or head of the department that scored an item upholds it or changes its
    points (in the cycle's step, within the item's maximum), always with a reason. When every item
    is answered the objection waits for the office.
@@ -18,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import is_office, reads_all, signed_in, unit_code
@@ -46,7 +49,8 @@ OPEN_STATES = (Objection.State.FILED, Objection.State.ANSWERED)
 
 
 class ObjectionError(ClaimError):
-    """Same kinds and HTTP statuses as the self-assessment's errors."""
+    """Same kinds and HTTP statuses as the self-assessment's errors; `items` holds the refusals that
+    concern single items (code → why), so that pages and the API can show each beside its item."""
 
 
 def latest_snapshot(cycle: Cycle) -> ResultSnapshot | None:
@@ -110,8 +114,12 @@ def _required(value: str, message: str, field: str, kind: text.FreeText) -> str:
     return value
 
 
-def file(user: User, cycle: Cycle, unit_code: str, item_codes: Sequence[str], reason: str,
+def file(user: User, cycle: Cycle, unit_code: str, items: Sequence[str | tuple[str, str]], reason: str = "",
          files: Iterable[Upload] = ()) -> Objection:
+    """The unit objects to `items`: each an item's code with its own reason, `(code, reason)`, or a
+    bare code; `reason` is the reason of every item given none of its own (so a client that sends
+    one reason for all, as before items had reasons, still works). Every item needs a reason. The
+    refusals that concern items are gathered, all of them, into ObjectionError.items (code → why)."""
     with storage.removed_unless_committed(), transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         try:
@@ -124,37 +132,67 @@ def file(user: User, cycle: Cycle, unit_code: str, item_codes: Sequence[str], re
         problem = window_problem(cycle, snapshot)
         if problem:
             raise ObjectionError(ObjectionError.CLOSED, problem)
-        reason = _required(reason, _("提出异议必须填写理由。"), "reason", text.OBJECTION_REASON)
-        codes = list(dict.fromkeys(c.strip() for c in item_codes if c and c.strip()))
-        if not codes:
+        shared = _cleaned(reason, text.OBJECTION_REASON, "reason")
+        wanted = _item_reasons(items)
+        if not wanted:
             raise ObjectionError(ObjectionError.INVALID, _("请选择至少一项有异议的考核内容。"), "items")
-        scores = {s.node.code: s for s in Score.objects.filter(cycle=cycle, unit=unit, node__code__in=codes)
+        scores = {s.node.code: s for s in Score.objects.filter(cycle=cycle, unit=unit, node__code__in=list(wanted))
                   .select_related("node", "department")}
-        missing = [c for c in codes if c not in scores]
-        if missing:
-            raise ObjectionError(ObjectionError.INVALID, _("考核内容 %(codes)s 不适用于本单位，不能提出异议。") % {
-                "codes": "、".join(missing)}, "items")
-        pending = sorted(set(ObjectionItem.objects.filter(score__in=scores.values(), objection__state__in=OPEN_STATES)
-                             .values_list("score__node__code", flat=True)))
-        if pending:
-            raise ObjectionError(ObjectionError.INVALID, _("考核内容 %(codes)s 已有未办结的异议。") % {
-                "codes": "、".join(pending)}, "items")
+        pending = set(ObjectionItem.objects.filter(score__in=scores.values(), objection__state__in=OPEN_STATES)
+                      .values_list("score__node__code", flat=True))
+        reasons: dict[str, str] = {}
+        refused: dict[str, str] = {}
+        for code, own in wanted.items():
+            if code not in scores:
+                refused[code] = _("考核内容 %(code)s 不适用于本单位，不能提出异议。") % {"code": code}
+            elif code in pending:
+                refused[code] = _("考核内容 %(code)s 已有未办结的异议。") % {"code": code}
+            else:
+                try:
+                    reasons[code] = text.clean(own, text.OBJECTION_ITEM_REASON) or shared
+                except text.TextError as error:
+                    refused[code] = error.message(_)
+                    continue
+                if not reasons[code]:
+                    refused[code] = _("请填写对考核内容 %(code)s 的异议理由。") % {"code": code}
+        if refused:
+            raise ObjectionError(ObjectionError.INVALID, ngettext(
+                "%(count)d项异议未能提出：%(reasons)s", "%(count)d项异议未能提出：%(reasons)s", len(refused)) % {
+                "count": len(refused), "reasons": "；".join(refused.values())}, "items", items=refused)
         assert snapshot is not None  # window_problem refuses before any is published
-        objection = Objection.objects.create(cycle=cycle, unit=unit, version=snapshot.version, reason=reason,
+        objection = Objection.objects.create(cycle=cycle, unit=unit, version=snapshot.version, reason=shared,
                                              filed_by=user)
-        ObjectionItem.objects.bulk_create([ObjectionItem(objection=objection, score=scores[c],
-                                                         old_points=scores[c].points) for c in codes])
+        ObjectionItem.objects.bulk_create([
+            ObjectionItem(objection=objection, score=scores[code], reason=item_reason, old_points=scores[code].points,
+                          old_reason=scores[code].reason) for code, item_reason in reasons.items()])
         try:
             stored = store_evidence(user, cycle, unit, list(files), [], Evidence.Purpose.OBJECTION)
         except ClaimError as error:
             raise ObjectionError(error.kind, error.message, "files") from None
         objection.evidence.add(*stored)
-        record("objection.file", "objection", _key(objection), cycle=cycle, reason=reason,
-               new={"version": snapshot.version, "items": codes, "evidence": objection.evidence.count()})
-        departments = {s.department for s in scores.values()}
-        _notify_departments(departments, _("%(cycle)s：%(unit)s对本部门的评分提出异议") % {
-            "cycle": cycle.name, "unit": unit.name}, _("异议理由：%(reason)s") % {"reason": reason}, objection)
+        record("objection.file", "objection", _key(objection), cycle=cycle, reason=shared,
+               new={"version": snapshot.version, "items": list(reasons), "reasons": reasons,
+                    "evidence": objection.evidence.count()})
+        by_department: dict[Any, list[str]] = {}
+        for code in reasons:
+            by_department.setdefault(scores[code].department, []).append(code)
+        for department, codes in by_department.items():
+            notify(department_users(department), _("%(cycle)s：%(unit)s对本部门的评分提出异议") % {
+                "cycle": cycle.name, "unit": unit.name},
+                "\n".join(_("%(code)s：%(reason)s") % {"code": code, "reason": reasons[code]} for code in codes),
+                _url(objection))
         return objection
+
+
+def _item_reasons(items: Sequence[str | tuple[str, str]]) -> dict[str, str]:
+    """Each item's code → its own reason as sent ("" for none), in the order given, once each."""
+    reasons: dict[str, str] = {}
+    for item in items:
+        code, own = (item, "") if isinstance(item, str) else item
+        code = (code or "").strip()
+        if code and code not in reasons:
+            reasons[code] = own or ""
+    return reasons
 
 
 def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision: str,
@@ -196,7 +234,9 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
             objection.state = Objection.State.ANSWERED
             objection.save(update_fields=["state"])
             notify(office_users(), _("%(cycle)s：%(unit)s的异议已答复，待确认") % {
-                "cycle": cycle.name, "unit": objection.unit.name}, objection.reason, _url(objection))
+                "cycle": cycle.name, "unit": objection.unit.name},
+                _("各评分部门已答复全部%(count)d项，请确认或退回。") % {"count": objection.items.count()},
+                _url(objection))
         return item
 
 

@@ -1,7 +1,8 @@
-"""Objections to published results: a unit disputes some of its items within the cycle's window, the
-owning departments answer each item (uphold, or change the points, with a reason), the office
-confirms, and a changed score republishes the results as a new version (the old one is kept).
-Rules live in `kaohe.objections.flow`.
+"""Objections to published results: a unit disputes some of its items within the cycle's window, each
+with its own reason, the owning departments answer each item (uphold, or change the points, with a
+reason) seeing the points and the reason for the deduction as they were when the objection was filed,
+the office confirms, and a changed score republishes the results as a new version (the old one is
+kept). Rules live in `kaohe.objections.flow`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ class Objection(models.Model):
     unit = models.ForeignKey("cycles.CycleUnit", on_delete=models.CASCADE, related_name="objections")
     version = models.PositiveIntegerField(_("针对的结果版本"))
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.FILED)
-    reason = models.TextField(_("异议理由"))
+    # the reason given for every item without its own (each item keeps its reason: ObjectionItem.reason)
+    reason = models.TextField(_("共同的异议理由"), blank=True)
     evidence = models.ManyToManyField("claims.Evidence", related_name="objections", blank=True,
                                       verbose_name=_("佐证材料"))
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -46,7 +48,9 @@ class ObjectionItem(models.Model):
 
     objection = models.ForeignKey(Objection, on_delete=models.CASCADE, related_name="items")
     score = models.ForeignKey("cycles.Score", on_delete=models.PROTECT, related_name="objection_items")
+    reason = models.TextField(_("异议理由"), blank=True)  # the unit's, for this item
     old_points = models.DecimalField(_("原得分"), max_digits=8, decimal_places=2, null=True, blank=True)
+    old_reason = models.TextField(_("原扣分理由"), blank=True)  # the department's, when the objection was filed
     decision = models.CharField(_("答复"), max_length=10, choices=Decision.choices, default="", blank=True)
     new_points = models.DecimalField(_("修改后得分"), max_digits=8, decimal_places=2, null=True, blank=True)
     answer = models.TextField(_("答复理由"), blank=True)

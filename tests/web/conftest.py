@@ -139,3 +139,18 @@ def pdf_tools():
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture
+def log_in():
+    """For browser tests: log(page, base, username) logs the demo account in and waits for the home page."""
+    from kaohe.ops.demo import DEMO_PASSWORD
+
+    def log(page, base: str, username: str) -> None:
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+
+    return log

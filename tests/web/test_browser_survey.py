@@ -16,21 +16,12 @@ from pathlib import Path
 import pytest
 
 from kaohe.core.survey import format_code
-from kaohe.ops.demo import DEMO_PASSWORD
 from kaohe.survey.models import Ballot, Code, CodeAttempt, PublishedSurvey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("KAOHE_SCREENSHOTS", tempfile.gettempdir())) / "kaohe-browser"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 900}
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def vote_on_phone(page, base: str, code: str, choices: list[int], shot: str) -> None:
@@ -50,7 +41,8 @@ def vote_on_phone(page, base: str, code: str, choices: list[int], shot: str) -> 
     page.screenshot(path=str(SHOTS / f"{shot}-done.png"))
 
 
-def test_a_rater_votes_on_a_phone_and_the_office_publishes(browser_page, live_server, committed_demo, survey_kit):
+def test_a_rater_votes_on_a_phone_and_the_office_publishes(browser_page, live_server, committed_demo, survey_kit,
+                                                           log_in):
     page, base = browser_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
     SHOTS.mkdir(parents=True, exist_ok=True)

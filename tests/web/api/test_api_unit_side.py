@@ -257,7 +257,7 @@ def test_reading_the_self_assessment_takes_a_constant_number_of_queries(client_f
 def test_the_scorecard_and_objections_take_a_constant_number_of_queries(client_for, cycle, users, objection):
     client = client_for("unit")
     card, _response = queries(client, url(cycle, "scorecard"))
-    assert card <= 11  # 10, and the 平时考核台账 entries the scores rest on
+    assert card <= 12  # 10, the 平时考核台账 entries the scores rest on, and the unit's claims beside the points
     listed, _response = queries(client, url(cycle, "objections"))
     with acting_as(users["unit"]):
         flow.file(users["unit"], cycle, UNIT, ["1.2.1.2", "1.2.2.1"], "另两项", [("a.pdf", PDF), ("b.pdf", PDF + b"b")])
@@ -376,6 +376,39 @@ def test_a_stale_version_is_a_409_with_the_saved_claim(client_for, cycle):
     current = response.json()["current"]
     assert (current["points"], current["explanation"], current["version"]) == ("4", "第一次", 1)
     assert Claim.objects.get(unit__code=UNIT).points == Decimal(4)
+
+
+def test_several_claims_are_saved_at_once_or_none(client_for, cycle):
+    """POST …/self-assessment/claims: the page's one save, for scripts."""
+    client, other = client_for("unit"), "1.2.2"
+    saves = url(cycle, "self-assessment/claims")
+    refused = send(client, "post", saves, {"claims": [
+        {"code": CRITERION, "points": "１．５", "explanation": "甲", "version": 0},
+        {"code": other, "points": "99", "explanation": "", "version": 0},
+        {"code": "9.9.9", "points": "1", "explanation": "", "version": 0}]})
+    body = refused.json()
+    assert refused.status_code == 422 and set(body["items"]) == {other, "9.9.9"}
+    assert "之间" in body["items"][other] and "不适用" in body["items"]["9.9.9"]
+    assert not Claim.objects.exists()  # the valid row was not saved either
+    saved = send(client, "post", saves, {"claims": [
+        {"code": CRITERION, "points": "１．５", "explanation": "甲", "version": 0},
+        {"code": other, "points": 2, "explanation": "", "version": 0}]})
+    assert saved.status_code == 200
+    assert [(c["code"], c["points"], c["version"]) for c in saved.json()] == [(CRITERION, "1.5", 1), (other, "2", 1)]
+    stale = send(client, "post", saves, {"claims": [{"code": CRITERION, "points": "1", "explanation": "", "version": 0}]})
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict" and CRITERION in stale.json()["items"]
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"claims": []}, {"claims": "1.2.1"}, {"claims": [{"points": "1", "version": 0}]},
+    {"claims": [{"code": CRITERION, "points": "1"}]}, {"claims": [{"code": CRITERION, "points": 1.5, "version": True}]},
+    {"claims": [{"code": CRITERION, "points": "1", "version": 0}, {"code": CRITERION, "points": "2", "version": 0}]},
+    {"claims": [{"code": CRITERION, "points": "1", "version": 0}] * 1001},
+])
+def test_badly_shaped_claims_are_refused(client_for, cycle, body):
+    response = send(client_for("unit"), "post", url(cycle, "self-assessment/claims"), body)
+    assert response.status_code == 422 and response.json()["field"] == "claims"
+    assert not Claim.objects.exists()
 
 
 def test_a_criterion_that_does_not_apply_is_404(client_for, cycle):
@@ -631,7 +664,7 @@ def test_objections_outside_the_window_are_closed(client_for, cycle, published, 
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"items": [], "reason": "x"}, "items"),
-    ({"items": [ITEM], "reason": "  "}, "reason"),
+    ({"items": [ITEM], "reason": "  "}, "items"),  # every item needs a reason: the refusal is the item's
     ({"items": ["3.1.1.1x"], "reason": "x"}, "items"),
     ({"items": ITEM, "reason": "x"}, "items"),
     ({"items": [ITEM], "reason": 5}, "reason"),
@@ -640,6 +673,59 @@ def test_bad_objections_are_refused(client_for, cycle, published, body, field):
     response = send(client_for("unit"), "post", url(cycle, "objections"), body)
     assert response.status_code == 422 and response.json()["field"] == field
     assert not Objection.objects.exists()
+
+
+@pytest.mark.parametrize("items", [
+    [{"code": ITEM}], [{"code": ITEM, "reason": 5}], [{"code": 5, "reason": "x"}], [{"code": ITEM, "why": "x"}], [[ITEM]],
+])
+def test_badly_shaped_items_are_refused(client_for, cycle, published, items):
+    response = send(client_for("unit"), "post", url(cycle, "objections"), {"items": items})
+    assert response.status_code == 422 and response.json()["field"] == "items"
+    assert not Objection.objects.exists()
+
+
+def test_each_item_has_its_own_reason_and_one_reason_still_serves_all(client_for, cycle, published):
+    """The form of before (item codes and one reason) still works; items may bring their own reasons,
+    and a shared reason fills in for those without."""
+    old = send(client_for("unit"), "post", url(cycle, "objections"), {"items": [ITEM, "1.2.1.2"], "reason": "同一理由"})
+    assert old.status_code == 201
+    assert [(i["code"], i["reason"]) for i in old.json()["items"]] == [(ITEM, "同一理由"), ("1.2.1.2", "同一理由")]
+    new = send(client_for("unit"), "post", url(cycle, "objections"), {
+        "items": [{"code": "1.2.1.3", "reason": "记录齐全"}, "1.2.2.1"], "reason": "共同理由"})
+    assert new.status_code == 201
+    assert [(i["code"], i["reason"]) for i in new.json()["items"]] == [("1.2.1.3", "记录齐全"), ("1.2.2.1", "共同理由")]
+    assert new.json()["reason"] == "共同理由"
+
+
+def test_refused_items_are_each_named_with_their_reason(client_for, cycle, published, objection):
+    response = send(client_for("unit"), "post", url(cycle, "objections"), {
+        "items": [{"code": ITEM, "reason": "再次"}, {"code": "1.2.1.2", "reason": ""}, {"code": "9.9.9", "reason": "x"}]})
+    body = response.json()
+    assert response.status_code == 422 and body["field"] == "items" and set(body["items"]) == {ITEM, "1.2.1.2", "9.9.9"}
+    assert "未办结" in body["items"][ITEM] and "异议理由" in body["items"]["1.2.1.2"]
+    assert "不适用" in body["items"]["9.9.9"]
+    assert Objection.objects.count() == 1
+
+
+def test_an_objection_carries_the_original_reason_and_the_units_side(client_for, cycle, users, published):
+    Score.objects.filter(cycle=cycle, unit__code=UNIT, node__code=ITEM).update(points=Decimal("1.5"), reason="记录不全")
+    with acting_as(users["unit"]):
+        Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.OPEN)
+        cycle.refresh_from_db()
+        rules.save_claim(users["unit"], cycle, UNIT, CRITERION, "5", "全部完成", 0)
+        file_id = rules.upload_evidence(users["unit"], cycle, UNIT, [("纪要.pdf", PDF)], [CRITERION])[0].pk
+        Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.LOCKED)
+        cycle.refresh_from_db()
+        filed = flow.file(users["unit"], cycle, UNIT, [(ITEM, "记录已补齐")])
+    body = client_for("scorer").get(url(cycle, f"objections/{filed.pk}")).json()
+    item = body["items"][0]
+    assert (item["reason"], item["old_points"], item["old_reason"]) == ("记录已补齐", "1.5", "记录不全")
+    assert item["unit_side"] == {"criterion": CRITERION, "criterion_title": item["unit_side"]["criterion_title"],
+                                 "maximum": "5", "claimed": "5", "explanation": "全部完成", "evidence": [file_id]}
+    download = client_for("scorer").get(url(cycle, f"evidence/{file_id}/file"))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF  # (read to the end: closed)
+    listed = client_for("scorer").get(url(cycle, "objections")).json()
+    assert listed[0]["items"][0]["unit_side"] is None and listed[0]["items"][0]["old_reason"] == "记录不全"
 
 
 def test_an_objections_refused_file_stores_nothing(client_for, cycle, published, evidence_dir):
@@ -655,6 +741,7 @@ def test_an_objections_refused_file_stores_nothing(client_for, cycle, published,
 ENDPOINTS = {
     ("get", "/self-assessment"): (404, 422),
     ("put", "/self-assessment/claims/{code}"): (403, 404, 409, 422),
+    ("post", "/self-assessment/claims"): (403, 404, 409, 422),
     ("post", "/self-assessment/submit"): (403, 404, 409, 422),
     ("post", "/self-assessment/reopen"): (403, 404, 409, 422),
     ("get", "/evidence"): (404, 422),

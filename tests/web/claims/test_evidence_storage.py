@@ -84,9 +84,10 @@ def test_an_unwritable_evidence_folder_is_a_readable_error(open_cycle, client_fo
         raise PermissionError(13, "Permission denied", str(settings.EVIDENCE_DIR))
 
     monkeypatch.setattr(storage.tempfile, "mkstemp", refuse)
-    response = client_for("unit").post(f"/cycles/{open_cycle.pk}/self/yanshi/evidence/", {"file": [pdf("记录")]},
-                                       follow=True)
-    assert response.status_code == 200 and MESSAGE in response.content.decode()
+    response = client_for("unit").post(f"/cycles/{open_cycle.pk}/self/yanshi/evidence/", {"file": [pdf("记录")]})
+    html = response.content.decode()
+    card = html[html.index('id="upload"'):]
+    assert response.status_code == 503 and MESSAGE in card[:card.index("</form>")]  # said at the upload form
     assert "Permission denied" in caplog.text and not Evidence.objects.exists()
 
 

@@ -35,8 +35,10 @@ def first(cycle: Cycle) -> rules.Criterion:
 
 
 def post_claim(client, cycle, code, points, explanation="", version=0, unit=UNIT):
-    return client.post(f"/cycles/{cycle.pk}/self/{unit}/claims/{code}/",
-                       {"points": points, "explanation": explanation, "version": version}, HTTP_HX_REQUEST="true")
+    """One row of the page's form, saved as the page saves it (htmx)."""
+    return client.post(f"/cycles/{cycle.pk}/self/{unit}/save/",
+                       {f"points:{code}": points, f"explanation:{code}": explanation, f"version:{code}": version},
+                       HTTP_HX_REQUEST="true")
 
 
 def test_criteria_are_the_units_own_with_maxima_summed_from_its_items(cycle):
@@ -116,7 +118,7 @@ def test_who_reads_a_units_self_assessment(client_for, cycle, name):
     else:
         # the cycle's departments read claims (they score from them); scorer2's department is in the cycle too
         assert response.status_code == 200
-        editable = 'name="points"' in response.content.decode()
+        editable = 'name="points:' in response.content.decode()
         assert editable == (name == "unit")
 
 
@@ -226,3 +228,125 @@ def test_the_department_sees_claims_explanations_and_files_in_its_grid(client_fo
     assert html.count('<tr class="claims"') == 1
     if "市委宣传部" not in ours.departments:
         assert 'class="claims"' not in client_for("scorer2").get(f"/cycles/{cycle.pk}/scoring/").content.decode()
+
+
+# ----------------------------------------------------------------------------- the page: one save for every row
+
+
+def page_post(client, cycle, rows, htmx=True, unit=UNIT):
+    """The page's form as a browser sends it: `rows` maps a criterion's code to (points, explanation,
+    version) and optionally the `was` values the page was given."""
+    data = {}
+    for code, row in rows.items():
+        points, explanation, version, *was = row
+        data |= {f"points:{code}": points, f"explanation:{code}": explanation, f"version:{code}": version}
+        if was:
+            data |= {f"was-points:{code}": was[0][0], f"was-explanation:{code}": was[0][1]}
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.post(f"/cycles/{cycle.pk}/self/{unit}/save/", data, **headers)
+
+
+def row_html(html: str, code: str) -> str:
+    start = html.rindex("<article", 0, html.index(f'id="c-{code}"'))
+    return html[start:html.index("</article>", start)]
+
+
+def criteria_of(cycle: Cycle) -> list[rules.Criterion]:
+    return rules.criteria(cycle, CycleUnit.objects.get(cycle=cycle, code=UNIT))
+
+
+def test_every_row_is_saved_at_once_and_marked_saved(client_for, cycle):
+    a, b, c = criteria_of(cycle)[:3]
+    response = page_post(client_for("unit"), cycle, {a.code: ("1", "甲", 0), b.code: ("１．５", "乙", 0)})
+    html = response.content.decode()
+    assert response.status_code == 200 and "已保存2项" in html
+    assert "已保存" in row_html(html, a.code) and "已保存" in row_html(html, b.code)
+    assert "已保存" not in row_html(html, c.code)
+    saved = dict(Claim.objects.filter(unit__code=UNIT).values_list("node__code", "points"))
+    assert saved == {a.code: Decimal("1"), b.code: Decimal("1.5")}  # full-width digits read as meant
+    assert 'value="1.5"' in row_html(html, b.code)  # and shown as saved, normalised
+    assert Event.objects.filter(action="claim.update").count() == 2
+
+
+def test_one_refused_row_saves_nothing_and_says_why_at_the_row(client_for, cycle):
+    a, b, c = criteria_of(cycle)[:3]
+    too_many = str(b.maximum + 5)
+    response = page_post(client_for("unit"), cycle, {
+        a.code: ("1", "甲", 0), b.code: (too_many, "乙", 0), c.code: ("1,5", "", 0)})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert not Claim.objects.filter(points__isnull=False).exists()
+    assert not Event.objects.filter(action="claim.update").exists()
+    refused = row_html(html, b.code)
+    # the reason beside the field, what was typed still in it, the row marked unsaved
+    assert "has-error" in refused and f"0到{b.maximum.normalize():f}分之间" in refused
+    assert f'value="{too_many}"' in refused and 'aria-invalid="true"' in refused and "未保存" in refused
+    assert "逗号" in row_html(html, c.code)
+    assert "has-error" not in row_html(html, a.code) and 'value="1"' in row_html(html, a.code)  # kept, not saved
+    assert "2项自评有误，全部未保存" in html and f'href="#c-{b.code}"' in html
+
+
+def test_a_conflict_shows_both_what_is_saved_and_what_was_typed(client_for, cycle, users):
+    a = criteria_of(cycle)[0]
+    rules.save_claim(users["unit"], cycle, UNIT, a.code, "2", "别人填的", 0)  # someone else, meanwhile
+    response = page_post(client_for("unit"), cycle, {a.code: ("1", "我填的", 0, ("", ""))})
+    html = row_html(response.content.decode(), a.code)
+    assert response.status_code == 409
+    assert "已在别处修改" in html and "2 分" in html and "别人填的" in html  # what is saved now
+    assert 'value="1"' in html and "我填的" in html  # what was typed, still there
+    assert 'name="version:' + a.code + '" value="1"' in html  # saving again replaces it knowingly
+    assert Claim.objects.get(node_id=a.node_id).points == Decimal("2")
+    again = page_post(client_for("unit"), cycle, {a.code: ("1", "我填的", 1, ("2", "别人填的"))})
+    assert again.status_code == 200 and Claim.objects.get(node_id=a.node_id).points == Decimal("1")
+
+
+def test_rows_left_as_the_page_gave_them_are_not_saved_over(client_for, cycle, users):
+    a, b = criteria_of(cycle)[:2]
+    rules.save_claim(users["unit"], cycle, UNIT, a.code, "2", "同事填的", 0)  # a colleague, meanwhile
+    # this page still shows a as empty (version 0) and was not changed there; only b was typed
+    response = page_post(client_for("unit"), cycle, {a.code: ("", "", 0, ("", "")), b.code: ("1", "", 0, ("", ""))})
+    assert response.status_code == 200 and "已保存1项" in response.content.decode()
+    assert Claim.objects.get(node_id=a.node_id).points == Decimal("2")  # the colleague's claim stands
+    assert 'value="2"' in row_html(response.content.decode(), a.code)  # and the page now shows it
+
+
+def test_without_script_the_page_answers_in_full(client_for, cycle):
+    a = criteria_of(cycle)[0]
+    refused = page_post(client_for("unit"), cycle, {a.code: ("abc", "", 0)}, htmx=False)
+    assert refused.status_code == 422 and "<html" in refused.content.decode()
+    assert "不是数字" in row_html(refused.content.decode(), a.code)
+    saved = page_post(client_for("unit"), cycle, {a.code: ("0", "", 0)}, htmx=False)
+    assert saved.status_code == 302 and saved["Location"] == f"/cycles/{cycle.pk}/self/{UNIT}/"
+
+
+def test_saving_after_the_deadline_keeps_what_was_typed_off_the_record(client_for, cycle):
+    cycle.self_assessment_deadline = timezone.localdate() - datetime.timedelta(days=1)
+    cycle.save(update_fields=["self_assessment_deadline"])
+    response = page_post(client_for("unit"), cycle, {first(cycle).code: ("1", "", 0)})
+    assert response.status_code == 409 and "本次填写的内容未保存" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_the_page_shows_each_criterions_items_and_the_counter(client_for, cycle, users):
+    found = criteria_of(cycle)
+    with_items = next(c for c in found if len(c.contents) > 1)
+    rules.save_claim(users["unit"], cycle, UNIT, found[0].code, "0", "", 0)
+    html = client_for("unit").get(f"/cycles/{cycle.pk}/self/{UNIT}/").content.decode()
+    row = row_html(html, with_items.code)
+    for item in with_items.contents:  # the 考核内容 under the criterion, with their points
+        assert item.code in row and item.title in row and f"（{item.maximum_text}分）" in row
+    assert f"已填 <b data-filled>1</b> / {len(found)}" in html
+    assert html.count("data-filled") == 2  # the counter at the top and in the save bar (claims.js keeps both live)
+
+
+def test_refusals_of_submit_and_upload_are_shown_where_they_happened(client_for, cycle):
+    client = client_for("unit")
+    submitted = client.post(f"/cycles/{cycle.pk}/self/{UNIT}/submit/")
+    html = submitted.content.decode()
+    assert submitted.status_code == 422
+    bar = html[html.index('id="submit"'):]
+    assert "未填写自评得分" in bar[:bar.index("</form>")]
+    upload = client.post(f"/cycles/{cycle.pk}/self/{UNIT}/evidence/", {"criteria": [first(cycle).code]})
+    html = upload.content.decode()
+    card = html[html.index('id="upload"'):]
+    assert upload.status_code == 422 and "请选择要上传的文件" in card[:card.index("</form>")]

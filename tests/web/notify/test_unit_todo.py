@@ -50,6 +50,22 @@ def test_the_unit_is_asked_for_its_self_assessment_urgently_near_the_deadline(cl
     assert "本单位自评" not in home(client_for, "scorer")
 
 
+def test_the_units_home_gives_its_own_deadlines(client_for, cycle):
+    today = timezone.localdate()
+    cycle.self_assessment_deadline = today + datetime.timedelta(days=20)
+    cycle.objection_deadline = today + datetime.timedelta(days=40)
+    cycle.save(update_fields=["self_assessment_deadline", "objection_deadline"])
+    todo = home(client_for, "unit")
+    assert f"{cycle.self_assessment_deadline.isoformat()}截止（还剩20天）" in todo  # far off: said, not urgent
+    html = client_for("unit").get("/").content.decode()
+    table = html[html.index('<table class="list">'):]
+    table = table[:table.index("</table>")]
+    assert "自评截止" in table and "异议截止" in table and "评分截止" not in table
+    assert cycle.self_assessment_deadline.isoformat() in table and cycle.objection_deadline.isoformat() in table
+    other = client_for("scorer").get("/").content.decode()
+    assert "评分截止" in other and "自评截止" not in other
+
+
 def test_published_results_and_the_objection_window_reach_the_unit(client_for, cycle, users,
                                                                   django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
