@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kaohe.audit.context import acting_as
 from kaohe.claims import rules
+from kaohe.core.points import two_places
 from kaohe.cycles.models import Cycle, Score, Submission
 from kaohe.cycles.scoring import Entry, save_score
 from kaohe.objections import flow
@@ -79,8 +80,8 @@ def test_version_2_marks_what_an_objection_changed(client_for, published, users)
     assert "changed" in row and '<del class="was"' in row and "1.5</del>" in row and "已改" in row and "2 / 2" in row
     assert html.count('class="item changed') + html.count('class="item deducted changed') == 1  # only it
     assert "与第1版不同之处已标出" in html and "只看与第1版不同的项（1项）" in html
-    assert f"<del class=\"was\">{service.two(before['final'])}</del>" in html  # the final before, struck
-    assert service.two(after["final"]) in html
+    assert f"<del class=\"was\">{two_places(before['final'])}</del>" in html  # the final before, struck
+    assert two_places(after["final"]) in html
     assert f">{before['obtained']}</del>" in html
     # version 1 is shown as it was, unmarked
     old = client_for("unit").get(f"/cycles/{published.pk}/scorecard/?version=1").content.decode()
@@ -88,7 +89,7 @@ def test_version_2_marks_what_an_objection_changed(client_for, published, users)
 
     body = client_for("unit").get(f"/api/v1/cycles/{published.pk}/scorecard").json()
     assert body["previous_version"] == 1
-    assert body["changed_from_previous"]["final"] == service.two(before["final"])
+    assert body["changed_from_previous"]["final"] == two_places(before["final"])
     changed = [r for r in body["rows"] if r.get("changed")]
     assert [(r["code"], r["previous"], r["points"]) for r in changed] == [(ITEM, "1.5", "2")]
 
