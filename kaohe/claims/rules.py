@@ -248,7 +248,7 @@ def save_claim(user: User, cycle: Cycle, unit_code: str, criterion_code: str, po
 def save_claims(user: User, cycle: Cycle, unit_code: str, entries: Sequence[ClaimEntry]) -> list[Claim]:
     """Save the unit's claims in one transaction, all or none: every row is checked first (the
     criterion applies, the points are within its maximum in the cycle's step, the explanation's
-    length, the version is the claim's current one), and if any row is refused nothing is written
+    length, the version is the claim's current one, the criterion is given once), and if any row is refused nothing is written
     and ClaimsError lists every refused row. A row equal to what is saved changes nothing (no new
     version, no audit event). Returns the claims in the order given. Refusals of the whole
     self-assessment (not the unit's user, closed) are a plain ClaimError."""
@@ -258,8 +258,13 @@ def save_claims(user: User, cycle: Cycle, unit_code: str, entries: Sequence[Clai
         claims = {claim.node_id: claim for claim in Claim.objects.filter(unit=unit)}
         rows: dict[str, ClaimError] = {}
         checked: list[tuple[Criterion, Decimal | None, str, Claim | None, int]] = []
+        given: set[str] = set()
         for entry in entries:
             try:
+                if entry.code in given:
+                    raise ClaimError(ClaimError.INVALID, _("指标 %(code)s 在一次保存中出现了不止一次。") % {
+                        "code": entry.code}, "criterion")
+                given.add(entry.code)
                 criterion = applicable.get(entry.code)
                 if criterion is None:
                     raise ClaimError(ClaimError.NOT_FOUND, _("指标 %(code)s 不适用于单位 %(unit)s，或不存在。") % {

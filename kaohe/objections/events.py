@@ -24,6 +24,13 @@ def _version(value: object) -> object:
     return _("第%(version)s版") % {"version": value} if isinstance(value, int) else None
 
 
+def _reasons(value: object) -> object:
+    """Each item's reason as filed ({code: reason}): "1.2.1.1：reason；1.2.1.2：reason"."""
+    if not isinstance(value, dict):
+        return None
+    return _("；").join(_("%(code)s：%(reason)s") % {"code": code, "reason": reason} for code, reason in value.items())
+
+
 def register() -> None:
     actions({
         "objection.file": gettext_lazy("提出异议"),
@@ -34,6 +41,7 @@ def register() -> None:
     object_type("objection", Objection._meta.verbose_name, {
         "version": Field(label_of(Objection, "version"), choices=_version),
         "items": Field(gettext_lazy("异议的考核内容"), refers="item"),
+        "reasons": Field(gettext_lazy("各项的异议理由"), choices=_reasons),
         "evidence": gettext_lazy("佐证材料数"),
         "decision": Field(label_of(ObjectionItem, "decision"),
                           choices=dict(ObjectionItem.Decision.choices)),

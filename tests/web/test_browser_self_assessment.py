@@ -169,3 +169,14 @@ def test_on_a_phone_the_page_fits_and_refusals_show_beside_the_field(unit_page):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     page.locator(row(code)).scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "self-assessment-refused-phone.png"))
+
+
+def test_in_english_on_a_phone_the_units_home_and_self_assessment_fit(unit_page, live_server):
+    """English words are longer than Chinese ones: nothing may push the page sideways."""
+    page, cycle, _criteria = unit_page
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.set_viewport_size(PHONE)
+    for path, heading in (("/", "To-do list"), (f"/cycles/{cycle.pk}/self/{UNIT}/", "Self-assessment of")):
+        page.goto(live_server.url + path)
+        assert heading in page.inner_text("h1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, path

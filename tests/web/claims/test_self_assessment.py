@@ -286,6 +286,16 @@ def test_one_refused_row_saves_nothing_and_says_why_at_the_row(client_for, cycle
     assert "2项自评有误，全部未保存" in html and f'href="#c-{b.code}"' in html
 
 
+def test_a_criterion_given_twice_in_one_save_is_refused_and_nothing_is_saved(cycle, users):
+    a, b = criteria_of(cycle)[:2]
+    entries = [rules.ClaimEntry(a.code, "1", "", 0), rules.ClaimEntry(b.code, "1", "", 0),
+               rules.ClaimEntry(a.code, "0.5", "", 0)]
+    with pytest.raises(rules.ClaimsError) as refused:
+        rules.save_claims(users["unit"], cycle, UNIT, entries)
+    assert list(refused.value.rows) == [a.code] and "不止一次" in refused.value.rows[a.code].message
+    assert not Claim.objects.exists()
+
+
 def test_a_conflict_shows_both_what_is_saved_and_what_was_typed(client_for, cycle, users):
     a = criteria_of(cycle)[0]
     rules.save_claim(users["unit"], cycle, UNIT, a.code, "2", "别人填的", 0)  # someone else, meanwhile
