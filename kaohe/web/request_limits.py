@@ -130,6 +130,7 @@ class RequestLimitMiddleware:
         try:
             self.check(request)
         except Refused as refused:
+            close_spooled(request)
             discard_in_chunks(request)
             return refusal(request, refused.status, refused.message)
         response = self.get_response(request)
@@ -197,6 +198,14 @@ def refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
         return JsonResponse({"code": code, "message": message}, status=status)
     page = render_to_string("refused.html", {"status": status, "message": message}, request=request)
     return HttpResponse(page, status=status)
+
+
+def close_spooled(request: HttpRequest) -> None:
+    """A refused request's spooled files closed (so removed) now, those a parse broke off in the
+    middle of too: Django closes only the files it completed."""
+    for handler in request.__dict__.get("_upload_handlers", []):
+        for spooled in getattr(handler, "spooled", ()):
+            spooled.close()
 
 
 def discard_in_chunks(request: HttpRequest) -> None:
