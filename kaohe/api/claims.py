@@ -49,6 +49,7 @@ from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.claims.rules import ClaimError
 from kaohe.core.points import format_points, optional_points
 from kaohe.cycles.models import Cycle, CycleUnit
+from kaohe.formats.download import attach
 
 router = Router(tags=["self-assessment"])
 
@@ -309,7 +310,7 @@ def download_evidence(request: HttpRequest, cycle_id: int, evidence_id: int) -> 
     except OSError:
         raise ClaimError(ClaimError.NOT_FOUND, _("佐证材料“%(name)s”的文件已丢失，请联系考核办。") % {
             "name": evidence.name}) from None
-    response = FileResponse(handle, as_attachment=True, filename=evidence.name, content_type=evidence.mime)
+    response = attach(FileResponse(handle, content_type=evidence.mime), evidence.name)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -22,7 +22,6 @@ from datetime import datetime
 from decimal import Decimal
 from functools import wraps
 from typing import Any
-from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -36,6 +35,7 @@ from kaohe.api.errors import ApiError, api_error_response, error_body
 from kaohe.api.schemas import ErrorOut
 from kaohe.core.survey import DEFAULT_OPTIONS, Option
 from kaohe.cycles.access import visible_cycles
+from kaohe.formats.download import attach
 from kaohe.formats.pdf import PdfError
 from kaohe.survey import codes, outcome, sheet
 from kaohe.survey.definition import (
@@ -219,7 +219,7 @@ def slips(request: HttpRequest, survey_id: int, group_id: int) -> Any:
         raise ApiError(409, str(error)) from None
     codes.printed(group, len(found))
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(sheet.filename(group))}"
+    attach(response, sheet.filename(group))
     response["Cache-Control"] = "no-store"
     return response
 

@@ -25,6 +25,9 @@ api.add_router("/cycles", objections.router)
 from kaohe.api import ledger  # noqa: E402
 
 api.add_router("/cycles", ledger.router)
+from kaohe.api import documents  # noqa: E402
+
+api.add_router("/cycles", documents.router)
 from kaohe.api import survey  # noqa: E402
 
 api.add_router("/surveys", survey.router)

@@ -34,6 +34,7 @@ from openpyxl.styles import Font
 from kaohe.audit.models import Event
 from kaohe.audit.words import Described, describe
 from kaohe.formats.cells import is_formula_like, safe_text, write_text
+from kaohe.formats.download import attach, file_name
 
 ZONE = ZoneInfo("Asia/Shanghai")
 CHUNK = 2000
@@ -79,7 +80,8 @@ def in_language(lines: Iterator[Any], language: str) -> Iterator[Any]:
 
 
 def filename(extension: str) -> str:
-    return f"audit-{timezone.localtime(timezone.now(), ZONE):%Y%m%d-%H%M%S}.{extension}"
+    """"审计记录-20261206-141100.csv": Beijing time, to the second (two exports a day differ)."""
+    return file_name(["审计记录", f"{timezone.localtime(timezone.now(), ZONE):%Y%m%d-%H%M%S}"], extension)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -112,8 +114,7 @@ def csv_lines(described: Iterable[Described]) -> Iterator[bytes]:
 def csv_response(events: QuerySet[Event]) -> StreamingHttpResponse:
     lines = in_language(csv_lines(rows(events)), translation.get_language())
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
-    return response
+    return attach(response, filename("csv"))
 
 
 # --- xlsx ----------------------------------------------------------------------------------------
@@ -153,4 +154,4 @@ def xlsx_response(events: QuerySet[Event]) -> FileResponse:
     except BaseException:
         out.close()
         raise
-    return FileResponse(out, as_attachment=True, filename=filename("xlsx"), content_type=XLSX_TYPE)
+    return attach(FileResponse(out, content_type=XLSX_TYPE), filename("xlsx"))

@@ -67,11 +67,24 @@ DISPUTE_REASON = FreeText("dispute.reason", _("台账异议理由"), 2000)
 DISPUTE_ANSWER = FreeText("dispute.answer", _("台账异议答复"), 2000)
 DISPUTE_COMMENT = FreeText("dispute.office_comment", _("考核办办结意见"), 2000)
 
+# the results notice (通报) the office fills in per published version
+NOTICE_ISSUER = FreeText("noticedetails.issuer", _("发文机关"), 60, multiline=False)
+NOTICE_NUMBER = FreeText("noticedetails.number", _("发文字号"), 40, multiline=False)
+NOTICE_TITLE = FreeText("noticedetails.title", _("标题"), 200, multiline=False)
+NOTICE_RECIPIENTS = FreeText("noticedetails.recipients", _("主送机关"), 500, multiline=False)
+NOTICE_COPIES = FreeText("noticedetails.copies", _("抄送机关"), 500, multiline=False)
+NOTICE_PRINTER = FreeText("noticedetails.printer", _("印发机关"), 60, multiline=False)
+NOTICE_OPENING = FreeText("noticedetails.opening", _("开头段落"), 5000)
+NOTICE_CLOSING = FreeText("noticedetails.closing", _("结尾段落"), 5000)
+NOTICE_FIELDS = (NOTICE_ISSUER, NOTICE_NUMBER, NOTICE_TITLE, NOTICE_RECIPIENTS, NOTICE_COPIES, NOTICE_PRINTER,
+                 NOTICE_OPENING, NOTICE_CLOSING)
+
 FIELDS: tuple[FreeText, ...] = (
     SCORE_REASON, CLAIM_EXPLANATION, SELF_ASSESSMENT_REOPEN_REASON, SUBMISSION_COMMENT, OBJECTION_REASON,
     OBJECTION_ITEM_REASON, OBJECTION_ANSWER, OBJECTION_COMMENT, ADJUSTMENT_REASON, ADJUSTMENT_DOCUMENT, CYCLE_NAME, CYCLE_REOPEN_REASON,
     EVIDENCE_NAME, TOKEN_NAME, SURVEY_NAME, SURVEY_GROUP_NAME, SURVEY_QUESTION,
     LEDGER_REASON, LEDGER_DOCUMENT, LEDGER_COMMENT, LEDGER_OVERRIDE, DISPUTE_REASON, DISPUTE_ANSWER, DISPUTE_COMMENT,
+    *NOTICE_FIELDS,
 )
 
 

@@ -16,8 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils import translation
-from django.utils.http import content_disposition_header
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.decorators import SignedInRequest
@@ -26,6 +25,7 @@ from kaohe.accounts.permissions import is_office
 from kaohe.cycles.access import scoring_department, visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleDepartment
 from kaohe.cycles.sheets import apply_upload, build_sheet, edit_refusal, read_sheet_upload
+from kaohe.formats.download import attach, file_name
 from kaohe.formats.scoring_sheet import write_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,12 +52,12 @@ def sheet_file(user: User, cycle: Cycle, department_code: str | None = None) -> 
     sheet = build_sheet(cycle, department)
     sheet.read_only, sheet.note = read_only, note
     suffix = "评分表（只读）" if read_only else "评分表"
-    return write_sheet(sheet), f"{cycle.name}-{department.name}-{suffix}.xlsx"
+    return write_sheet(sheet), file_name([cycle.name, department.name, suffix], "xlsx", timezone.localdate())
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
+    attach(response, filename)
     response["Cache-Control"] = "no-store"
     return response
 

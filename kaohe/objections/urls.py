@@ -7,6 +7,7 @@ from kaohe.objections import views
 app_name = "objections"
 urlpatterns = [
     path("<int:pk>/scorecard/", views.scorecard_page, name="scorecard"),
+    path("<int:pk>/scorecard.pdf", views.scorecard_pdf, name="scorecard_pdf"),
     path("<int:pk>/objections/", views.objection_list, name="list"),
     path("<int:pk>/objections/new/", views.file_objection, name="file"),
     path("<int:pk>/objections/<int:objection_id>/", views.detail, name="detail"),

@@ -33,9 +33,13 @@ from kaohe.claims.rules import ClaimError, read_evidence_upload
 from kaohe.core.points import format_points
 from kaohe.cycles.access import scoring_department, visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
+from kaohe.formats.download import attach
+from kaohe.formats.pdf import PdfError
 from kaohe.objections import context, flow, scorecard
+from kaohe.objections.documents import unit_scorecard
 from kaohe.objections.flow import ObjectionError
 from kaohe.objections.models import ObjectionItem
+from kaohe.results import documents
 from kaohe.results.models import ResultSnapshot
 
 
@@ -100,6 +104,25 @@ def scorecard_page(request: SignedInRequest, pk: int) -> HttpResponse:
             return redirect("results:scorecards", pk=cycle.pk)
         raise Http404(_("成绩单只对被考核单位开放。"))
     return _scorecard(request, cycle, request.GET.get("version"))
+
+
+@login_required
+@require_GET
+def scorecard_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The unit's own published scorecard as a PDF, to keep in its records."""
+    cycle = visible_cycle_or_404(request.user, pk)
+    try:
+        context, snapshot = unit_scorecard(request.user, cycle, request.GET.get("version"))
+    except ObjectionError as error:
+        _refused(error)
+        raise Http404(error.message) from None
+    try:
+        content = documents.scorecard_pdf(context)
+    except PdfError as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return attach(response, documents.download_name(cycle, f"{context['unit']}考核得分表", "pdf", snapshot))
 
 
 @login_required

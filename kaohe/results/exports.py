@@ -1,35 +1,20 @@
-"""A cycle's result reports as files: the ranking workbook, the detail matrix and the notice.
+"""The detail matrix's report and the documents' content types.
 
-The generator half of the reports (kaohe.formats.results_report has the writers): each report is a
-`ResultsReport` of the cycle, with the figures from `service.compute_cycle` (the same as the page,
-the CLI and the API) or, for the detail matrix, the cycle's scores in one query of plain values.
+The detail matrix reads the cycle's scores in one query of plain values (no results computed); the
+other documents are gathered in `kaohe.results.documents` (a published version's report, the
+current results' report, the notice, the scorecards).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 from kaohe.cycles.models import Cycle, CycleUnit, Score
-from kaohe.formats.results_report.detail import detail_xlsx
-from kaohe.formats.results_report.notice import notice_docx
-from kaohe.formats.results_report.ranking import ranking_xlsx
 from kaohe.formats.results_report.report import ResultsReport
-from kaohe.results import service
-from kaohe.results.models import ResultSnapshot
 
-
-def _published(cycle: Cycle) -> str:
-    latest = ResultSnapshot.objects.filter(cycle=cycle).order_by("-version").first()
-    if latest is None:
-        return ""
-    return f"第{latest.version}版，{latest.published_at:%Y-%m-%d %H:%M}"
-
-
-def results_report(cycle: Cycle) -> ResultsReport:
-    """The cycle's results under its rules, with the latest published version named."""
-    return ResultsReport(cycle.name, service.rules_for(cycle), service.compute_cycle(cycle),
-                         published=_published(cycle))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
 
 
 def detail_report(cycle: Cycle) -> ResultsReport:
@@ -43,25 +28,3 @@ def detail_report(cycle: Cycle) -> ResultsReport:
         items.setdefault(item_code, (item_code, title, maximum or Decimal(0)))
         points[(unit_code, item_code)] = obtained
     return ResultsReport(cycle.name, units=units, items=list(items.values()), points=points)
-
-
-def ranking(cycle: Cycle) -> bytes:
-    return ranking_xlsx(results_report(cycle))
-
-
-def notice(cycle: Cycle) -> bytes:
-    return notice_docx(results_report(cycle))
-
-
-def detail(cycle: Cycle) -> bytes:
-    return detail_xlsx(detail_report(cycle))
-
-
-# kind → (builder, file suffix, content type)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-REPORTS: dict[str, tuple[Callable[[Cycle], bytes], str, str]] = {
-    "ranking": (ranking, "xlsx", XLSX),
-    "detail": (detail, "xlsx", XLSX),
-    "notice": (notice, "docx", DOCX),
-}

@@ -13,12 +13,13 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaohe.core import text
 from kaohe.core.points import PointsError, format_points, parse_typed
 from kaohe.core.text import ADJUSTMENT_DOCUMENT, ADJUSTMENT_REASON
 from kaohe.cycles.forms import PointsField
 from kaohe.cycles.models import CycleUnit
 from kaohe.cycles.scoring import typed_message
-from kaohe.results.models import Adjustment, ResultSettings
+from kaohe.results.models import Adjustment, DocumentTemplate, ResultSettings
 
 COMPONENT_ROWS = 4
 GRADE_ROWS = 6
@@ -176,3 +177,31 @@ def component_values(post: Mapping[str, str], units: list[CycleUnit], keys: list
             except PointsError as error:
                 errors.append(_("%(unit)s：%(problem)s") % {"unit": unit.name, "problem": typed_message(raw, error)})
     return values, errors
+
+
+class NoticeForm(forms.Form):
+    """The notice's details (kaohe.results.documents.save_notice cleans them by the one text rule)."""
+
+    issuer = forms.CharField(label=gettext_lazy("发文机关"), required=False, max_length=text.NOTICE_ISSUER.limit,
+                             help_text=gettext_lazy("如“中共洛阳市委党的建设工作领导小组”；发文机关标志为“发文机关＋文件”。"))
+    number = forms.CharField(label=gettext_lazy("发文字号"), required=False, max_length=text.NOTICE_NUMBER.limit,
+                             help_text=gettext_lazy("如“洛党建〔2019〕1号”；年份的方括号或圆括号会改为六角括号〔〕。"))
+    title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=text.NOTICE_TITLE.limit)
+    recipients = forms.CharField(label=gettext_lazy("主送机关"), required=False, max_length=text.NOTICE_RECIPIENTS.limit)
+    copies = forms.CharField(label=gettext_lazy("抄送机关"), required=False, max_length=text.NOTICE_COPIES.limit)
+    printer = forms.CharField(label=gettext_lazy("印发机关"), required=False, max_length=text.NOTICE_PRINTER.limit,
+                              help_text=gettext_lazy("空着时为“发文机关＋办公室”。"))
+    day = forms.DateField(label=gettext_lazy("成文日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                          error_messages={"required": gettext_lazy("请填写成文日期。"),
+                                          "invalid": gettext_lazy("成文日期应为“2019-01-20”这样的日期。")})
+    opening = forms.CharField(label=gettext_lazy("开头段落"), required=False, max_length=text.NOTICE_OPENING.limit,
+                              widget=forms.Textarea(attrs={"rows": 4}), help_text=gettext_lazy("每行一段。"))
+    closing = forms.CharField(label=gettext_lazy("结尾段落"), required=False, max_length=text.NOTICE_CLOSING.limit,
+                              widget=forms.Textarea(attrs={"rows": 3}), help_text=gettext_lazy("每行一段。"))
+
+
+class TemplateForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("文书"), choices=DocumentTemplate.Kind.choices)
+    scope = forms.ChoiceField(label=gettext_lazy("适用范围"), choices=[
+        ("cycle", gettext_lazy("仅本考核周期")), ("installation", gettext_lazy("全系统（各考核周期）"))])
+    file = forms.FileField(label=gettext_lazy("Word 模板（.docx）"))

@@ -114,6 +114,10 @@ class ResultSnapshot(models.Model):
     complete = models.BooleanField(_("评分完整"), default=True)
     rules = models.JSONField(_("规则"))
     results = models.JSONField(_("结果"))  # one object per unit, every figure a decimal string
+    # the adjustments in force when published (service.adjustment_json plus the unit's name), for
+    # the notice; None for versions published before they were kept (the notice then reads the
+    # cycle's current adjustments)
+    adjustments = models.JSONField(_("加减分与等次调整"), null=True, blank=True)
 
     class Meta:
         ordering = ["cycle", "-version"]
@@ -128,3 +132,54 @@ class ResultSnapshot(models.Model):
 
     def delete(self, *args, **kwargs):
         raise SnapshotImmutable(f"result snapshot v{self.version} is published and cannot be deleted")
+
+
+class NoticeDetails(models.Model):
+    """What the office fills in for the notice (通报) of one published version: the 公文's frame
+    (kaohe.formats.gongwen) and the opening and closing paragraphs. Absent → the defaults of
+    `kaohe.results.documents.notice_defaults`. Every text by the one text rule (kaohe.core.text)."""
+
+    snapshot = models.OneToOneField(ResultSnapshot, on_delete=models.CASCADE, related_name="notice")
+    issuer = models.CharField(_("发文机关"), max_length=60, blank=True)
+    number = models.CharField(_("发文字号"), max_length=40, blank=True)
+    title = models.CharField(_("标题"), max_length=200, blank=True)
+    recipients = models.CharField(_("主送机关"), max_length=500, blank=True)
+    copies = models.CharField(_("抄送机关"), max_length=500, blank=True)
+    printer = models.CharField(_("印发机关"), max_length=60, blank=True)
+    day = models.DateField(_("成文日期"))
+    opening = models.TextField(_("开头段落"), blank=True)
+    closing = models.TextField(_("结尾段落"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("通报信息")
+        verbose_name_plural = _("通报信息")
+
+
+class DocumentTemplate(models.Model):
+    """A Word template the office uploaded for a document, for one cycle or (cycle empty) for the
+    installation. The newest of a kind and scope is in use; one for the cycle wins over the
+    installation's, which wins over the default Kaohe ships. Checked before it is stored
+    (kaohe.formats.gongwen.template): a template that does not render is never saved."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("考核结果通报")
+        SCORECARD = "scorecard", _("考核得分表")
+
+    kind = models.CharField(_("文书"), max_length=20, choices=Kind.choices)
+    cycle = models.ForeignKey("cycles.Cycle", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="document_templates")
+    name = models.CharField(_("文件名"), max_length=120)
+    content = models.BinaryField(_("模板文件"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "cycle", "-uploaded_at", "-pk"]
+        verbose_name = _("文书模板")
+        verbose_name_plural = _("文书模板")

@@ -307,6 +307,12 @@ def adjustment_json(adjustment: Adjustment) -> dict[str, Any]:
             "reason": adjustment.reason, "document": adjustment.document, "cap": adjustment.cap}
 
 
+def adjustments_json(cycle: Cycle) -> list[dict[str, Any]]:
+    """The cycle's adjustments as a published version keeps them (with the unit's name), in unit order."""
+    return [{**adjustment_json(a), "name": a.unit.name} for a in Adjustment.objects.filter(cycle=cycle)
+            .select_related("unit").order_by("unit__position", "created_at", "pk")]
+
+
 @transaction.atomic
 def delete_adjustment(cycle: Cycle, user: Any, adjustment_id: int) -> None:
     adjustment = Adjustment.objects.select_related("unit").filter(cycle=cycle, pk=adjustment_id).first()
@@ -392,7 +398,7 @@ def publish(cycle: Cycle, user: Any, confirm_incomplete: bool = False) -> Result
     version = (ResultSnapshot.objects.filter(cycle=cycle).aggregate(v=Max("version"))["v"] or 0) + 1
     snapshot = ResultSnapshot.objects.create(
         cycle=cycle, version=version, published_by=user if getattr(user, "pk", None) else None,
-        complete=not incomplete, rules=published_rules, results=rows)
+        complete=not incomplete, rules=published_rules, results=rows, adjustments=adjustments_json(cycle))
     record("results.publish", "results", f"cycle:{cycle.pk}/results:v{version}", cycle=cycle,
            new={"version": version, "units": len(results), "incomplete": incomplete})
     results_published(cycle, version)

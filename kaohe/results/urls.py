@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kaohe.results import consistency, dashboard, scorecard, views
+from kaohe.results import consistency, dashboard, document_views, scorecard, views
 
 app_name = "results"
 urlpatterns = [
@@ -13,5 +13,4 @@ urlpatterns = [
     path("<int:pk>/components/", views.save_components, name="components"),
     path("<int:pk>/publish/", views.publish, name="publish"),
     path("<int:pk>/v/<int:version>/", views.snapshot_page, name="snapshot"),
-    path("<int:pk>/export/<slug:kind>/", views.export, name="export"),
-] + dashboard.urlpatterns + consistency.urlpatterns + scorecard.urlpatterns
+]  + document_views.urlpatterns + dashboard.urlpatterns + consistency.urlpatterns + scorecard.urlpatterns

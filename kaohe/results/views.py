@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +29,7 @@ from kaohe.core.points import format_points, two_places
 from kaohe.core.results import RulesError
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
-from kaohe.results import exports, service
+from kaohe.results import service
 from kaohe.results.forms import AdjustmentForm, SettingsForm, component_values, settings_initial
 from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
 
@@ -238,25 +238,8 @@ def snapshot_page(request: SignedInRequest, pk: int, version: int) -> HttpRespon
     snapshot = get_object_or_404(ResultSnapshot.objects.select_related("published_by"), cycle=cycle, version=version)
     rules = rules_display(snapshot.rules)
     return render(request, "results/snapshot.html", {
-        "cycle": cycle, "snapshot": snapshot, "rules": rules,
+        "cycle": cycle, "snapshot": snapshot, "rules": rules, "office": is_office(request.user),
         "groups": display_groups(snapshot.results, rules["components"]),
         "group_overrides": [(row["name"], rules["groups"][row["code"]]) for row in snapshot.results
                             if row["code"] in rules.get("groups", {})],
     })
-
-
-@office_or_leader
-def export(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
-    """The ranking workbook, the detail matrix or the notice, as a download."""
-    cycle = visible_cycle_or_404(request.user, pk)
-    if kind not in exports.REPORTS:
-        raise Http404
-    build, suffix, content_type = exports.REPORTS[kind]
-    try:
-        data = build(cycle)
-    except RulesError as error:
-        return HttpResponse("；".join(error.problems), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(data, content_type=content_type)
-    filename = f"results-{cycle.pk}-{kind}.{suffix}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

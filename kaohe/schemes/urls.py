@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/publish/", views.scheme_publish, name="publish"),
     path("<int:pk>/clone/", views.scheme_clone, name="clone"),
     path("<int:pk>/export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("<int:pk>/export.pdf", views.export_pdf, name="export_pdf"),
     path("<int:pk>/export.yaml", views.export_yaml, name="export_yaml"),
 ]

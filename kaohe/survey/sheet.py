@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kaohe.core.survey import format_code
+from kaohe.formats.download import file_name
 from kaohe.formats.pdf import html_to_pdf
 from kaohe.survey.models import Code, RaterGroup
 
@@ -42,7 +43,5 @@ def sheet_pdf(group: RaterGroup, codes: list[Code]) -> bytes:
 
 
 def filename(group: RaterGroup) -> str:
-    """A Chinese file name that says what the file is: 测评码-<survey>-<group>.pdf."""
-    unsafe = '\\/:*?"<>|'
-    name = f"测评码-{group.survey.name}-{group.name}.pdf"
-    return "".join("_" if ch in unsafe else ch for ch in name)
+    """A Chinese file name that says what the file is: <survey>-<group>-测评码-<day>.pdf."""
+    return file_name([group.survey.name, group.name, "测评码"], "pdf", timezone.localdate())

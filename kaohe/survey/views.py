@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +26,7 @@ from kaohe.accounts.decorators import office_only, office_or_leader, requires
 from kaohe.accounts.permissions import in_unit, is_office, reads_all
 from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import Cycle
+from kaohe.formats.download import attach
 from kaohe.formats.pdf import PdfError
 from kaohe.survey import codes, outcome, sheet
 from kaohe.survey.definition import SurveyError, definition_of, save_survey, set_window, units_of
@@ -177,7 +177,7 @@ def slips(request: HttpRequest, pk: int, group: int) -> HttpResponse:
         return redirect("survey:detail", pk=survey.pk)
     codes.printed(chosen, len(found))
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(sheet.filename(chosen))}"
+    attach(response, sheet.filename(chosen))
     response["Cache-Control"] = "no-store"
     return response
 

@@ -38,6 +38,8 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from kaohe.formats.gongwen.template import MAX_TEMPLATE_BYTES
+
 MB = 1024 * 1024
 CHUNK = 64 * 1024
 ENVELOPE = 64 * 1024  # a file upload's form fields, part headers and boundaries
@@ -55,7 +57,7 @@ class Limit:
     shown: int  # the limit people are told: the files' (the form around them is ENVELOPE more)
 
 
-FORM, SHEET, SCHEME, EVIDENCE = "form", "sheet", "scheme", "evidence"
+FORM, SHEET, SCHEME, EVIDENCE, TEMPLATE = "form", "sheet", "scheme", "evidence", "template"
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 INTEGER_QUERY = {"version", "page", "per_page"}  # query parameters the views read as integers
 
@@ -76,6 +78,7 @@ UPLOADS = {
     "api/v1/cycles/<cycle_id>/ledger/<entry_id>/dispute": EVIDENCE,
     "api/v1/cycles/<cycle_id>/evidence": EVIDENCE,
     "api/v1/cycles/<cycle_id>/objections": EVIDENCE,
+    "results/<int:pk>/templates/": TEMPLATE,
 }
 
 
@@ -88,6 +91,7 @@ def limits() -> dict[str, Limit]:
         SHEET: Limit(SHEET, upload + ENVELOPE, 1, upload),
         SCHEME: Limit(SCHEME, upload + ENVELOPE, 1, upload),
         EVIDENCE: Limit(EVIDENCE, evidence + ENVELOPE, settings.KAOHE_MAX_EVIDENCE_FILES_PER_REQUEST, evidence),
+        TEMPLATE: Limit(TEMPLATE, MAX_TEMPLATE_BYTES + ENVELOPE, 1, MAX_TEMPLATE_BYTES),
     }
 
 

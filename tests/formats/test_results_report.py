@@ -1,4 +1,4 @@
-"""The result reports: the ranking workbook, the detail matrix and the notice, read back."""
+"""The result reports: the ranking workbook, the detail matrix and the notice (a 公文), read back."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import io
 import tempfile
 import tracemalloc
 import zipfile
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.shared import Length, RGBColor
 from openpyxl import load_workbook
 
 from kaohe.core.results import (
@@ -23,10 +26,11 @@ from kaohe.core.results import (
     compute,
     round_score,
 )
+from kaohe.formats.gongwen.frame import Frame
 from kaohe.formats.results_report.detail import NOT_APPLICABLE, detail_xlsx
-from kaohe.formats.results_report.notice import grade_lists, notice_docx
+from kaohe.formats.results_report.notice import NoticeText, grade_lists, notice_docx
 from kaohe.formats.results_report.ranking import RULES_SHEET, ranking_xlsx, sheet_name, write_ranking_xlsx
-from kaohe.formats.results_report.report import ResultsReport
+from kaohe.formats.results_report.report import AdjustmentLine, ResultsReport
 
 D = Decimal
 LINK = '=HYPERLINK("http://example.com","点我")'
@@ -291,7 +295,8 @@ def test_detail_matrix_layout_and_cells():
     assert ws.freeze_panes == "D4"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9
-    assert ws.print_title_rows in ("3:3", "$3:$3")
+    assert ws.print_title_rows in ("1:3", "$1:$3")
+    assert ws["D4"].font.size == 9
     assert ws["D4"].border.left.style == "thin"
 
 
@@ -311,33 +316,138 @@ def test_detail_matrix_large_in_write_only_mode():
     assert len(total) == 2 + 60
 
 
-# -- the notice ------------------------------------------------------------------------------------
+# -- the notice: a 公文 (GB/T 9704-2012) read back with python-docx --------------------------------
 
 
-def _notice(results, issued="2019年1月20日"):
-    return Document(io.BytesIO(notice_docx(ResultsReport(TITLE, RULES, results, issued=issued))))
+ADJUSTMENT_LINES = [
+    AdjustmentLine("乙县", "bonus", D(3), "市级表彰", "洛组〔2018〕1号"),
+    AdjustmentLine("乙县", "grade_cap", D(0), "发生重大责任事故", cap="较好"),
+    AdjustmentLine(LINK, "bonus", D(4), "市级表彰", "洛组〔2018〕1号"),
+    AdjustmentLine("涧西区", "penalty", D(2), "通报批评"),
+    AdjustmentLine("西工区", "veto", D(0), "违反换届纪律", "洛纪〔2018〕3号"),
+]
+FRAME = Frame(issuer="中共洛阳市委党的建设工作领导小组", number="洛党建[2019]1号", title=f"关于{TITLE}结果的通报",
+              recipients="各县（市）区党（工）委、市委各部委、市直机关各单位党组（党委）", day=date(2019, 1, 20),
+              copies="省委组织部")
 
 
-def test_notice_tables_hold_the_results(results):
+def _notice_bytes(results, frame=FRAME) -> bytes:
+    report = ResultsReport(TITLE, RULES, results, adjustments=ADJUSTMENT_LINES, version=2)
+    return notice_docx(report, NoticeText(frame, "根据有关考核办法，现将结果通报如下。", "希望各单位再接再厉。\n抓好整改。"))
+
+
+def _notice(results, frame=FRAME):
+    return Document(io.BytesIO(_notice_bytes(results, frame)))
+
+
+def east_asian_font(paragraph) -> str:
+    """The East Asian font a paragraph's text shows in: its runs', else its style's."""
+    for run in (r for r in paragraph.runs if r.text):
+        fonts = run._element.rPr.find(qn("w:rFonts")) if run._element.rPr is not None else None
+        if fonts is not None and fonts.get(qn("w:eastAsia")):
+            return fonts.get(qn("w:eastAsia"))
+    return paragraph.style.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+def size_pt(paragraph) -> float:
+    for run in (r for r in paragraph.runs if r.text):
+        if run.font.size is not None:
+            return run.font.size.pt
+    return paragraph.style.font.size.pt
+
+
+def test_notice_page_is_gbt_9704(results):
     document = _notice(results)
-    assert len(document.tables) == 2
+    section = document.sections[0]
+
+    def mm(length) -> float:
+        return round(Length(length).mm, 1)
+
+    assert (mm(section.page_width), mm(section.page_height)) == (210, 297)
+    assert (mm(section.top_margin), mm(section.left_margin)) == (37, 28)  # 天头, 订口
+    assert (mm(section.page_width - section.left_margin - section.right_margin),
+            mm(section.page_height - section.top_margin - section.bottom_margin)) == (156, 225)  # 版心
+    assert section.orientation == 0
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert round(225 / 25.4 * 72 / int(grid.get(qn("w:linePitch"))) * 20) == 22  # 22 lines a page
+    body = next(p for p in document.paragraphs if p.text.startswith("根据有关考核办法"))
+    assert body.style.paragraph_format.line_spacing.pt == pytest.approx(225 / 25.4 * 72 / 22, abs=0.05)
+    assert size_pt(body) == 16 and east_asian_font(body) == "仿宋_GB2312"  # 3号仿宋
+    assert body.style.paragraph_format.first_line_indent.pt == 32  # 左空二字
+    font_table = zipfile.ZipFile(io.BytesIO(_notice_bytes(results))).read("word/fontTable.xml").decode()
+    for name, fallback in (("仿宋_GB2312", "FangSong_GB2312"), ("方正小标宋简体", "FZXiaoBiaoSong-B05S"),
+                           ("楷体_GB2312", "KaiTi_GB2312"), ("黑体", "SimHei")):
+        assert f'w:name="{name}"><w:altName w:val="{fallback}"' in font_table
+
+
+def test_notice_head_mark_number_rule_title_and_recipients(results):
+    paragraphs = [p for p in _notice(results).paragraphs if p.text.strip()]
+    mark, number, title, recipients = paragraphs[:4]
+    assert mark.text == "中共洛阳市委党的建设工作领导小组文件"
+    shown = next(run for run in mark.runs if run.text)
+    assert shown.font.color.rgb == RGBColor(0xFF, 0, 0) and east_asian_font(mark) == "方正小标宋简体"
+    assert mark.alignment == WD_ALIGN_PARAGRAPH.CENTER or mark.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert number.text == "洛党建〔2019〕1号"  # the year in 六角括号 whatever brackets were typed
+    rule = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert rule.get(qn("w:color")) == "FF0000"  # the red rule under the number
+    assert title.text == f"关于{TITLE}结果的通报" and size_pt(title) == 22 and east_asian_font(title) == "方正小标宋简体"
+    assert recipients.text == "各县（市）区党（工）委、市委各部委、市直机关各单位党组（党委）："
+    assert recipients.style.paragraph_format.first_line_indent.pt == 0  # 顶格
+
+
+def test_notice_headings_levels_and_fonts(results):
+    paragraphs = _notice(results).paragraphs
+    first = [p for p in paragraphs if p.style.name == "公文一级标题"]
+    second = [p for p in paragraphs if p.style.name == "公文二级标题"]
+    assert [p.text for p in first] == ["一、考核结果", "二、加分、扣分和等次调整"]
+    assert [p.text for p in second] == ["（一）县(市)", "（二）城市区"]
+    assert {east_asian_font(p) for p in first} == {"黑体"} and {east_asian_font(p) for p in second} == {"楷体_GB2312"}
+
+
+def test_notice_says_every_rank_grade_quota_and_adjustment(results):
+    document = _notice(results)
     for table, group in zip(document.tables, ("县(市)", "城市区"), strict=True):
         expected = sorted((r for r in results if r.group == group), key=lambda r: (r.rank, r.code))
         rows = [[cell.text for cell in row.cells] for row in table.rows]
         assert rows[0] == ["名次", "单位", "最终得分", "等次"]
         assert rows[1:] == [[str(r.rank), r.name, f"{round_score(r.final, 2)}", r.grade] for r in expected]
-        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on every page
+    texts = [p.text for p in document.paragraphs]
+    assert "本组共5个单位。好等次：甲县；较好等次：乙县、丙县、丁县、戊县。好等次名额为本组单位数的40%（向下取整），即不超过2个。" in texts
+    assert any(t.startswith("丙县：") and "名额限制" in t for t in texts)  # the quota decided 丙县's grade
+    assert "乙县：加3分。理由：市级表彰（依据：洛组〔2018〕1号）。" in texts
+    assert "乙县：不得评为好等次。理由：发生重大责任事故。" in texts
+    assert f"{LINK}：加4分。理由：市级表彰（依据：洛组〔2018〕1号）。" in texts  # text, never a formula
+    assert any(t.startswith(f"{LINK}：") and "加分合计7分，超过上限，按5分计" in t for t in texts)
+    assert "涧西区：扣2分。理由：通报批评。" in texts
+    assert "西工区：一票否决，评为差等次。理由：违反换届纪律（依据：洛纪〔2018〕3号）。" in texts
+    assert texts.index("希望各单位再接再厉。") < texts.index("抓好整改。")
 
 
-def test_notice_text_grade_lists_and_notes(results):
-    texts = [p.text for p in _notice(results).paragraphs]
-    assert texts[0] == f"关于{TITLE}结果的通报"
-    assert any(t.startswith("根据") and f"现将{TITLE}结果通报如下" in t for t in texts)
-    assert "一、县(市)" in texts and "二、城市区" in texts
-    assert "好等次：甲县；较好等次：乙县、丙县、丁县、戊县。" in texts
-    assert f"较好等次：{LINK}；差等次：西工区、涧西区。" in texts
-    assert any(t.startswith("注：丙县") and "名额限制" in t for t in texts)
-    assert texts[-1] == "2019年1月20日"
+def test_notice_ends_with_signature_date_and_record(results):
+    paragraphs = [p for p in _notice(results).paragraphs if p.text.strip()]
+    signature, dated, copies, printed = paragraphs[-4:]
+    assert signature.text.strip() == "中共洛阳市委党的建设工作领导小组"
+    assert dated.text.strip() == "2019年1月20日"  # Arabic numerals
+    # the date starts 2 characters right of the signature (GB/T 9704-2012 7.3.5.2)
+    lead = len(dated.text) - len(dated.text.lstrip()) - (len(signature.text) - len(signature.text.lstrip()))
+    assert lead == 2
+    assert copies.text == "抄送：省委组织部。"
+    assert printed.text == "中共洛阳市委党的建设工作领导小组办公室\t2019年1月20日印发"
+    assert copies._p.pPr.find(qn("w:pBdr")).find(qn("w:top")).get(qn("w:sz")) == "8"  # the thick first rule
+    assert printed._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:sz")) == "8"  # the thick last rule
+
+
+def test_notice_page_numbers_at_the_outside_edge(results):
+    data = _notice_bytes(results)
+    document = Document(io.BytesIO(data))
+    assert document.settings.odd_and_even_pages_header_footer
+    odd, even = document.sections[0].footer.paragraphs[0], document.sections[0].even_page_footer.paragraphs[0]
+    for footer, alignment in ((odd, WD_ALIGN_PARAGRAPH.RIGHT), (even, WD_ALIGN_PARAGRAPH.LEFT)):
+        assert footer.alignment == alignment
+        assert footer._p.find(qn("w:fldSimple")).get(qn("w:instr")).strip() == "PAGE"
+        assert footer.text.startswith("— ") and footer.text.endswith(" —")
+        assert east_asian_font(footer) == "宋体" and size_pt(footer) == 14  # 4号宋体
 
 
 def test_grade_lists_follow_the_rules_order(results):
@@ -346,24 +456,6 @@ def test_grade_lists_follow_the_rules_order(results):
     assert grade_lists([], RULES) == ""
 
 
-def test_notice_page_fonts_and_no_fields(results):
-    data = notice_docx(ResultsReport(TITLE, RULES, results))
-    document = Document(io.BytesIO(data))
-    section = document.sections[0]
-    def mm(length) -> float:
-        return round(length.mm, 1)
-
-    assert (mm(section.page_width), mm(section.page_height)) == (210, 297)
-    assert (mm(section.top_margin), mm(section.bottom_margin)) == (37, 35)
-    assert (mm(section.left_margin), mm(section.right_margin)) == (28, 26)
-    assert section.orientation == 0  # portrait
-    fonts = document.styles["Normal"].element.rPr.find(qn("w:rFonts"))
-    assert fonts.get(qn("w:eastAsia")) == "宋体"
-    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "宋体"
-    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsiaTheme")) is None
-    body = document.tables[0].rows[1].cells[1].paragraphs[0].runs[0]
-    assert body._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "宋体"
-    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
-    assert b"fldChar" not in xml and b"instrText" not in xml and b"fldSimple" not in xml
-    assert document.paragraphs[-1].text != ""  # no issue date: the document ends with the last note
+def test_frame_names_what_is_missing():
+    assert Frame(issuer=" ", number="", title="t", recipients="r", day=date(2019, 1, 20)).missing() == ["发文机关", "发文字号"]
+    assert FRAME.missing() == []

@@ -8,7 +8,9 @@ stays flat for thousands of items × dozens of units (no merged cells):
             when not scored yet, "—" when the item does not apply (the key is missing)
     last    得分合计 (points obtained over the unit's applicable items, unscored = 0) and
             满分合计 (maxima of the unit's applicable items)
-    Panes frozen at D4, rows 3 and columns A:C repeated on every printed page, A4 landscape.
+    Panes frozen at D4; printed on A4 landscape at 9 pt and 100 %, rows 1–3 (the banner and the
+    units' names) and columns A:C (the item) repeated on every page: 12 units a page across (the
+    demo's 18 units on two pages across instead of three), the items down.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from openpyxl.utils import get_column_letter
 from kaohe.formats.cells import safe_text, wrapped_line_count, write_text
 from kaohe.formats.printing import FONT, a4, new_workbook
 from kaohe.formats.results_report.report import ResultsReport, detail_title
-from kaohe.formats.results_report.workbook import BODY_SIZE, HEADER_SIZE, row_height
+from kaohe.formats.results_report.workbook import row_height
+
+DETAIL_SIZE = 9  # points: the smallest that stays readable on paper
 
 NOT_APPLICABLE = "—"
 _THIN = Side(style="thin", color="000000")
@@ -45,11 +49,11 @@ def _styles(wb: Workbook) -> dict[str, str]:
 
     styles = {
         "banner": style("kaohe-report-banner", 14, "left", bold=True, border=False),
-        "header": style("kaohe-report-header", HEADER_SIZE, "center", bold=True),
-        "center": style("kaohe-report-center", BODY_SIZE, "center"),
-        "left": style("kaohe-report-left", BODY_SIZE, "left"),
-        "points": style("kaohe-report-points", BODY_SIZE, "center"),
-        "total": style("kaohe-report-total", BODY_SIZE, "center", bold=True),
+        "header": style("kaohe-report-header", DETAIL_SIZE, "center", bold=True),
+        "center": style("kaohe-report-center", DETAIL_SIZE, "center"),
+        "left": style("kaohe-report-left", DETAIL_SIZE, "left"),
+        "points": style("kaohe-report-points", DETAIL_SIZE, "center"),
+        "total": style("kaohe-report-total", DETAIL_SIZE, "center", bold=True),
     }
     for named in styles.values():
         wb.add_named_style(named)
@@ -67,8 +71,8 @@ def _save(wb: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-DETAIL_WIDTHS = (12, 40, 7)  # 编码, 考核内容, 满分
-UNIT_WIDTH = 11
+DETAIL_WIDTHS = (9, 34, 5)  # 编码, 考核内容, 满分
+UNIT_WIDTH = 7
 
 
 def detail_xlsx(report: ResultsReport) -> bytes:
@@ -86,12 +90,12 @@ def detail_xlsx(report: ResultsReport) -> bytes:
     name_lines = 1
     for index, (_, name) in enumerate(units, start=4):
         ws.column_dimensions[get_column_letter(index)].width = UNIT_WIDTH
-        name_lines = max(name_lines, wrapped_line_count(safe_text(name), UNIT_WIDTH, HEADER_SIZE))
+        name_lines = max(name_lines, wrapped_line_count(safe_text(name), UNIT_WIDTH, DETAIL_SIZE))
     ws.row_dimensions[1].height = row_height(1, 14)
     ws.row_dimensions[2].hidden = True
-    ws.row_dimensions[3].height = row_height(min(name_lines, 6), HEADER_SIZE)
+    ws.row_dimensions[3].height = row_height(min(name_lines, 6), DETAIL_SIZE)
     ws.freeze_panes = "D4"
-    ws.print_title_rows = "3:3"
+    ws.print_title_rows = "1:3"
     ws.print_title_cols = "A:C"
     a4(ws, landscape=True, fit_width=False)
 
@@ -125,10 +129,10 @@ def detail_xlsx(report: ResultsReport) -> bytes:
     obtained = {code: Decimal(0) for code, _ in units}
     maximum = {code: Decimal(0) for code, _ in units}
     for row_number, (item_code, item_title, item_maximum) in enumerate(items, start=4):
-        lines = max(wrapped_line_count(safe_text(item_title), DETAIL_WIDTHS[1]),
-                    wrapped_line_count(safe_text(item_code), DETAIL_WIDTHS[0]))
+        lines = max(wrapped_line_count(safe_text(item_title), DETAIL_WIDTHS[1], DETAIL_SIZE),
+                    wrapped_line_count(safe_text(item_code), DETAIL_WIDTHS[0], DETAIL_SIZE))
         if lines > 1:  # row dimensions must be set before the row is appended
-            ws.row_dimensions[row_number].height = row_height(lines)
+            ws.row_dimensions[row_number].height = row_height(lines, DETAIL_SIZE)
         row: list[Cell] = [text(item_code, "center"), text(item_title, "left"),
                                     number(item_maximum, "points")]
         for unit_code, _ in units:
@@ -146,7 +150,7 @@ def detail_xlsx(report: ResultsReport) -> bytes:
         ws.append(row)
 
     for offset, (label, sums) in enumerate((("得分合计", obtained), ("满分合计", maximum))):
-        ws.row_dimensions[len(items) + 4 + offset].height = row_height(1)
+        ws.row_dimensions[len(items) + 4 + offset].height = row_height(1, DETAIL_SIZE)
         ws.append([text("", "total"), text(label, "total"), text("", "total")]
                   + [number(sums[code], "total") for code, _ in units])
     ws.print_area = f"A1:{get_column_letter(width)}{len(items) + 5}"

@@ -232,9 +232,11 @@ def write_ranking_xlsx(out: BinaryIO, report: ResultsReport) -> None:
     taken = {RULES_SHEET.casefold()}
     _write_rules_sheet(wb.add_worksheet(RULES_SHEET), formats, title, rules, published,
                        {group: len(members) for group, members in groups.items()})
-    for group, members in groups.items():
-        _write_group_sheet(wb.add_worksheet(sheet_name(group or NO_GROUP, taken)), formats, title, group,
-                           members, rules)
+    for index, (group, members) in enumerate(groups.items()):
+        ws = wb.add_worksheet(sheet_name(group or NO_GROUP, taken))
+        if index == 0:  # the workbook opens on the first ranking, not on the rules
+            ws.activate()
+        _write_group_sheet(ws, formats, title, group, members, rules)
     wb.close()
 
 

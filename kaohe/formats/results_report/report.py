@@ -17,6 +17,20 @@ PLACES = 2  # decimals shown for every score
 
 
 @dataclass(frozen=True)
+class AdjustmentLine:
+    """A bonus, penalty, grade cap or veto as the documents state it: the unit's name, the kind
+    ("bonus", "penalty", "grade_cap", "veto"), the points, the reason, the document it rests on
+    and, for a cap, the best grade allowed."""
+
+    unit: str
+    kind: str
+    points: Decimal
+    reason: str
+    document: str = ""
+    cap: str = ""
+
+
+@dataclass(frozen=True)
 class ResultsReport:
     """One cycle's results as the writers read them. `results` and `rules` for the ranking
     workbook and the notice; `units`, `items` and `points` for the detail matrix
@@ -31,6 +45,8 @@ class ResultsReport:
     units: Sequence[tuple[str, str]] = ()  # (code, name) across the detail matrix
     items: Sequence[tuple[str, str, Decimal]] = ()  # (code, title, maximum) down it
     points: Mapping[tuple[str, str], Decimal | None] = field(default_factory=dict)
+    adjustments: Sequence[AdjustmentLine] = ()  # every adjustment, in unit order
+    version: int | None = None  # the published version the figures are, None: computed now
 
 
 def grouped(results: Sequence[UnitResult]) -> dict[str, list[UnitResult]]:

@@ -291,7 +291,7 @@ def test_the_csv_export_streams_the_filtered_events_in_words_with_a_bom_and_shan
     marked(2, "export-other")
     response = client_for("office").get("/audit/export.csv", {"object_key": key})
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith('attachment; filename="audit-')
+    assert "filename*=UTF-8''%E5%AE%A1%E8%AE%A1%E8%AE%B0%E5%BD%95-" in response["Content-Disposition"]  # 审计记录-
     rows = csv_rows(response)
     title = cycle.scheme.nodes.get(code="1.2.1.1").title
     assert rows == [HEADER, [
@@ -331,7 +331,7 @@ def test_the_xlsx_export_writes_the_filtered_events_with_shanghai_times(client_f
     response = client_for("office").get("/audit/export.xlsx", {"action": "cycle.review"})
     assert response.streaming
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert 'filename="audit-' in response["Content-Disposition"]
+    assert "filename*=UTF-8''%E5%AE%A1%E8%AE%A1%E8%AE%B0%E5%BD%95-" in response["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert rows == [tuple(HEADER), (
         dt.datetime(2026, 3, 2, 2, 0), "考核办管理员 office", "10.1.1.1", "进入审核", "考核周期", "考核周期", cycle.name,

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.timezone import localdate
 
 from kaohe.audit.context import acting_as
 from kaohe.audit.models import Event
@@ -452,7 +453,7 @@ def test_the_yaml_export_is_the_stored_document(client_for, county):
     response = client_for("leader").get(f"/schemes/{county.pk}/export.yaml")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/yaml; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="luoyang-2018-county.yaml"'
+    assert downloaded_name(response) == f"{county.title}-{localdate():%Y%m%d}.yaml"
     assert response.content.decode("utf-8") == county.document
     assert loads_yaml(response.content.decode("utf-8")).total == county.total
 
@@ -462,7 +463,7 @@ def test_the_xlsx_export_is_the_official_table(client_for, county):
     response = client_for("scorer").get(f"/schemes/{county.pk}/export.xlsx")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert response["Content-Disposition"] == 'attachment; filename="luoyang-2018-county.xlsx"'
+    assert downloaded_name(response) == f"{county.title}-指标体系表-{localdate():%Y%m%d}.xlsx"
     assert response.content.startswith(b"PK\x03\x04")
     scheme = xlsx.read_xlsx_bytes(response.content, "luoyang-2018-county.xlsx").schemes[0]
     assert (scheme.name, scheme.total, scheme.counts()) == (county.name, county.total, county.core().counts())
@@ -470,8 +471,13 @@ def test_the_xlsx_export_is_the_official_table(client_for, county):
 
 def test_an_export_file_name_with_unusual_characters_is_encoded(office):
     record = imported(office, "odd.yaml", small_yaml(name="考核 2019"))
+    record.title = '考核 2019/"第一季度"'
+    record.save(update_fields=["title"])
     response = office.get(f"/schemes/{record.pk}/export.yaml")
-    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E8%80%83%E6%A0%B8%202019.yaml"
+    day = f"{localdate():%Y%m%d}"
+    assert response["Content-Disposition"] == (
+        f"attachment; filename=\"2019_-{day}.yaml\"; "
+        f"filename*=UTF-8''%E8%80%83%E6%A0%B8%202019_%E7%AC%AC%E4%B8%80%E5%AD%A3%E5%BA%A6-{day}.yaml")
 
 
 # -- escaping ----------------------------------------------------------------------------------
@@ -483,3 +489,10 @@ def test_titles_with_script_tags_are_escaped_everywhere(office, county):
         page = body(office.get(url))
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
         assert "<script>alert(1)" not in page, url
+
+
+def downloaded_name(response) -> str:
+    """The file name a browser saves: RFC 6266's filename*, decoded."""
+    from urllib.parse import unquote
+
+    return unquote(response["Content-Disposition"].split("filename*=UTF-8''")[1])
