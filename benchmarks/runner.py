@@ -31,8 +31,9 @@ from pathlib import Path
 from benchmarks import CHECKOUT, cluster, machine
 from benchmarks.measure import Figure
 
-BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey", "hostile", "overview", "ledger")
-CHILD_BENCHMARKS = ("results", "memory", "export", "spreadsheet")
+BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey", "hostile", "overview",
+              "ledger", "documents")
+CHILD_BENCHMARKS = ("results", "memory", "export", "spreadsheet", "documents", "documents-demo")
 FIGURES_MARK = "KAOHE-FIGURES "
 SEED = 1
 
@@ -50,12 +51,13 @@ class Size:
     runs: int
     warmup: int
     soffice_timeout: float
+    documents: int = 2000  # units of the synthetic cycle whose scorecards are written into one PDF
 
 
 SIZES = {
-    "tiny": Size((30, 6), (30, 6), (30, 6), 200, 2, 1, 300),
-    "quick": Size((5_000, 60), (5_000, 60), (500, 60), 2000, 3, 1, 600),
-    "full": Size((200_000, 60), (16_667, 60), (5_000, 60), 2000, 3, 1, 1800),
+    "tiny": Size((30, 6), (30, 6), (30, 6), 200, 2, 1, 300, documents=4),
+    "quick": Size((5_000, 60), (5_000, 60), (500, 60), 2000, 3, 1, 600, documents=200),
+    "full": Size((200_000, 60), (16_667, 60), (5_000, 60), 2000, 3, 1, 1800, documents=2000),
 }
 
 
@@ -109,6 +111,13 @@ def measure_here(name: str, size: str, units: int, items: int, say: Callable[[st
     conf = SIZES[size]
     call_command("migrate", verbosity=0, skip_checks=True)
     figures: list[Figure] = []
+    if name == "documents-demo":  # the demo as `make run` builds it, not a synthetic cycle
+        from benchmarks import documents
+        from kaohe.ops.demo import build_demo
+
+        say("载入演示数据……")
+        demo = build_demo()
+        return documents.measure_demo(demo["cycle"])
     cycle = Cycle.objects.filter(name=cycle_name(units, items, SEED)).first()
     if cycle is None:
         say(f"生成 {units:,} 个单位 × {items} 项……")
@@ -143,6 +152,10 @@ def measure_here(name: str, size: str, units: int, items: int, say: Callable[[st
         from benchmarks import spreadsheet
 
         figures += spreadsheet.measure(cycle, runs=conf.runs, warmup=conf.warmup, timeout=conf.soffice_timeout)
+    elif name == "documents":
+        from benchmarks import documents
+
+        figures += documents.measure_synthetic(cycle, target_units=SIZES["full"].documents)
     return figures
 
 
@@ -256,6 +269,14 @@ def _sections(size: str) -> dict[str, Section]:
                           "and by one quarter, the quarter's standings page (the quarter and the year so far, ranked), "
                           "and the scoring grid's query count with and without the entries; server time through "
                           "Django's test client, on SQLite and on PostgreSQL."),
+        "documents": Section("documents", "11. Every unit's scorecard in one PDF (issue 15)",
+                             "benchmarks/documents.py: the office's download 各单位考核得分表 "
+                             "(kaohe.results.documents.write_scorecards_pdf: WeasyPrint, 20 units at a time, joined "
+                             "into one file as they come) written to a temporary file, for the demo cycle in a fresh "
+                             "SQLite installation and for a synthetic cycle of "
+                             f"{conf.documents:,} units × {60 if size != 'tiny' else 6} items (at a quarter of its "
+                             "units and at all); each in its own process, whose peak memory growth is measured "
+                             "(VmHWM, reset before each run)."),
     }
 
 
@@ -361,6 +382,16 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
 
         section.figures += hostile.run(size, workdir, say)
         section.command = f"python -m benchmarks run --{size} --only hostile"
+    elif name == "documents":
+        items = 60 if size != "tiny" else 6
+        if size == "tiny":
+            section.notes.append("the demo cycle is not run at the tiny size (it builds the demo database)")
+        else:
+            demo_file = workdir / f"bench-{size}-demo.sqlite3"
+            demo_file.unlink(missing_ok=True)
+            section.figures += _child("documents-demo", size, f"sqlite:///{demo_file}", 0, 0, say, section)
+        section.figures += _child("documents", size, sqlite_url, conf.documents, items, say, section)
+        section.command = f"python -m benchmarks run --{size} --only documents"
     elif name == "pages":
         if size == "tiny":
             section.notes.append("not run at the tiny size (it builds the demo database)")

@@ -18,7 +18,7 @@ Files are named and sent as on the pages (kaohe.formats.download).
 import tempfile
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
@@ -28,7 +28,7 @@ from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ApiError, translate_errors
 from kaohe.api.schemas import ErrorOut
 from kaohe.core.results import RulesError
-from kaohe.formats.download import attach
+from kaohe.formats.download import attach, chunks
 from kaohe.formats.pdf import PdfError
 from kaohe.formats.results_report.ranking import ranking_xlsx
 from kaohe.objections.documents import unit_scorecard
@@ -155,10 +155,10 @@ def version_file(request: HttpRequest, cycle_id: int, version: int, name: str) -
 def scorecards_pdf(request: HttpRequest, cycle_id: int) -> Any:
     """The office and leaders: a page break before each unit, written unit batch by batch."""
     cycle = visible_cycle(_readers(request), cycle_id)
-    out = tempfile.TemporaryFile(suffix=".pdf")  # noqa: SIM115 (closed by the response)
+    out = tempfile.TemporaryFile(suffix=".pdf")  # noqa: SIM115 (closed by chunks() once read)
     try:
         documents.write_scorecards_pdf(documents.current_scorecards(cycle), out)
-        out.seek(0)
+        size = out.tell()
     except RulesError as error:
         out.close()
         raise ApiError(422, _("结果无法计算：%(problems)s") % {"problems": error}) from None
@@ -168,7 +168,8 @@ def scorecards_pdf(request: HttpRequest, cycle_id: int) -> Any:
     except BaseException:
         out.close()
         raise
-    response = FileResponse(out, content_type=exports.PDF)
+    response = StreamingHttpResponse(chunks(out), content_type=exports.PDF)
+    response["Content-Length"] = str(size)
     return attach(response, documents.download_name(cycle, "各单位考核得分表", "pdf"))
 
 

@@ -9,6 +9,9 @@ RFC 6266 header that every browser reads.
 - `content_disposition(name)`: `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<name>`
   (RFC 6266 with RFC 5987's encoding; browsers use `filename*`, very old clients the fallback).
 - `attach(response, name)`: the header set on any response (pages and API use it alike).
+- `chunks(file)`: a file written to disk (a temporary file), read out in blocks and closed once
+  read or abandoned — for streamed downloads, so the file is closed even where a client of the
+  WSGI application never calls the response's `close()`.
 
 Pure: no Django.
 """
@@ -17,11 +20,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Protocol, TypeVar
+from typing import BinaryIO, Protocol, TypeVar
 from urllib.parse import quote
 
+CHUNK = 64 * 1024  # bytes per block of a streamed download
 MAX_NAME = 150  # characters of a file name, suffix included (file systems allow 255 bytes of UTF-8)
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _BLANKS = re.compile(r"\s+")
@@ -86,3 +90,26 @@ def attach(response: Response, name: str, inline: bool = False) -> Response:
     """Set the download's Content-Disposition on `response` and return it."""
     response["Content-Disposition"] = content_disposition(name, inline)
     return response
+
+
+class chunks(Iterator[bytes]):  # noqa: N801 - used like the generator function it replaces
+    """The file's content from the start in blocks of `size`; the file is closed after the last
+    block, by `close()` (a response closes its content), or when this is collected unread (a
+    client that never reads the body nor closes the response)."""
+
+    def __init__(self, file: BinaryIO, size: int = CHUNK) -> None:
+        self.file, self.size = file, size
+        file.seek(0)
+
+    def __next__(self) -> bytes:
+        block = b"" if self.file.closed else self.file.read(self.size)
+        if not block:
+            self.close()
+            raise StopIteration
+        return block
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __del__(self) -> None:
+        self.close()

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -36,7 +36,7 @@ from kaohe.accounts.permissions import is_office
 from kaohe.core.results import RulesError
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
-from kaohe.formats.download import attach
+from kaohe.formats.download import attach, chunks
 from kaohe.formats.gongwen.template import MAX_TEMPLATE_BYTES
 from kaohe.formats.pdf import PdfError
 from kaohe.formats.results_report.detail import detail_xlsx
@@ -157,15 +157,16 @@ def export(request: SignedInRequest, pk: int, kind: str) -> HttpResponseBase:
     raise Http404
 
 
-def _all_scorecards(cycle: Cycle) -> FileResponse:
-    out = tempfile.TemporaryFile(suffix=".pdf")  # noqa: SIM115 (closed by the response)
+def _all_scorecards(cycle: Cycle) -> StreamingHttpResponse:
+    out = tempfile.TemporaryFile(suffix=".pdf")  # noqa: SIM115 (closed by chunks() once read)
     try:
         documents.write_scorecards_pdf(documents.current_scorecards(cycle), out)
-        out.seek(0)
+        size = out.tell()
     except BaseException:
         out.close()
         raise
-    response = FileResponse(out, content_type=PDF)
+    response = StreamingHttpResponse(chunks(out), content_type=PDF)
+    response["Content-Length"] = str(size)
     response["Cache-Control"] = "private, no-store"
     return attach(response, documents.download_name(cycle, "各单位考核得分表", "pdf"))
 

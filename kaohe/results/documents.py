@@ -6,8 +6,9 @@
   and closing, with defaults from the cycle and the office's last notice), and the notice
   (`notice_docx`, `notice_pdf`), refused while the 发文字号 or the 发文机关 is missing.
 - **The current results** (before publishing, or the office's look at them): `current_report`.
-- **Scorecards**: one unit's (`scorecard_context`, as Word or PDF), every unit's in one PDF written
-  batch by batch (`write_scorecards_pdf`: memory does not grow with the number of units).
+- **Scorecards**: one unit's (`scorecard_context`, every item, as Word or PDF), every unit's in one
+  PDF written batch by batch (`write_scorecards_pdf`: each unit's figures and the items that lost
+  points, `compact_scorecard`; memory does not grow with the number of units).
 - **Word templates** (`template_for`, `store_template`, `reset_template`): the office's own,
   for the installation or one cycle; an upload is rendered with sample values before it is stored,
   and refused with the reason when it does not render (the previous one stays in use).
@@ -380,8 +381,21 @@ def _display_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             shown.append({"kind": "item", "level": "item", "code": row["code"], "title": row["title"],
                           "points": row["points"] if row["points"] is not None else "未评分",
                           "maximum": row["maximum"], "department": row["department"] or "", "reason": reason,
-                          "deducted": row["deducted"]})
+                          "deducted": row["deducted"], "unscored": row["points"] is None})
     return shown
+
+
+def compact_scorecard(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The scorecard as the all-units file shows it: the figures, the dimensions and the
+    adjustments as on the unit's own, and of its items only those that lost points, with how many
+    were scored in full and how many not yet (a unit's every item, some 300 rows and a dozen pages
+    in the 2018 scheme, is its own scorecard's)."""
+    items = [row for row in context["rows"] if row["kind"] == "item"]
+    deducted = [row for row in items if row["deducted"]]
+    unscored = sum(1 for row in items if row.get("unscored"))
+    return {**context, "rows": deducted, "compact": {
+        "items": len(items), "deducted": len(deducted), "unscored": unscored,
+        "full": len(items) - len(deducted) - unscored}}
 
 
 def scorecard_context(cycle: Cycle, unit: CycleUnit, row: Mapping[str, Any] | None, group_size: int,
@@ -448,14 +462,15 @@ def current_scorecards(cycle: Cycle, only: CycleUnit | None = None) -> Iterator[
 
 
 def write_scorecards_pdf(contexts: Iterable[Mapping[str, Any]], out: BinaryIO, batch: int = SCORECARD_BATCH) -> int:
-    """Every scorecard in one PDF written to `out`, a page break before each unit: rendered
-    `batch` units at a time and joined as they come (kaohe.formats.pdf.PdfJoiner), so memory holds
-    one batch. Returns the number of pages."""
+    """Every unit's scorecard (`compact_scorecard`: its figures and the items that lost points) in
+    one PDF written to `out`, a page break before each unit: rendered `batch` units at a time and
+    joined as they come (kaohe.formats.pdf.PdfJoiner), so memory holds one batch. Returns the
+    number of pages."""
     joiner = PdfJoiner(out)
     fonts = font_configuration()
     waiting: list[Mapping[str, Any]] = []
     for context in contexts:
-        waiting.append(context)
+        waiting.append(compact_scorecard(context))
         if len(waiting) >= batch:
             joiner.add(html_pages_to_pdf(scorecards_html(waiting), fonts))
             waiting = []

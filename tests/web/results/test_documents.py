@@ -268,12 +268,16 @@ def test_the_all_units_scorecard_pdf_has_a_page_per_unit_at_least(client_for, pu
     content = b"".join(response.streaming_content)
     units = list(CycleUnit.objects.filter(cycle=published.cycle).order_by("position"))
     reader = PdfReader(io.BytesIO(content))
-    assert len(reader.pages) >= len(units)
+    # each unit's figures and the items that lost points (unit n of the fixture lost points on n - 1
+    # items): a page or two a unit, where every item of a unit is a dozen pages
+    assert len(units) <= len(reader.pages) <= 2 * len(units)
     starts = [page.extract_text().split("\n")[0] for page in reader.pages]
     assert [s for s in starts if s.endswith("考核得分表")] == [f"{u.name} 考核得分表" for u in units]  # each on new pages
     text = "".join(page.extract_text() for page in reader.pages)
     for row in published.results:
         assert two_places(row["final"]) in text
+    flat = text.replace("\n", "")
+    assert flat.count("扣分项目") == len(units) and "扣分0项。" in flat and f"扣分{len(units) - 1}项（见下表）" in flat
     assert embedded_fonts(content)
     assert saved_name(response).startswith(f"{published.cycle.name}-各单位考核得分表-未发布-")
 
