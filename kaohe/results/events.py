@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from kaohe.audit.vocabulary import Field, actions, key_part, label_of, object_type
 from kaohe.results import service
-from kaohe.results.models import Adjustment, ResultSettings
+from kaohe.results.models import Adjustment, DocumentTemplate, NoticeDetails, ResultSettings
 
 Pairs = Collection[tuple[int | None, str]]
 
@@ -39,6 +39,18 @@ def component_names(pairs: Pairs) -> dict[tuple[int | None, str], str]:
         for component in settings.get(cycle_id, []) if cycle_id is not None else []:
             if component.get("key") == key:
                 names[(cycle_id, key)] = service.component_label(component)
+    return names
+
+
+def template_names(pairs: Pairs) -> dict[tuple[int | None, str], str]:
+    """"notice:5" → 通报（本考核周期）, "scorecard:installation" → 得分表（全系统）."""
+    kinds = dict(DocumentTemplate.Kind.choices)
+    names = {}
+    for cycle_id, value in pairs:
+        kind, _colon, scope = value.partition(":")
+        if kind in kinds:
+            where = _("全系统") if scope == "installation" else _("本考核周期")
+            names[(cycle_id, value)] = _("%(kind)s（%(scope)s）") % {"kind": kinds[kind], "scope": where}
     return names
 
 
@@ -74,6 +86,9 @@ def register() -> None:
         "results.adjustment.delete": gettext_lazy("删除结果调整"),
         "results.component": gettext_lazy("录入构成项分值"),
         "results.publish": gettext_lazy("发布结果"),
+        "results.notice": gettext_lazy("填写通报信息"),
+        "results.template": gettext_lazy("上传文书模板"),
+        "results.template.reset": gettext_lazy("恢复默认文书模板"),
     })
     model = ResultSettings
     object_type("results", gettext_lazy("考核结果"), {
@@ -95,8 +110,16 @@ def register() -> None:
                          if isinstance(v, int) else None),
         "units": gettext_lazy("单位数"),
         "incomplete": gettext_lazy("评分不完整的单位"),
+        **{name: label_of(NoticeDetails, name) for name in
+           ("issuer", "number", "title", "recipients", "copies", "printer", "day", "opening", "closing")},
+        "name": label_of(DocumentTemplate, "name"),
+        "size": label_of(DocumentTemplate, "size"),
+        "sha256": Field(gettext_lazy("校验值"), hidden=True),
+        "templates": gettext_lazy("删除的模板数"),
     })
     key_part("results", gettext_lazy("已发布结果"), version_names)
     key_part("settings", gettext_lazy("结果设置"))
     key_part("adjustment", gettext_lazy("结果调整"), adjustment_names)
     key_part("component", gettext_lazy("构成项"), component_names)
+    key_part("notice", gettext_lazy("通报"))
+    key_part("template", gettext_lazy("文书模板"), template_names)
