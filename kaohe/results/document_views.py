@@ -19,6 +19,7 @@ Every download is named by `documents.download_name` and sent with `kaohe.format
 
 from __future__ import annotations
 
+import re
 import tempfile
 from typing import Any
 
@@ -28,6 +29,9 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -90,7 +94,8 @@ def notice(request: SignedInRequest, pk: int, version: int) -> HttpResponse:
         form = NoticeForm(initial=documents.details_json(details))
     return render(request, "results/notice.html", {
         "cycle": snapshot.cycle, "snapshot": snapshot, "form": form, "saved": not details._state.adding,
-        "missing": documents.missing_fields(details), "template": documents.template_in_use("notice", snapshot.cycle),
+        "missing": documents.missing_fields(details), "missing_text": _("、").join(documents.missing_fields(details)),
+        "template": documents.template_in_use("notice", snapshot.cycle),
     }, status=status)
 
 
@@ -221,11 +226,32 @@ def templates(request: SignedInRequest, pk: int) -> HttpResponse:
     kinds: list[dict[str, Any]] = []
     for kind, label in DocumentTemplate.Kind.choices:
         in_use = documents.template_in_use(kind, cycle)
-        kinds.append({"kind": kind, "label": label, "placeholders": documents.TEMPLATES[kind][3],
+        kinds.append({"kind": kind, "label": label, "placeholders": placeholder_docs(documents.TEMPLATES[kind][3]),
                       "cycle": in_use if in_use is not None and in_use.cycle_id else None,
                       "installation": documents.template_in_use(kind, None)})
     return render(request, "results/templates.html", {"cycle": cycle, "form": form, "kinds": kinds,
                                                       "limit_mb": MAX_TEMPLATE_BYTES // 1024 // 1024}, status=status)
+
+
+IDENTIFIERS = frozenset(("heading", "name", "count", "summary", "rows", "rank", "final", "grade", "notes", "obtained",
+                         "maximum", "percent", "bonus", "penalty", "adjusted", "group_size", "explanation", "label",
+                         "weight", "value", "code", "title", "kind", "points", "reason", "document", "department",
+                         "item", "r"))
+_WORD = re.compile(r"(?<![A-Za-z_])[A-Za-z_]+(?![A-Za-z_])")
+
+
+def placeholder_docs(placeholders: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """Each placeholder with its meaning translated; in Chinese the field names inside a meaning
+    ("rows（名次 rank、…）") marked as code, not words of the page's language."""
+    chinese = (get_language() or "").startswith("zh")
+    shown: list[tuple[str, str]] = []
+    for name, meaning in placeholders:
+        text: str = conditional_escape(_(meaning))
+        if chinese:
+            text = _WORD.sub(lambda m: f'<code translate="no">{m.group(0)}</code>' if m.group(0) in IDENTIFIERS
+                             else m.group(0), text)
+        shown.append((name, mark_safe(text)))  # noqa: S308 - escaped above, only our own tags added
+    return shown
 
 
 @office_only

@@ -236,7 +236,7 @@ def notice_text(details: NoticeDetails) -> notice_format.NoticeText:
     missing (the notice is never made half-empty)."""
     missing = missing_fields(details)
     if missing:
-        raise ResultsError(_("请先填写通报的%(fields)s，再生成通报。") % {"fields": "、".join(missing)}, missing)
+        raise ResultsError(_("请先填写通报的%(fields)s，再生成通报。") % {"fields": _("、").join(missing)}, missing)
     frame = Frame(issuer=details.issuer, number=details.number, title=details.title, recipients=details.recipients,
                   day=details.day, copies=details.copies, printer=details.printer)
     return notice_format.NoticeText(frame, details.opening, details.closing)

@@ -179,25 +179,34 @@ def component_values(post: Mapping[str, str], units: list[CycleUnit], keys: list
     return values, errors
 
 
+CHINESE = {"lang": "zh-hans"}  # the notice is a Chinese document whatever the page's language
+
+
 class NoticeForm(forms.Form):
     """The notice's details (kaohe.results.documents.save_notice cleans them by the one text rule)."""
 
     issuer = forms.CharField(label=gettext_lazy("发文机关"), required=False, max_length=text.NOTICE_ISSUER.limit,
+                             widget=forms.TextInput(attrs=CHINESE),
                              help_text=gettext_lazy("如“中共洛阳市委党的建设工作领导小组”；发文机关标志为“发文机关＋文件”。"))
     number = forms.CharField(label=gettext_lazy("发文字号"), required=False, max_length=text.NOTICE_NUMBER.limit,
+                             widget=forms.TextInput(attrs=CHINESE),
                              help_text=gettext_lazy("如“洛党建〔2019〕1号”；年份的方括号或圆括号会改为六角括号〔〕。"))
-    title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=text.NOTICE_TITLE.limit)
-    recipients = forms.CharField(label=gettext_lazy("主送机关"), required=False, max_length=text.NOTICE_RECIPIENTS.limit)
-    copies = forms.CharField(label=gettext_lazy("抄送机关"), required=False, max_length=text.NOTICE_COPIES.limit)
+    title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=text.NOTICE_TITLE.limit,
+                            widget=forms.TextInput(attrs=CHINESE))
+    recipients = forms.CharField(label=gettext_lazy("主送机关"), required=False, max_length=text.NOTICE_RECIPIENTS.limit,
+                                 widget=forms.TextInput(attrs=CHINESE))
+    copies = forms.CharField(label=gettext_lazy("抄送机关"), required=False, max_length=text.NOTICE_COPIES.limit,
+                             widget=forms.TextInput(attrs=CHINESE))
     printer = forms.CharField(label=gettext_lazy("印发机关"), required=False, max_length=text.NOTICE_PRINTER.limit,
+                              widget=forms.TextInput(attrs=CHINESE),
                               help_text=gettext_lazy("空着时为“发文机关＋办公室”。"))
     day = forms.DateField(label=gettext_lazy("成文日期"), widget=forms.DateInput(attrs={"type": "date"}),
                           error_messages={"required": gettext_lazy("请填写成文日期。"),
                                           "invalid": gettext_lazy("成文日期应为“2019-01-20”这样的日期。")})
     opening = forms.CharField(label=gettext_lazy("开头段落"), required=False, max_length=text.NOTICE_OPENING.limit,
-                              widget=forms.Textarea(attrs={"rows": 4}), help_text=gettext_lazy("每行一段。"))
+                              widget=forms.Textarea(attrs={"rows": 4, **CHINESE}), help_text=gettext_lazy("每行一段。"))
     closing = forms.CharField(label=gettext_lazy("结尾段落"), required=False, max_length=text.NOTICE_CLOSING.limit,
-                              widget=forms.Textarea(attrs={"rows": 3}), help_text=gettext_lazy("每行一段。"))
+                              widget=forms.Textarea(attrs={"rows": 3, **CHINESE}), help_text=gettext_lazy("每行一段。"))
 
 
 class TemplateForm(forms.Form):

@@ -128,6 +128,15 @@ PAGES: dict[str, list[Page]] = {
     "ledger:standings_xlsx": [Page(download=True)],
     "ledger:standings_docx": [Page(download=True)],
     "ledger:template": [Page(download=True)],
+    "results:version_download": [Page(download=True)],
+    "results:scorecard_file": [Page(download=True)],
+    "results:template_file": [Page(download=True)],
+    "objections:scorecard_pdf": [Page(download=True)],
+    "schemes:export_pdf": [Page(download=True)],
+    "results:notice": [Page(), Page(method="POST", data={"issuer": "", "number": "", "day": "明天"},
+                                    cycles=("published",))],
+    "results:templates": [Page(), Page(method="POST", data={"kind": "notice", "scope": "cycle"})],
+    "results:template_reset": [Page(method="POST", data={"kind": "notice", "scope": "cycle"})],
 }
 # fmt: on
 
@@ -382,7 +391,9 @@ PARAMETERS: dict[str, Filler] = {
     "objection_id": _object("objection_id"),
     "adjustment": _object("adjustment"),
     "version": lambda year, route, state: year.objects.get(state, {}).get("version"),
-    "kind": lambda year, route, state: "ranking",
+    "kind": lambda year, route, state: "notice" if "templates/" in route else "ranking",
+    "suffix": lambda year, route, state: "pdf" if "scorecard/" in route else "xlsx",
+    "which": lambda year, route, state: "default",
     "group": _object("group"),
     "entry_id": _object("entry_id"),
     "file_id": _object("file_id"),
