@@ -1,4 +1,4 @@
-"""Benchmark 9 (issue 15): every unit's scorecard in one PDF.
+"""Benchmark 11 (issue 15): every unit's scorecard in one PDF.
 
 `kaohe.results.documents.write_scorecards_pdf` over `current_scorecards` (the results computed once,
 then each unit's items, rendered by WeasyPrint a batch at a time and joined into one file as they

@@ -1,4 +1,4 @@
-"""Benchmark 9 (issue 15) at the tiny size, so its code cannot rot: the runner writes its section
+"""Benchmark 11 (issue 15) at the tiny size, so its code cannot rot: the runner writes its section
 with the figures of a synthetic cycle's scorecards in one PDF."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def test_the_documents_section_measures_the_scorecards_pdf(tmp_path, capsys, _ke
                  "--workdir", str(tmp_path / "work")])
     assert code == 0, capsys.readouterr()
     text = output.read_text(encoding="utf-8")
-    assert "## 9. Every unit's scorecard in one PDF (issue 15)" in text and "failed" not in text
+    assert "## 11. Every unit's scorecard in one PDF (issue 15)" in text and "failed" not in text
     assert re.search(r"bench-4x6-s1: the scorecards of 1 unit, [1-9]\d* pages", text), text
     assert re.search(r"bench-4x6-s1: the scorecards of 4 units, ([4-9]|\d\d+) pages", text), text
     assert "peak memory growth while writing 4 units" in text

@@ -238,7 +238,7 @@ def test_templates_page_documents_the_placeholders_and_resets(client_for, publis
     client = client_for("office")
     page = client.get(f"/results/{published.cycle_id}/templates/").content.decode()
     for name in ("number", "recipients", "groups", "adjustments", "summary", "rows"):
-        assert f"<code>{name}</code>" in page
+        assert f"<code translate=\"no\">{name}</code>" in page
     default = client.get(f"/results/{published.cycle_id}/templates/notice/default.docx")
     assert saved_name(default) == "考核结果通报-默认模板.docx"
     assert docx.Document(io.BytesIO(default.content)).paragraphs  # a Word document
