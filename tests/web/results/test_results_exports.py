@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from kaohe.cli.main import main
 from kaohe.core.results import round_score
-from kaohe.cycles.models import Score
-from kaohe.results import service
+from kaohe.cycles.models import Cycle, Score
+from kaohe.results import documents, service
 
 
 @pytest.fixture
@@ -64,15 +64,26 @@ def test_the_detail_matrix_marks_items_that_do_not_apply(client_for, scored):
     assert "—" in values and "1.4.1a.1" in values
 
 
-def test_the_notice_lists_every_unit_with_its_grade(client_for, scored):
-    response = client_for("office").get(f"/results/{scored.pk}/export/notice/")
+def published(cycle, office):
+    """The cycle locked and published, its notice's 发文机关 and 发文字号 filled in."""
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.LOCKED)
+    cycle.refresh_from_db()
+    snapshot = service.publish(cycle, office, confirm_incomplete=True)
+    documents.save_notice(snapshot, office, {"issuer": "中共洛阳市委党的建设工作领导小组", "number": "洛党建〔2019〕1号"})
+    return snapshot
+
+
+def test_the_notice_lists_every_unit_with_its_grade(client_for, scored, users):
+    published(scored, users["office"])
+    response = client_for("office").get(f"/results/{scored.pk}/export/notice/", follow=True)
     document = docx.Document(io.BytesIO(response.content))
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
     for result in service.compute_cycle(scored):
         assert result.name in cells and result.grade in cells
 
 
-def test_the_command_line_writes_the_same_reports(capsys, scored, tmp_path):
+def test_the_command_line_writes_the_same_reports(capsys, scored, tmp_path, users):
+    published(scored, users["office"])
     for option, name in (("--xlsx", "r.xlsx"), ("--docx", "n.docx"), ("--detail", "d.xlsx")):
         assert main(["results", "export", str(scored.pk), option, str(tmp_path / name)]) == 0
         assert (tmp_path / name).stat().st_size > 0
