@@ -22,13 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from docxtpl import RichText  # type: ignore[import-untyped]  # no type information
 
 from kaohe.core.points import format_points
-from kaohe.core.results import Rules, UnitResult, round_score
+from kaohe.core.results import GradeBand, Quota, Rules, UnitResult, round_score
 from kaohe.formats.cells import safe_text
 from kaohe.formats.gongwen import style as gb
 from kaohe.formats.gongwen.frame import PLACEHOLDERS as FRAME_PLACEHOLDERS
@@ -215,11 +217,6 @@ def notice_docx(report: ResultsReport, text: NoticeText, template: bytes | None 
 def sample_context() -> dict[str, Any]:
     """Values of every placeholder (two groups, an adjustment of each kind), for checking an
     uploaded template."""
-    from datetime import date
-    from decimal import Decimal
-
-    from kaohe.core.results import GradeBand, Quota
-
     def result(code: str, name: str, group: str, final: str, rank: int, grade: str,
                explanation: tuple[str, ...] = ()) -> UnitResult:
         figure = Decimal(final)
