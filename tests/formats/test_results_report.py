@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Length, RGBColor
+from docx.shared import Length, Mm, RGBColor
 from openpyxl import load_workbook
 
 from kaohe.core.results import (
@@ -384,6 +384,7 @@ def test_notice_head_mark_number_rule_title_and_recipients(results):
     paragraphs = [p for p in _notice(results).paragraphs if p.text.strip()]
     mark, number, title, recipients = paragraphs[:4]
     assert mark.text == "中共洛阳市委党的建设工作领导小组文件"
+    assert abs(mark.paragraph_format.space_before - Mm(35)) < Mm(0.1)  # 7.2.4: 35 mm under the top edge
     shown = next(run for run in mark.runs if run.text)
     assert shown.font.color.rgb == RGBColor(0xFF, 0, 0) and east_asian_font(mark) == "方正小标宋简体"
     assert mark.alignment == WD_ALIGN_PARAGRAPH.CENTER or mark.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER

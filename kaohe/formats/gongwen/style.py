@@ -21,6 +21,7 @@ MARGIN_BOTTOM = PAGE_HEIGHT - MARGIN_TOP - BLOCK_HEIGHT  # 35
 LINES, CHARACTERS = 22, 28  # a page of 3号 text
 LINE_PITCH_PT = BLOCK_HEIGHT / 25.4 * 72 / LINES  # 28.99 pt: 22 lines fill the block
 PAGE_NUMBER_GAP = 7  # mm between the block and the page number's dashes
+MARK_OFFSET = 35  # mm from the block's top edge to the 发文机关标志's (7.2.4)
 RED = "FF0000"
 
 
@@ -68,5 +69,5 @@ def css_variables() -> dict[str, str]:
         "kaiti": KAITI.css(), "songti": SONGTI.css(),
         "margin_top": f"{MARGIN_TOP}mm", "margin_binding": f"{MARGIN_BINDING}mm",
         "margin_outside": f"{MARGIN_OUTSIDE}mm", "margin_bottom": f"{MARGIN_BOTTOM}mm",
-        "line": f"{LINE_PITCH_PT:.2f}pt", "red": f"#{RED}",
+        "line": f"{LINE_PITCH_PT:.2f}pt", "red": f"#{RED}", "mark_offset": f"{MARK_OFFSET}mm",
     }

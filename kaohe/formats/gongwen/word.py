@@ -224,7 +224,8 @@ def _font_table(document: DocumentObject) -> None:
 
 def _head(builder: Builder) -> None:
     """发文机关标志 (red), 发文字号 and the red rule, the title and the 主送 line."""
-    builder.paragraph("{{r mark_text }}", MARK)
+    mark = builder.paragraph("{{r mark_text }}", MARK)
+    mark.paragraph_format.space_before = Mm(gb.MARK_OFFSET)  # 35 mm under the block's top edge
     mark_style = builder.document.styles[MARK]
     assert isinstance(mark_style, ParagraphStyle)
     mark_style.font.color.rgb = RGBColor.from_string(gb.RED)
