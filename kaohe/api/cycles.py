@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -101,8 +101,9 @@ def task_body(score: Score, department_code: str, proposal: Proposal | None = No
     }
 
 
-def _tasks_department(user: User, cycle: Cycle, department: str | None) -> CycleDepartment:
-    """Scorers and heads read their own department; the office and leaders name one (read-only)."""
+def _tasks_department(user: User, cycle: Cycle, department: str | None) -> CycleDepartment | None:
+    """Scorers and heads read their own department; the office and leaders one department they
+    name, or every department's tasks (None) when they name none (read-only)."""
     if user.role in DEPARTMENT_ROLES:
         own = scoring_department(user, cycle)
         if own is None:
@@ -112,7 +113,7 @@ def _tasks_department(user: User, cycle: Cycle, department: str | None) -> Cycle
         return own
     if reads_all(user):
         if not department:
-            raise ApiError(422, _("请用 ?department=<考核部门编码> 指定要查看的考核部门。"), "department")
+            return None
         found = CycleDepartment.objects.filter(cycle=cycle, code=department).first()
         if found is None:
             raise ApiError(404, _("这个考核周期没有编码为 %(code)s 的考核部门。") % {"code": department}, "department")
@@ -202,28 +203,55 @@ def get_cycle(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- tasks and scores
 
 
-@router.get("/{cycle_id}/tasks", response={200: list[TaskOut], **ERRORS}, summary="A department's tasks")
+TASKS_PAGE = 1000  # tasks per page of a whole cycle's list, unless `limit` says otherwise
+TASKS_LIMIT = 5000  # the most one page may ask for
+
+
+@router.get("/{cycle_id}/tasks", response={200: list[TaskOut], **ERRORS}, summary="A department's tasks, or a cycle's")
 @translate_errors
-def list_tasks(request: HttpRequest, cycle_id: int, department: str | None = None, unit: str | None = None,
-               item: str | None = None) -> list[dict[str, Any]]:
-    """Scorers and heads: their department's tasks. The office and leaders: `?department=<code>`
-    (read-only). Unit users: 403. `?unit=` and `?item=` narrow the list to one unit or item. A task
-    with confirmed 平时考核台账 entries carries its `proposal` (its maximum minus the confirmed
-    deductions, at least 0, with the entries as its reason; see /cycles/{id}/ledger)."""
+def list_tasks(request: HttpRequest, response: HttpResponse, cycle_id: int, department: str | None = None,
+               unit: str | None = None, item: str | None = None, limit: int | None = None,
+               offset: int = 0) -> list[dict[str, Any]]:
+    """Scorers and heads: their department's tasks. The office and leaders: `?department=<code>`,
+    or without it every task of the cycle (read-only). Unit users: 403. `?unit=` and `?item=`
+    narrow the list to one unit or item. A task with confirmed 平时考核台账 entries carries its
+    `proposal` (its maximum minus the confirmed deductions, at least 0, with the entries as its reason;
+    see /cycles/{id}/ledger). Paged by `limit` (at most 5000) and `offset`: a whole
+    cycle's list 1000 tasks a page unless `limit` says otherwise, a department's list whole unless
+    it does. `X-Total-Count` gives the number of tasks, `Link: <…>; rel="next"` the next page."""
     user = user_of(request)
     cycle = visible_cycle(user, cycle_id)
     owner = _tasks_department(user, cycle, department)
-    tasks = (Score.objects.filter(cycle=cycle, department=owner)
-             .select_related("unit", "node", "updated_by").order_by("node__position", "unit__position"))
+    if limit is not None and not 1 <= limit <= TASKS_LIMIT:
+        raise ApiError(422, _("limit 必须在1到%(max)d之间。") % {"max": TASKS_LIMIT}, "limit")
+    if offset < 0:
+        raise ApiError(422, _("offset 不能为负。"), "offset")
+    tasks = Score.objects.filter(cycle=cycle)
+    if owner is not None:
+        tasks = tasks.filter(department=owner)
+    elif limit is None:
+        limit = TASKS_PAGE
     if unit:
         tasks = tasks.filter(unit__code=unit)
     if item:
         tasks = tasks.filter(node__code=item)
-    listed = list(tasks)
-    # the 平时考核台账's proposals: one query whatever the number of entries
+    ordered = (tasks.select_related("unit", "node", "updated_by", "department")
+               .order_by("node__position", "unit__position", "pk"))
+    if limit is None:  # the whole list: counted as it is read
+        listed = list(ordered[offset:])
+        total = offset + len(listed)
+    else:
+        total = tasks.count()
+        listed = list(ordered[offset:offset + limit])
+        if offset + limit < total:
+            query = request.GET.copy()
+            query["limit"], query["offset"] = str(limit), str(offset + limit)
+            response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+    response["X-Total-Count"] = str(total)
+    # the 平时考核台账's proposals of a department's list: one query whatever the number of entries
     found = proposals(cycle, owner.pk, sorted({t.unit_id for t in listed}) if unit else None,
-                      sorted({t.node_id for t in listed}) if item else None)
-    return [task_body(score, owner.code, found.get((score.node_id, score.unit_id))) for score in listed]
+                      sorted({t.node_id for t in listed}) if item else None) if owner is not None else {}
+    return [task_body(score, score.department.code, found.get((score.node_id, score.unit_id))) for score in listed]
 
 
 @router.put("/{cycle_id}/scores/{unit_code}/{item_code}", response={200: TaskOut, **ERRORS},

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from kaohe.accounts.permissions import reads_all
+from kaohe.accounts.permissions import is_office, reads_all
 from kaohe.api.common import user_of, visible_cycle
 from kaohe.api.errors import ApiError, translate_errors
 from kaohe.api.schemas import ErrorOut, UnitResultOut
@@ -62,3 +62,35 @@ def get_results(request: HttpRequest, cycle_id: int, version: int | None = None)
             "complete": all(row["complete"] for row in rows),
             "rules": service.rules_json(service.rules_for(cycle, settings), service.groups_for(settings)),
             "units": rows}
+
+
+class PublishIn(Schema):
+    confirm_incomplete: bool = False
+
+
+class PublishedOut(Schema):
+    cycle: int
+    version: int
+    published_at: datetime
+    complete: bool
+    units: int
+
+
+@router.post("/{cycle_id}/results/publish", response={200: PublishedOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                                      422: ErrorOut}, summary="Publish a cycle's results")
+@translate_errors
+def publish(request: HttpRequest, cycle_id: int, payload: PublishIn) -> dict[str, Any]:
+    """The office: the locked cycle's results as the next published version (the same as the
+    results page's button and `kaohe results publish`); every unit is notified. 409 when the cycle
+    is not locked, when scores are incomplete and `confirm_incomplete` is not set, or when the
+    results equal the latest version."""
+    user = user_of(request)
+    cycle = visible_cycle(user, cycle_id)
+    if not is_office(user):
+        raise ApiError(403, _("只有考核办可以发布考核结果。"))
+    try:
+        snapshot = service.publish(cycle, user, confirm_incomplete=payload.confirm_incomplete)
+    except service.ResultsError as error:
+        raise ApiError(409, error.message) from None
+    return {"cycle": cycle.pk, "version": snapshot.version, "published_at": snapshot.published_at,
+            "complete": snapshot.complete, "units": len(snapshot.results)}

@@ -11,7 +11,7 @@ api = NinjaAPI(title="Kaohe API", version="1", urls_namespace="api", docs_url="/
                parser=JsonParser())
 api.add_exception_handler(ApiError, lambda request, error: api_error_response(error))  # type: ignore[arg-type]
 
-from kaohe.api import cycles, sheets  # noqa: E402  (routers register themselves on `api`)
+from kaohe.api import cycles, lifecycle, sheets  # noqa: E402, F401  (lifecycle adds its operations to cycles.router)
 
 api.add_router("/cycles", cycles.router)
 api.add_router("/cycles", sheets.router)

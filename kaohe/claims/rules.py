@@ -43,7 +43,7 @@ from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.cycles.scoring import ScoreError, parse_score
 from kaohe.formats.errors import FormatError
 from kaohe.formats.evidence import EvidenceType, check_evidence, clean_name, size_of, too_large
-from kaohe.notify.send import notify, unit_users
+from kaohe.notify.send import notify, settle, unit_users
 from kaohe.schemes.models import Node
 
 EXPLANATION_MAX = text.CLAIM_EXPLANATION.limit
@@ -317,8 +317,9 @@ def submit(user: User, cycle: Cycle, unit_code: str) -> SelfAssessment:
                 "count": len(missing), "codes": "、".join(missing[:10]) + ("……" if len(missing) > 10 else "")})
         sheet.state, sheet.submitted_at, sheet.submitted_by = SelfAssessment.State.SUBMITTED, timezone.now(), user
         sheet.save(update_fields=["state", "submitted_at", "submitted_by"])
-        record("self_assessment.submit", "self_assessment", f"cycle:{cycle.pk}/unit:{unit.code}", cycle=cycle,
+        record("self_assessment.submit", "self_assessment", sheet_key(cycle, unit), cycle=cycle,
                new={"criteria": len(applicable)})
+        settle(sheet_key(cycle, unit))  # the reminders and the office's return asked for this
         return sheet
 
 
@@ -336,16 +337,17 @@ def reopen(user: User, cycle: Cycle, unit_code: str, reason: str) -> SelfAssessm
             raise ClaimError(ClaimError.CLOSED, _("%(unit)s的自评尚未提交，无需退回。") % {"unit": unit.name})
         sheet.state, sheet.reopen_reason = SelfAssessment.State.DRAFT, reason
         sheet.save(update_fields=["state", "reopen_reason"])
-        record("self_assessment.reopen", "self_assessment", f"cycle:{cycle.pk}/unit:{unit.code}", cycle=cycle,
+        record("self_assessment.reopen", "self_assessment", sheet_key(cycle, unit), cycle=cycle,
                reason=reason)
-        _notify_unit(unit, _("%(cycle)s：本单位自评已被退回") % {"cycle": cycle.name},
-                     _("考核办退回了本单位的自评，理由：%(reason)s") % {"reason": reason},
-                     f"/cycles/{cycle.pk}/self/{unit.code}/")
+        notify(unit_users(unit.code), _("%(cycle)s：本单位自评已被退回") % {"cycle": cycle.name},
+               _("考核办退回了本单位的自评，理由：%(reason)s") % {"reason": reason},
+               f"/cycles/{cycle.pk}/self/{unit.code}/", about=sheet_key(cycle, unit))
         return sheet
 
 
-def _notify_unit(unit: CycleUnit, subject: str, body: str, url: str) -> None:
-    notify(unit_users(unit.code), subject, body, url)
+def sheet_key(cycle: Cycle, unit: CycleUnit) -> str:
+    """What a unit's self-assessment's audit events and the notifications asking for it name it."""
+    return f"cycle:{cycle.pk}/unit:{unit.code}"
 
 
 # ----------------------------------------------------------------------------- evidence

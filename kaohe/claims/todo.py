@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import unit_code
 from kaohe.claims.models import SelfAssessment
+from kaohe.claims.rules import sheet_key
 from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.notify.deadlines import Reminder, is_near, time_left
@@ -63,5 +64,5 @@ def self_assessment_reminders(today: date, days: int) -> list[Reminder]:
             reminders.append(Reminder(users[unit.code], _("%(cycle)s：本单位自评将于%(date)s截止") % {
                 "cycle": unit.cycle.name, "date": deadline.isoformat()},
                 _("本单位自评尚未提交（%(left)s）。") % {"left": time_left(deadline, today)},
-                f"/cycles/{unit.cycle_id}/self/{unit.code}/"))
+                f"/cycles/{unit.cycle_id}/self/{unit.code}/", about=sheet_key(unit.cycle, unit)))
     return reminders

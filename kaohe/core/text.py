@@ -78,6 +78,11 @@ NOTICE_OPENING = FreeText("noticedetails.opening", _("开头段落"), 5000)
 NOTICE_CLOSING = FreeText("noticedetails.closing", _("结尾段落"), 5000)
 NOTICE_FIELDS = (NOTICE_ISSUER, NOTICE_NUMBER, NOTICE_TITLE, NOTICE_RECIPIENTS, NOTICE_COPIES, NOTICE_PRINTER,
                  NOTICE_OPENING, NOTICE_CLOSING)
+# Master data the office types on its own pages or imports from a roster (kaohe.directory).
+USER_NAME = FreeText("user.last_name", _("姓名"), 150, multiline=False)
+UNIT_NAME = FreeText("unit.name", _("单位名称"), 100, multiline=False)
+UNIT_PARTY_ORGANISATION = FreeText("unit.party_organisation", _("党组织类型"), 20, multiline=False)
+DEPARTMENT_NAME = FreeText("department.name", _("考核部门名称"), 100, multiline=False)
 
 FIELDS: tuple[FreeText, ...] = (
     SCORE_REASON, CLAIM_EXPLANATION, SELF_ASSESSMENT_REOPEN_REASON, SUBMISSION_COMMENT, OBJECTION_REASON,
@@ -85,6 +90,7 @@ FIELDS: tuple[FreeText, ...] = (
     EVIDENCE_NAME, TOKEN_NAME, SURVEY_NAME, SURVEY_GROUP_NAME, SURVEY_QUESTION,
     LEDGER_REASON, LEDGER_DOCUMENT, LEDGER_COMMENT, LEDGER_OVERRIDE, DISPUTE_REASON, DISPUTE_ANSWER, DISPUTE_COMMENT,
     *NOTICE_FIELDS,
+    USER_NAME, UNIT_NAME, UNIT_PARTY_ORGANISATION, DEPARTMENT_NAME,
 )
 
 

@@ -83,6 +83,7 @@ def register() -> None:
         "cycle.review": _("进入审核"),
         "cycle.locked": _("锁定考核周期"),
         "cycle.reopen": _("重新打开考核周期"),
+        "cycle.assign": _("为没有考核部门的考核内容指定考核部门"),
         "submission.submit": _("提交评分"),
         "submission.approve": _("部门负责人审核通过"),
         "submission.send_back": _("部门负责人退回"),
@@ -97,6 +98,7 @@ def register() -> None:
         "units": Field(_("被考核单位"), refers="unit"),
         "step": label_of(Cycle, "step"),
         "status": Field(label_of(Cycle, "status"), choices=dict(Cycle.Status.choices)),
+        "departments": _("本周期为考核内容指定的考核部门"),
     })
     object_type("submission", _("考核部门评分"), {
         "state": Field(label_of(Submission, "state"), choices=dict(Submission.State.choices)),

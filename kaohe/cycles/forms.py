@@ -1,11 +1,11 @@
 """The office's form for a new cycle. The rules stay in `kaohe.cycles.lifecycle.create_cycle`;
-the form checks what a person types (dates, step, a unique name) and shows the service's
-`CycleError` (e.g. units outside the scheme's audience) as a form error."""
+the form checks what a person types (dates, a step, a unique name) and shows the service's
+`CycleError` (e.g. units outside the scheme's audience, a review deadline before the scoring
+deadline) as an error of the field it names."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kaohe.core.points import PointsError, parse_typed
 from kaohe.core.text import CYCLE_NAME, TextError, clean
-from kaohe.cycles.lifecycle import CycleError, create_cycle
+from kaohe.cycles.lifecycle import CycleError, create_cycle, default_unit_codes
 from kaohe.cycles.models import Cycle
 from kaohe.cycles.scoring import typed_message
 from kaohe.orgs.models import Unit
@@ -97,13 +97,6 @@ class CycleForm(forms.Form):
             raise forms.ValidationError(_("评分步长必须大于0。"))
         return step
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        scoring, review = data.get("scoring_deadline"), data.get("review_deadline")
-        if scoring and review and review < scoring:
-            self.add_error("review_deadline", _("审核截止日期不能早于评分截止日期。"))
-        return data
-
     def save(self, created_by=None) -> Cycle | None:
         """Create the draft; on a `CycleError` the message becomes a form error and None is returned."""
         data = self.cleaned_data
@@ -113,10 +106,5 @@ class CycleForm(forms.Form):
                                 scoring_deadline=data["scoring_deadline"], review_deadline=data["review_deadline"],
                                 created_by=created_by)
         except CycleError as error:
-            self.add_error(None, str(error))
+            self.add_error(error.field if error.field in self.fields else None, error.message)
             return None
-
-
-def default_unit_codes(scheme: SchemeRecord) -> list[str]:
-    """The units that name this scheme as their default (Unit.scheme_name)."""
-    return list(Unit.objects.filter(active=True, scheme_name=scheme.name).values_list("code", flat=True))

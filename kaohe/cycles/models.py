@@ -38,6 +38,9 @@ class Cycle(models.Model):
     evidence_max_mb = models.PositiveIntegerField(_("单个佐证材料上限（MB）"), default=20)
     evidence_max_files = models.PositiveIntegerField(_("每个单位佐证材料数量上限"), default=100)
     evidence_expected = models.JSONField(_("需提供佐证材料的指标"), default=list, blank=True)
+    # Items the scheme names no assessing department for, given one for this cycle by the office
+    # while it is a draft (item code → department code; kaohe.cycles.unscored): opening makes their tasks.
+    item_departments = models.JSONField(_("补充指定的考核部门"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,5 @@
-"""Cycle pages: list, detail with progress and transitions, create, review.
+"""Cycle pages: list, the cycle page (the office's cockpit), create, review, and the items the
+scheme leaves without a department.
 
 Reading: `visible_cycles` decides who sees a cycle (others get 404). Every change is office only
 (others get 403), is a POST, and calls `kaohe.cycles.lifecycle` or `kaohe.cycles.review`; their
@@ -11,73 +12,33 @@ and review pages get every department's tasks, scores and submission in one GROU
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.accounts.decorators import SignedInRequest, office_only
 from kaohe.accounts.permissions import department_code, is_office, reads_all
 from kaohe.audit import vocabulary, words
 from kaohe.audit.models import Event
 from kaohe.core.points import format_points
-from kaohe.cycles import lifecycle, review
+from kaohe.cycles import cockpit, lifecycle, review, stages, unscored
 from kaohe.cycles.access import visible_cycle_or_404, visible_cycles
 from kaohe.cycles.forms import CycleForm
 from kaohe.cycles.models import SCORING, Cycle, CycleDepartment, Score, Submission
-from kaohe.orgs.models import Unit
+from kaohe.cycles.progress import department_progress, percent
+from kaohe.orgs.models import Department, Unit
 from kaohe.schemes.models import SchemeRecord
 
 STARTED = (Cycle.Status.OPEN, Cycle.Status.REVIEW, Cycle.Status.LOCKED)
-
-
-def percent(done: int, total: int) -> int:
-    return int(done * 100 / total) if total else 0
-
-
-@dataclass
-class DepartmentProgress:
-    code: str
-    name: str
-    tasks: int
-    scored: int
-    state: str
-    state_label: str
-    comment: str
-    grid_url: str
-    show_comment: bool = True
-
-    @property
-    def percent(self) -> int:
-        return percent(self.scored, self.tasks)
-
-
-def grid_url(cycle: Cycle, department_code: str) -> str:
-    """The department's scoring grid (kaohe.cycles.grid), read-only for the office and leaders."""
-    return f"{reverse('cycles:scoring', args=[cycle.pk])}?{urlencode({'department': department_code})}"
-
-
-def department_progress(cycle: Cycle) -> list[DepartmentProgress]:
-    """Every department of the cycle with its tasks, scored tasks and submission: one GROUP BY query."""
-    departments = (CycleDepartment.objects.filter(cycle=cycle).select_related("submission")
-                   .annotate(tasks=Count("scores"), scored=Count("scores__points")).order_by("position", "code"))
-    rows = []
-    for department in departments:
-        submission = getattr(department, "submission", None)
-        rows.append(DepartmentProgress(
-            code=department.code, name=department.name, tasks=department.tasks, scored=department.scored,
-            state=submission.state if submission else "",
-            state_label=submission.get_state_display() if submission else "—",
-            comment=submission.comment if submission else "", grid_url=grid_url(cycle, department.code)))
-    return rows
+UNITS_SHOWN = 100  # the cycle page names this many of its units; the self-assessment overview has all
 
 
 def history(cycle: Cycle, names: dict[str, str]) -> list[dict]:
@@ -115,27 +76,36 @@ def cycle_list(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 def cycle_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The office's cockpit, read-only for leaders (kaohe.cycles.cockpit: where the cycle stands,
+    its next step and what blocks it); departments and units see their own part and links."""
     cycle = visible_cycle_or_404(request.user, pk)
     user = request.user
     office = is_office(user)
     sees_all = reads_all(user)
     started = cycle.status in STARTED
-    progress = department_progress(cycle) if started else []
+    board = cockpit.overview(cycle) if sees_all else None
+    sections = {section.key: section for section in board.sections} if board else {}
+    if "departments" in sections:
+        progress = sections["departments"].context["rows"]
+    else:
+        progress = department_progress(cycle) if started and not sees_all else []
     own = department_code(user)
     for row in progress:
         row.show_comment = sees_all or row.code == own
     if started:
-        units = list(cycle.units.values("name", "category"))
+        unit_count = cycle.units.count()
+        units = list(cycle.units.order_by("position", "code").values("name", "category")[:UNITS_SHOWN])
     else:
-        units = list(Unit.objects.filter(code__in=cycle.unit_codes).values("name", "category"))
+        unit_count = len(cycle.unit_codes)
+        units = list(Unit.objects.filter(code__in=cycle.unit_codes).values("name", "category")[:UNITS_SHOWN])
     totals = {"tasks": sum(r.tasks for r in progress), "scored": sum(r.scored for r in progress)}
     totals["percent"] = percent(totals["scored"], totals["tasks"])
     scoring = own is not None and cycle.status in SCORING and any(r.code == own for r in progress)
     return render(request, "cycles/detail.html", {
         "cycle": cycle, "step": format_points(cycle.step), "office": office, "links": sees_all,
-        "started": started, "progress": progress, "totals": totals, "units": units,
+        "started": started, "progress": progress, "totals": totals, "units": units, "unit_count": unit_count,
+        "cockpit": board,
         "scoring_url": reverse("cycles:scoring", args=[cycle.pk]) if scoring else "",
-        "not_locked": [r.name for r in progress if r.state != Submission.State.LOCKED],
         "history": history(cycle, {r.code: r.name for r in progress}),
     })
 
@@ -214,8 +184,10 @@ def cycle_reopen(request: SignedInRequest, pk: int) -> HttpResponse:
 @office_only
 def cycle_review(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = visible_cycle_or_404(request.user, pk)
+    progress = department_progress(cycle)
     return render(request, "cycles/review.html", {
-        "cycle": cycle, "progress": department_progress(cycle), "S": Submission.State,
+        "cycle": cycle, "progress": progress, "S": Submission.State, "next": cockpit.next_step(cycle),
+        "approved": sum(1 for row in progress if row.state == Submission.State.APPROVED),
     })
 
 
@@ -243,6 +215,29 @@ def review_lock(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
 
 @office_only
 @require_POST
+def review_lock_approved(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Every approved department locked at once, after one confirmation (kaohe.cycles.review.lock_approved)."""
+    cycle = visible_cycle_or_404(request.user, pk)
+    try:
+        locked = review.lock_approved(request.user, cycle)
+    except review.ReviewError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ngettext("已锁定%(count)d个考核部门的评分：%(departments)s。",
+                                           "已锁定%(count)d个考核部门的评分：%(departments)s。", len(locked)) % {
+            "count": len(locked), "departments": "、".join(s.department.name for s in locked)})
+    return redirect(_back(request, cycle))
+
+
+def _back(request: HttpRequest, cycle: Cycle) -> str:
+    """Back to the page the action was taken on: the review page or the cycle page."""
+    if request.POST.get("back") == "review":
+        return reverse("cycles:review", args=[cycle.pk])
+    return reverse("cycles:detail", args=[cycle.pk])
+
+
+@office_only
+@require_POST
 def review_return(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
     def run(submission: Submission) -> str:
         review.return_to_department(request.user, submission, request.POST.get("comment", ""))
@@ -261,6 +256,35 @@ def review_reopen(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
     return _review_step(request, pk, code, run)
 
 
+@office_only
+@require_http_methods(["GET", "POST"])
+def unscored_items(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The items the scheme names no department for, and (while the cycle is a draft) the office's
+    choice of a department for each, for this cycle (kaohe.cycles.unscored)."""
+    cycle = visible_cycle_or_404(request.user, pk)
+    items = unscored.candidates(cycle)
+    departments = list(Department.objects.filter(active=True).values_list("code", "name"))
+    draft = cycle.status == Cycle.Status.DRAFT
+    if request.method == "POST":
+        chosen = {item.code: request.POST.get(f"item-{item.code}", "") for item in items}
+        try:
+            lifecycle.assign_departments(cycle, chosen)
+        except lifecycle.CycleError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("已保存为考核内容指定的考核部门。"))
+            return redirect("cycles:detail", pk=cycle.pk)
+        cycle.refresh_from_db()
+    assigned = cycle.item_departments or {}
+    found = unscored.unscored(cycle)
+    return render(request, "cycles/unscored.html", {
+        "cycle": cycle, "draft": draft, "departments": departments, "found": found,
+        "maxima": stages.maxima_rows(found),
+        "rows": [{"item": item, "field": f"item-{item.code}", "department": assigned.get(item.code, ""),
+                  "points": format_points(item.points or 0)} for item in items],
+    })
+
+
 urlpatterns = [
     path("", cycle_list, name="list"),
     path("new/", cycle_create, name="create"),
@@ -270,6 +294,8 @@ urlpatterns = [
     path("<int:pk>/lock/", cycle_lock, name="lock"),
     path("<int:pk>/reopen/", cycle_reopen, name="reopen"),
     path("<int:pk>/review/", cycle_review, name="review"),
+    path("<int:pk>/unscored/", unscored_items, name="unscored"),
+    path("<int:pk>/review/lock-approved/", review_lock_approved, name="review_lock_approved"),
     path("<int:pk>/review/<slug:code>/lock/", review_lock, name="review_lock"),
     path("<int:pk>/review/<slug:code>/return/", review_return, name="review_return"),
     path("<int:pk>/review/<slug:code>/reopen/", review_reopen, name="review_reopen"),

@@ -6,7 +6,9 @@ the people concerned (`_tell`):
 - submitted → the department's heads; approved → the office;
 - sent back by the head, returned by the office, locked, re-opened → the department's scorers and
   heads (with the comment or reason).
-The user who acted is not told of their own action.
+The user who acted is not told of their own action. Every step ends the notifications the previous
+one sent (kaohe.notify.send.settle on the submission's key): a step is the work they asked for. The
+notifications that ask for work carry that key; "locked" only informs.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from kaohe.accounts.permissions import is_office
 from kaohe.audit.record import record
 from kaohe.core import text
 from kaohe.cycles.access import scoring_department
-from kaohe.cycles.models import SCORING, Score, Submission
-from kaohe.notify.send import department_users, notify, office_users
+from kaohe.cycles.models import SCORING, Cycle, Score, Submission
+from kaohe.notify.send import department_users, notify, office_users, settle
 
 S = Submission.State
 
@@ -52,14 +54,19 @@ def _office(user: User) -> None:
         raise ReviewError(_("只有考核办可以执行此操作。"), 403)
 
 
+def key(submission: Submission) -> str:
+    """What the submission's audit events and the notifications about it name it."""
+    return f"cycle:{submission.cycle_id}/department:{submission.department.code}"
+
+
 def _move(submission: Submission, to: str, action: str, comment: str = "") -> Submission:
     old = submission.state
     submission.state = to
     submission.comment = comment
     submission.save(update_fields=["state", "comment", "updated_at"])
-    record(f"submission.{action}", "submission",
-           f"cycle:{submission.cycle_id}/department:{submission.department.code}", cycle=submission.cycle,
+    record(f"submission.{action}", "submission", key(submission), cycle=submission.cycle,
            old={"state": old}, new={"state": to}, reason=comment)
+    settle(key(submission))  # whatever the last step asked for is done (or moot) now
     return submission
 
 
@@ -128,6 +135,22 @@ def lock(user: User, submission: Submission) -> Submission:
 
 
 @transaction.atomic
+def lock_approved(user: User, cycle: Cycle) -> list[Submission]:
+    """Lock every approved department of the cycle at once (one transaction, one audit event and
+    notification per department, as `lock` gives each); returns those locked, in the departments'
+    order. None approved is a refusal that says what the departments are waiting for."""
+    _office(user)
+    approved = list(Submission.objects.select_for_update().select_related("department", "cycle")
+                    .filter(cycle=cycle, state=S.APPROVED).order_by("department__position", "department__code"))
+    if not approved:
+        raise ReviewError(_("没有待锁定的考核部门：各部门的评分须经部门负责人审核通过后才能锁定。"))
+    for submission in approved:
+        _expect(submission, S.APPROVED)
+        _tell(user, _move(submission, S.LOCKED, "lock"), "lock")
+    return approved
+
+
+@transaction.atomic
 def reopen(user: User, submission: Submission, reason: str) -> Submission:
     submission = _load(submission)
     _office(user)
@@ -164,5 +187,5 @@ def _tell(user: User, submission: Submission, action: str) -> Submission:
         lines.append(f"{label}：{submission.comment}")
     page = "cycles:review" if action == "approve" else "cycles:scoring"
     notify(recipients.exclude(pk=user.pk), _subjects()[action] % names, "\n".join(lines),
-           reverse(page, args=[cycle.pk]))
+           reverse(page, args=[cycle.pk]), about="" if action == "lock" else key(submission))
     return submission

@@ -1,6 +1,7 @@
 """The cycles' to-do entries and deadline reminders (registered in kaohe.cycles.apps):
 
-- the office: draft cycles to open, departments' approved scores to lock;
+- the office: each cycle's next step (kaohe.cycles.cockpit: open it, start the review, lock the
+  approved departments, lock it, publish, confirm objections…) and the other actions open now;
 - scorers and heads: their department's tasks left (with the comment of scores sent back), the
   scoring deadline when it is near and tasks are left, and — for heads — scores to review;
 - reminders: the scorers of every department with unscored tasks when the scoring deadline is near.
@@ -18,25 +19,29 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import department_code, is_office
+from kaohe.cycles import cockpit, review
 from kaohe.cycles.access import visible_cycles
-from kaohe.cycles.models import SCORING, Cycle, Submission
+from kaohe.cycles.models import SCORING, Submission
 from kaohe.notify.deadlines import Reminder, is_near, time_left
 from kaohe.notify.todo import Todo
 
 
 def office_entries(user: User) -> list[Todo]:
-    """Draft cycles to open, approved submissions to lock."""
+    """Each cycle's next step where it is the office's to take (kaohe.cycles.cockpit), and the
+    other actions open now (e.g. approved departments to lock while scoring runs); a cycle waiting
+    for others, or finished, gives none. A fixed number of queries however many cycles."""
     if not is_office(user):
         return []
-    cycles = visible_cycles(user)
-    entries = [Todo(_("考核周期“%(cycle)s”尚未开始评分") % {"cycle": cycle.name}, f"/cycles/{cycle.pk}/")
-               for cycle in cycles.filter(status=Cycle.Status.DRAFT)]
-    approved = (Submission.objects.filter(state=Submission.State.APPROVED, cycle__in=cycles)
-                .select_related("cycle", "department"))
-    for submission in approved:
-        text = _("%(cycle)s：%(department)s的评分待审核锁定") % {
-            "cycle": submission.cycle.name, "department": submission.department.name}
-        entries.append(Todo(text, f"/cycles/{submission.cycle_id}/review/"))
+    cycles = list(visible_cycles(user).defer("scheme__document").order_by("-created_at"))
+    steps = cockpit.next_steps(cycles)
+    entries = []
+    for cycle in cycles:
+        step = steps[cycle.pk]
+        url = reverse("cycles:detail", args=[cycle.pk])
+        if step.action is not None:
+            entries.append(Todo(_("%(cycle)s：下一步，%(step)s") % {"cycle": cycle.name, "step": step.title}, url))
+        entries += [Todo(_("%(cycle)s：%(action)s") % {"cycle": cycle.name, "action": action.label}, url)
+                    for action in step.secondary if action.post]
     return entries
 
 
@@ -101,5 +106,5 @@ def scoring_reminders(today: date, days: int) -> list[Reminder]:
             subject=_("评分截止临近：%(cycle)s（%(date)s截止）") % names,
             body=_("%(department)s在“%(cycle)s”中还有%(count)d项未评分，评分截止日期为%(date)s（%(left)s）。"
                    "请尽快完成评分并提交。") % names,
-            url=reverse("cycles:scoring", args=[cycle.pk])))
+            url=reverse("cycles:scoring", args=[cycle.pk]), about=review.key(submission)))
     return reminders

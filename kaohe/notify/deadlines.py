@@ -30,6 +30,7 @@ class Reminder:
     subject: str
     body: str
     url: str
+    about: str = ""  # the work it asks for (kaohe.notify.send.settle ends it)
 
 
 ReminderFunction = Callable[[date, int], list[Reminder]]
@@ -71,6 +72,6 @@ def send_reminders(today: date, days: int = DEFAULT_DAYS, dry_run: bool = False)
             if not users:
                 continue
             if not dry_run:
-                notify(users, reminder.subject, reminder.body, reminder.url)
+                notify(users, reminder.subject, reminder.body, reminder.url, reminder.about)
             sent.append((reminder, users))
     return sent

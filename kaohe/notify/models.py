@@ -1,5 +1,10 @@
 """A notification as the user sees it on the notifications page; `emailed` says whether it was
-also handed to the mail server."""
+also handed to the mail server.
+
+A notification that asks for work names what it is about (`about`, a key the app that sent it
+chooses, e.g. a submission's audit key) and ends when that work is done: the event that does it
+calls `kaohe.notify.send.settle(about)`, which sets `done_at` (and `read_at`, so it no longer counts
+as unread). A notification that only informs has no `about` and never ends by itself."""
 
 from __future__ import annotations
 
@@ -19,10 +24,13 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed = models.BooleanField(_("已发邮件"), default=False)
+    about = models.CharField(_("事项"), max_length=200, blank=True)
+    done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["user", "-created_at"])]
+        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["user", "-created_at"]),
+                   models.Index(fields=["about"], condition=models.Q(done_at__isnull=True), name="notification_open_about")]
         verbose_name = pgettext_lazy("singular", "通知")
         verbose_name_plural = _("通知")
 

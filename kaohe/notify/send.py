@@ -1,10 +1,17 @@
-"""`notify(users, subject, body, url)`: tell users that something waits for them.
+"""`notify(users, subject, body, url, about)`: tell users that something waits for them;
+`settle(about)`: the work it asked for is done.
 
 Every notification is stored as a `Notification` row inside the caller's transaction (it rolls
 back with the action). The e-mail goes out only after the transaction commits, one per user who is
 active, has an address and has not switched e-mail off; the subject is prefixed "[考核] " and the
 body ends with the absolute link (settings.KAOHE_BASE_URL + url). A failing mail server is logged
 and never breaks the action; `emailed` records which mails were handed over.
+
+A notification that asks for work carries `about`, the key of the thing it is about (the app's own
+key for it: a submission's, an objection's, …); the event that completes that work calls
+`settle(about)` in its transaction, which ends every open notification about it for everyone
+(done, and no longer unread). One mechanism for every kind of work: whoever moves the thing on
+settles what was asked about it, then notifies the next people with the same key.
 
 Recipients: `department_users`, `unit_users`, `office_users` (active users only).
 """
@@ -18,7 +25,9 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from kaohe.accounts.models import DEPARTMENT_ROLES, Role, User
 from kaohe.notify.models import Notification
@@ -29,8 +38,9 @@ SUBJECT_PREFIX = "[考核] "
 SUBJECT_LENGTH = Notification._meta.get_field("subject").max_length
 
 
-def notify(users: Iterable[User], subject: str, body: str, url: str = "") -> None:
-    """Store a notification for each active user and e-mail those who want it, after commit."""
+def notify(users: Iterable[User], subject: str, body: str, url: str = "", about: str = "") -> None:
+    """Store a notification for each active user and e-mail those who want it, after commit.
+    `about`: what work it asks for, ended by `settle(about)`; empty for a notification that only informs."""
     subject = one_line(subject)
     body, url = str(body).strip(), str(url or "")
     seen: set[int] = set()
@@ -42,12 +52,23 @@ def notify(users: Iterable[User], subject: str, body: str, url: str = "") -> Non
     if not recipients:
         return
     rows = Notification.objects.bulk_create(
-        [Notification(user=user, subject=subject, body=body, url=url) for user in recipients])
+        [Notification(user=user, subject=subject, body=body, url=url, about=about) for user in recipients])
     mails = [(row.pk, user.email) for row, user in zip(rows, recipients, strict=True)
              if user.email and user.email_notifications]
     if mails:
         text = f"{body}\n\n{absolute(url)}" if url else body
         transaction.on_commit(lambda: _deliver(mails, SUBJECT_PREFIX + subject, text), robust=True)
+
+
+def settle(*about: str) -> int:
+    """The work these notifications asked for is done: end every open notification about any of
+    these keys (for all its recipients), marking it done and read. Returns how many ended."""
+    keys = [key for key in about if key]
+    if not keys:
+        return 0
+    now = timezone.now()
+    return Notification.objects.filter(about__in=keys, done_at__isnull=True).update(
+        done_at=now, read_at=Coalesce(F("read_at"), Value(now)))
 
 
 def one_line(subject: str) -> str:

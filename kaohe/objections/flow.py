@@ -12,7 +12,9 @@
 3. `confirm` (office): the changed points are written to the scores (compare-and-set, audited as
    coming from the objection) and, if anything changed, the results are republished as the next
    version; the old version is kept. `send_back` (office) returns it to the departments instead.
-Each step is one transaction with its audit event; the people concerned are notified.
+Each step is one transaction with its audit event; the people concerned are notified, and the
+notifications that asked for the step end (kaohe.notify.send.settle): a department's when it has
+answered all its items, the office's when it confirms or sends back.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from kaohe.cycles import totals
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.cycles.scoring import ScoreError, apply, parse_score
-from kaohe.notify.send import department_users, notify, office_users, unit_users
+from kaohe.notify.send import department_users, notify, office_users, settle, unit_users
 from kaohe.objections.models import Objection, ObjectionItem
 from kaohe.results.models import ResultSnapshot
 from kaohe.results.service import ResultsError, publish
@@ -230,13 +232,16 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
         item.save(update_fields=["decision", "new_points", "answer", "answered_by", "answered_at"])
         record("objection.answer", "objection", f"{_key(objection)}/item:{item_code}", cycle=cycle, reason=reason,
                old=old, new={"decision": decision, "points": optional_points(new_points), "answer": reason})
-        if not objection.items.filter(decision="").exists() and objection.state == Objection.State.FILED:
+        unanswered = set(objection.items.filter(decision="").values_list("score__department__code", flat=True))
+        if department.code not in unanswered:
+            settle(_department_key(objection, department.code))  # this department has answered all its items
+        if not unanswered and objection.state == Objection.State.FILED:
             objection.state = Objection.State.ANSWERED
             objection.save(update_fields=["state"])
             notify(office_users(), _("%(cycle)s：%(unit)s的异议已答复，待确认") % {
                 "cycle": cycle.name, "unit": objection.unit.name},
                 _("各评分部门已答复全部%(count)d项，请确认或退回。") % {"count": objection.items.count()},
-                _url(objection))
+                _url(objection), about=_key(objection))
         return item
 
 
@@ -272,6 +277,7 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
         objection.save(update_fields=["state", "closed_by", "closed_at", "office_comment", "result_version"])
         record("objection.confirm", "objection", _key(objection), cycle=cycle, reason=objection.office_comment,
                new={"changed": [i.score.node.code for i in changed], "result_version": objection.result_version})
+        settle(_key(objection))
         body = (_("%(count)d项评分已修改，结果已重新发布为第%(version)d版。") % {
             "count": len(changed), "version": objection.result_version} if changed
             else _("各项评分均维持原评分。"))
@@ -292,6 +298,7 @@ def send_back(user: User, cycle: Cycle, objection_id: int, comment: str) -> Obje
         objection.save(update_fields=["state", "office_comment"])
         objection.items.update(decision="", new_points=None)
         record("objection.send_back", "objection", _key(objection), cycle=cycle, reason=comment)
+        settle(_key(objection))
         departments = {i.score.department for i in objection.items.select_related("score__department")}
         _notify_departments(departments, _("%(cycle)s：考核办退回了对%(unit)s异议的答复") % {
             "cycle": cycle.name, "unit": objection.unit.name}, _("意见：%(comment)s") % {"comment": comment}, objection)
@@ -307,9 +314,15 @@ def _url(objection: Objection) -> str:
     return f"/cycles/{objection.cycle_id}/objections/{objection.pk}/"
 
 
+def _department_key(objection: Objection, department_code: str) -> str:
+    """What the notifications asking a department to answer its items of an objection are about."""
+    return f"{_key(objection)}/department:{department_code}"
+
+
 def _notify_departments(departments: Iterable, subject: str, body: str, objection: Objection) -> None:
     for department in departments:
-        notify(department_users(department), subject, body, _url(objection))
+        notify(department_users(department), subject, body, _url(objection),
+               about=_department_key(objection, department.code))
 
 
 def pending_for(unit: CycleUnit) -> QuerySet[ObjectionItem]:

@@ -2,8 +2,8 @@
 
 - unit users: published results to read on the scorecard and, while the window is open, the last
   day for objections (urgent when near);
-- scorers and heads: objection items their department has to answer;
-- the office: answered objections to confirm.
+- scorers and heads: objection items their department has to answer.
+The office's (answered objections to confirm) is its cycle's next step (kaohe.objections.cockpit).
 Each costs one query.
 """
 
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
-from kaohe.accounts.permissions import department_code, in_unit, is_office
+from kaohe.accounts.permissions import department_code, in_unit
 from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import Cycle
 from kaohe.notify.deadlines import is_near
@@ -56,12 +56,3 @@ def department_entries(user: User) -> list[Todo]:
     return [Todo(_("%(cycle)s：%(unit)s的异议有%(count)d项待本部门答复") % {
         "cycle": row["objection__cycle__name"], "unit": row["objection__unit__name"], "count": row["items"]},
         f"/cycles/{row['objection__cycle_id']}/objections/{row['objection_id']}/") for row in waiting]
-
-
-def office_entries(user: User) -> list[Todo]:
-    if not is_office(user):
-        return []
-    answered = (Objection.objects.filter(cycle__in=visible_cycles(user), state=Objection.State.ANSWERED)
-                .select_related("cycle", "unit"))
-    return [Todo(_("%(cycle)s：%(unit)s的异议已答复，待确认") % {"cycle": o.cycle.name, "unit": o.unit.name},
-                  f"/cycles/{o.cycle_id}/objections/{o.pk}/") for o in answered]

@@ -29,6 +29,8 @@ from kaohe.core.points import format_points, two_places
 from kaohe.core.results import RulesError
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle, CycleUnit
+from kaohe.cycles.stages import maxima_rows
+from kaohe.cycles.unscored import unscored
 from kaohe.results import service
 from kaohe.results.forms import AdjustmentForm, SettingsForm, component_values, settings_initial
 from kaohe.results.models import Adjustment, ComponentValue, ResultSettings, ResultSnapshot
@@ -68,6 +70,17 @@ def rules_display(rules: dict[str, Any]) -> dict[str, Any]:
     else:
         quota_text = _("每组不超过%(count)s个") % {"count": quota["count"]}
     return {**rules, "components": components, "weighted": weighted, "quota_text": quota_text}
+
+
+def unscored_notice(cycle: Cycle, units: list[CycleUnit], rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What the scheme leaves unscored in this cycle and the maxima it lowers (kaohe.cycles.unscored),
+    from the units and results the page has read already."""
+    maxima = {row["name"]: Decimal(row["maximum"]) for row in rows} if rows else None
+    found = unscored(cycle, [(u.pk, u.name) for u in units], maxima)
+    if not found:
+        return None
+    return {"items": [{"code": i.code, "title": i.title, "points": format_points(i.points)} for i in found.items],
+            "points": format_points(found.points), "maxima": maxima_rows(found)}
 
 
 # ----------------------------------------------------------------------------- the page
@@ -118,6 +131,7 @@ def _page(request: SignedInRequest, cycle: Cycle, *, settings_form: SettingsForm
         "settings_form": settings_form, "adjustment_form": adjustment_form, "adjustments": adjustments,
         "entered": entered, "component_grid": component_grid, "snapshots": snapshots,
         "incomplete": incomplete, "locked": cycle.status == Cycle.Status.LOCKED,
+        "unscored": unscored_notice(cycle, units, rows),
     }, status=status)
 
 

@@ -79,6 +79,7 @@ UPLOADS = {
     "api/v1/cycles/<cycle_id>/evidence": EVIDENCE,
     "api/v1/cycles/<cycle_id>/objections": EVIDENCE,
     "results/<int:pk>/templates/": TEMPLATE,
+    "directory/import/<slug:kind>/": SHEET,  # a roster of users, units or departments (kaohe.formats.roster)
 }
 
 

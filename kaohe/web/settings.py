@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "kaohe.objections",
     "kaohe.ledger",
     "kaohe.notify",
+    "kaohe.directory",
     "kaohe.api",
     "kaohe.ops",
     "kaohe.ops.axes_app.AxesConfig",  # django-axes, named in Chinese in the admin
@@ -187,6 +188,14 @@ KAOHE_SURVEY_LOCKOUT_MINUTES = env_int("KAOHE_SURVEY_LOCKOUT_MINUTES", 10, minim
 # Reverse proxies whose X-Real-IP header is trusted (comma-separated addresses), e.g. 127.0.0.1.
 KAOHE_TRUSTED_PROXIES = env_list("KAOHE_TRUSTED_PROXIES", [])
 
+# Django's hashers (the first one hashes every password a person types), and one for the passwords
+# Kaohe generates (kaohe.accounts.hashers: re-hashed with the first at the user's first log-in).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "kaohe.accounts.hashers.GeneratedPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -39,6 +39,7 @@ urlpatterns = [
     path("cycles/", include("kaohe.objections.urls")),
     path("cycles/", include("kaohe.ledger.urls")),
     path("audit/", include("kaohe.audit.urls")),
+    path("directory/", include("kaohe.directory.urls")),
     path("results/", include("kaohe.results.urls")),
     path("surveys/", include((survey_views.urlpatterns, "survey"))),
     path("vote/", include((vote_views.urlpatterns, "vote"))),

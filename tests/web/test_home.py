@@ -35,7 +35,7 @@ def test_the_office_sees_submissions_waiting_to_be_locked(client_for, cycle):
     submission.state = Submission.State.APPROVED
     submission.save()
     body = client_for("office").get("/").content.decode()
-    assert "市委组织部的评分待审核锁定" in body
+    assert "2018年度县(市、区)党建工作综合考核：锁定已审核通过的1个考核部门" in body
 
 
 @pytest.mark.parametrize("name", ["office", "scorer", "head", "scorer2", "unit", "leader"])

@@ -159,7 +159,7 @@ def test_the_office_sees_the_cycle_and_review_pages_in_english(client_for, cycle
     client = client_for("office")
     choose(client, "en")
     detail = text(client.get(f"/cycles/{cycle.pk}/"))
-    assert "Progress by department" in detail and "Assessed units" in detail and "Status history" in detail
+    assert "Next step" in detail and "Departments" in detail and "Assessed units" in detail and "Status history" in detail
     review = text(client.get(f"/cycles/{cycle.pk}/review/"))
     assert "<h1>Review" in review and "Assessing department" in review
     audit = text(client.get("/audit/"))

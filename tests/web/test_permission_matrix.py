@@ -78,6 +78,37 @@ EXPECTED: dict[str, dict[str, object]] = {
     "password_change_done": {"method": "GET",
                              "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": OK,
                              "leader": OK},
+    # -- the office's own pages for users, units and departments (kaohe.directory): office only
+    "directory:users": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:user_create": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:user": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:user_password": {"method": "POST", "data": {"password": ""},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:user_active": {"method": "POST", "data": {"active": "1"},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:units": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:units_create": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:units_edit": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:units_active": {"method": "POST", "data": {"active": "1"},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:departments": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:departments_create": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:departments_edit": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:departments_active": {"method": "POST", "data": {"active": "1"},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:import": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "directory:template": {"method": "GET",
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
     # -- schemes: office changes; office, leader, scorers and heads read; unit users nothing ----
     "schemes:list": {"method": "GET",
                      "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": DENIED,
@@ -258,6 +289,12 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles:review_lock": {"method": "POST",
                            "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
                            "unit": DENIED, "leader": DENIED},
+    "cycles:review_lock_approved": {"method": "POST",
+                                    "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED,
+                                    "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "cycles:unscored": {"method": "GET",
+                        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                        "unit": DENIED, "leader": DENIED},
     "cycles:review_return": {"method": "POST", "data": {"comment": "请核对"},
                              "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
                              "unit": DENIED, "leader": DENIED},
@@ -372,6 +409,31 @@ EXPECTED: dict[str, dict[str, object]] = {
         "anonymous": LOGIN, "office": DENIED, "scorer": DENIED, "head": OK, "scorer2": DENIED, "unit": DENIED,
         "leader": DENIED},
     "POST /api/v1/cycles/{cycle_id}/departments/{code}/return": {"json": {"comment": "请核对"},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    # -- the cycle's life (kaohe.api.lifecycle): the office; its status for the office and leaders
+    "POST /api/v1/cycles": {"json": {"name": "权限测试周期", "scheme": "luoyang-2018-county", "units": ["yanshi"]},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/open": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/start-review": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/lock": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/reopen": {"json": {"reason": "复核"},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "POST /api/v1/cycles/{cycle_id}/departments/lock-approved": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "GET /api/v1/cycles/{cycle_id}/status": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": OK},
+    "POST /api/v1/cycles/{cycle_id}/results/publish": {"json": {},
         "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
         "leader": DENIED},
     "POST /api/v1/cycles/{cycle_id}/departments/{code}/lock": {
@@ -654,6 +716,12 @@ def _parameters(route: str, world: dict, cycle: Cycle, users: dict) -> dict[str,
             from kaohe.survey.models import RaterGroup
 
             values[name] = RaterGroup.objects.filter(survey__cycle=cycle).values_list("pk", flat=True).first()
+        elif name == "pk" and route.startswith("directory/"):  # a user the office manages
+            values[name] = users["leader"].pk
+        elif name == "kind" and route.startswith("directory/"):
+            values[name] = "units"
+        elif name == "code" and route.startswith("directory/units/"):
+            values[name] = UNIT
         elif name == "pk":
             values[name] = world["scheme"] if route.startswith("schemes/") else world["cycle_id"]
         elif name == "version":

@@ -241,10 +241,32 @@ def test_the_office_and_leaders_read_a_named_departments_tasks(client_for, cycle
 
 
 @pytest.mark.parametrize("name", ["office", "leader"])
-def test_the_office_and_leaders_must_name_a_department(client_for, cycle, name):
-    response = client_for(name).get(f"/api/v1/cycles/{cycle.pk}/tasks")
-    assert response.status_code == 422
-    assert response.json()["code"] == "invalid" and response.json()["field"] == "department"
+def test_the_office_and_leaders_read_every_task_of_the_cycle_a_page_at_a_time(client_for, cycle, name):
+    client = client_for(name)
+    total = Score.objects.filter(cycle=cycle).count()
+    first = client.get(f"/api/v1/cycles/{cycle.pk}/tasks")
+    assert first.status_code == 200 and first["X-Total-Count"] == str(total) and len(first.json()) == 1000
+    assert {task["department"] for task in first.json()} >= {"swbgs", "swzzb"}  # more than one department
+    seen, url = [], f"/api/v1/cycles/{cycle.pk}/tasks?limit=1500"
+    while url:
+        page = client.get(url)
+        seen += [(task["unit_code"], task["item_code"]) for task in page.json()]
+        link = page.get("Link", "")
+        url = link[link.index("/api/"):link.index(">")] if link else ""
+    assert len(seen) == len(set(seen)) == total
+
+
+def test_a_department_list_stays_whole_unless_a_limit_is_asked(client_for, cycle):
+    client = client_for("office")
+    whole = client.get(f"/api/v1/cycles/{cycle.pk}/tasks?department=swzzb")
+    assert len(whole.json()) == int(whole["X-Total-Count"]) > 1000 and "Link" not in whole
+    page = client.get(f"/api/v1/cycles/{cycle.pk}/tasks?department=swzzb&limit=10&offset=10")
+    assert [t["item_code"] for t in page.json()] == [t["item_code"] for t in whole.json()[10:20]]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=5001", "offset=-1", "limit=x"])
+def test_a_page_out_of_bounds_is_refused(client_for, cycle, query):
+    assert client_for("office").get(f"/api/v1/cycles/{cycle.pk}/tasks?{query}").status_code == 422
 
 
 def test_an_unknown_department_is_404(client_for, cycle):

@@ -91,7 +91,7 @@ def test_each_objection_step_tells_the_next_person(client_for, cycle, users,
     with django_capture_on_commit_callbacks(execute=True):
         flow.answer(users["scorer"], cycle, objection.pk, score.node.code, "upheld", None, "依据充分")
     assert [m.to for m in mail.outbox] == [["office@example.org"]]
-    assert "偃师市的异议已答复，待确认" in home(client_for, "office")
+    assert "下一步，确认考核部门对异议的答复（1条）" in home(client_for, "office")  # the cycle's next step
     assert "待本部门答复" not in home(client_for, "scorer")
 
     mail.outbox.clear()
