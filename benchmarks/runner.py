@@ -32,7 +32,7 @@ from benchmarks import CHECKOUT, cluster, machine
 from benchmarks.measure import Figure
 
 BENCHMARKS = ("results", "api", "grid", "export", "scheme", "spreadsheet", "pages", "survey", "hostile", "overview",
-              "ledger", "documents")
+              "ledger", "documents", "cockpit")
 CHILD_BENCHMARKS = ("results", "memory", "export", "spreadsheet", "documents", "documents-demo")
 FIGURES_MARK = "KAOHE-FIGURES "
 SEED = 1
@@ -277,6 +277,11 @@ def _sections(size: str) -> dict[str, Section]:
                              f"{conf.documents:,} units × {60 if size != 'tiny' else 6} items (at a quarter of its "
                              "units and at all); each in its own process, whose peak memory growth is measured "
                              "(VmHWM, reset before each run)."),
+        "cockpit": Section("cockpit", "12. The office's cockpit (issue 14)",
+                           "benchmarks/cockpit.py: server time of the cycle page as the office sees it (the stages, "
+                           "the next step, every section: departments, self-assessments, objections, versions, "
+                           "unscored items), through Django's test client, for the demo cycle and for a synthetic "
+                           "cycle of 2,000 units, with the queries each takes."),
     }
 
 
@@ -302,7 +307,7 @@ def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHM
     start = time.perf_counter()
     pg = Postgres(say)
     needs_pg = postgres and any(name in wanted for name in ("results", "api", "grid", "export", "survey", "overview",
-                                                          "ledger"))
+                                                          "ledger", "cockpit"))
 
     existing = output.read_text(encoding="utf-8") if only and output.is_file() else None
     command = _command(size) + (f" --only {' '.join(wanted)}" if only else "")
@@ -365,9 +370,10 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
 
         section.figures += scheme_bench.measure(criteria=conf.criteria, runs=max(conf.runs, 5), warmup=conf.warmup)
         section.command = f"python -m benchmarks run --{size} --only scheme"
-    elif name in ("api", "grid", "survey", "overview", "ledger"):
+    elif name in ("api", "grid", "survey", "overview", "ledger", "cockpit"):
         module_name = {"api": "benchmarks.api.load", "grid": "benchmarks.grid", "survey": "benchmarks.survey_load",
-                       "overview": "benchmarks.overview", "ledger": "benchmarks.ledger"}[name]
+                       "overview": "benchmarks.overview", "ledger": "benchmarks.ledger",
+                       "cockpit": "benchmarks.cockpit"}[name]
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
