@@ -62,6 +62,10 @@ def _errors(roster: Roster, row: Row, errors: dict[str, list[str]]) -> list[RowE
     return [RowError(row.number, _label(roster, key), message) for key, messages in errors.items() for message in messages]
 
 
+def _example(roster: Roster, row: Row) -> list[RowError]:
+    return [RowError(row.number, "", _("这一行是模板中的示例，请改写或删除"))] if roster.is_example(row) else []
+
+
 def _lookup(model: Any, texts: set[str]) -> dict[str, Any]:
     """Records named by code or name, one query."""
     found = {}
@@ -76,6 +80,9 @@ def import_users(rows: list[Row]) -> Outcome:
     units = _lookup(Unit, {r.get("unit") for r in rows if r.get("unit")})
     with transaction.atomic():
         for row in rows:
+            if example := _example(USERS, row):
+                outcome.errors += example
+                continue
             values = {c.key: row.get(c.key) for c in USERS.columns}
             problems: dict[str, list[str]] = {}
             role = ROLE_WORDS.get(values["role"])
@@ -120,6 +127,9 @@ def _import_records(rows: list[Row], roster: Roster, save: Any, model: Any) -> O
     seen: dict[str, int] = {}
     with transaction.atomic():
         for row in rows:
+            if example := _example(roster, row):
+                outcome.errors += example
+                continue
             code = row.get("code")
             if code in seen:
                 outcome.errors.append(RowError(row.number, _label(roster, "code"), _("编码“%(code)s”与第%(row)d行重复") % {

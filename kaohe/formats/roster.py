@@ -62,6 +62,10 @@ class Roster:
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
 
+    def is_example(self, row: Row) -> bool:
+        """The template's example row, left as it was (importing it would add 张三 or change 偃师市)."""
+        return all(row.get(c.key) == c.example for c in self.columns)
+
 
 ROLE_HELP = _("考核办、评分人、部门负责人、单位用户 或 领导")
 USERS = Roster("users", _("用户名册"), (

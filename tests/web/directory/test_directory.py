@@ -204,6 +204,19 @@ def test_the_templates_read_back_as_empty_rosters_but_their_example(db):
         assert len(rows) == 1 and rows[0].number == 2  # the example row
 
 
+@pytest.mark.parametrize("kind", [USERS, UNITS, DEPARTMENTS])
+def test_the_templates_example_row_left_in_imports_nothing(client_for, kind):
+    """Left as it was, the example would add 张三 or change 偃师市 and 市委组织部."""
+    office = client_for("office")
+    office.get("/")  # its log-in time set before the comparison
+    before = [list(model.objects.order_by("pk").values()) for model in (User, Unit, Department)]
+    response = upload(office, kind.kind, write_template(kind))
+    page = text(response)
+    assert response.status_code == 422 and "全部1行都未导入" in page
+    assert '<td class="num">2</td><td>—</td><td>这一行是模板中的示例，请改写或删除' in page
+    assert [list(model.objects.order_by("pk").values()) for model in (User, Unit, Department)] == before
+
+
 def test_importing_users_creates_them_all_with_passwords_shown_once(client_for):
     data = roster(["用户名", "姓名", "角色", "考核部门", "被考核单位", "电子邮箱"],
                   ["wang", "王五", "评分人", "市委组织部", "", "wang@example.org"],
