@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from kaohe.core.points import format_points
 from kaohe.cycles.cockpit import Action, Section, Step
@@ -136,5 +136,6 @@ def maxima_rows(found: Unscored) -> list[dict[str, str]]:
 def units_text(names: Sequence[str], shown: int = 6) -> str:
     """偃师市、孟津县、… — the first `shown` names, and how many there are in all when there are more."""
     if len(names) <= shown:
-        return "、".join(names)
-    return _("%(names)s等%(count)d个单位") % {"names": "、".join(names[:shown]), "count": len(names)}
+        return pgettext("between names", "、").join(names)
+    return _("%(names)s等%(count)d个单位") % {"names": pgettext("between names", "、").join(names[:shown]),
+                                          "count": len(names)}

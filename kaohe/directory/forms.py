@@ -66,7 +66,8 @@ class UnitForm(Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("须与指标体系中的写法一致，否则不能参加考核"))
     category = forms.ChoiceField(label=_("类别"), choices=Unit.CATEGORIES)
     party_organisation = forms.CharField(label=_("党组织类型"), max_length=20, required=False)
-    scheme_name = forms.ChoiceField(label=_("默认指标体系"), required=False)
+    scheme_name = forms.ChoiceField(label=_("默认指标体系"), required=False,  # titles and names: data
+                                    widget=forms.Select(attrs={"translate": "no"}))
     position = forms.CharField(label=_("排序"), max_length=9, required=False, help_text=_("整数，越小越靠前"))
 
     def __init__(self, *args: Any, editing: Unit | None = None, **kwargs: Any):
