@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kaohe.accounts.models import Role, User
 from kaohe.formats.roster import MAX_BYTES
@@ -31,7 +32,7 @@ class UserForm(Form):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     department = forms.ModelChoiceField(label=_("考核部门"), queryset=Department.objects.filter(active=True),
                                         required=False, help_text=_("评分人和部门负责人必填"))
-    unit = forms.ModelChoiceField(label=_("被考核单位"), queryset=Unit.objects.filter(active=True), required=False,
+    unit = forms.ModelChoiceField(label=pgettext_lazy("singular", "被考核单位"), queryset=Unit.objects.filter(active=True), required=False,
                                   help_text=_("单位用户必填"))
     password = forms.CharField(label=_("初始密码"), required=False, max_length=128,
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
