@@ -5,14 +5,14 @@ the cockpit; the unit uploads evidence and submits its self-assessment; two depa
 grid (one with a deduction and its reason) and submit, their heads approve; the office follows the
 cockpit's one main button: review, every approved department locked with one confirmation, the cycle
 locked, version 1 published; the unit objects to the deduction, the department answers and restores
-the points, the office confirms and version 2 is published; the unit's scorecard and the leader's
-read-only cockpit show version 2. Afterwards no notification is left that asks for work already
-done. Screenshots of every step are written to $KAOHE_SCREENSHOTS/kaohe-year (default: the temporary
-folder).
+the points, the office confirms and version 2 is published; the unit's scorecard, the leader's
+read-only cockpit and the leaders' overview show version 2. Afterwards no notification is left
+that asks for work already done. Screenshots of every step are written to
+$KAOHE_SCREENSHOTS/kaohe-year (default: the temporary folder).
 
-Not through pages here (each with its own test): the unit's claims per criterion (tests/web/claims:
-its page is being rebuilt) and the ten departments that are not the two scoring ones (their tasks
-filled and their heads' approval written directly, so that the cycle can be locked).
+Not through pages here (each with its own test): the unit's claims per criterion (tests/web/claims)
+and the departments that are not the two scoring ones (their tasks filled and their heads'
+approval written directly, so that the cycle can be locked).
 
 Skipped with a message when Chromium is absent; required under CI (see tests/web/conftest.py).
 """
@@ -262,6 +262,12 @@ def test_a_whole_year_in_the_browser_one_person_each(browser_page, live_server, 
     assert "第2版" in page.inner_text("#section-results")
     assert page.locator(".next-step button, .next-step .button").count() == 0  # read-only
     year.shot("leader", "cockpit-v2")
+    page = year.go("leader", f"/overview/?cycle={cycle.pk}")  # the leaders' overview: version 2's figures
+    page.wait_for_load_state("networkidle")  # the charts drawn
+    year.shot("leader", "overview-v2")
+    shown = page.inner_text("main")
+    assert "已发布第2版" in shown and "参评单位\n2" in shown
+    assert "最低分\n100.00" in shown  # 偃师市's 0.5 points restored: both units at full marks
 
     # -- nothing left asks for work already done ------------------------------------------------
     assert list(Notification.objects.filter(done_at__isnull=True).exclude(about="")
