@@ -43,7 +43,7 @@ TARGETS = {"demo": 150.0, "big": 300.0}  # ms
 # -- the data -----------------------------------------------------------------------------------
 
 
-def demo_cycle():  # noqa: ANN201
+def demo_cycle():
     """The demo's county cycle, its departments in every state and a few self-assessments begun."""
     from kaohe.claims.models import Claim, SelfAssessment
     from kaohe.cycles.models import Submission
@@ -63,7 +63,7 @@ def demo_cycle():  # noqa: ANN201
     return cycle
 
 
-def synthetic_cycle(units: int, items: int):  # noqa: ANN201
+def synthetic_cycle(units: int, items: int):
     """A published scheme of `items` items (2 points each, four to a criterion) owned in turn by
     DEPARTMENTS departments, and a cycle of `units` units open for scoring. Rows are written in
     bulk; reused when a run on the same database made it already."""
@@ -204,7 +204,7 @@ def run(size: str, database_url: str | None) -> list[Figure]:
         for label, url in targets:
             environment = {**os.environ, "DATABASE_URL": url, "KAOHE_DATA_DIR": folder,
                            "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
-            done = subprocess.run([sys.executable, "-m", "benchmarks.cockpit", size, label],  # noqa: S603
+            done = subprocess.run([sys.executable, "-m", "benchmarks.cockpit", size, label],
                                   capture_output=True, text=True, cwd=CHECKOUT, env=environment, check=False)
             line = next((x[len(MARK):] for x in done.stdout.splitlines() if x.startswith(MARK)), None)
             if done.returncode != 0 or line is None:

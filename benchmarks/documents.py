@@ -41,7 +41,7 @@ def _reset_peak() -> bool:
     return True
 
 
-def write(cycle, count: int | None = None) -> tuple[float, int, int, float | None]:  # noqa: ANN001
+def write(cycle, count: int | None = None) -> tuple[float, int, int, float | None]:
     """(seconds, pages, bytes, peak memory growth in MB or None) of the first `count` units'
     scorecards (all when None) in one PDF."""
     from kaohe.results import documents
@@ -58,7 +58,7 @@ def write(cycle, count: int | None = None) -> tuple[float, int, int, float | Non
     return seconds, pages, size, growth
 
 
-def measure_demo(cycle) -> list[Figure]:  # noqa: ANN001
+def measure_demo(cycle) -> list[Figure]:
     units = cycle.units.count()
     write(cycle, 1)  # warm-up: WeasyPrint's fonts and Django's templates loaded once
     seconds, pages, size, _growth = write(cycle)
@@ -66,7 +66,7 @@ def measure_demo(cycle) -> list[Figure]:  # noqa: ANN001
                    seconds, "s", target="< 10 s", met=seconds < 10)]
 
 
-def measure_synthetic(cycle, *, target_units: int = 2000) -> list[Figure]:  # noqa: ANN001
+def measure_synthetic(cycle, *, target_units: int = 2000) -> list[Figure]:
     units = cycle.units.count()
     write(cycle, 1)  # warm-up
     counts = sorted({max(1, units // 4), units})

@@ -26,13 +26,13 @@ from kaohe.results import service
 MB = 1024 * 1024
 
 
-def _write(results: Sequence[UnitResult], rules, title: str) -> int:  # noqa: ANN001
+def _write(results: Sequence[UnitResult], rules, title: str) -> int:
     with tempfile.TemporaryFile() as out:
         write_ranking_xlsx(out, ResultsReport(title, rules, results))
         return out.tell()
 
 
-def _traced_peak(results: Sequence[UnitResult], rules, title: str) -> tuple[float, int]:  # noqa: ANN001
+def _traced_peak(results: Sequence[UnitResult], rules, title: str) -> tuple[float, int]:
     """tracemalloc's peak (MB) while writing, and the file's size (bytes)."""
     tracemalloc.start()
     try:

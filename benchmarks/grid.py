@@ -47,7 +47,7 @@ INDICATORS_PER_DIMENSION = 2
 # ---------------------------------------------------------------------------------------------
 # The data
 
-def synthetic_scheme(name: str, units: list[str], items: int, department: str):  # noqa: ANN201
+def synthetic_scheme(name: str, units: list[str], items: int, department: str):
     """A scheme of `items` items worth 2 points each, four to a criterion, owned by `department`."""
     from kaohe.core.codes import assign_codes
     from kaohe.core.scheme import Level, Node, Scheme
@@ -73,7 +73,7 @@ def synthetic_scheme(name: str, units: list[str], items: int, department: str): 
     return scheme
 
 
-def build_department(units: int, items: int, tag: str, scored: float = 0.5):  # noqa: ANN201
+def build_department(units: int, items: int, tag: str, scored: float = 0.5):
     """A cycle open for scoring whose one department scores `items` items for `units` units.
 
     Returns (cycle, scorer). Rows are written in bulk; the first `scored` share of each unit's
@@ -150,7 +150,7 @@ def measure(size: str, database: str) -> list[Figure]:
         queries[units, items] = len(captured)
         cpu: list[float] = []
 
-        def get(client=client, url=url, cpu=cpu) -> None:  # noqa: ANN001
+        def get(client=client, url=url, cpu=cpu) -> None:
             started = time.process_time()
             client.get(url)
             cpu.append(time.process_time() - started)
@@ -192,7 +192,7 @@ def run(size: str, database_url: str | None) -> list[Figure]:
         for label, url in targets:
             environment = {**os.environ, "DATABASE_URL": url, "KAOHE_DATA_DIR": folder,
                            "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
-            done = subprocess.run([sys.executable, "-m", "benchmarks.grid", size, label],  # noqa: S603
+            done = subprocess.run([sys.executable, "-m", "benchmarks.grid", size, label],
                                   capture_output=True, text=True, cwd=CHECKOUT, env=environment, check=False)
             line = next((x[len(MARK):] for x in done.stdout.splitlines() if x.startswith(MARK)), None)
             if done.returncode != 0 or line is None:

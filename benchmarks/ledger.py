@@ -33,7 +33,7 @@ RUNS = {"tiny": (1, 2), "quick": (2, 10), "full": (3, 20)}  # (warm-up, timed ru
 TARGETS = {"page": 200.0, "standings": 2000.0}  # ms
 
 
-def add_entries(cycle, count: int, seed: int = 1) -> None:  # noqa: ANN001
+def add_entries(cycle, count: int, seed: int = 1) -> None:
     """`count` confirmed entries on the cycle's tasks (one in twenty a bonus), in bulk."""
     from django.db import connection
     from django.utils import timezone
@@ -147,7 +147,7 @@ def run(size: str, database_url: str | None) -> list[Figure]:
         for label, url in targets:
             environment = {**os.environ, "DATABASE_URL": url, "KAOHE_DATA_DIR": folder,
                            "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
-            done = subprocess.run([sys.executable, "-m", "benchmarks.ledger", size, label],  # noqa: S603
+            done = subprocess.run([sys.executable, "-m", "benchmarks.ledger", size, label],
                                   capture_output=True, text=True, cwd=CHECKOUT, env=environment, check=False)
             line = next((x[len(MARK):] for x in done.stdout.splitlines() if x.startswith(MARK)), None)
             if done.returncode != 0 or line is None:

@@ -44,7 +44,7 @@ RUNS = {"tiny": (1, 2), "quick": (3, 15), "full": (5, 30)}  # (warm-up, timed ru
 CATEGORIES = ("县(市)", "城市区", "功能区")
 
 
-def _users():  # noqa: ANN202
+def _users():
     from kaohe.accounts.models import Role, User
 
     office = User.objects.filter(role=Role.OFFICE).first() or User.objects.create(
@@ -54,7 +54,7 @@ def _users():  # noqa: ANN202
     return office, leader
 
 
-def demo_year():  # noqa: ANN201
+def demo_year():
     """The demo's county cycle and the year before it, both published."""
     from benchmarks.year import lock_and_publish, previous_year, score_spread
     from kaohe.ops.demo import build_demo
@@ -67,7 +67,7 @@ def demo_year():  # noqa: ANN201
     return cycle
 
 
-def synthetic_year(units: int, items: int):  # noqa: ANN201
+def synthetic_year(units: int, items: int):
     """A cycle of `units` units (three ranking groups) × `items` items of one department, and the
     year before it, both published."""
     from benchmarks.grid import synthetic_scheme
@@ -126,7 +126,7 @@ def measure(size: str, database: str) -> list[Figure]:
         queries[what] = len(captured)
         cpu: list[float] = []
 
-        def get(client=client, url=url, cpu=cpu) -> None:  # noqa: ANN001
+        def get(client=client, url=url, cpu=cpu) -> None:
             started = time.process_time()
             client.get(url)
             cpu.append(time.process_time() - started)
@@ -166,7 +166,7 @@ def run(size: str, database_url: str | None) -> list[Figure]:
         for label, url in targets:
             environment = {**os.environ, "DATABASE_URL": url, "KAOHE_DATA_DIR": folder,
                            "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
-            done = subprocess.run([sys.executable, "-m", "benchmarks.overview", size, label],  # noqa: S603
+            done = subprocess.run([sys.executable, "-m", "benchmarks.overview", size, label],
                                   capture_output=True, text=True, cwd=CHECKOUT, env=environment, check=False)
             line = next((x[len(MARK):] for x in done.stdout.splitlines() if x.startswith(MARK)), None)
             if done.returncode != 0 or line is None:

@@ -250,7 +250,7 @@ def memory(cycle: Cycle) -> list[Figure]:
 def _resident_mb() -> float:
     """The process's resident memory now, in MB (Linux); its peak so far where /proc is not there."""
     try:
-        pages = int(open("/proc/self/statm").read().split()[1])  # noqa: SIM115, PTH123
+        pages = int(open("/proc/self/statm").read().split()[1])
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return pages * resource.getpagesize() / 1024 / 1024

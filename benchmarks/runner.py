@@ -336,7 +336,7 @@ def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHM
             say(f"== {section.title}")
             try:
                 _run_one(name, size, conf, section, pg, sqlite_url, workdir, say)
-            except Exception as error:  # noqa: BLE001 - one benchmark failing must not lose the others
+            except Exception as error:  # one benchmark failing must not lose the others
                 section.notes.append(f"failed: {type(error).__name__}: {error}")
                 say(f"失败：{type(error).__name__}: {error}")
             write()

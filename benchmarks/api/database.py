@@ -19,7 +19,7 @@ MARK = "KAOHE-API-LOAD "
 
 def child(action: str, database_url: str, data_dir: str, payload: dict) -> dict:
     """Run `python -m benchmarks.api.database <action>` on the database; its answer is one JSON line."""
-    done = subprocess.run([sys.executable, "-m", "benchmarks.api.database", action],  # noqa: S603
+    done = subprocess.run([sys.executable, "-m", "benchmarks.api.database", action],
                           input=json.dumps(payload), capture_output=True, text=True, cwd=CHECKOUT,
                           env={**environment(database_url, data_dir), "DJANGO_SETTINGS_MODULE": "benchmarks.settings"},
                           check=False)

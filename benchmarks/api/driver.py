@@ -50,7 +50,7 @@ def _drive(client: Client, address: tuple[str, int], kind: str, cycle: int, step
     headers = {"Authorization": f"Bearer {client.token}", "Content-Type": "application/json"}
     connection = http.client.HTTPConnection(*address, timeout=30)
     barrier.wait()
-    due = time.perf_counter() + random.random() * interval  # noqa: S311 - spreading, not security
+    due = time.perf_counter() + random.random() * interval  # spreading, not security
     while True:
         now = time.perf_counter()
         if interval:

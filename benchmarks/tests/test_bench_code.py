@@ -76,14 +76,14 @@ def test_the_same_seed_gives_the_same_scores_and_a_second_cycle_of_it_is_refused
     assert len(points) == len(again) == 48 and points != again
 
 
-def models_f(name: str):  # noqa: ANN201
+def models_f(name: str):
     from django.db.models import F
 
     return F(name)
 
 
 @pytest.fixture
-def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+def _keep_the_test_connection(monkeypatch):
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
 

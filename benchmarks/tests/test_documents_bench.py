@@ -9,7 +9,7 @@ import pytest
 
 
 @pytest.fixture
-def _keep_the_test_connection(monkeypatch):  # noqa: ANN001
+def _keep_the_test_connection(monkeypatch):
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from benchmarks.hostile import HOSTILE, run
 
 
-def test_the_tiny_run_measures_every_sheet_and_the_page_under_load(tmp_path):  # noqa: ANN001
+def test_the_tiny_run_measures_every_sheet_and_the_page_under_load(tmp_path):
     figures = run("tiny", tmp_path, say=lambda line: None)
     refused = [f for f in figures if f.what.startswith("refusing ")]
     assert len(refused) == len(HOSTILE) + 1  # and the oversized body

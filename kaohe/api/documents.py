@@ -155,7 +155,7 @@ def version_file(request: HttpRequest, cycle_id: int, version: int, name: str) -
 def scorecards_pdf(request: HttpRequest, cycle_id: int) -> Any:
     """The office and leaders: a page break before each unit, written unit batch by batch."""
     cycle = visible_cycle(_readers(request), cycle_id)
-    out = tempfile.TemporaryFile(suffix=".pdf")  # noqa: SIM115 (closed by chunks() once read)
+    out = tempfile.TemporaryFile(suffix=".pdf")  # closed by chunks() once read
     try:
         documents.write_scorecards_pdf(documents.current_scorecards(cycle), out)
         size = out.tell()

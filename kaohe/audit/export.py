@@ -147,7 +147,7 @@ def write_xlsx(described: Iterable[Described], out: Any) -> None:
 
 
 def xlsx_response(events: QuerySet[Event]) -> FileResponse:
-    out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
+    out = tempfile.TemporaryFile(suffix=".xlsx")  # closed by the response
     try:
         write_xlsx(rows(events), out)
         out.seek(0)

@@ -92,7 +92,7 @@ def attach(response: Response, name: str, inline: bool = False) -> Response:
     return response
 
 
-class chunks(Iterator[bytes]):  # noqa: N801 - used like the generator function it replaces
+class chunks(Iterator[bytes]):  # used like the generator function it replaces
     """The file's content from the start in blocks of `size`; the file is closed after the last
     block, by `close()` (a response closes its content), or when this is collected unread (a
     client that never reads the body nor closes the response)."""

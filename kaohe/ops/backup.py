@@ -105,7 +105,7 @@ def _write(path: Path, directory: Path, database: Path, db_member: Member,
 
 
 @contextmanager
-def _snapshot(using: str):  # noqa: ANN202
+def _snapshot(using: str):
     """One read transaction for the whole dump (see the module's note)."""
     connection = connections[using]
     outermost = not connection.in_atomic_block
@@ -119,7 +119,7 @@ def _snapshot(using: str):  # noqa: ANN202
 
 
 @contextmanager
-def _linked_evidence(referenced: set[str]):  # noqa: ANN202
+def _linked_evidence(referenced: set[str]):
     """[(member, file to copy)] for every evidence file a row references, each checked against its
     name, with hard links in a hidden folder inside EVIDENCE_DIR (same file system) while the
     archive is written."""
@@ -158,7 +158,7 @@ class FullPrecisionEncoder(DjangoJSONEncoder):
     """Django's encoder cuts times to milliseconds (ECMAScript's precision); a backup keeps the
     microseconds the database holds."""
 
-    def default(self, o):  # noqa: ANN001, ANN201
+    def default(self, o):
         if isinstance(o, datetime | time):
             return o.isoformat()
         return super().default(o)
@@ -172,7 +172,7 @@ def _dump(target: Path, using: str) -> tuple[dict[str, int], Member]:
             label = model._meta.label_lower
             counts[label] = 0
 
-            def rows(model=model, label=label):  # noqa: ANN001, ANN202
+            def rows(model=model, label=label):
                 queryset = model._base_manager.using(using).order_by(model._meta.pk.name)
                 for row in queryset.iterator(chunk_size=2000):
                     counts[label] += 1

@@ -163,7 +163,7 @@ def export(request: SignedInRequest, pk: int, kind: str) -> HttpResponseBase:
 
 
 def _all_scorecards(cycle: Cycle) -> StreamingHttpResponse:
-    out = tempfile.TemporaryFile(suffix=".pdf")  # noqa: SIM115 (closed by chunks() once read)
+    out = tempfile.TemporaryFile(suffix=".pdf")  # closed by chunks() once read
     try:
         documents.write_scorecards_pdf(documents.current_scorecards(cycle), out)
         size = out.tell()
@@ -250,7 +250,7 @@ def placeholder_docs(placeholders: tuple[tuple[str, str], ...]) -> list[tuple[st
         if chinese:
             text = _WORD.sub(lambda m: f'<code translate="no">{m.group(0)}</code>' if m.group(0) in IDENTIFIERS
                              else m.group(0), text)
-        shown.append((name, mark_safe(text)))  # noqa: S308 - escaped above, only our own tags added
+        shown.append((name, mark_safe(text)))  # escaped above, only our own tags added
     return shown
 
 

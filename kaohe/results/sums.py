@@ -79,7 +79,7 @@ def _fetched(cursor: Any, sql: str, params: Sequence[object], streamed: bool) ->
         yield from rows
 
 
-class _no_transaction:  # noqa: N801 - used like transaction.atomic
+class _no_transaction:  # used like transaction.atomic
     def __enter__(self) -> None:
         return None
 

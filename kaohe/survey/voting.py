@@ -106,7 +106,7 @@ def _store(group: RaterGroup, answers: dict[str, list[int]]) -> None:
     table = connection.ops.quote_name(Ballot._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (id, group_id, answers) SELECT new_id, group_id, answers FROM "  # noqa: S608
+            f"INSERT INTO {table} (id, group_id, answers) SELECT new_id, group_id, answers FROM "
             f"(SELECT {_NEW_ID[connection.vendor]} AS new_id, group_id, answers FROM {table} WHERE group_id = %s) "
             "AS copied ORDER BY new_id", [group.pk])
         # the old rows, by their ids (raw: Django's delete would first load every row, as the audit
@@ -114,5 +114,5 @@ def _store(group: RaterGroup, answers: dict[str, list[int]]) -> None:
         prepared = [Ballot._meta.pk.get_db_prep_value(id_, connection) for id_ in old]
         for start in range(0, len(prepared), _BATCH):
             batch = prepared[start:start + _BATCH]
-            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(batch))})", batch)  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(batch))})", batch)
     Code.objects.filter(group=group, used=True).update(used=True)

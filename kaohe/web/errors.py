@@ -113,7 +113,7 @@ class ErrorPageMiddleware:
     """A 4xx answer without a body (`require_POST`'s 405, a bare HttpResponseForbidden) gets the
     site's page for its status instead of an empty one."""
 
-    def __init__(self, get_response):  # noqa: ANN001
+    def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

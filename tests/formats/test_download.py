@@ -48,7 +48,7 @@ def test_chunks_close_the_file_when_abandoned():
 
 
 def test_chunks_collected_unread_close_the_file():
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks
+    out = tempfile.TemporaryFile()  # closed by chunks
     reader = chunks(out)
     del reader
     assert out.closed

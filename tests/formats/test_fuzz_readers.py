@@ -186,7 +186,7 @@ def _bytes_of(wb: openpyxl.Workbook, fallback: bytes = b"") -> bytes:
     buffer = io.BytesIO()
     try:
         wb.save(buffer)
-    except Exception:  # noqa: BLE001  (a mutation openpyxl cannot write: use the input unchanged)
+    except Exception:  # a mutation openpyxl cannot write: use the input unchanged
         return fallback
     return buffer.getvalue()
 
@@ -240,7 +240,7 @@ def mutated_workbook(draw, data: bytes, max_ops: int = 5) -> bytes:
                 ws.sheet_state = draw(st.sampled_from(["visible", "hidden", "veryHidden"]))
                 if all(s.sheet_state != "visible" for s in wb.worksheets):
                     ws.sheet_state = "visible"
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     return _bytes_of(wb, data)
 
@@ -558,7 +558,7 @@ def xml_mutated(draw, data: bytes, grid: str = "xl/worksheets/sheet1.xml") -> by
     return zipped(members)
 
 
-class warnings_ignored:  # noqa: N801  (zipfile warns about duplicate names; that is the point)
+class warnings_ignored:  # zipfile warns about duplicate names; that is the point
     def __enter__(self) -> None:
         import warnings
 
@@ -666,7 +666,7 @@ def dump(data: object) -> str:
     surrogates)."""
     try:
         return yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
@@ -940,7 +940,7 @@ def bulk_sheet(kind: str, count: int) -> bytes:
     return out.getvalue()
 
 
-def peak_memory(read) -> int:  # noqa: ANN001
+def peak_memory(read) -> int:
     tracemalloc.start()
     try:
         try:
@@ -952,7 +952,7 @@ def peak_memory(read) -> int:  # noqa: ANN001
         tracemalloc.stop()
 
 
-def test_fuzz_scoring_sheet_bulk(counted):  # noqa: ANN001
+def test_fuzz_scoring_sheet_bulk(counted):
     """The property the reader fuzzer above could not state, and so did not catch (a million rows
     took 70 s and 900 MB, but ended): however much of anything a sheet repeats, reading it takes
     at most a few times a legitimate sheet's memory, and what exceeds the cycle's shape is refused."""

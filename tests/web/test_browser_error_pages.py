@@ -14,7 +14,7 @@ from kaohe.ops.demo import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, base: str, username: str) -> None:  # noqa: ANN001
+def log_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)

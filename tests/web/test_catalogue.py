@@ -181,7 +181,7 @@ class Year:
         return self.collections["schemes/"]
 
 
-def _full_marks(cycle) -> None:  # noqa: ANN001
+def _full_marks(cycle) -> None:
     from kaohe.cycles.models import Score
     from kaohe.schemes.models import Node
 
@@ -189,7 +189,7 @@ def _full_marks(cycle) -> None:  # noqa: ANN001
     Score.objects.filter(cycle=cycle).update(points=Subquery(maximum))
 
 
-def _cycle(name: str, scheme, office, state: str):  # noqa: ANN001, ANN202
+def _cycle(name: str, scheme, office, state: str):
     """A county cycle of all units moved to `state` (draft, open, review, locked), fully scored
     beyond draft, its departments locked when the cycle is locked."""
     from kaohe.cycles.lifecycle import create_cycle, lock_cycle, open_cycle, start_review
@@ -312,7 +312,7 @@ def build_year() -> Year:
     )
 
 
-def _ledger(cycle, users, task) -> dict[str, int]:  # noqa: ANN001
+def _ledger(cycle, users, task) -> dict[str, int]:
     """The open cycle's 平时考核台账: a confirmed deduction with its file, disputed by the unit and
     answered, its proposal accepted; a bonus; an entry sent back; a voided one."""
     from kaohe.audit.context import acting_as
@@ -345,7 +345,7 @@ def _ledger(cycle, users, task) -> dict[str, int]:  # noqa: ANN001
     return {"entry_id": entry.pk, "file_id": entry.evidence.get().pk, "task_id": task.pk}
 
 
-def _survey(cycle):  # noqa: ANN001, ANN202
+def _survey(cycle):
     """The 民主测评 of the open cycle, open for voting, with its codes made."""
     from kaohe.core.survey import DEFAULT_OPTIONS
     from kaohe.survey import codes
@@ -627,7 +627,7 @@ def test_the_allow_list_and_the_checks_catch_what_they_should():
 
 
 @pytest.fixture
-def year(db) -> Year:  # noqa: ANN001
+def year(db) -> Year:
     return build_year()
 
 
@@ -639,7 +639,7 @@ def _client(role: str, users: dict, language: str) -> Client:
     return client
 
 
-def _close(response) -> None:  # noqa: ANN001
+def _close(response) -> None:
     """Close a file download without the request_finished signal closing the test's database
     connection (what the test client's close would do)."""
     request_finished.disconnect(close_old_connections)
@@ -653,7 +653,7 @@ class _Rollback(Exception):
     pass
 
 
-def _ask(client: Client, request: Request, role: str, users: dict, language: str):  # noqa: ANN202
+def _ask(client: Client, request: Request, role: str, users: dict, language: str):
     """GET with the role's client; a POST with a client of its own, its changes rolled back, so
     that it changes nothing the next request sees (a log-out, a publication)."""
     headers = {"HTTP_HX_REQUEST": "true"} if request.page.htmx else {}
@@ -668,7 +668,7 @@ def _ask(client: Client, request: Request, role: str, users: dict, language: str
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_as_every_role_is_in_one_language(year, users, language):  # noqa: ANN001
+def test_every_page_as_every_role_is_in_one_language(year, users, language):
     data = Data.from_database()
     clients = {role: _client(role, users, language) for role in ROLES}
     problems: dict[str, dict[str, set[str]]] = {}  # what → {the text it is in → where}

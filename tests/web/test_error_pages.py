@@ -35,7 +35,7 @@ def visible(body: str) -> str:
 
 
 @pytest.fixture
-def published(cycle, users):  # noqa: ANN001
+def published(cycle, users):
     """The demo cycle locked and published twice (a changes page exists for version 2)."""
     from kaohe.audit.context import acting_as
     from kaohe.cycles.models import Cycle
@@ -137,7 +137,7 @@ def _forbidden(request: HttpRequest) -> None:
 
 
 @pytest.fixture
-def failing_site(settings):  # noqa: ANN001
+def failing_site(settings):
     """kaohe.web.urls with a page that fails, as the site's urlconf (its handlers included)."""
     from kaohe.web import urls
 

@@ -106,7 +106,7 @@ def test_the_list_shows_the_newest_event_first_in_words(client_for, users, cycle
 
 
 def test_an_event_reads_as_who_did_what_to_which_object_and_what_changed(users, cycle):
-    def words(**fields):  # noqa: ANN003, ANN202
+    def words(**fields):
         return describe([Event(**{"actor_name": "kaohe demo", "cycle": cycle, **fields})])[0]
 
     score = words(action="score.update", object_type="score", object_key=f"cycle:{cycle.pk}/unit:yanshi/item:1.2.1.1",

@@ -72,7 +72,7 @@ def run_together(count: int, prepare: Callable[[int], Any], act: Callable[[int, 
             prepared = prepare(index)
             barrier.wait(timeout=60)
             outcomes[index] = act(index, prepared)
-        except BaseException as error:  # noqa: BLE001 - counted as an error by the caller
+        except BaseException as error:  # counted as an error by the caller
             outcomes[index] = error
             barrier.abort()
         finally:
@@ -260,7 +260,7 @@ def test_locking_the_cycle_while_a_department_is_reopened_never_leaves_it_incons
         def run() -> None:
             try:
                 outcomes[name] = action()
-            except BaseException as error:  # noqa: BLE001
+            except BaseException as error:
                 outcomes[name] = error
             finally:
                 connections.close_all()
@@ -327,7 +327,7 @@ def test_a_save_racing_the_departments_submission_never_lands_after_it(demo, mon
         def run() -> None:
             try:
                 outcomes[name] = action()
-            except BaseException as error:  # noqa: BLE001
+            except BaseException as error:
                 outcomes[name] = error
             finally:
                 connections.close_all()

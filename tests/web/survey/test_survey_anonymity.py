@@ -79,7 +79,7 @@ def test_ballots_cast_in_a_known_order_cannot_be_put_back_in_it(cycle, survey_ki
         assert kit.vote(Client(), code, options).status_code == 200
     keys = ["id"] + (["xmin::text::bigint", "ctid"] if POSTGRES else ["rowid"])
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(keys)}, answers FROM {BALLOTS}")  # noqa: S608 (fixed names)
+        cursor.execute(f"SELECT {', '.join(keys)}, answers FROM {BALLOTS}")  # fixed names
         rows = cursor.fetchall()
     assert len(rows) == VOTES
 
@@ -97,7 +97,7 @@ def test_ballots_cast_in_a_known_order_cannot_be_put_back_in_it(cycle, survey_ki
             assert ranked != list(range(VOTES)) and ranked != list(range(VOTES))[::-1], key
     if POSTGRES:  # the used codes carry the same stamp as the ballots: nothing pairs one with one
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT xmin::text FROM {CODES} WHERE used")  # noqa: S608
+            cursor.execute(f"SELECT DISTINCT xmin::text FROM {CODES} WHERE used")
             stamps = {row[0] for row in cursor.fetchall()}
         assert stamps == {str(rows[0][1])}
 
