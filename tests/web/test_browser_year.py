@@ -166,6 +166,7 @@ def test_a_whole_year_in_the_browser_one_person_each(browser_page, live_server, 
     page = year.go("unit", f"/cycles/{cycle.pk}/self/yanshi/")
     evidence = SHOTS / "述职报告.pdf"
     evidence.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.click("details#upload > summary")  # the upload form is folded since the unit's pages were rebuilt
     page.set_input_files("input[name=file][required]", str(evidence))
     page.click("text=对应指标（可多选）")
     page.check("input[name=criteria][value='1.2.1']")
