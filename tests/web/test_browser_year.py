@@ -32,6 +32,7 @@ from django.utils import timezone
 from kaohe.accounts.models import User
 from kaohe.accounts.users import create_user
 from kaohe.claims import rules as claims
+from kaohe.core.points import format_points
 from kaohe.cycles.models import Cycle, Score, Submission
 from kaohe.notify.models import Notification
 from kaohe.objections.models import Objection
@@ -236,7 +237,9 @@ def test_a_whole_year_in_the_browser_one_person_each(browser_page, live_server, 
     year.shot("unit", "objection-filed")
 
     page = year.go("scorer", f"/cycles/{cycle.pk}/objections/{objection.pk}/")
-    assert "述职材料已于12月报送" in page.inner_text("main")  # the unit's reason
+    answering = page.inner_text("main")
+    assert "述职材料已于12月报送" in answering  # the unit's reason
+    assert "党建述职材料不全" in answering  # beside the department's original reason for the deduction
     page.check("input[name=decision][value=changed]")
     page.fill("input[name=points]", str(deducted.node.points))
     page.fill("[name=answer]", "核实材料已报送，恢复满分。")
@@ -258,6 +261,9 @@ def test_a_whole_year_in_the_browser_one_person_each(browser_page, live_server, 
     # -- version 2, as the unit and the leader see it -------------------------------------------
     page = year.go("unit", f"/cycles/{cycle.pk}/scorecard/")
     assert "第2版" in page.inner_text("main")
+    changed = page.locator("tr", has=page.locator(".badge.warning", has_text="已改"))
+    assert changed.count() == 1 and DEDUCTED in changed.inner_text()  # the change against version 1, marked
+    assert changed.locator("del.was").inner_text().strip() == format_points(deducted.points)  # version 1's
     year.shot("unit", "scorecard-v2")
     page = year.go("leader", f"/cycles/{cycle.pk}/")
     assert "第2版" in page.inner_text("#section-results")
