@@ -375,6 +375,46 @@ EXPECTED: dict[str, dict[str, object]] = {
     "results:changes": {"method": "GET",
                         "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
                         "unit": DENIED, "leader": OK},
+    # -- official documents (issue 15): the notice, downloads of a version, templates ------------------
+    "results:notice": {"method": "GET",
+                       "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                       "unit": DENIED, "leader": DENIED},
+    "results:version_download": {"method": "GET",
+                                 "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED,
+                                 "scorer2": DENIED, "unit": DENIED, "leader": OK},
+    "results:scorecard_file": {"method": "GET",
+                               "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED,
+                               "scorer2": DENIED, "unit": DENIED, "leader": OK},
+    "results:templates": {"method": "GET",
+                          "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED,
+                          "unit": DENIED, "leader": DENIED},
+    "results:template_file": {"method": "GET",
+                              "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED,
+                              "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "results:template_reset": {"method": "POST", "data": {"kind": "notice", "scope": "cycle"},
+                               "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED,
+                               "scorer2": DENIED, "unit": DENIED, "leader": DENIED},
+    "objections:scorecard_pdf": {"method": "GET",  # the unit's own published scorecard: none is published here
+                                 "anonymous": LOGIN, "office": HIDDEN, "scorer": HIDDEN, "head": HIDDEN,
+                                 "scorer2": HIDDEN, "unit": HIDDEN, "leader": HIDDEN},
+    "schemes:export_pdf": {"method": "GET",
+                           "anonymous": LOGIN, "office": OK, "scorer": OK, "head": OK, "scorer2": OK,
+                           "unit": DENIED, "leader": OK},
+    "GET /api/v1/cycles/{cycle_id}/results/{version}/notice": {  # leaders read the notice's details
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": OK},
+    "PUT /api/v1/cycles/{cycle_id}/results/{version}/notice": {"json": {"number": "洛党建〔2019〕1号"},
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": DENIED},
+    "GET /api/v1/cycles/{cycle_id}/results/{version}/{name}": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": OK},
+    "GET /api/v1/cycles/{cycle_id}/scorecards.pdf": {
+        "anonymous": LOGIN, "office": OK, "scorer": DENIED, "head": DENIED, "scorer2": DENIED, "unit": DENIED,
+        "leader": OK},
+    "GET /api/v1/cycles/{cycle_id}/scorecard.pdf": {  # a unit's own (none published here); 404 for other roles
+        "anonymous": LOGIN, "office": HIDDEN, "scorer": HIDDEN, "head": HIDDEN, "scorer2": HIDDEN, "unit": HIDDEN,
+        "leader": HIDDEN},
     # -- the API's own pages: the schema and its docs are public (they describe, they hold no data)
     "api:openapi-json": {"method": "GET",
                          "anonymous": OK, "office": OK, "scorer": OK, "head": OK, "scorer2": OK, "unit": OK,
@@ -724,6 +764,14 @@ def _parameters(route: str, world: dict, cycle: Cycle, users: dict) -> dict[str,
             values[name] = UNIT
         elif name == "pk":
             values[name] = world["scheme"] if route.startswith("schemes/") else world["cycle_id"]
+        elif name == "kind" and "/templates/" in route:  # a Word template
+            values[name] = "notice"
+        elif name == "which":
+            values[name] = "default"
+        elif name == "suffix":
+            values[name] = "xlsx" if "/v/" in route else "docx"
+        elif name == "name":  # a published version's file through the API
+            values[name] = "ranking.xlsx"
         elif name == "version":
             values[name] = _published_version(cycle, users["office"])
         elif name == "adjustment":
