@@ -19,21 +19,14 @@ PostgreSQL when a URL is given — so nothing of the caller's database is touche
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from dataclasses import asdict
 from decimal import Decimal
-from pathlib import Path
 
-from benchmarks import CHECKOUT, cluster
+from benchmarks.child import child_main, run_in_children
 from benchmarks.measure import Figure
 
-MARK = "KAOHE-COCKPIT-FIGURES "
 RUNS = {"tiny": (1, 3), "quick": (3, 20), "full": (5, 40)}  # (warm-up, timed runs)
 BIG = {"tiny": (60, 8), "quick": (2000, 40), "full": (2000, 40)}  # (units, items) of the synthetic cycle
 DEPARTMENTS = 4
@@ -190,48 +183,11 @@ def measure(size: str, label: str) -> list[Figure]:
 def run(size: str, database_url: str | None) -> list[Figure]:
     """The figures at `size` ("tiny", "quick" or "full"), on a temporary SQLite file and (when
     given) on `database_url`, each measured in a child process with its own settings."""
-    figures = []
-    with tempfile.TemporaryDirectory(prefix="kaohe-cockpit-") as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'cockpit.sqlite3'}")]
-        if database_url:
-            try:
-                cluster.ensure_database(database_url)
-            except cluster.ClusterError as error:
-                figures.append(Figure(benchmark="office's cockpit (PostgreSQL)", what="not run", value=float("nan"),
-                                      unit="ms", notes=[str(error)]))
-            else:
-                targets.append(("PostgreSQL", database_url))
-        for label, url in targets:
-            environment = {**os.environ, "DATABASE_URL": url, "KAOHE_DATA_DIR": folder,
-                           "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
-            done = subprocess.run([sys.executable, "-m", "benchmarks.cockpit", size, label],
-                                  capture_output=True, text=True, cwd=CHECKOUT, env=environment, check=False)
-            line = next((x[len(MARK):] for x in done.stdout.splitlines() if x.startswith(MARK)), None)
-            if done.returncode != 0 or line is None:
-                figures.append(Figure(benchmark=f"office's cockpit ({label})", what="not run", value=float("nan"),
-                                      unit="ms", notes=[f"failed (exit code {done.returncode}): "
-                                                        f"{done.stderr.strip()[-1500:]}"]))
-                continue
-            for data in json.loads(line):
-                data["spread"] = tuple(data["spread"]) if data["spread"] else None
-                figures.append(Figure(**data))
-    return figures
+    return run_in_children("benchmarks.cockpit", "office's cockpit", size, database_url)
 
 
 def main() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
-    django.setup()
-    from django.core.management import call_command
-
-    from kaohe.audit.context import acting_as
-
-    size, label = sys.argv[1], sys.argv[2]
-    call_command("migrate", verbosity=0)
-    with acting_as(name="kaohe bench"):
-        figures = measure(size, label)
-    print(MARK + json.dumps([asdict(f) for f in figures], ensure_ascii=False))
+    child_main(measure)
 
 
 if __name__ == "__main__":

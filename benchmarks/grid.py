@@ -16,21 +16,13 @@ deleted again.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from dataclasses import asdict
 from decimal import Decimal
-from pathlib import Path
 
-from benchmarks import CHECKOUT, cluster
+from benchmarks.child import child_main, run_in_children
 from benchmarks.measure import Figure, timed
-
-MARK = "KAOHE-GRID-FIGURES "
 
 # size → [(units, items, what is measured, target in ms)]
 SIZES = {
@@ -178,48 +170,11 @@ def measure(size: str, database: str) -> list[Figure]:
 def run(size: str, database_url: str | None) -> list[Figure]:
     """Benchmark 3 at `size` ("tiny", "quick" or "full"): on a temporary SQLite file, and also on
     `database_url` (PostgreSQL) when given. Each in a child process with its own settings."""
-    figures = []
-    with tempfile.TemporaryDirectory(prefix="kaohe-grid-") as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'grid.sqlite3'}")]
-        if database_url:
-            try:
-                cluster.ensure_database(database_url)  # a fresh cluster has no database of that name yet
-            except cluster.ClusterError as error:
-                figures.append(Figure(benchmark="scoring grid (PostgreSQL)", what="not run", value=float("nan"),
-                                      unit="ms", notes=[str(error)]))
-            else:
-                targets.append(("PostgreSQL", database_url))
-        for label, url in targets:
-            environment = {**os.environ, "DATABASE_URL": url, "KAOHE_DATA_DIR": folder,
-                           "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
-            done = subprocess.run([sys.executable, "-m", "benchmarks.grid", size, label],
-                                  capture_output=True, text=True, cwd=CHECKOUT, env=environment, check=False)
-            line = next((x[len(MARK):] for x in done.stdout.splitlines() if x.startswith(MARK)), None)
-            if done.returncode != 0 or line is None:
-                figures.append(Figure(benchmark=f"scoring grid ({label})", what="not run", value=float("nan"),
-                                      unit="ms", notes=[f"failed (exit code {done.returncode}): "
-                                                        f"{done.stderr.strip()[-1500:]}"]))
-                continue
-            for data in json.loads(line):
-                data["spread"] = tuple(data["spread"]) if data["spread"] else None
-                figures.append(Figure(**data))
-    return figures
+    return run_in_children("benchmarks.grid", "scoring grid", size, database_url)
 
 
 def main() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
-    django.setup()
-    from django.core.management import call_command
-
-    from kaohe.audit.context import acting_as
-
-    size, label = sys.argv[1], sys.argv[2]
-    call_command("migrate", verbosity=0)
-    with acting_as(name="kaohe bench"):
-        figures = measure(size, label)
-    print(MARK + json.dumps([asdict(f) for f in figures]))
+    child_main(measure)
 
 
 if __name__ == "__main__":

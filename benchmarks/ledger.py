@@ -11,23 +11,16 @@ its own fresh file (SQLite) or database (PostgreSQL, when given).
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-from benchmarks import CHECKOUT, cluster
+from benchmarks.child import child_main, run_in_children
 from benchmarks.measure import Figure, timed
 
-MARK = "KAOHE-LEDGER-FIGURES "
 SIZES = {"tiny": (30, 6, 300), "quick": (2000, 40, 100_000), "full": (2000, 40, 100_000)}  # units, items, entries
 RUNS = {"tiny": (1, 2), "quick": (2, 10), "full": (3, 20)}  # (warm-up, timed runs)
 TARGETS = {"page": 200.0, "standings": 2000.0}  # ms
@@ -133,48 +126,11 @@ def measure(size: str, database: str) -> list[Figure]:
 def run(size: str, database_url: str | None) -> list[Figure]:
     """The ledger benchmark at `size`: on a temporary SQLite file, and on `database_url`
     (PostgreSQL) when given, each in a child process."""
-    figures = []
-    with tempfile.TemporaryDirectory(prefix="kaohe-ledger-") as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'ledger.sqlite3'}")]
-        if database_url:
-            try:
-                cluster.ensure_database(database_url)
-            except cluster.ClusterError as error:
-                figures.append(Figure(benchmark="平时考核台账 (PostgreSQL)", what="not run", value=float("nan"),
-                                      unit="ms", notes=[str(error)]))
-            else:
-                targets.append(("PostgreSQL", database_url))
-        for label, url in targets:
-            environment = {**os.environ, "DATABASE_URL": url, "KAOHE_DATA_DIR": folder,
-                           "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
-            done = subprocess.run([sys.executable, "-m", "benchmarks.ledger", size, label],
-                                  capture_output=True, text=True, cwd=CHECKOUT, env=environment, check=False)
-            line = next((x[len(MARK):] for x in done.stdout.splitlines() if x.startswith(MARK)), None)
-            if done.returncode != 0 or line is None:
-                figures.append(Figure(benchmark=f"平时考核台账 ({label})", what="not run", value=float("nan"),
-                                      unit="ms", notes=[f"failed (exit code {done.returncode}): "
-                                                        f"{done.stderr.strip()[-1500:]}"]))
-                continue
-            for data in json.loads(line):
-                data["spread"] = tuple(data["spread"]) if data["spread"] else None
-                figures.append(Figure(**data))
-    return figures
+    return run_in_children("benchmarks.ledger", "平时考核台账", size, database_url)
 
 
 def main() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
-    django.setup()
-    from django.core.management import call_command
-
-    from kaohe.audit.context import acting_as
-
-    size, label = sys.argv[1], sys.argv[2]
-    call_command("migrate", verbosity=0)
-    with acting_as(name="kaohe bench"):
-        figures = measure(size, label)
-    print(MARK + json.dumps([asdict(f) for f in figures]))
+    child_main(measure)
 
 
 if __name__ == "__main__":
