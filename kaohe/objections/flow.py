@@ -227,6 +227,8 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
         else:
             raise ObjectionError(ObjectionError.INVALID, _("答复只能是“维持原评分”或“修改评分”。"), "decision")
         old = {"decision": item.decision, "points": optional_points(item.new_points), "answer": item.answer}
+        if (item.decision, item.new_points, item.answer) == (decision, new_points, reason):
+            return item  # the same answer sent again (a second click, a retried request): nothing changes
         item.decision, item.new_points, item.answer = decision, new_points, reason
         item.answered_by, item.answered_at = user, timezone.now()
         item.save(update_fields=["decision", "new_points", "answer", "answered_by", "answered_at"])

@@ -162,8 +162,10 @@ def test_hostile_bodies_and_ids_are_refused_never_a_server_error(key, client, us
     for role in ROLES:
         auth = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(users[role])[1]}"}
         sender = getattr(client, method.lower())
-        for name, body in HOSTILE_BODIES.items():
-            if method == "GET":
+        # a GET carries no body, so it is sent once per role rather than once per hostile body
+        bodies = {"no body": None} if method == "GET" else HOSTILE_BODIES
+        for name, body in bodies.items():
+            if body is None:
                 response = sender(_url(path, cycle.pk), **auth)
             else:
                 response = sender(_url(path, cycle.pk), body, content_type="application/json", **auth)

@@ -228,6 +228,18 @@ def test_all_upheld_closes_without_a_new_version(client_for, published):
     assert ResultSnapshot.objects.filter(cycle=published).count() == 1
 
 
+def test_the_same_answer_sent_again_changes_nothing_and_records_nothing(client_for, published):
+    code = unit_scores(published, "swzzb")[0].node.code
+    file(client_for("unit"), published, [code])
+    url = f"/cycles/{published.pk}/objections/{Objection.objects.get().pk}/items/{code}/answer/"
+    for _ in range(2):
+        client_for("scorer").post(url, {"decision": "upheld", "answer": "依据充分"})
+    assert Event.objects.filter(action="objection.answer").count() == 1
+    client_for("scorer").post(url, {"decision": "upheld", "answer": "依据充分，见督查通报"})
+    events = Event.objects.filter(action="objection.answer").order_by("pk")
+    assert events.count() == 2 and events.last().new["answer"] == "依据充分，见督查通报"
+
+
 def test_the_office_sends_answers_back(client_for, published):
     score = unit_scores(published, "swzzb")[0]
     file(client_for("unit"), published, [score.node.code])
