@@ -156,6 +156,8 @@ def test_a_filled_in_sheet_is_applied_with_an_audit_event_per_change(client_for,
                                                  c.points_cell: "1.9", c.reason_cell: "记录不全"}))
     body = response.content.decode()
     assert response.status_code == 200 and "已保存 3 处修改" in body
+    # and the way back to the grid, where the department checks its scores and submits them
+    assert f'<a href="/cycles/{cycle.pk}/scoring/" class="next">回到评分页面核对，全部评完后提交审核</a>' in body
     assert (score_of(cycle, a).points, score_of(cycle, a).version) == (Decimal("2"), 1)
     assert (score_of(cycle, b).points, score_of(cycle, b).reason) == (Decimal("1.5"), "未按时完成")
     assert score_of(cycle, c).points == Decimal("1.9")
