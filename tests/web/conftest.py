@@ -111,17 +111,29 @@ def browser_page():
                 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def _helpers(name: str):
+    """tests/web/<name>.py as a module (the tests are not a package: --import-mode=importlib)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def survey_kit():
     """The survey tests' helpers (tests/web/survey_helpers.py: a survey of the demo cycle with its
     codes, voting through the page), shared by the survey test files."""
-    import importlib.util
-    from pathlib import Path
+    return _helpers("survey_helpers")
 
-    spec = importlib.util.spec_from_file_location("survey_helpers", Path(__file__).with_name("survey_helpers.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+
+@pytest.fixture(scope="session")
+def year_kit():
+    """The whole-year tests' helpers (tests/web/year_helpers.py: `kaohe …` in the test's process,
+    a person's API client with their token, a scoring sheet filled in as in Excel)."""
+    return _helpers("year_helpers")
 
 
 @pytest.fixture

@@ -1,18 +1,22 @@
 """A whole assessment year in the real server and a real browser (Playwright driving Debian's
 Chromium), one browser context per person (issue 14): the office creates a cycle of two units,
 names a department for the items the scheme leaves without one, sets the deadlines and opens it from
-the cockpit; the unit uploads evidence and submits its self-assessment; two departments score in the
-grid (one with a deduction and its reason) and submit, their heads approve; the office follows the
-cockpit's one main button: review, every approved department locked with one confirmation, the cycle
-locked, version 1 published; the unit objects to the deduction, the department answers and restores
-the points, the office confirms and version 2 is published; the unit's scorecard, the leader's
-read-only cockpit and the leaders' overview show version 2. Afterwards no notification is left
-that asks for work already done. Screenshots of every step are written to
-$KAOHE_SCREENSHOTS/kaohe-year (default: the temporary folder).
+the cockpit; the unit uploads evidence, claims every criterion on its self-assessment page with one
+保存 and submits; 市委组织部's scorer pastes the full points from Excel into the grid and types one
+deduction with its reason, 市委宣传部's scorer downloads the Excel sheet, fills it in and uploads it;
+both submit and their heads approve in the grid; every other department scores through the API with
+its own people's tokens (its sheet downloaded, filled in and uploaded, submitted, approved). The
+office follows the cockpit's one main button: review, every approved department locked with one
+confirmation, the cycle locked, version 1 published; the unit objects to the deduction, the
+department answers and restores the points, the office confirms and version 2 is published; the
+unit's scorecard, the leader's read-only cockpit and the leaders' overview show version 2.
+Afterwards no notification is left that asks for work already done. Screenshots of every step are
+written to $KAOHE_SCREENSHOTS/kaohe-year (default: the temporary folder).
 
-Not through pages here (each with its own test): the unit's claims per criterion (tests/web/claims)
-and the departments that are not the two scoring ones (their tasks filled and their heads'
-approval written directly, so that the cycle can be locked).
+Nothing a person does in the year is written to the database directly: the accounts and API tokens
+are set up beforehand on the command line (`kaohe user create`, `kaohe token create`), as the
+administrator does before a year starts; everything else goes through a page or the API. The
+database is only read, to check what the pages did.
 
 Skipped with a message when Chromium is absent; required under CI (see tests/web/conftest.py).
 """
@@ -26,28 +30,31 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db.models import OuterRef, Subquery
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from kaohe.accounts.models import User
-from kaohe.accounts.users import create_user
-from kaohe.claims import rules as claims
+from kaohe.claims.models import Claim
 from kaohe.core.points import format_points
 from kaohe.cycles.models import Cycle, Score, Submission
 from kaohe.notify.models import Notification
 from kaohe.objections.models import Objection
 from kaohe.ops.demo import DEMO_PASSWORD
-from kaohe.orgs.models import Department
 from kaohe.results.models import ResultSnapshot
-from kaohe.schemes.models import Node
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("KAOHE_SCREENSHOTS", tempfile.gettempdir())) / "kaohe-year"
 NAME = "2018年度县(市、区)党建工作综合考核（浏览器）"
 UNITS = ["yanshi", "mengjin"]  # 偃师市 (the demo's unit user), 孟津县
-SCORING = {"swzzb": ("scorer", "head"), "swxcb": ("scorer2", "head2")}  # 市委组织部, 市委宣传部
+GRID, SHEET = "swzzb", "swxcb"  # 市委组织部 scores in the grid, 市委宣传部 through the Excel sheet
+SCORING = {GRID: ("scorer", "head"), SHEET: ("scorer2", "head2")}
 DEDUCTED = "1.2.1.1"  # 市委组织部 scores it; 偃师市 loses 0.5 and objects
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 S = Submission.State
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)  # `kaohe …` runs in this process
 
 
 class Year:
@@ -97,30 +104,65 @@ class Year:
         page.wait_for_load_state()
 
 
-def full_points(scores) -> None:
-    """Every one of these tasks scored at the item's full points (the database's trigger keeps the totals)."""
-    scores.update(points=Subquery(Node.objects.filter(pk=OuterRef("node_id")).values("points")[:1]), version=1)
+def claim_everything(page, explanation: str) -> int:
+    """The unit types every criterion's full points (the maximum shown beside the field) and an
+    explanation on its self-assessment page; returns how many criteria it filled in."""
+    rows = page.locator("article.claim[data-code]")
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        row.locator("[data-points]").fill(row.locator(".of").inner_text().strip().lstrip("/").strip())
+        row.locator("[data-explanation]").fill(explanation)
+    return rows.count()
 
 
-def type_scores(page, tasks: list[Score], deduction: tuple[Score, Decimal, str] | None = None) -> None:
-    """A scorer types the tasks' full points in the grid with the keyboard (and one deduction with
-    its reason), each Enter saving and moving on."""
-    for task in tasks:
-        page.focus(f"#p{task.pk}")
-        if deduction is not None and task.pk == deduction[0].pk:
-            page.keyboard.type(str(deduction[1]))
-            page.keyboard.press("Enter")  # below full marks: the reason box comes first
-            assert page.evaluate("document.activeElement.id") == f"r{task.pk}"
-            page.keyboard.type(deduction[2])
-        else:
-            page.keyboard.type(str(task.node.points))
-        page.keyboard.press("Enter")
+def paste_full_points(page) -> tuple[int, int]:
+    """A scorer copies the 满分 column from Excel once per unit and pastes it into the grid's first
+    cell (Ctrl+V: grid.js spreads it down and across and saves cell by cell); returns how many
+    values were pasted and how many landed on cells that do not apply (—)."""
+    rows = page.locator("table.grid tbody tr.item")
+    units = page.locator("table.grid thead th.unit").count()
+    maxima = [text.removeprefix("满分") for text in rows.locator(".item-head .max").all_inner_texts()]
+    cells = rows.locator("td").evaluate_all("(tds) => tds.map((td) => td.querySelector('form.cell') !== null)")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("(text) => navigator.clipboard.writeText(text)", "\n".join("\t".join([m] * units) for m in maxima))
+    page.locator("table.grid tbody tr.item").first.locator("td").first.locator("input[name=points]").focus()
+    page.keyboard.press("Control+V")
+    page.wait_for_function("document.querySelectorAll('form.cell.dirty').length === 0"
+                           " && !document.getElementById('grid-status').textContent.trim()", timeout=120000)
+    return cells.count(True), cells.count(False)
+
+
+def type_deduction(page, task: Score, points: Decimal, reason: str) -> None:
+    """A scorer types a score below full marks over a cell's points with the keyboard: Enter opens
+    the reason box, the reason, Enter saves."""
+    page.focus(f"#p{task.pk}")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(str(points))
+    page.keyboard.press("Enter")  # below full marks: the reason box comes first
+    assert page.evaluate("document.activeElement.id") == f"r{task.pk}"
+    page.keyboard.type(reason)
+    page.keyboard.press("Enter")
     page.wait_for_function("document.querySelectorAll('form.cell.dirty').length === 0")
 
 
-def test_a_whole_year_in_the_browser_one_person_each(browser_page, live_server, committed_demo):
+def submit_and_approve(year: Year, cycle: Cycle, scorer: str, head: str, code: str, tasks: int) -> None:
+    """The scorer, in the grid, sees every task scored and submits; the head approves there."""
+    page = year.pages[scorer]
+    assert page.inner_text("#prog-all") == f"{tasks}/{tasks}"
+    year.shot(scorer, f"{code}-scored")
+    page.click("text=提交审核")
+    page.wait_for_load_state()
+    assert "已提交部门负责人审核" in page.inner_text("main")
+    page = year.go(head, f"/cycles/{cycle.pk}/scoring/")
+    page.click("text=审核通过")
+    page.wait_for_load_state()
+    assert "已审核通过，报送考核办" in page.inner_text("main")
+    assert Submission.objects.get(cycle=cycle, department__code=code).state == S.APPROVED
+
+
+def test_a_whole_year_in_the_browser_one_person_each(browser_page, live_server, committed_demo, year_kit, capsys,
+                                                     monkeypatch):
     year = Year(browser_page.context.browser, live_server.url)
-    create_user(username="head2", role="head", password=DEMO_PASSWORD, department=Department.objects.get(code="swxcb"))
     today = timezone.localdate()
 
     # -- the office: a draft of two units, the unscored items given a department, the deadlines ---
@@ -157,13 +199,22 @@ def test_a_whole_year_in_the_browser_one_person_each(browser_page, live_server, 
     cycle.refresh_from_db()
     assert cycle.status == Cycle.Status.OPEN
     assert Score.objects.filter(cycle=cycle, node__code="4.2.1").count() == len(UNITS)  # the assigned item has tasks
-    departments = cycle.departments.count()  # those with tasks for these two units
+    codes = sorted(cycle.departments.values_list("code", flat=True))  # those with tasks for these two units
+    departments = len(codes)
     assert f"{departments}个考核部门尚未完成评分" in year.pages["office"].inner_text(".next-step")
     year.shot("office", "opened")
 
-    # -- the unit: its claims (through the rules, see above), evidence, submitted on its page -----
-    for criterion in claims.criteria(cycle, cycle.units.get(code="yanshi")):
-        claims.save_claim(User.objects.get(username="unit"), cycle, "yanshi", criterion.code, criterion.maximum, "按要求完成", 0)
+    # -- before the year, on the command line: the accounts the demo lacks and the API tokens -------
+    monkeypatch.setenv("KAOHE_PASSWORD", DEMO_PASSWORD)
+    kaohe = year_kit.kaohe
+    kaohe(capsys, "user", "create", "head2", "--role", "head", "--department", SHEET)
+    api = {}
+    for code in (c for c in codes if c not in SCORING):
+        for role in ("scorer", "head"):
+            kaohe(capsys, "user", "create", f"{role}-{code}", "--role", role, "--department", code)
+            api[role, code] = year_kit.Api(kaohe(capsys, "token", "create", f"{role}-{code}").strip())
+
+    # -- the unit: evidence, every criterion claimed with one 保存, submitted on its page ---------
     page = year.go("unit", f"/cycles/{cycle.pk}/self/yanshi/")
     evidence = SHOTS / "述职报告.pdf"
     evidence.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
@@ -174,37 +225,64 @@ def test_a_whole_year_in_the_browser_one_person_each(browser_page, live_server, 
     page.click("form[action$='/evidence/'] button[type=submit]")
     page.wait_for_load_state()
     assert "述职报告.pdf" in page.inner_text("main")
+    criteria = claim_everything(page, "按要求完成")
+    bar = page.locator(".save-bar")
+    assert f"已填 {criteria} / {criteria}" in bar.inner_text()  # the counter follows the typing
+    assert bar.locator("[data-unsaved]").inner_text() == f"{criteria} 项未保存"
+    bar.locator("button[type=submit]").click()
+    page.wait_for_function("document.querySelector('.save-bar [data-status]').textContent.includes('已保存')")
+    assert f"已保存{criteria}项" in bar.locator("[data-status]").inner_text()
+    assert page.locator("[data-row-state]", has_text="已保存").count() == criteria
+    assert Claim.objects.filter(cycle=cycle, unit__code="yanshi", points__isnull=False).count() == criteria
+    year.shot("unit", "self-assessment-saved")
     page.click("text=提交自评")
     page.wait_for_load_state()
     assert "已提交" in page.inner_text("main")
     year.shot("unit", "self-assessment-submitted")
 
-    # -- two departments score in the grid and submit; their heads approve ------------------------
+    # -- 市委组织部: the full points pasted from Excel into the grid, one deduction typed ------------
+    tasks = {code: Score.objects.filter(cycle=cycle, department__code=code).count() for code in codes}
     deducted = Score.objects.select_related("node", "unit").get(cycle=cycle, unit__code="yanshi",
                                                                 node__code=DEDUCTED)
-    for code, (scorer, head) in SCORING.items():
-        tasks = list(Score.objects.filter(cycle=cycle, department__code=code).select_related("node", "unit")
-                     .order_by("node__position", "unit__position"))
-        typed = [t for t in tasks if t.unit.code == "yanshi"][:3]
-        if code == "swzzb":
-            typed = [t for t in typed if t.pk != deducted.pk][:2] + [deducted]
-        full_points(Score.objects.filter(pk__in=[t.pk for t in tasks if t not in typed]))
-        page = year.go(scorer, f"/cycles/{cycle.pk}/scoring/")
-        type_scores(page, typed, (deducted, deducted.node.points - Decimal("0.5"), "党建述职材料不全")
-                    if code == "swzzb" else None)
-        year.shot(scorer, f"{code}-scored")
-        page.click("text=提交审核")
-        page.wait_for_load_state()
-        page = year.go(head, f"/cycles/{cycle.pk}/scoring/")
-        page.click("text=审核通过")
-        page.wait_for_load_state()
-        assert Submission.objects.get(cycle=cycle, department__code=code).state == S.APPROVED
+    page = year.go("scorer", f"/cycles/{cycle.pk}/scoring/")
+    pasted, ignored = paste_full_points(page)
+    assert pasted == tasks[GRID]
+    note = page.inner_text("#grid-note")
+    assert note == (f"已粘贴{pasted}个分数；{ignored}个落在不适用（—）的格子或表格以外，已忽略。" if ignored
+                    else f"已粘贴{pasted}个分数。")
+    type_deduction(page, deducted, deducted.node.points - Decimal("0.5"), "党建述职材料不全")
+    cell = page.locator(f"#p{deducted.pk}").locator("xpath=ancestor::td[1]")
+    assert "党建述职材料不全" in cell.inner_html()
+    submit_and_approve(year, cycle, "scorer", "head", GRID, tasks[GRID])
     year.shot("head", "swzzb-approved")
     deducted.refresh_from_db()
     assert deducted.points == deducted.node.points - Decimal("0.5") and deducted.reason == "党建述职材料不全"
-    others = Score.objects.filter(cycle=cycle).exclude(department__code__in=SCORING)
-    full_points(others)
-    Submission.objects.filter(cycle=cycle).exclude(department__code__in=SCORING).update(state=S.APPROVED)
+
+    # -- 市委宣传部: the Excel sheet downloaded, filled in, uploaded ------------------------------------
+    page = year.go("scorer2", f"/cycles/{cycle.pk}/scoring/")
+    with page.expect_download() as download:
+        page.click("text=下载Excel评分表")
+    sheet = SHOTS / "宣传部评分表.xlsx"
+    sheet.write_bytes(year_kit.filled(Path(download.value.path()).read_bytes()))
+    page.click("text=上传Excel评分表")
+    page.wait_for_load_state()
+    page.set_input_files("#sheet-file", str(sheet))
+    page.click("text=上传并检查")
+    page.wait_for_load_state()
+    assert f"已保存 {tasks[SHEET]} 处修改。" in page.inner_text("ul.messages")
+    year.shot("scorer2", "swxcb-sheet-uploaded")
+    page.click("text=回到评分页面核对")  # the page says where to go next
+    page.wait_for_load_state()
+    submit_and_approve(year, cycle, "scorer2", "head2", SHEET, tasks[SHEET])
+
+    # -- every other department: its sheet through the API, submitted, approved (own tokens) -------
+    for code in (c for c in codes if c not in SCORING):
+        scorer, head = api["scorer", code], api["head", code]
+        data = scorer.call("get", f"cycles/{cycle.pk}/sheet").content
+        upload = SimpleUploadedFile("评分表.xlsx", year_kit.filled(data), content_type=XLSX)
+        assert scorer.call("post", f"cycles/{cycle.pk}/sheet", data={"file": upload})["applied"] == tasks[code]
+        assert scorer.call("post", f"cycles/{cycle.pk}/submission/submit")["state"] == "submitted"
+        assert head.call("post", f"cycles/{cycle.pk}/submission/approve")["state"] == "approved"
     assert not Score.objects.filter(cycle=cycle, points__isnull=True).exists()
 
     # -- the office follows the cockpit: review, lock all approved at once, lock, publish ---------

@@ -14,22 +14,17 @@ notification is left open that asks for work already done.
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import timedelta
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from kaohe.audit.models import Event
-from kaohe.cli.main import main
 from kaohe.cycles.models import Cycle, Score
-from kaohe.formats.scoring_sheet import SHEET, read_sheet
 from kaohe.notify.models import Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,41 +42,8 @@ def _keep_the_test_connection(monkeypatch):
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)  # see test_commands.py
 
 
-def kaohe(capsys, *args: str) -> str:
-    """Run `kaohe …` and return what it printed; a failure fails the test with its message."""
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert code == 0, f"kaohe {' '.join(args)} → {code}: {err}"
-    return out
-
-
-class Api:
-    """One person's API client, with their token."""
-
-    def __init__(self, key: str):
-        self.client, self.headers = Client(), {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-
-    def call(self, method: str, path: str, body: object = None, status: int = 200, **extra: object) -> object:
-        kwargs = {**self.headers, **extra}
-        if body is not None and "data" not in extra:
-            kwargs.update(data=json.dumps(body), content_type="application/json")
-        response = getattr(self.client, method)(f"/api/v1/{path}", **kwargs)
-        assert response.status_code == status, (method, path, response.status_code, response.content[:500])
-        return response.json() if response.get("Content-Type", "").startswith("application/json") else response
-
-
-def filled(sheet: bytes, maxima: dict[tuple[str, str], str]) -> bytes:
-    """What a scorer does in Excel: every cell of the sheet at the item's full points."""
-    workbook = openpyxl.load_workbook(io.BytesIO(sheet))
-    worksheet = workbook[SHEET]
-    for cell in read_sheet(sheet).cells:
-        worksheet[cell.points_cell.split("!")[-1]] = Decimal(maxima[cell.unit_code, cell.item_code])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def test_the_2018_county_year_from_an_empty_database_to_version_2(capsys, monkeypatch):
+def test_the_2018_county_year_from_an_empty_database_to_version_2(capsys, monkeypatch, year_kit):
+    kaohe, Api = year_kit.kaohe, year_kit.Api
     call_command("flush", interactive=False, verbosity=0)
     assert not Cycle.objects.exists()
 
@@ -125,9 +87,8 @@ def test_the_2018_county_year_from_an_empty_database_to_version_2(capsys, monkey
     for code in DEPARTMENTS:
         scorer, head = api[f"scorer-{code}"], api[f"head-{code}"]
         tasks = scorer.call("get", f"cycles/{cycle_id}/tasks")
-        maxima = {(t["unit_code"], t["item_code"]): t["maximum"] for t in tasks}
         data = scorer.call("get", f"cycles/{cycle_id}/sheet").content
-        upload = SimpleUploadedFile("评分表.xlsx", filled(data, maxima), content_type=XLSX)
+        upload = SimpleUploadedFile("评分表.xlsx", year_kit.filled(data), content_type=XLSX)
         applied = scorer.call("post", f"cycles/{cycle_id}/sheet", data={"file": upload})
         assert applied["applied"] == len(tasks)
         if code == "swzzb":
