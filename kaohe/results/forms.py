@@ -192,7 +192,8 @@ class NoticeForm(forms.Form):
                              widget=forms.TextInput(attrs=CHINESE),
                              help_text=gettext_lazy("如“洛党建〔2019〕1号”；年份的方括号或圆括号会改为六角括号〔〕。"))
     title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=text.NOTICE_TITLE.limit,
-                            widget=forms.TextInput(attrs=CHINESE))
+                            widget=forms.TextInput(attrs=CHINESE),
+                            help_text=gettext_lazy("较长的标题按标准自动断行（词不拆开）；要自行指定断行处，在该处输入“|”。"))
     recipients = forms.CharField(label=gettext_lazy("主送机关"), required=False, max_length=text.NOTICE_RECIPIENTS.limit,
                                  widget=forms.TextInput(attrs=CHINESE))
     copies = forms.CharField(label=gettext_lazy("抄送机关"), required=False, max_length=text.NOTICE_COPIES.limit,

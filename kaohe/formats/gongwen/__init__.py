@@ -18,6 +18,8 @@ A document is a `frame.Frame` (发文机关, 发文字号, 标题, 主送机关,
 
 The fonts are those a Chinese office PC has, with the usual fallbacks (`style.FONTS`): Word names
 them first and falls back through the font table's alternative names; the PDF names them first and
-falls back to Debian's Noto CJK fonts, which it embeds. Kaohe's documents: the results notice
+falls back to Debian's Noto CJK fonts, which it embeds. The title's lines are chosen once for both
+(`title.title_lines`: between words, in a 梯形, the office's "|" as its own break). Kaohe's
+documents: the results notice
 (kaohe.formats.results_report.notice) and the unit's scorecard (kaohe.formats.scorecard).
 """

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from kaohe.formats.gongwen.style import BLOCK_WIDTH, SIZE_3, text_width
+from kaohe.formats.gongwen.title import title_lines
 
 LINE_CHARACTERS = BLOCK_WIDTH / 25.4 * 72 / SIZE_3  # 3号 characters across the block: 27.6
 
@@ -67,11 +68,14 @@ class Frame:
         dated = chinese_date(self.day)
         printed = chinese_date(self.printed or self.day)
         signature_indent, date_indent = signature_indents(signature, dated)
+        lines = title_lines(self.title)
         return {
             "issuer": issuer,
             "mark": (self.mark or f"{issuer}文件").strip(),
             "number": document_number(self.number),
-            "title": self.title.strip(),
+            "title": "\n".join(lines),  # Word: a line break (docxtpl) at each
+            "title_lines": lines,
+            "title_text": "".join(lines),
             "recipients": recipients_line(self.recipients),
             "signature": signature,
             "date": dated,
@@ -96,7 +100,9 @@ PLACEHOLDERS: tuple[tuple[str, str], ...] = (
     ("mark", _("发文机关标志，如“中共洛阳市委党的建设工作领导小组文件”（红色，字号随长度）")),
     ("issuer", _("发文机关名称")),
     ("number", _("发文字号，年份用六角括号，如“洛党建〔2019〕1号”")),
-    ("title", _("标题")),
+    ("title", _("标题，已按标准断行（词不拆开，梯形排列；标题中的“|”为指定的断行处）")),
+    ("title_lines", _("标题的各行（列表）")),
+    ("title_text", _("标题，不断行")),
     ("recipients", _("主送机关，以全角冒号结尾")),
     ("signature", _("发文机关署名")),
     ("date", _("成文日期，阿拉伯数字，如“2019年1月20日”")),

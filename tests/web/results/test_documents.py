@@ -172,6 +172,24 @@ def test_the_notice_pdf_holds_every_unit_and_figure_with_fonts_embedded(client_f
     assert embedded_fonts(response.content)  # every font embedded (asserted inside)
 
 
+@pytest.mark.parametrize(("title", "lines"), [
+    (None, ["关于2018年度县(市、区)", "党建工作综合考核结果的通报"]),  # the default, from the demo's cycle
+    ("关于表彰2018年度全市基层党建工作先进集体和优秀共产党员的决定",
+     ["关于表彰2018年度全市基层党建工作", "先进集体和优秀共产党员的决定"]),
+    ("关于2018年度县(市、区)党建工作综合考核|结果的通报", ["关于2018年度县(市、区)党建工作综合考核", "结果的通报"]),
+])
+def test_the_notice_title_breaks_between_words_the_same_in_word_and_pdf(client_for, published, pdf_tools, title, lines):
+    filled(published, **({"title": title} if title else {}))
+    client = client_for("office")
+    document = docx.Document(io.BytesIO(client.get(f"/results/{published.cycle_id}/v/1/notice.docx").content))
+    heading = next(p for p in document.paragraphs if p.text.replace("\n", "") == "".join(lines))
+    assert heading.text.split("\n") == lines  # a line break (w:br) where the rule puts it, nowhere else
+    text = pdf_text(client.get(f"/results/{published.cycle_id}/v/1/notice.pdf").content)
+    shown = [line.replace(" ", "") for line in text.split("\n")]
+    start = shown.index(lines[0])
+    assert shown[start:start + len(lines)] == lines
+
+
 # --- templates ------------------------------------------------------------------------------------
 
 
