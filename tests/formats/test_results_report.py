@@ -295,9 +295,18 @@ def test_detail_matrix_layout_and_cells():
     assert ws.freeze_panes == "D4"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9
-    assert ws.print_title_rows in ("1:3", "$1:$3")
+    # every printed page shows the title whole, in its header (the banner in A1 overflowed into the
+    # units' columns, which a page further across does not have: the title was cut there)
+    assert ws.print_title_rows in ("3:3", "$3:$3") and ws.print_title_cols in ("A:C", "$A:$C")
+    assert str(ws.print_area).split("!")[-1].replace("$", "").startswith("A3:")
+    assert ws.oddHeader.center.text == f"{TITLE}明细" and ws.oddHeader.center.size == 14
     assert ws["D4"].font.size == 9
     assert ws["D4"].border.left.style == "thin"
+
+
+def test_an_ampersand_in_the_detail_title_prints_as_itself():
+    wb = load_workbook(io.BytesIO(detail_xlsx(ResultsReport("党建&纪检", units=UNITS_DETAIL, items=ITEMS, points=POINTS))))
+    assert wb.active.oddHeader.center.text == "党建&&纪检 考核明细"  # "&&" is a literal "&" in a header
 
 
 def test_detail_matrix_large_in_write_only_mode():
@@ -391,7 +400,8 @@ def test_notice_head_mark_number_rule_title_and_recipients(results):
     assert number.text == "洛党建〔2019〕1号"  # the year in 六角括号 whatever brackets were typed
     rule = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert rule.get(qn("w:color")) == "FF0000"  # the red rule under the number
-    assert title.text == f"关于{TITLE}结果的通报" and size_pt(title) == 22 and east_asian_font(title) == "方正小标宋简体"
+    assert title.text == "关于2018年度县(市、区)\n党建工作综合考核结果的通报"  # two lines, words whole (GB/T 9704 7.3.1)
+    assert size_pt(title) == 22 and east_asian_font(title) == "方正小标宋简体"
     assert recipients.text == "各县（市）区党（工）委、市委各部委、市直机关各单位党组（党委）："
     assert recipients.style.paragraph_format.first_line_indent.pt == 0  # 顶格
 

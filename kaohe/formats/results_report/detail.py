@@ -8,9 +8,11 @@ stays flat for thousands of items × dozens of units (no merged cells):
             when not scored yet, "—" when the item does not apply (the key is missing)
     last    得分合计 (points obtained over the unit's applicable items, unscored = 0) and
             满分合计 (maxima of the unit's applicable items)
-    Panes frozen at D4; printed on A4 landscape at 9 pt and 100 %, rows 1–3 (the banner and the
-    units' names) and columns A:C (the item) repeated on every page: 12 units a page across (the
-    demo's 18 units on two pages across instead of three), the items down.
+    Panes frozen at D4; printed on A4 landscape at 9 pt and 100 %, from row 3: the title in the page
+    header (whole on every page: the banner in A1 overflows into the units' columns on screen, which
+    a page further across does not have), row 3 (the units' names) and columns A:C (the item)
+    repeated on every page: 12 units a page across (the demo's 18 units on two pages across instead
+    of three), the items down.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
 from kaohe.formats.cells import safe_text, wrapped_line_count, write_text
-from kaohe.formats.printing import FONT, a4, new_workbook
+from kaohe.formats.printing import FONT, MARGINS, a4, new_workbook
 from kaohe.formats.results_report.report import ResultsReport, detail_title
 from kaohe.formats.results_report.workbook import row_height
 
@@ -95,9 +97,13 @@ def detail_xlsx(report: ResultsReport) -> bytes:
     ws.row_dimensions[2].hidden = True
     ws.row_dimensions[3].height = row_height(min(name_lines, 6), DETAIL_SIZE)
     ws.freeze_panes = "D4"
-    ws.print_title_rows = "1:3"
+    ws.print_title_rows = "3:3"
     ws.print_title_cols = "A:C"
-    a4(ws, landscape=True, fit_width=False)
+    a4(ws, landscape=True, fit_width=False, margins={**MARGINS, "top": 0.9})  # room for the title above
+    banner = detail_title(report.title)
+    ws.oddHeader.center.text = banner.replace("&", "&&")  # "&" starts a code in a header
+    ws.oddHeader.center.font = f"{FONT},Bold"
+    ws.oddHeader.center.size = 14
 
     # Assigning a named style looks it up every time; copying the resolved style array of a
     # template cell is several times faster for 100,000 cells.
@@ -121,7 +127,7 @@ def detail_xlsx(report: ResultsReport) -> bytes:
     def number(value: Decimal, style: str) -> Cell:
         return styled(style, _points(value))
 
-    ws.append([text(detail_title(report.title), "banner")])
+    ws.append([text(banner, "banner")])
     ws.append([text("单位编码", None), None, None] + [text(code, None) for code, _ in units])
     ws.append([text(header, "header") for header in ("编码", "考核内容", "满分")]
               + [text(name, "header") for _, name in units])
@@ -153,5 +159,5 @@ def detail_xlsx(report: ResultsReport) -> bytes:
         ws.row_dimensions[len(items) + 4 + offset].height = row_height(1, DETAIL_SIZE)
         ws.append([text("", "total"), text(label, "total"), text("", "total")]
                   + [number(sums[code], "total") for code, _ in units])
-    ws.print_area = f"A1:{get_column_letter(width)}{len(items) + 5}"
+    ws.print_area = f"A3:{get_column_letter(width)}{len(items) + 5}"
     return _save(wb)
