@@ -11,9 +11,13 @@ queries whatever the cycle's size: the cycle's units, the scheme's dimension tit
 adjustments and the entered component values. Never a query per unit, never a score row read.
 
 At scale (issue 6, BENCHMARKS.md: 200,000 units × 60 items) the sums' rows and the units are read
-through a plain cursor, not the ORM's per-row converters or model instances; on PostgreSQL a large cycle's GROUP BY runs with JIT compilation off and enough
-work_mem for its hash aggregate to stay in memory. Both are streamed, a few thousand rows at a
-time, and each row is reduced to shared values as it arrives, so the rows are never all held.
+through a plain cursor, not the ORM's per-row converters or model instances. On PostgreSQL a large
+cycle's GROUP BY runs with JIT compilation off and as a sorted aggregate over the (cycle, unit)
+index, not a hash aggregate: a unit's row leaves the server as soon as its totals are read, so the
+server sums while Python builds the inputs of the units before (on two cores about a quarter off
+the whole computation, and the sorted aggregate costs the server less than the hash one, issue 20).
+The rows are streamed, a few thousand at a time, and each row is reduced to shared values as it
+arrives, so the rows are never all held.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
     integer number of hundredths of a point (0 where a dimension has no task). One GROUP BY unit
     over the cycle's dimension totals, each dimension's sums a filtered aggregate (a pivot: a row
     per unit, not per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL
-    and stream the rows from the server in chunks.
+    (a sorted aggregate, whose rows come out while it runs) and stream the rows from the server in
+    chunks.
 
     A generator: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less
     than a row per unit (as `unit_inputs` does) never holds them all. Consume it to the end: the
@@ -63,6 +68,9 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
             with connection.cursor() as settings:
                 settings.execute("SET LOCAL jit = off")
                 settings.execute("SET LOCAL work_mem = '128MB'")
+                # rows in unit order from the index, each out once summed: no hash table, no sort to wait for
+                settings.execute("SET LOCAL enable_hashagg = off")
+                settings.execute("SET LOCAL enable_sort = off")
         with connection.cursor() as cursor:
             yield from _fetched(cursor, sql, params, tuned)
 

@@ -7,11 +7,14 @@ import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 
 from kaohe.core.results.ranking import rank_group
 from kaohe.core.results.records import UnitInput, UnitResult
 from kaohe.core.results.rules import Rules, RulesError, validate_rules
 from kaohe.core.results.scoring import Run
+
+_code = attrgetter("code")
 
 
 @contextmanager
@@ -48,8 +51,8 @@ def compute(units: Iterable[UnitInput], rules: Rules) -> list[UnitResult]:
     with paused_gc():
         score = run.score
         results = [score(unit, problems) for unit in units]
-        counts = Counter(result.code for result in results)
-        if len(counts) < len(results):
+        if len(set(map(_code, results))) < len(results):
+            counts = Counter(map(_code, results))
             duplicates = [code for code, n in counts.items() if n > 1]
             problems.insert(0, f"单位编码重复：{'、'.join(duplicates)}。")
         if problems:

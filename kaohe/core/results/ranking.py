@@ -49,47 +49,50 @@ def rank_group(members: list[UnitResult], rules: Rules) -> None:
                             count=len(members), share=format_points(quota.share * HUNDRED))
 
     count = len(members)
-    start = 0
     index = 0  # the grade by threshold: finals only fall along the ordered group
-    while start < count:
-        rounded = members[start]._r
-        end = start + 1
-        while end < count and members[end]._r == rounded:
-            end += 1
-        rank, tied = start + 1, end - start
-        while index < last and rounded < thresholds[index]:
-            index += 1
-        grade = index
-        quota_note = None
-        if grade == 0 and allowed is not None and rank + tied - 1 > allowed:
-            grade = 1
-            who = (Text.of(gettext_noop("并列第%(rank)s名的%(tied)s个单位均"), rank=rank, tied=tied) if tied > 1
-                   else Text.of(gettext_noop("第%(rank)s名"), rank=rank))
-            quota_note = Text.of(gettext_noop("名额限制：%(grade)s等次限%(allowed)s个%(basis)s，%(who)s评为%(next)s"),
-                                 grade=names[0], allowed=allowed, basis=basis, who=who, next=names[1])
-        name = names[grade]
-        for position in range(start, end):
-            member = members[position]
-            member.rank = rank
-            if quota_note is None and member._marks is None:
-                member.grade = name
-                continue
-            notes = list(member.explanation)
-            if quota_note is not None:
-                notes.append(quota_note)
-            own = grade
-            if member._marks is not None:
-                caps, vetoes = member._marks
-                if caps:
-                    for cap_index, adjustment in sorted(caps, key=lambda c: c[0]):
-                        if cap_index > own:
-                            notes.append(Text.of(gettext_noop("不得评为%(grades)s等次：%(source)s"),
-                                                 grades=tuple(names[:cap_index]), source=_source(adjustment)))
-                    own = max([own] + [cap_index for cap_index, _ in caps])
-                for adjustment in vetoes:
-                    own = last
-                    notes.append(Text.of(gettext_noop("一票否决：%(source)s"), source=_source(adjustment)))
-                member._marks = None
-            member.grade = names[own]
-            member.explanation = tuple(notes)
-        start = end
+    previous = None
+    rank = grade = 0
+    name = names[0]
+    quota_note = None
+    for position, member in enumerate(members):
+        rounded = member._r
+        if rounded != previous:  # a run of equal rounded finals starts: its rank, grade and quota
+            previous, rank = rounded, position + 1
+            while index < last and rounded < thresholds[index]:
+                index += 1
+            grade = index
+            quota_note = None
+            if grade == 0 and allowed is not None:
+                end = position + 1
+                while end < count and members[end]._r == rounded:
+                    end += 1
+                tied = end - position
+                if rank + tied - 1 > allowed:
+                    grade = 1
+                    who = (Text.of(gettext_noop("并列第%(rank)s名的%(tied)s个单位均"), rank=rank, tied=tied) if tied > 1
+                           else Text.of(gettext_noop("第%(rank)s名"), rank=rank))
+                    quota_note = Text.of(gettext_noop("名额限制：%(grade)s等次限%(allowed)s个%(basis)s，%(who)s评为%(next)s"),
+                                         grade=names[0], allowed=allowed, basis=basis, who=who, next=names[1])
+            name = names[grade]
+        member.rank = rank
+        if quota_note is None and member._marks is None:
+            member.grade = name
+            continue
+        notes = list(member.explanation)
+        if quota_note is not None:
+            notes.append(quota_note)
+        own = grade
+        if member._marks is not None:
+            caps, vetoes = member._marks
+            if caps:
+                for cap_index, adjustment in sorted(caps, key=lambda c: c[0]):
+                    if cap_index > own:
+                        notes.append(Text.of(gettext_noop("不得评为%(grades)s等次：%(source)s"),
+                                             grades=tuple(names[:cap_index]), source=_source(adjustment)))
+                own = max([own] + [cap_index for cap_index, _ in caps])
+            for adjustment in vetoes:
+                own = last
+                notes.append(Text.of(gettext_noop("一票否决：%(source)s"), source=_source(adjustment)))
+            member._marks = None
+        member.grade = names[own]
+        member.explanation = tuple(notes)

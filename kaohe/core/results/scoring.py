@@ -101,9 +101,9 @@ class Run:
 
     def score(self, unit: UnitInput, problems: list[str]) -> UnitResult:
         o, m, tasks, scored = unit._o, unit._m, unit.tasks, unit.scored
-        if m < 0 or o < 0 or o > m:
+        if not 0 <= o <= m:
             problems.extend(sums_problems(f"{unit.name}（{unit.code}）", "", unit.obtained, unit.maximum))
-        if tasks < 0 or scored < 0 or scored > tasks:
+        if not 0 <= scored <= tasks:
             problems.append(f"{unit.name}（{unit.code}）的已评项数{scored}与适用项数{tasks}不合理。")
         complete = scored >= tasks
         notes: tuple[str, ...] = ()
@@ -112,22 +112,20 @@ class Run:
                 ((NO_MAXIMUM,) if not m else ())
 
         result = _new(UnitResult)
-        result.code, result.name, result.group = unit.code, unit.name, unit.group
-        result._dimensions = dimensions = unit.dimensions  # their results are read from them (records)
-        for total in dimensions:
+        # every slot set here, in one go; the dimensions' results are read from the shared sums (records)
+        (result.code, result.name, result.group, result._dimensions, result.complete, result.rank, result.grade,
+         result._o, result._m, result._decimals, result._values, result._run, result._figures, result._adjustments,
+         result._marks) = (unit.code, unit.name, unit.group, unit.dimensions, complete, 0, "", o, m, unit._decimals,
+                           unit.components, self, None, None, None)
+        for total in unit.dimensions:
             if total._result is None:
                 self.dimension(total, unit, problems)
-        result.complete, result.rank, result.grade = complete, 0, ""
-        result._o, result._m, result._decimals, result._values = o, m, unit._decimals, unit.components
-        result._run, result._figures, result._adjustments, result._marks = self, None, None, None
 
-        if not unit.adjustments and self.plain:
-            key = (o, m)
-            rounded = self.rounded.get(key)
+        if self.plain and not unit.adjustments:
+            rounded = self.rounded.get((o, m))
             if rounded is None:
-                rounded = self.rounded[key] = exact.half_up(100 * o, m, self.places) if m else 0
-            result._r = rounded
-            result.explanation = notes
+                rounded = self.rounded[(o, m)] = exact.half_up(100 * o, m, self.places) if m else 0
+            result._r, result.explanation = rounded, notes
             return result
         result._r = self._general(unit, result, notes, problems)
         return result
