@@ -2,6 +2,7 @@
 
     python -m benchmarks generate --units N --items M [--db URL] [--seed S] [--locked] [--unscored SHARE]
     python -m benchmarks run [--quick | --full | --tiny] [--only NAME …] [--output BENCHMARKS.md] [--no-postgres]
+                             [--results-units N]
     python -m benchmarks measure NAME --size SIZE --units N --items M   (the runner's worker)
 
 `generate` writes a synthetic cycle (`benchmarks.generate`) into a benchmark database — by default
@@ -60,6 +61,10 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
     run.add_argument("--workdir", metavar="DIR", help="基准数据库和临时文件所在目录（默认 $KAOHE_DATA_DIR/bench）")
     run.add_argument("--no-postgres", action="store_true",
                      help="不使用 PostgreSQL（默认用 KAOHE_BENCH_POSTGRES_URL，或临时启动一个集群）")
+    run.add_argument("--results-units", type=int, metavar="N",
+                     help="结果基准（results，及沿用其周期的 export）的合成周期用 N 个单位（PostgreSQL 和 SQLite 都是；"
+                          "考核内容数不变），代替该规模的单位数，如 --quick --results-units 50000，"
+                          "看时间花在哪里而不必跑完整规模")
     run.set_defaults(size="quick")
 
     measure = sub.add_parser("measure", help="（运行器内部使用）在 DATABASE_URL 上运行一个基准，输出 JSON")
@@ -141,6 +146,7 @@ def run(args: argparse.Namespace) -> None:
 
     try:
         path = runner.run(args.size, only=args.only, output=Path(args.output), postgres=not args.no_postgres,
+                          results_units=args.results_units,
                           workdir=Path(args.workdir) if args.workdir else None)
     except runner.BenchError as error:
         raise Refused(str(error)) from None

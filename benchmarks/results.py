@@ -23,9 +23,11 @@ Python). The peak memory of the computation is measured in a process of its own
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.db import connection, transaction
 
@@ -125,7 +127,38 @@ def phases(cycle: Cycle) -> list[str]:
     core = time.perf_counter() - start
     return [f"phases of one run: the totals' GROUP BY (a row per unit, dimensions pivoted) and fetching its "
             f"{len(found):,} rows {query:.3f} s; building the units' inputs {max(build, 0):.3f} s; the core "
-            f"(percent, ranks, grades, on integers) {core:.3f} s"]
+            f"(percent, ranks, grades, on integers) {core:.3f} s", _cpu(cycle)]
+
+
+def _cpu(cycle: Cycle) -> str:
+    """Where one compute_cycle's time goes in CPU seconds, which the load of other work on the
+    machine changes far less than the wall clock: this process's, and (PostgreSQL on this machine)
+    the database server process's that ran its queries."""
+    server = None
+    host = str(connection.settings_dict.get("HOST") or "")
+    if connection.vendor == "postgresql" and (host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            server = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    before = _server_cpu(server)
+    start, cpu = time.perf_counter(), time.process_time()
+    service.compute_cycle(cycle)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - start
+    used = _server_cpu(server)
+    served = f"; the database server's process {used - before:.2f} s (parallel workers not counted)" \
+        if used is not None and before is not None else ""
+    return f"CPU time of one compute_cycle ({wall:.3f} s on the clock): this process {cpu:.3f} s{served}"
+
+
+def _server_cpu(stat: Path | None) -> float | None:
+    """A local process's CPU seconds (user + system) from /proc, None where it cannot be read."""
+    if stat is None:
+        return None
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _floors(cycle: Cycle) -> tuple[dict[str, Callable[[], list[tuple]]], list[str]]:

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -211,8 +211,8 @@ def _command(size: str) -> str:
     return "python -m benchmarks run" + {"quick": " --quick", "full": " --full", "tiny": " --tiny"}[size]
 
 
-def _sections(size: str) -> dict[str, Section]:
-    conf = SIZES[size]
+def _sections(size: str, conf: Size | None = None) -> dict[str, Section]:
+    conf = conf or SIZES[size]
     pg_units, pg_items = conf.results_postgres
     lite_units, lite_items = conf.results_sqlite
     return {
@@ -286,22 +286,31 @@ def _sections(size: str) -> dict[str, Section]:
 
 
 def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHMARKS.md"), postgres: bool = True,
-        workdir: Path | None = None, say: Callable[[str], None] = print) -> Path:
+        workdir: Path | None = None, say: Callable[[str], None] = print, results_units: int | None = None) -> Path:
+    """Run the benchmarks `only` (all when None) at `size` and write `output`. `results_units`: the
+    results section's cycle (which the export section reuses) has this many units on both databases
+    instead of the size's (its items stay), e.g. 50,000 on PostgreSQL to see where the time goes
+    without the full size's run."""
     from django.conf import settings
 
     from benchmarks import report
 
     if size not in SIZES:
         raise BenchError(f"未知的规模“{size}”，应为 {'、'.join(SIZES)} 之一。")
+    if results_units is not None and results_units < 1:
+        raise BenchError("--results-units 必须至少为 1。")
     wanted = [name for name in BENCHMARKS if not only or name in only]
     conf = SIZES[size]
+    if results_units is not None:
+        conf = replace(conf, results_postgres=(results_units, conf.results_postgres[1]),
+                       results_sqlite=(results_units, conf.results_sqlite[1]))
     workdir = Path(workdir or getattr(settings, "BENCH_DIR", Path(settings.DATA_DIR) / "bench"))
     workdir.mkdir(parents=True, exist_ok=True)
     sqlite_file = workdir / f"bench-{size}.sqlite3"
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
     sqlite_url = f"sqlite:///{sqlite_file}"
-    sections = _sections(size)
+    sections = _sections(size, conf)
     started_at = datetime.now(UTC)
     load_before = machine.load()
     start = time.perf_counter()
@@ -310,7 +319,8 @@ def run(size: str, *, only: list[str] | None = None, output: Path = Path("BENCHM
                                                           "ledger", "cockpit"))
 
     existing = output.read_text(encoding="utf-8") if only and output.is_file() else None
-    command = _command(size) + (f" --only {' '.join(wanted)}" if only else "")
+    command = _command(size) + (f" --results-units {results_units}" if results_units is not None else "") + (
+        f" --only {' '.join(wanted)}" if only else "")
 
     def write() -> None:  # after every section, so an interrupted run leaves what it measured
         load = (load_before, machine.load())
@@ -356,11 +366,13 @@ def _run_one(name: str, size: str, conf: Size, section: Section, pg: Postgres, s
         for _label, url, (units, items) in targets:
             section.figures += _child(name, size, url, units, items, say, section)
             section.figures += _child("memory", size, url, units, items, say, section)
-            section.command = f"python -m benchmarks run --{size} --only results"
+            scaled = f" --results-units {conf.results_sqlite[0]}" if conf != SIZES[size] else ""
+            section.command = f"python -m benchmarks run --{size}{scaled} --only results"
     elif name == "export":
         url, (units, items) = (pg.url, conf.results_postgres) if pg.url else (sqlite_url, conf.results_sqlite)
         section.figures += _child(name, size, url, units, items, say, section)
-        section.command = f"python -m benchmarks run --{size} --only export"
+        scaled = f" --results-units {units}" if conf != SIZES[size] else ""
+        section.command = f"python -m benchmarks run --{size}{scaled} --only export"
     elif name == "spreadsheet":
         units, items = conf.spreadsheet
         section.figures += _child(name, size, sqlite_url, units, items, say, section)

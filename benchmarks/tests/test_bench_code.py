@@ -113,7 +113,7 @@ def test_the_runner_writes_every_section_with_numbers(tmp_path, capsys, _keep_th
 
     output = tmp_path / "BENCHMARKS.md"
     code = main(["bench", "run", "--tiny", "--no-postgres", "--only", "results", "export", "scheme", "spreadsheet",
-                 "--output", str(output), "--workdir", str(tmp_path / "work")])
+                 "--results-units", "24", "--output", str(output), "--workdir", str(tmp_path / "work")])
     assert code == 0, capsys.readouterr()
     text = output.read_text(encoding="utf-8")
     for heading in SECTIONS:
@@ -127,10 +127,13 @@ def test_the_runner_writes_every_section_with_numbers(tmp_path, capsys, _keep_th
     for value in values:
         assert value == "—" or re.fullmatch(r"-?[\d,]+(\.\d+)? (s|ms|MB)", value), value
     assert sum(value != "—" for value in values) >= 10
-    assert "compute_cycle: sums, percent, ranks, grades (30 units × 6 items = 180 scores)" in text
+    # the results (and the export of their cycle) at the units asked for (--results-units)
+    assert "compute_cycle: sums, percent, ranks, grades (24 units × 6 items = 144 scores)" in text
+    assert "Rerun: `python -m benchmarks run --tiny --results-units 24 --only results`" in text
     # the floor: DuckDB (the `bench` extra, installed with the tests) computed the same results
-    assert text.count("agrees with compute_cycle on all 30 units") == 4 and "DISAGREES" not in text
-    assert "the faster is" in text and "peak memory computing the results of 30 units" in text
+    assert text.count("agrees with compute_cycle on all 24 units") == 4 and "DISAGREES" not in text
+    assert "the faster is" in text and "peak memory computing the results of 24 units" in text
+    assert re.search(r"CPU time of one compute_cycle \([\d.]+ s on the clock\): this process [\d.]+ s", text)
 
 
 def test_figures_from_pytest_benchmark_json():
