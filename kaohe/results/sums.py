@@ -73,6 +73,10 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
                 settings.execute("SET LOCAL enable_sort = off")
         with connection.cursor() as cursor:
             yield from _fetched(cursor, sql, params, tuned)
+        if tuned:  # SET LOCAL lasts to the end of an enclosing transaction (publishing): not past this query
+            with connection.cursor() as settings:
+                settings.execute("SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN "
+                                 "('jit', 'work_mem', 'enable_hashagg', 'enable_sort')")
 
 
 def _fetched(cursor: Any, sql: str, params: Sequence[object], streamed: bool) -> Iterator[tuple]:

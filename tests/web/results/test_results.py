@@ -528,3 +528,35 @@ def test_a_large_cycle_is_summed_in_chunks_with_the_same_results(cycle, monkeypa
     monkeypatch.setattr(sums, "FETCH_ROWS", 3)
     assert [service.result_row(result) for result in service.compute_cycle(cycle)] == expected
     assert len({row["final"] for row in expected}) > 3  # a spread, so a lost or misplaced chunk would show
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the large cycle's settings are PostgreSQL's")
+def test_a_large_cycles_query_settings_do_not_outlast_it_in_an_enclosing_transaction(cycle, monkeypatch):
+    """The large path's SET LOCAL (JIT off, the sorted aggregate) would last until an enclosing
+    transaction ends — publishing computes inside one and goes on querying: they are reset after."""
+    from django.db import transaction
+
+    from kaohe.results import sums
+
+    score_all(cycle)
+    monkeypatch.setattr(sums, "LARGE_CYCLE_UNITS", 1)
+    names = ("jit", "work_mem", "enable_hashagg", "enable_sort")
+
+    def current() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setting FROM pg_settings WHERE name = ANY(%s) ORDER BY name", [list(names)])
+            return [row[0] for row in cursor.fetchall()]
+
+    with transaction.atomic():
+        before = current()
+        seen = []
+        real = sums._fetched
+
+        def watched(*args: object, **kwargs: object):  # the settings while the query runs
+            seen.append(current())
+            yield from real(*args, **kwargs)
+
+        monkeypatch.setattr(sums, "_fetched", watched)
+        assert service.compute_cycle(cycle)
+        assert current() == before
+    assert seen[-1] != before and "off" in seen[-1]
