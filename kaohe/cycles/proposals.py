@@ -14,7 +14,10 @@ number of units, items and findings (the grid's query count is asserted unchange
   for the given units and items (None: all of them);
 - `summary(cycle, department_id)`: a line for the top of the grid (what waits, and where), or None;
 - `bases(score_ids)`: the findings each of these scores was decided on (accepted or overridden),
-  by score id, for the scorecards to list under the item.
+  by score id, for the scorecards to list under the item;
+- `accepted(user, cycle, chosen)`: the department accepted these proposals elsewhere than on the
+  source's own pages (the scoring sheet), inside the transaction that saved the scores: keep what
+  each score rests on.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ class ProposalSource:
     cells: Callable[[Cycle, int, Sequence[int] | None, Sequence[int] | None], dict[tuple[int, int], Proposal]]
     summary: Callable[[Cycle, int], Summary | None] = field(default=lambda cycle, department_id: None)
     bases: Callable[[Sequence[int]], dict[int, tuple[Finding, ...]]] = field(default=lambda score_ids: {})
+    accepted: Callable[[Any, Cycle, Sequence[tuple[Any, Proposal]]], None] = field(
+        default=lambda user, cycle, chosen: None)
 
 
 _sources: list[ProposalSource] = []
@@ -99,3 +104,9 @@ def bases(score_ids: Sequence[int]) -> dict[int, tuple[Finding, ...]]:
         for score_id, findings in source.bases(score_ids).items():
             found[score_id] = found.get(score_id, ()) + findings
     return found
+
+
+def accepted(user: Any, cycle: Cycle, chosen: Sequence[tuple[Any, Proposal]]) -> None:
+    """Tell every source that these (score, proposal) pairs were accepted (the scoring sheet)."""
+    for source in _sources:
+        source.accepted(user, cycle, chosen)

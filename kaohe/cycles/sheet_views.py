@@ -49,7 +49,8 @@ def sheet_file(user: User, cycle: Cycle, department_code: str | None = None) -> 
         read_only, note = True, OFFICE_COPY_NOTE
     else:
         raise PermissionDenied(_("只有本考核周期考核部门的评分人员可以下载评分表。"))
-    sheet = build_sheet(cycle, department)
+    with translation.override(settings.LANGUAGE_CODE):  # the proposals' entries name their kinds in words
+        sheet = build_sheet(cycle, department)
     sheet.read_only, sheet.note = read_only, note
     suffix = "评分表（只读）" if read_only else "评分表"
     return write_sheet(sheet), file_name([cycle.name, department.name, suffix], "xlsx", timezone.localdate())

@@ -1,7 +1,8 @@
 """Offline scoring sheets: what a department downloads, and applying what it uploads.
 
-`build_sheet(cycle, department)` gathers the department's items, units and current scores (one
-query). `apply_upload(user, cycle, uploaded, department)` applies a sheet read by
+`build_sheet(cycle, department)` gathers the department's items, units and current scores, and
+the proposals of its tasks (`kaohe.cycles.proposals`: the 平时考核台账's; one query and the
+sources' own). `apply_upload(user, cycle, uploaded, department)` applies a sheet read by
 `kaohe.formats.scoring_sheet.read_sheet` all-or-nothing, reading the user's department once
 (`scoring_department`, or the caller's) and the submission's state once before and once inside
 the transaction:
@@ -12,6 +13,10 @@ the transaction:
 - every changed pair is validated with `scoring.validate`; an error names its cell;
 - a changed pair whose score changed online since the download (another version) is a conflict,
   never overwritten (unless the online value already is what the sheet says: nothing to do);
+- a proposal marked "采纳" in the sheet "台账建议" saves the proposal's points and reason, as
+  accepting it on the page does: an error if the scorer also changed that cell pair in "评分"; a
+  conflict if the proposal (its points or its reason) or the score changed since the download;
+  the proposals' sources keep what each accepted score rests on (`proposals.accepted`);
 - any error or conflict → nothing is saved; otherwise every change goes through
   `scoring.apply(..., source="sheet")` in one transaction, each with its audit event.
 """
@@ -30,19 +35,24 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
 from kaohe.core.points import format_points
-from kaohe.cycles import scoring, totals
+from kaohe.cycles import proposals, scoring, totals
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleDepartment, Score
+from kaohe.cycles.proposals import Proposal
 from kaohe.cycles.scoring import Entry, ScoreError
 from kaohe.formats.cells import safe_text
 from kaohe.formats.errors import FormatError
 from kaohe.formats.scoring_sheet import (
+    AcceptedProposal,
+    ProposalLine,
     SheetData,
+    SheetProposal,
     SheetRow,
     SheetShape,
     UploadedCell,
     UploadedSheet,
     read_sheet,
+    reason_digest,
 )
 
 
@@ -67,6 +77,7 @@ class Conflict:
 class UploadReport:
     applied: int = 0
     unchanged: int = 0
+    accepted: int = 0  # proposals of the 平时考核台账 accepted
     errors: list[Problem] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
 
@@ -92,11 +103,14 @@ def department_scores(cycle: Cycle, department: CycleDepartment):
 
 
 def build_sheet(cycle: Cycle, department: CycleDepartment) -> SheetData:
-    """The department's items (rows) and units (columns) with their current scores; one query."""
+    """The department's items (rows) and units (columns) with their current scores (one query), and
+    its tasks' proposals (the sources' queries, whatever the number of tasks)."""
     rows: dict[str, SheetRow] = {}
     units: dict[str, tuple[int, str]] = {}
     values: dict[tuple[str, str], tuple[Decimal | None, str, int]] = {}
+    codes: dict[tuple[int, int], tuple[str, str]] = {}  # (node id, unit id) → (unit code, item code)
     for score in department_scores(cycle, department):
+        codes[(score.node_id, score.unit_id)] = (score.unit.code, score.node.code)
         node = score.node
         if node.code not in rows:
             parent = node.parent.title if node.parent is not None else ""
@@ -104,9 +118,18 @@ def build_sheet(cycle: Cycle, department: CycleDepartment) -> SheetData:
         units.setdefault(score.unit.code, (score.unit.position, score.unit.name))
         values[(score.unit.code, node.code)] = (score.points, score.reason, score.version)
     ordered = sorted(units.items(), key=lambda entry: (entry[1][0], entry[0]))
+    proposed = {codes[key]: _sheet_proposal(proposal)
+                for key, proposal in proposals.proposals(cycle, department.pk).items() if key in codes}
     return SheetData(cycle_id=cycle.pk, cycle_name=cycle.name, department_code=department.code,
                      department_name=department.name, units=[(code, name) for code, (_p, name) in ordered],
-                     rows=list(rows.values()), values=values, step=cycle.step, generated_at=timezone.localtime())
+                     rows=list(rows.values()), values=values, step=cycle.step, generated_at=timezone.localtime(),
+                     proposals=proposed)
+
+
+def _sheet_proposal(proposal: Proposal) -> SheetProposal:
+    return SheetProposal(points=proposal.points, deducted=proposal.deducted, reason=proposal.reason,
+                         entries=tuple(ProposalLine(f.date, f.kind_label, f.points, f.reason, f.document)
+                                       for f in proposal.entries))
 
 
 def sheet_shape(cycle: Cycle) -> SheetShape:
@@ -185,7 +208,12 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet,
         report.errors.append(edited)
         return report
     changes: list[tuple[Score, Decimal | None, str, int]] = []
+    chosen = _check_accepted(cycle, department, uploaded, scores, changes, report)
+    accepted = {(score.unit.code, score.node.code) for score, _proposal in chosen} | {
+        (a.unit_code, a.item_code) for a in uploaded.accepted}
     for cell in uploaded.cells:
+        if (cell.unit_code, cell.item_code) in accepted:
+            continue
         if not cell.changed:
             report.unchanged += 1
             continue
@@ -203,6 +231,7 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet,
             totals.lock_for_changes(score for score, *_ in changes)
             for score, points, reason, version in sorted(changes, key=lambda change: totals.lock_order(change[0])):
                 scoring.apply(user, cycle, score, points, reason, version, source="sheet")
+            proposals.accepted(user, cycle, chosen)
     except ScoreError as error:  # a change saved between our check and the update: all rolled back
         if error.kind == ScoreError.CLOSED:
             report.errors.append(Problem("", error.message))
@@ -215,8 +244,68 @@ def apply_upload(user: User, cycle: Cycle, uploaded: UploadedSheet,
             error.current.unit.name, error.current.node.code,
             "", _shown(error.current.points, error.current.reason), error.current.version))
         return report
-    report.applied = len(changes)
+    report.applied, report.accepted = len(changes), len(chosen)
     return report
+
+
+def _check_accepted(cycle: Cycle, department: CycleDepartment, uploaded: UploadedSheet,
+                    scores: dict[tuple[str, str], Score], changes: list[tuple[Score, Decimal | None, str, int]],
+                    report: UploadReport) -> list[tuple[Score, Proposal]]:
+    """The proposals marked "采纳", checked against the cell pair in "评分", the proposal now and the
+    score now; those that change a score are added to `changes`. Returns the (score, proposal)
+    pairs to record as accepted."""
+    if not uploaded.accepted:
+        return []
+    current = proposals.proposals(cycle, department.pk)
+    cells = {(cell.unit_code, cell.item_code): cell for cell in uploaded.cells}
+    chosen: list[tuple[Score, Proposal]] = []
+    for accepted in uploaded.accepted:
+        key = (accepted.unit_code, accepted.item_code)
+        label = f"{uploaded.units.get(accepted.unit_code, accepted.unit_code)} · {accepted.item_code}"
+        score, cell = scores.get(key), cells.get(key)
+        if score is None or cell is None:
+            report.errors.append(Problem(accepted.cell, _("%(cell)s：不是本部门在本周期的评分任务。") % {"cell": label}))
+            continue
+        if cell.changed:
+            report.errors.append(Problem(accepted.cell, _labelled(label, _(
+                "既采纳了台账建议，又在“评分”工作表中修改了这一项（%(points_cell)s），请只选一种。") % {
+                "points_cell": cell.points_cell})))
+            continue
+        proposal = current.get((score.node_id, score.unit_id))
+        if proposal is None or proposal.points != accepted.points or reason_digest(proposal.reason) != accepted.digest:
+            now = _("已没有台账建议") if proposal is None else _("建议%(points)s分") % {
+                "points": format_points(proposal.points)}
+            report.conflicts.append(Conflict(
+                accepted.cell, _("%(cell)s：下载评分表后台账建议有变化（现为%(current)s），未采纳；请重新下载评分表核对。") % {
+                    "cell": label, "current": now},
+                score.unit.name, score.node.code, _("建议%(points)s分") % {"points": format_points(accepted.points)},
+                now, score.version))
+            continue
+        change = _accept_cell(cycle, accepted, cell, score, proposal, label, report)
+        if change is not None:
+            chosen.append((score, proposal))
+            if change[1] != score.points or change[2] != score.reason:
+                changes.append(change)
+    return chosen
+
+
+def _accept_cell(cycle: Cycle, accepted: AcceptedProposal, cell: UploadedCell, score: Score, proposal: Proposal,
+                 label: str, report: UploadReport) -> tuple[Score, Decimal | None, str, int] | None:
+    """The accepted proposal as a change of the score, if it is still the score downloaded and valid."""
+    if score.version != cell.version:
+        report.conflicts.append(Conflict(
+            accepted.cell,
+            _("%(cell)s：下载后这一项已在网上被修改（现为%(current)s），未采纳台账建议；请核对后重新下载评分表填写。") % {
+                "cell": label, "current": _shown(score.points, score.reason)},
+            score.unit.name, score.node.code, _("建议%(points)s分") % {"points": format_points(proposal.points)},
+            _shown(score.points, score.reason), score.version))
+        return None
+    try:
+        points, reason = scoring.validate(score, cycle.step, Entry(str(proposal.points), proposal.reason, cell.version))
+    except ScoreError as error:
+        report.errors.append(Problem(accepted.cell, _labelled(label, error.message)))
+        return None
+    return score, points, reason, cell.version
 
 
 def _other_department(cycle: Cycle, department: CycleDepartment, uploaded: UploadedSheet) -> str:

@@ -167,7 +167,6 @@ def bases(score_ids: Sequence[int]) -> dict[int, tuple[Finding, ...]]:
     return {score_id: tuple(findings) for score_id, findings in found.items()}
 
 
-SOURCE = ProposalSource(cells=cells, summary=summary, bases=bases)
 
 
 # ----------------------------------------------------------------------------- deciding
@@ -231,10 +230,22 @@ def _apply(user: User, cycle: Cycle, chosen: list[tuple[Score, Proposal]]) -> De
         if score.points != points or score.reason != reason:
             scoring.apply(user, cycle, score, points, reason, score.version, source="ledger")
             changed += 1
-        _basis(user, score, Basis.Kind.ACCEPTED, proposal, "", now)
-        audit("ledger.accept", "score", scoring.score_key(score), cycle=cycle,
-              new={"points": optional_points(proposal.points), "entries": len(proposal.entries)})
+        _accepted(user, cycle, score, proposal, now)
     return Decided(len(chosen), changed)
+
+
+def _accepted(user: User, cycle: Cycle, score: Score, proposal: Proposal, now: Any, source: str = "") -> None:
+    _basis(user, score, Basis.Kind.ACCEPTED, proposal, "", now)
+    new = {"points": optional_points(proposal.points), "entries": len(proposal.entries)}
+    audit("ledger.accept", "score", scoring.score_key(score), cycle=cycle, new=new | ({"source": source} if source else {}))
+
+
+def accepted_in_sheet(user: User, cycle: Cycle, chosen: Sequence[tuple[Score, Proposal]]) -> None:
+    """Proposals accepted in the scoring sheet, whose scores `kaohe.cycles.sheets` has just saved in
+    this transaction: each score keeps the entries it rests on, as when accepted on the page."""
+    now = timezone.now()
+    for score, proposal in chosen:
+        _accepted(user, cycle, score, proposal, now, source="sheet")
 
 
 def override(user: User, cycle: Cycle, task_id: int, points: str | Decimal | None, reason: str,
@@ -267,3 +278,6 @@ def override(user: User, cycle: Cycle, task_id: int, points: str | Decimal | Non
               new={"points": optional_points(value),
                    "proposal": optional_points(proposal.points) if proposal else None})
         return score
+
+
+SOURCE = ProposalSource(cells=cells, summary=summary, bases=bases, accepted=accepted_in_sheet)

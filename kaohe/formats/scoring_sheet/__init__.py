@@ -14,6 +14,13 @@ Layout of the sheet "评分" (what the scorer sees; A4 landscape, panes frozen a
             consecutive items of the same criterion), C the item, D the maximum; then per unit
             得分 (points: data validation decimal 0..maximum) and 扣分理由 (reason, text format).
 
+A points cell whose task has a proposal of the 平时考核台账 (`SheetData.proposals`) is light blue,
+and the sheet "台账建议" (written only when there are proposals) lists them, one row per task in
+the grid's order: hidden unit and item codes (A, B), 单位, 考核内容, 满分, 台账扣分, 建议得分, the
+confirmed entries one a line (cut at `PROPOSAL_ENTRIES_TEXT`), and 采纳 (I), the only input: a
+list validation offering "采纳". Marking it accepts the proposal on upload (`UploadedSheet.accepted`);
+leaving it empty changes nothing, and the scorer scores in "评分" as usual.
+
 Only the points and reason cells of applicable (unit, item) pairs are unlocked; the sheet is
 protected (no password: it prevents accidents, it is not a security boundary) and so is the
 workbook structure; columns and rows may still be resized. Not applicable cells are grey.
@@ -29,6 +36,7 @@ The very hidden sheet "kaohe" is the manifest, one fact per row, all cells text:
     item     <row>  <item code>  <maximum>
     unit     <points column> <reason column> <unit code> <unit name>
     value    <unit code> <item code> <points as downloaded or ''> <version> <reason as downloaded>
+    proposal <row in 台账建议> <unit code> <item code> <proposed points> <digest of its reason>
 
 `read_sheet` checks the structure against the manifest (the item code in column A of every
 row, the unit codes in row 3) and returns, for every applicable cell pair, what the sheet holds
@@ -58,14 +66,19 @@ from kaohe.formats.scoring_sheet.layout import (
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
+    PROPOSALS,
     SHEET,
+    AcceptedProposal,
     CellProblem,
+    ProposalLine,
     SheetData,
+    SheetProposal,
     SheetRow,
     UploadedCell,
     UploadedSheet,
     cell_ref,
     points_column,
+    reason_digest,
 )
 from kaohe.formats.scoring_sheet.limits import SheetShape
 from kaohe.formats.scoring_sheet.reader import read_points, read_sheet
@@ -75,9 +88,13 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "MANIFEST",
+    "PROPOSALS",
     "SHEET",
+    "AcceptedProposal",
     "CellProblem",
+    "ProposalLine",
     "SheetData",
+    "SheetProposal",
     "SheetRow",
     "SheetShape",
     "UploadedCell",
@@ -85,6 +102,7 @@ __all__ = [
     "cell_ref",
     "points_column",
     "read_points",
+    "reason_digest",
     "read_sheet",
     "write_sheet",
 ]

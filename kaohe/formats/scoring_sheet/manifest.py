@@ -22,14 +22,18 @@ from kaohe.formats.scoring_sheet.layout import (
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
+    PROPOSAL_FIRST_ROW,
     SheetData,
     points_column,
+    proposal_order,
+    reason_digest,
     shown_number,
 )
 
 NOT_OURS = "不是从本系统下载的评分表"
 FIXED_ROWS = 6  # format, cycle, department, sheet, step, read_only
-VALUE_COLUMNS = 6  # the widest row: value, unit, item, points, version, reason
+VALUE_COLUMNS = 6  # the widest rows: value, unit, item, points, version, reason; proposal, row, unit, item,
+# points, digest
 
 
 def rows(sheet: SheetData, sheet_id: str, generated: str) -> Iterator[list[Any]]:
@@ -51,6 +55,9 @@ def rows(sheet: SheetData, sheet_id: str, generated: str) -> Iterator[list[Any]]
                 points, reason, version = value
                 yield ["value", code, item.code, "" if points is None else str(shown_number(points)), str(version),
                        reason or ""]
+    for number, (key, proposal) in enumerate(proposal_order(sheet), start=PROPOSAL_FIRST_ROW):
+        yield ["proposal", str(number), key[0], key[1], str(shown_number(proposal.points)),
+               reason_digest(proposal.reason)]
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,8 @@ class Manifest:
     items: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # code → (row, maximum), in row order
     units: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # code → (points col, reason col, name)
     values: list[Value] = field(default_factory=list)
+    # (unit code, item code) → (row in the proposals sheet, points, reason digest), in row order
+    proposals: dict[tuple[str, str], tuple[int, Decimal, str]] = field(default_factory=dict)
 
 
 Facts = dict[str, list[list[str]]]
@@ -146,4 +155,14 @@ def parse(facts: Facts, filename: str | None) -> Manifest:
             raise damaged(filename, "下载时的评分不可读")
         seen.add((unit_code, item_code))
         manifest.values.append(Value(unit_code, item_code, points, version, reason))
+
+    for index, fact in enumerate(facts.get("proposal", [])):
+        try:
+            number, key, points, digest = int(fact[0]), (fact[1], fact[2]), Decimal(fact[3]), fact[4]
+        except (ValueError, IndexError, InvalidOperation):
+            raise damaged(filename, "台账建议清单不可读") from None
+        if number != PROPOSAL_FIRST_ROW + index or key not in seen or key in manifest.proposals \
+                or not points.is_finite():
+            raise damaged(filename, "台账建议清单不可读")
+        manifest.proposals[key] = (number, points, digest)
     return manifest

@@ -3,7 +3,9 @@
 The file is streamed (`kaohe.formats.workbook`) in this order, each part stopping at the first
 row, cell, string or element beyond what a sheet of the cycle can hold (`limits`): the shared
 strings, the manifest (whose items and units must fit the cycle), then the grid, of which only
-the cells inside the table are kept. Nothing is evaluated; the workbook is never built.
+the cells inside the table are kept, then the proposals sheet ("台账建议", when the manifest lists
+proposals), held to as many rows as the manifest has proposals. Nothing is evaluated; the
+workbook is never built.
 """
 
 from __future__ import annotations
@@ -21,10 +23,17 @@ from kaohe.formats.errors import FormatError
 from kaohe.formats.scoring_sheet import limits
 from kaohe.formats.scoring_sheet import manifest as manifests
 from kaohe.formats.scoring_sheet.layout import (
+    ACCEPT,
+    ACCEPT_WORDS,
     CODE_COLUMN,
     CODE_ROW,
     MANIFEST,
+    P_ACCEPT,
+    P_ITEM_CODE,
+    P_UNIT_CODE,
+    PROPOSALS,
     SHEET,
+    AcceptedProposal,
     CellProblem,
     SheetRow,
     UploadedCell,
@@ -102,6 +111,34 @@ class _Grid:
         return self._cells.get((row, column), _EMPTY)
 
 
+class _Proposals:
+    """The cells of the sheet "台账建议" in its code and accept columns, down to the last proposal,
+    and the first row below them that carries a code."""
+
+    def __init__(self, package: Package, strings: list[str], styles: Styles, read: Manifest) -> None:
+        self._cells: dict[tuple[int, int], _Value] = {}
+        self.extra_code_row = 0
+        self.missing = False
+        if not read.proposals:
+            return
+        part = package.sheet(PROPOSALS)
+        if part is None:
+            self.missing = True
+            return
+        last_row = max(row for row, _points, _digest in read.proposals.values())
+        own = SheetShape(units=len(read.units), items=len(read.items), values=len(read.proposals))
+        for cell in cells(package, part, strings, styles, limits.proposals(own)):
+            if cell.column not in (P_UNIT_CODE, P_ITEM_CODE, P_ACCEPT):
+                continue
+            if cell.row <= last_row:
+                self._cells[(cell.row, cell.column)] = _Value(cell.value, cell.data_type)
+            elif cell.column == P_UNIT_CODE and not self.extra_code_row and cell_text(cell.value).strip():
+                self.extra_code_row = cell.row
+
+    def cell(self, row: int, column: int) -> _Value:
+        return self._cells.get((row, column), _EMPTY)
+
+
 def _facts(package: Package, strings: list[str], styles: Styles, shape: SheetShape) -> manifests.Facts:
     part = package.sheet(MANIFEST)
     if part is None:
@@ -139,11 +176,42 @@ def read_sheet(data: bytes | IO[bytes], filename: str | None = None, shape: Shee
         if package.sheet(SHEET) is None:
             raise FormatError(f"找不到工作表“{SHEET}”：{NOT_OURS}，或工作表被改名", Location(file=filename))
         grid = _Grid(package, strings, styles, read)
+        proposals = _Proposals(package, strings, styles, read)
     finally:
         package.close()
     del strings
     _check_structure(grid, read, filename)
-    return _uploaded(grid, read)
+    _check_proposals(proposals, read, filename)
+    sheet = _uploaded(grid, read)
+    _accepted(sheet, proposals, read)
+    return sheet
+
+
+def _check_proposals(proposals: _Proposals, read: Manifest, filename: str | None) -> None:
+    if proposals.missing:
+        raise FormatError(f"找不到工作表“{PROPOSALS}”：工作表被删除或改名。请重新下载评分表填写", Location(file=filename))
+    for (unit_code, item_code), (number, _points, _digest) in read.proposals.items():
+        found = (cell_text(proposals.cell(number, P_UNIT_CODE).value).strip(),
+                 cell_text(proposals.cell(number, P_ITEM_CODE).value).strip())
+        if found != (unit_code, item_code):
+            raise FormatError(f"工作表“{PROPOSALS}”的结构被改动（行被插入、删除或移动）。请重新下载评分表填写",
+                              Location(file=filename, sheet=PROPOSALS, row=number, column="A"))
+    if proposals.extra_code_row:
+        raise FormatError(f"工作表“{PROPOSALS}”的结构被改动：末尾多出了带编码的行。请重新下载评分表填写",
+                          Location(file=filename, sheet=PROPOSALS, row=proposals.extra_code_row, column="A"))
+
+
+def _accepted(sheet: UploadedSheet, proposals: _Proposals, read: Manifest) -> None:
+    """The proposals marked "采纳"; any other content of an accept cell is a problem at its cell."""
+    for (unit_code, item_code), (number, points, digest) in read.proposals.items():
+        where = cell_ref(number, P_ACCEPT, PROPOSALS)
+        value = proposals.cell(number, P_ACCEPT)
+        text = "" if value.data_type == "f" else cell_text(value.value).strip()
+        if value.data_type == "f" or (text and text not in ACCEPT_WORDS):
+            name = read.units[unit_code][2]
+            sheet.problems.append(CellProblem(where, f"{name} · {item_code}：“{ACCEPT}”列只能选择“{ACCEPT}”或留空。"))
+        elif text:
+            sheet.accepted.append(AcceptedProposal(unit_code, item_code, where, points, digest))
 
 
 def _check_structure(grid: _Grid, read: Manifest, filename: str | None) -> None:

@@ -1,5 +1,6 @@
-"""Writing a department's scoring sheet (`write_sheet`): the grid "评分" a scorer fills in, and
-the very hidden manifest "kaohe" (`manifest.rows`).
+"""Writing a department's scoring sheet (`write_sheet`): the grid "评分" a scorer fills in, the
+proposals of the 平时考核台账 ("台账建议", when there are any: one row per task, with the accept
+cell), and the very hidden manifest "kaohe" (`manifest.rows`).
 
 Every text cell is written through `kaohe.formats.cells.write_text` (formula injection).
 """
@@ -37,16 +38,40 @@ from kaohe.formats.scoring_sheet.layout import (
     MANIFEST,
     MAXIMUM_COLUMN,
     NOTE_ROW,
+    P_ACCEPT,
+    P_DEDUCTED,
+    P_ENTRIES,
+    P_ITEM,
+    P_ITEM_CODE,
+    P_MAXIMUM,
+    P_POINTS,
+    P_UNIT,
+    P_UNIT_CODE,
     POINTS_WIDTH,
     PRINT_SCALE,
+    PROPOSAL_COLUMNS,
+    PROPOSAL_ENTRIES_TEXT,
+    PROPOSAL_FIRST_ROW,
+    PROPOSAL_HEADER_ROW,
+    PROPOSAL_HEADERS,
+    PROPOSAL_INSTRUCTIONS,
+    PROPOSAL_ITEM_TEXT,
+    PROPOSAL_NOTE_ROW,
+    PROPOSAL_TITLE_ROW,
+    PROPOSAL_WIDTHS,
+    PROPOSALS,
+    PROPOSED_NOTE,
     REASON_WIDTH,
     SHEET,
     TITLE_ROW,
     UNIT_ROW,
     WIDTHS,
+    ProposalLine,
     SheetData,
+    SheetProposal,
     SheetRow,
     points_column,
+    proposal_order,
     shown_number,
 )
 
@@ -61,6 +86,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 _INPUT_FILL = PatternFill("solid", fgColor="FFFDE7")
 _NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="BFBFBF")
+_PROPOSED_FILL = PatternFill("solid", fgColor="DDEBF7")  # a points cell the ledger proposes a score for
 _UNLOCKED = Protection(locked=False)
 
 
@@ -109,6 +135,8 @@ def _write_headers(ws: Worksheet, sheet: SheetData, last_column: int) -> None:
         note += "只读副本，不能上传。"
     else:
         note += INSTRUCTIONS
+    if sheet.proposals:
+        note += PROPOSED_NOTE
     note += f"（下载时间 {generated}，评分步长 {format_points(sheet.step)} 分）"
     _text(ws, NOTE_ROW, CRITERION_COLUMN, note, font=Font(name=FONT, size=9, color="595959"),
           alignment=Alignment(horizontal="left", vertical="center", wrap_text=True), border=False)
@@ -157,6 +185,8 @@ _CELL_STYLES: dict[str, dict[str, Any]] = {
     "reason": {"alignment": Alignment(horizontal="left", vertical="top", wrap_text=True), "protection": _UNLOCKED,
                "fill": _INPUT_FILL, "number_format": "@"},  # typed text stays text, even "=…" or "-…"
     "points_read_only": {"alignment": _CENTER},
+    "points_proposed": {"alignment": _CENTER, "protection": _UNLOCKED, "fill": _PROPOSED_FILL},
+    "points_read_only_proposed": {"alignment": _CENTER, "fill": _PROPOSED_FILL},
     "reason_read_only": {"alignment": Alignment(horizontal="left", vertical="top", wrap_text=True),
                          "number_format": "@"},
 }
@@ -216,7 +246,8 @@ def _write_rows(ws: Worksheet, sheet: SheetData) -> None:
                 styles.apply(points, "not_applicable")
                 styles.apply(reason, "not_applicable")
                 continue
-            styles.apply(points, points_kind)
+            proposed = "_proposed" if (unit_code, item.code) in sheet.proposals else ""
+            styles.apply(points, points_kind + proposed)
             styles.apply(reason, reason_kind)
             if value[0] is not None:
                 points.value = shown_number(value[0])
@@ -276,6 +307,86 @@ def _page_setup(ws: Worksheet, last_column: int, last_row: int) -> None:
     ws.protection.formatRows = False
 
 
+def entries_text(proposal: SheetProposal) -> str:
+    """The findings under a proposal, one a line, cut at `PROPOSAL_ENTRIES_TEXT` characters."""
+    lines = [_entry_line(line) for line in proposal.entries]
+    for shown in range(len(lines), 0, -1):
+        rest = len(lines) - shown
+        text = "\n".join(lines[:shown]) + (f"\n……等{len(lines)}条，详见台账" if rest else "")
+        if len(text) <= PROPOSAL_ENTRIES_TEXT:
+            return text
+    return f"共{len(lines)}条，详见台账"
+
+
+def _entry_line(line: ProposalLine) -> str:
+    points = f" {line.kind}{format_points(line.points)}分" if line.points is not None else f" {line.kind}"
+    document = f"（{line.document}）" if line.document else ""
+    return f"{line.date.isoformat()}{points} {line.reason}{document}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _write_proposals(ws: Worksheet, sheet: SheetData) -> None:
+    """The sheet "台账建议": one row per proposal, in the grid's order; "采纳" is the only input."""
+    body = Font(name=FONT, size=BODY_SIZE)
+    bold = Font(name=FONT, size=BODY_SIZE, bold=True)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    last = get_column_letter(PROPOSAL_COLUMNS)
+    _text(ws, PROPOSAL_TITLE_ROW, P_UNIT, f"{sheet.cycle_name} · {sheet.department_name} · 平时考核台账建议得分",
+          font=Font(name=FONT, size=TITLE_SIZE, bold=True), alignment=Alignment(horizontal="left", vertical="center"),
+          border=False)
+    ws.merge_cells(f"C{PROPOSAL_TITLE_ROW}:{last}{PROPOSAL_TITLE_ROW}")
+    ws.row_dimensions[PROPOSAL_TITLE_ROW].height = _height(1, TITLE_SIZE) + 4
+    note = "只读副本，不能上传。" if sheet.read_only else PROPOSAL_INSTRUCTIONS
+    _text(ws, PROPOSAL_NOTE_ROW, P_UNIT, note, font=Font(name=FONT, size=9, color="595959"),
+          alignment=Alignment(horizontal="left", vertical="center", wrap_text=True), border=False)
+    ws.merge_cells(f"C{PROPOSAL_NOTE_ROW}:{last}{PROPOSAL_NOTE_ROW}")
+    room = sum(width for column, width in PROPOSAL_WIDTHS.items() if column >= P_UNIT)
+    ws.row_dimensions[PROPOSAL_NOTE_ROW].height = _height(wrapped_line_count(note, room, 9), 9)
+    for column, label in PROPOSAL_HEADERS.items():
+        _text(ws, PROPOSAL_HEADER_ROW, column, label, font=bold, alignment=center, fill=_HEADER_FILL)
+        ws.column_dimensions[get_column_letter(column)].width = PROPOSAL_WIDTHS[column]
+    for column in (P_UNIT_CODE, P_ITEM_CODE):
+        ws.column_dimensions[get_column_letter(column)].hidden = True
+
+    units = dict(sheet.units)
+    items = {row.code: row for row in sheet.rows}
+    accept_cells = []
+    for number, ((unit_code, item_code), proposal) in enumerate(proposal_order(sheet), start=PROPOSAL_FIRST_ROW):
+        item = items[item_code]
+        entries = entries_text(proposal)
+        texts = {P_UNIT_CODE: unit_code, P_ITEM_CODE: item_code, P_UNIT: units.get(unit_code, unit_code),
+                 P_ITEM: f"{item_code} {_cut(item.title, PROPOSAL_ITEM_TEXT)}", P_ENTRIES: entries}
+        for column, text in texts.items():
+            _text(ws, number, column, text, font=body, alignment=left)
+        for column, points in ((P_MAXIMUM, item.maximum), (P_DEDUCTED, proposal.deducted), (P_POINTS, proposal.points)):
+            cell = ws.cell(row=number, column=column, value=shown_number(points))
+            cell.font, cell.alignment, cell.border = bold if column == P_POINTS else body, center, _BORDER
+        accept = ws.cell(row=number, column=P_ACCEPT)
+        accept.font, accept.alignment, accept.border = body, center, _BORDER
+        if not sheet.read_only:
+            accept.fill, accept.protection = _INPUT_FILL, _UNLOCKED
+            accept_cells.append((P_ACCEPT, number))
+        lines = max(wrapped_line_count(safe_text(entries), PROPOSAL_WIDTHS[P_ENTRIES]),
+                    wrapped_line_count(safe_text(texts[P_ITEM]), PROPOSAL_WIDTHS[P_ITEM]))
+        ws.row_dimensions[number].height = _height(lines)
+    if accept_cells:
+        ws.add_data_validation(DataValidation(
+            sqref=_ranges(accept_cells), type="list", formula1='"采纳"', allow_blank=True, showErrorMessage=True,
+            errorStyle="stop", errorTitle="只能选择“采纳”", error="采纳台账建议请选择“采纳”，不采纳请留空。"))
+    ws.freeze_panes = ws.cell(row=PROPOSAL_FIRST_ROW, column=P_UNIT).coordinate
+    ws.print_title_rows = f"{PROPOSAL_HEADER_ROW}:{PROPOSAL_HEADER_ROW}"
+    ws.print_area = f"C1:{last}{max(PROPOSAL_HEADER_ROW, PROPOSAL_FIRST_ROW + len(sheet.proposals) - 1)}"
+    a4(ws, fit_width=True, centered=False,
+       margins={"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.6, "header": 0.3, "footer": 0.3})
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
 def write_sheet(sheet: SheetData) -> bytes:
     """The department's scoring sheet as xlsx bytes."""
     generated_at = sheet.generated_at or datetime.now().astimezone()
@@ -288,6 +399,9 @@ def write_sheet(sheet: SheetData) -> bytes:
     _write_headers(ws, data, last_column)
     _write_rows(ws, data)
     _page_setup(ws, last_column, FIRST_ROW + len(data.rows) - 1 if data.rows else HEADER_ROW)
+
+    if data.proposals:
+        _write_proposals(wb.create_sheet(PROPOSALS), data)
 
     hidden = wb.create_sheet(MANIFEST)
     hidden.sheet_state = "veryHidden"
