@@ -9,9 +9,10 @@ class LedgerConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's app loading: the modules registered here import models, ready only now
-        from kaohe.cycles import overview
+        from kaohe.cycles import cockpit, overview
         from kaohe.cycles.proposals import propose_from
         from kaohe.ledger import events
+        from kaohe.ledger.cockpit import ledger_section
         from kaohe.ledger.overview import ledger_source
         from kaohe.ledger.proposals import SOURCE
         from kaohe.ledger.todo import ledger_todo
@@ -21,3 +22,4 @@ class LedgerConfig(AppConfig):
         propose_from(SOURCE)
         todo.register(ledger_todo)
         overview.register("ledger", 30, ledger_source)
+        cockpit.register_section("ledger", 35, ledger_section)
