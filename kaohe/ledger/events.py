@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaohe.audit.vocabulary import Field, actions, key_part, label_of, object_type
-from kaohe.ledger.models import Dispute, Entry, LedgerSettings
+from kaohe.ledger.models import Dispute, Entry, LedgerSettings, StandingsNotice
 
 ACTIONS = {
     "ledger.record": gettext_lazy("登记"),
@@ -27,6 +27,7 @@ ACTIONS = {
     "ledger.settings": gettext_lazy("设置台账异议期"),
     "ledger.accept": gettext_lazy("采纳台账建议"),
     "ledger.override": gettext_lazy("未采纳台账建议"),
+    "ledger.notice": gettext_lazy("填写季度通报"),
 }
 TRAIL_ACTIONS = {  # as the audit trail lists them, among every app's actions
     "ledger.record": gettext_lazy("登记台账记录"),
@@ -42,6 +43,7 @@ TRAIL_ACTIONS = {  # as the audit trail lists them, among every app's actions
     "ledger.settings": gettext_lazy("设置台账异议期"),
     "ledger.accept": gettext_lazy("采纳台账建议"),
     "ledger.override": gettext_lazy("未采纳台账建议"),
+    "ledger.notice": gettext_lazy("填写季度通报"),
 }
 
 
@@ -81,6 +83,10 @@ def register() -> None:
     object_type("ledger_settings", LedgerSettings._meta.verbose_name, {
         "dispute_days": label_of(LedgerSettings, "dispute_days"),
     })
+    object_type("ledger_notice", StandingsNotice._meta.verbose_name, {
+        name: label_of(StandingsNotice, name) for name in ("issuer", "number", "title", "recipients", "copies",
+                                                           "printer", "day", "opening", "closing")})
+    key_part("quarter", gettext_lazy("季度"))
     object_type("score", None, {
         "entries": gettext_lazy("所依据的台账记录条数"),
         "proposal": gettext_lazy("台账建议得分"),

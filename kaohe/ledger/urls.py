@@ -29,6 +29,8 @@ urlpatterns = [
          name="standings_xlsx"),
     path("<int:pk>/ledger/standings/<int:quarter>.docx", standings_views.standings_file, {"suffix": "docx"},
          name="standings_docx"),
+    path("<int:pk>/ledger/standings/<int:quarter>/notice/", standings_views.standings_notice,
+         name="standings_notice"),
     path("<int:pk>/ledger/import/", import_views.import_page, name="import"),
     path("<int:pk>/ledger/template.xlsx", import_views.template, name="template"),
 ]

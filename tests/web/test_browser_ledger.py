@@ -121,8 +121,15 @@ def test_a_whole_quarter_of_the_ledger(browser_page, live_server, committed_demo
     row = page.locator("tr[data-unit=yanshi]").first
     assert row.locator("td").nth(0).inner_text() != "" and "-0.3" in row.inner_text()
     page.screenshot(path=str(SHOTS / "ledger-standings.png"), full_page=False)
+    page.click("text=填写季度通报")  # the 公文's frame first: its 发文机关 and 发文字号
+    assert "生成通报前请填写：发文机关、发文字号" in page.inner_text("main")
+    page.fill("#id_issuer", "中共洛阳市委党的建设工作领导小组")
+    page.fill("#id_number", "洛党建[2018]7号")
+    page.click("button:has-text('保存')")
+    assert "季度通报信息已保存" in page.inner_text("main")
     with page.expect_download() as download:
         page.click("text=下载季度通报（Word）")
     document = Document(io.BytesIO(Path(download.value.path()).read_bytes()))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "关于2018年第一季度平时考核情况的通报" in text and "扣分0.3分" in text
+    assert "洛党建〔2018〕7号" in text and "中共洛阳市委党的建设工作领导小组文件" in text

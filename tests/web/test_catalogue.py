@@ -128,6 +128,7 @@ PAGES: dict[str, list[Page]] = {
     "ledger:standings_xlsx": [Page(download=True)],
     "ledger:standings_docx": [Page(download=True)],
     "ledger:template": [Page(download=True)],
+    "ledger:standings_notice": [Page(), Page(method="POST", data={"issuer": "", "number": "", "day": "明天"})],
     "results:version_download": [Page(download=True)],
     "results:scorecard_file": [Page(download=True)],
     "results:template_file": [Page(download=True)],

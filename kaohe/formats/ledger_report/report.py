@@ -40,18 +40,31 @@ class LedgerReport:
 
     @property
     def title(self) -> str:
-        return f"{self.year}年第{QUARTER_NAMES[self.quarter]}季度平时考核情况"
+        return title_of(self.year, self.quarter)
 
     @property
     def period(self) -> str:
-        return f"{self.year}年第{QUARTER_NAMES[self.quarter]}季度"
+        return period_of(self.year, self.quarter)
 
     @property
     def year_period(self) -> str:
-        return f"{self.year}年1月至{3 * self.quarter}月"
+        return year_period_of(self.year, self.quarter)
 
 
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+def title_of(year: int, quarter: int) -> str:
+    """"2018年第一季度平时考核情况"."""
+    return f"{period_of(year, quarter)}平时考核情况"
+
+
+def period_of(year: int, quarter: int) -> str:
+    return f"{year}年第{QUARTER_NAMES[quarter]}季度"
+
+
+def year_period_of(year: int, quarter: int) -> str:
+    return f"{year}年1月至{3 * quarter}月"
 
 
 def points(cents: int) -> str:

@@ -77,17 +77,63 @@ def test_the_quarterly_report_as_a_workbook(client_for, cycle, ledger):
     assert len(details) == 4 and any(row[6] == "季度报告逾期" for row in details)  # Q1's counted entries
 
 
-def test_the_quarterly_report_as_a_word_notice(client_for, cycle, ledger):
-    response = client_for("office").get(f"/cycles/{cycle.pk}/ledger/standings/1.docx")
+def test_the_quarterly_notice_needs_its_issuer_and_number_first(client_for, cycle, ledger):
+    office = client_for("office")
+    response = office.get(f"/cycles/{cycle.pk}/ledger/standings/1.docx")
+    assert response.status_code == 302 and response.url == f"/cycles/{cycle.pk}/ledger/standings/1/notice/"
+    page = office.get(response.url).content.decode()
+    assert "请先填写季度通报的发文机关、发文字号，再生成通报。" in page and "生成通报前请填写：发文机关、发文字号。" in page
+    assert 'value="关于2018年第一季度平时考核情况的通报"' in page  # the defaults from the cycle
+    refused = client_for("leader").get(f"/cycles/{cycle.pk}/ledger/standings/1.docx")
+    assert refused.status_code == 409 and "发文字号" in refused.content.decode()
+
+
+def fill_notice(client, cycle, quarter: int = 1, **changes):
+    values = {"issuer": "中共洛阳市委党的建设工作领导小组", "number": "洛党建[2018]7号", "title": "关于2018年第一季度平时考核情况的通报",
+              "recipients": "各县（市、区）委", "copies": "市纪委监委", "printer": "", "day": "2018-04-10",
+              "opening": "现将有关情况通报如下。", "closing": "请各单位对照整改。"} | changes
+    return client.post(f"/cycles/{cycle.pk}/ledger/standings/{quarter}/notice/", values)
+
+
+def test_the_quarterly_report_as_a_word_notice_on_the_gongwen_frame(client_for, cycle, ledger):
+    office = client_for("office")
+    saved = fill_notice(office, cycle)
+    assert saved.status_code == 302
+    response = office.get(f"/cycles/{cycle.pk}/ledger/standings/1.docx")
     assert response.status_code == 200
     document = Document(io.BytesIO(response.content))
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert "关于2018年第一季度平时考核情况的通报" in text
+    lines = [p.text for p in document.paragraphs]
+    text = "\n".join(lines)
+    assert "中共洛阳市委党的建设工作领导小组文件" in lines  # the red 发文机关标志
+    assert "洛党建〔2018〕7号" in lines  # the 发文字号 in 六角括号
+    assert "关于2018年第一季度平时考核情况的通报" in lines and "各县（市、区）委：" in lines
+    assert "现将有关情况通报如下。" in lines and "请各单位对照整改。" in lines
+    assert "一、县(市)组" in lines or any(line.startswith("一、") for line in lines)
+    assert "（一）2018年第一季度" in lines and "（二）2018年1月至3月累计" in lines
     assert "偃师市：2月1日，季度报告逾期（洛督〔2018〕12号），扣分0.5分" in text
     assert "待确认" not in text and "作废" not in text
+    assert any(line.strip() == "2018年4月10日" for line in lines)  # 成文日期
+    assert any("抄送：市纪委监委。" in line for line in lines)  # 版记
+    assert any("中共洛阳市委党的建设工作领导小组办公室" in line and "2018年4月10日印发" in line for line in lines)
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    assert "偃师市" in cells and "1.5" in cells
-    assert client_for("office").get(f"/cycles/{cycle.pk}/ledger/standings/5.docx").status_code == 404
+    assert "偃师市" in cells and "1.5" in cells and "名次" in cells
+    assert office.get(f"/cycles/{cycle.pk}/ledger/standings/5.docx").status_code == 404
+
+
+def test_the_notices_details_are_checked_and_audited(client_for, cycle, ledger):
+    from kaohe.audit.models import Event
+    from kaohe.ledger.models import StandingsNotice
+
+    office = client_for("office")
+    refused = fill_notice(office, cycle, day="明天", issuer="机" * 61)
+    assert refused.status_code == 400 and not StandingsNotice.objects.exists()
+    assert fill_notice(office, cycle, quarter=2).status_code == 302
+    notice = StandingsNotice.objects.get()
+    assert (notice.quarter, notice.number) == (2, "洛党建[2018]7号")
+    assert Event.objects.filter(action="ledger.notice", object_key=f"cycle:{cycle.pk}/quarter:2").exists()
+    page = office.get(f"/cycles/{cycle.pk}/ledger/standings/1/notice/").content.decode()
+    assert 'value="中共洛阳市委党的建设工作领导小组"' in page  # the next notice starts from the last one's issuer
+    assert client_for("leader").get(f"/cycles/{cycle.pk}/ledger/standings/1/notice/").status_code == 403
 
 
 def test_the_command_line_lists_and_ranks(cycle, ledger, capsys):
