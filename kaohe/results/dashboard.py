@@ -4,8 +4,9 @@
 `static/vendor/echarts/` (no CDN): the ranking per ranking group (one score axis for all groups
 that starts near the lowest final), a radar of one unit's dimension percentages against its group's
 average, the distribution of finals (bins that follow the spread), scoring progress per department,
-and year-over-year finals against another cycle (`?compare=<pk>`, by default the most recent earlier
-cycle with results), units matched by code. The figures are computed from the live scores (the page
+and year-over-year finals against another cycle (`?compare=<pk>`; by default the previous cycle as the
+leaders' overview finds it, kaohe.core.family.previous_cycle: the same scheme family, an earlier
+year, published results; the page states the rule), units matched by code. The figures are computed from the live scores (the page
 says so); leaders' published figures are on their overview (kaohe.results.overview).
 
 The ranking and the histogram come as ECharts options built on the server (kaohe.results.charts,
@@ -34,12 +35,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kaohe.accounts.decorators import SignedInRequest, office_or_leader
+from kaohe.core.family import CycleKey, previous_cycle
 from kaohe.core.points import two_places
 from kaohe.core.results import RulesError, UnitResult
 from kaohe.cycles.access import visible_cycle_or_404, visible_cycles
 from kaohe.cycles.models import Cycle, Score
 from kaohe.cycles.overview import Chart
 from kaohe.results import charts, service
+from kaohe.results.models import ResultSnapshot
 
 
 def number(value: Decimal | int | str) -> float:
@@ -85,23 +88,31 @@ def progress(cycle: Cycle) -> list[dict[str, Any]]:
 
 
 def comparable_cycles(request: SignedInRequest, cycle: Cycle) -> list[dict[str, Any]]:
-    """The other cycles the user can see (drafts have no scores), newest first, each marked earlier
-    or not and whether any score is entered: one query."""
-    scored = Score.objects.filter(cycle=OuterRef("pk"), points__isnull=False)
+    """The other cycles the user can see (drafts have no scores), the latest scheme year first, each
+    with its scheme's title and year and whether it has published results: one query."""
+    published = ResultSnapshot.objects.filter(cycle=OuterRef("pk"))
     rows = (visible_cycles(request.user).exclude(pk=cycle.pk).exclude(status=Cycle.Status.DRAFT)
-            .annotate(has_results=Exists(scored)).order_by("-created_at", "-pk")
-            .values("pk", "name", "scheme_id", "created_at", "has_results"))
-    return [{**row, "earlier": (row["created_at"], row["pk"]) < (cycle.created_at, cycle.pk)} for row in rows]
+            .annotate(published=Exists(published))
+            .order_by("-scheme__year", "-created_at", "-pk")
+            .values("pk", "name", "scheme_id", "scheme__title", "scheme__year", "created_at", "published"))
+    return list(rows)
 
 
-def chosen(request: SignedInRequest, options: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """`?compare=<pk>` when it is one of the options; else the most recent earlier cycle with results."""
+def _key(row: dict[str, Any]) -> CycleKey:
+    return CycleKey(row["pk"], row["scheme__title"], row["scheme__year"], row["created_at"], row["published"])
+
+
+def chosen(request: SignedInRequest, cycle: Cycle, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """`?compare=<pk>` when it is one of the options; else the previous cycle as the leaders' overview
+    finds it (kaohe.core.family.previous_cycle: same scheme family, an earlier year, published results)."""
     wanted = request.GET.get("compare", "")
     if wanted.isdigit():
         for option in options:
             if option["pk"] == int(wanted):
                 return option
-    return next((o for o in options if o["earlier"] and o["has_results"]), None)
+    this = CycleKey(cycle.pk, cycle.scheme.title, cycle.scheme.year, cycle.created_at, False)
+    found = previous_cycle(this, [_key(o) for o in options])
+    return next((o for o in options if found is not None and o["pk"] == found.pk), None)
 
 
 def year_over_year(cycle: Cycle, results: list[UnitResult], other: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -144,7 +155,7 @@ def dashboard_page(request: SignedInRequest, pk: int) -> HttpResponse:
     except RulesError as problem:
         grades, results, error = [], [], "；".join(problem.problems)
     options = comparable_cycles(request, cycle)
-    other = chosen(request, options) if not error else None
+    other = chosen(request, cycle, options) if not error else None
     groups = ranking(results)
     axis = charts.finals_axis(r.final for r in results)
     data = {

@@ -15,12 +15,14 @@ import pytest
 from django.db.models import F, OuterRef, Subquery
 from django.templatetags.static import static
 
+from benchmarks.year import lock_and_publish
 from kaohe.audit.context import acting_as
 from kaohe.core.charts import histogram as histogram_bins
 from kaohe.cycles import lifecycle
 from kaohe.cycles.models import Cycle, CycleUnit, Score
 from kaohe.results import service
 from kaohe.results.models import ResultSettings
+from kaohe.schemes import store
 from kaohe.schemes.models import Node, SchemeRecord
 
 ROLES = ["office", "scorer", "head", "scorer2", "unit", "leader"]
@@ -41,9 +43,24 @@ def score_all(cycle: Cycle, skip: int = 2) -> None:
         Score.objects.filter(pk__in=list(items[:position * skip])).update(points=Decimal(0))
 
 
-def new_cycle(users, name: str, codes: list[str]) -> Cycle:
+def scheme_of(users, year: int) -> SchemeRecord:
+    """The county scheme of `year`: the demo's (2018), or a published clone for another year (one family)."""
+    county = SchemeRecord.objects.get(name=COUNTY)
+    if year == county.year:
+        return county
+    found = SchemeRecord.objects.filter(name=f"{COUNTY}-{year}").first()
+    if found is None:
+        with acting_as(users["office"]):
+            found = store.clone(county, name=f"{COUNTY}-{year}", year=year)
+            store.publish(found, acknowledge_warnings=True)
+        found.refresh_from_db()
+    return found
+
+
+def new_cycle(users, name: str, codes: list[str], year: int = 2018) -> Cycle:
+    """An open cycle of the county scheme of `year`."""
     with acting_as(users["office"]):
-        made = lifecycle.create_cycle(name=name, scheme=SchemeRecord.objects.get(name=COUNTY), unit_codes=codes)
+        made = lifecycle.create_cycle(name=name, scheme=scheme_of(users, year), unit_codes=codes)
         lifecycle.open_cycle(made)
     made.refresh_from_db()
     return made
@@ -194,21 +211,28 @@ def test_ranking_axes_start_near_the_lowest_final_and_bins_follow_the_spread(cli
 
 def test_year_over_year_pairs_units_by_code(client_for, cycle, users):
     score_all(cycle)
-    later = new_cycle(users, "2019年度对比周期", ["yanshi", "jianxi", "mengjin"])
+    lock_and_publish(cycle, users["office"])
+    later = new_cycle(users, "2019年度对比周期", ["yanshi", "jianxi", "mengjin"], year=2019)
     score_all(later, skip=5)
 
-    # the later cycle compares, by default, with the most recent earlier cycle with results: the demo's
-    data = data_of(client_for("office").get(url(later)))
+    # the 2019 cycle compares, by default, with the previous year's published cycle: the demo's (2018)
+    response = client_for("office").get(url(later))
+    data = data_of(response)
     now = {r.code: r for r in service.compute_cycle(later)}
     before = {r.code: r for r in service.compute_cycle(cycle)}
     assert data["compare"]["cycle"] == cycle.name
     pairs = {p["code"]: (p["final"], p["previous"]) for p in data["compare"]["pairs"]}
     assert pairs == {code: (shown(now[code].final), shown(before[code].final)) for code in ("yanshi", "jianxi", "mengjin")}
     assert pairs["yanshi"] != pairs["jianxi"]
+    # the page states the rule and shows the chosen cycle selected
+    html = response.content.decode()
+    assert "年度早于本周期、已发布结果的最近一个考核周期" in html
+    assert f'<option value="{cycle.pk}" selected>' in html
 
-    # the demo cycle has no earlier cycle: nothing by default, the later one when asked for
+    # the demo cycle has no earlier year: nothing by default, the later one when asked for
     html = client_for("office").get(url(cycle)).content.decode()
     assert data_of_html(html)["compare"] is None
+    assert "没有可对比的往期结果。" in html
     assert f'<option value="{later.pk}">' in html
     data = data_of(client_for("office").get(url(cycle, f"?compare={later.pk}")))
     assert data["compare"]["cycle"] == later.name
@@ -219,11 +243,44 @@ def test_year_over_year_pairs_units_by_code(client_for, cycle, users):
     assert data_of(client_for("office").get(url(cycle, "?compare=99999")))["compare"] is None
 
 
-def test_an_earlier_cycle_without_results_is_not_the_default(client_for, cycle, users):
-    later = new_cycle(users, "2019年度对比周期", ["yanshi"])
+def test_an_earlier_year_without_published_results_is_not_the_default(client_for, cycle, users):
+    later = new_cycle(users, "2019年度对比周期", ["yanshi"], year=2019)
     assert data_of(client_for("office").get(url(later)))["compare"] is None  # the demo has no scores yet
     full_marks(cycle, unit__code="yanshi")
-    assert data_of(client_for("office").get(url(later)))["compare"]["cycle"] == cycle.name
+    assert data_of(client_for("office").get(url(later)))["compare"] is None  # scored, not published
+    lock_and_publish(cycle, users["office"])
+    assert data_of(client_for("leader").get(url(later)))["compare"]["cycle"] == cycle.name
+
+
+def test_the_default_is_the_earlier_year_not_the_earlier_created_cycle(client_for, cycle, users):
+    """The 2017 cycle is created after the demo's 2018 cycle: by year it is the demo's previous
+    cycle, and the demo is not the 2017 cycle's."""
+    score_all(cycle)
+    lock_and_publish(cycle, users["office"])
+    before = new_cycle(users, "2017年度补录周期", ["yanshi", "jianxi"], year=2017)
+    score_all(before, skip=3)
+    lock_and_publish(before, users["office"])
+    assert before.created_at > cycle.created_at
+
+    data = data_of(client_for("leader").get(url(cycle)))
+    assert data["compare"]["cycle"] == before.name
+    assert {p["code"] for p in data["compare"]["pairs"]} == {"yanshi", "jianxi"}
+    assert data_of(client_for("leader").get(url(before)))["compare"] is None
+
+
+def test_a_cycle_of_the_same_year_or_another_family_is_not_the_default(client_for, cycle, users):
+    score_all(cycle)
+    lock_and_publish(cycle, users["office"])
+    rerun = new_cycle(users, "2018年度重新考核", ["yanshi"])  # same scheme, same year, created later
+    assert data_of(client_for("office").get(url(rerun)))["compare"] is None
+    # another family (a different title) of an earlier year is not the previous year either
+    with acting_as(users["office"]):
+        other = store.clone(SchemeRecord.objects.get(name=COUNTY), name="other-2019", year=2019, title="另一套指标体系(2019年度)")
+        store.publish(other, acknowledge_warnings=True)
+        other.refresh_from_db()
+        made = lifecycle.create_cycle(name="另一体系2019", scheme=other, unit_codes=["yanshi"])
+        lifecycle.open_cycle(made)
+    assert data_of(client_for("office").get(url(made)))["compare"] is None
 
 
 def data_of_html(html: str) -> dict:
@@ -235,10 +292,11 @@ def data_of_html(html: str) -> dict:
 
 
 def test_queries_are_constant_whatever_the_cycle_size(client_for, cycle, users, django_assert_max_num_queries):
-    small = new_cycle(users, "两个单位的周期", ["yanshi", "jianxi"])
+    small = new_cycle(users, "两个单位的周期", ["yanshi", "jianxi"], year=2019)
     assert Score.objects.filter(cycle=small).count() < Score.objects.filter(cycle=cycle).count() / 5
     for each in (cycle, small):
         score_all(each)
+    lock_and_publish(cycle, users["office"])  # the small 2019 cycle's previous year
     client = client_for("office")
     # session, user, cycle, settings, compute (5: units, GROUP BY, titles, adjustments, components),
     # progress, cycles to compare, compared compute (6)
