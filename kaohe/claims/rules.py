@@ -37,6 +37,7 @@ from kaohe.audit.record import record
 from kaohe.claims import storage
 from kaohe.claims.models import Claim, Evidence, SelfAssessment
 from kaohe.core import text
+from kaohe.core.messages import Text, gettext_noop
 from kaohe.core.points import format_points, optional_points
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleUnit, Score
@@ -339,8 +340,8 @@ def reopen(user: User, cycle: Cycle, unit_code: str, reason: str) -> SelfAssessm
         sheet.save(update_fields=["state", "reopen_reason"])
         record("self_assessment.reopen", "self_assessment", sheet_key(cycle, unit), cycle=cycle,
                reason=reason)
-        notify(unit_users(unit.code), _("%(cycle)s：本单位自评已被退回") % {"cycle": cycle.name},
-               _("考核办退回了本单位的自评，理由：%(reason)s") % {"reason": reason},
+        notify(unit_users(unit.code), Text.of(gettext_noop("%(cycle)s：本单位自评已被退回"), cycle=cycle.name),
+               Text.of(gettext_noop("考核办退回了本单位的自评，理由：%(reason)s"), reason=reason),
                f"/cycles/{cycle.pk}/self/{unit.code}/", about=sheet_key(cycle, unit))
         return sheet
 

@@ -15,9 +15,10 @@ from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import unit_code
 from kaohe.claims.models import SelfAssessment
 from kaohe.claims.rules import sheet_key
+from kaohe.core.messages import Text, gettext_noop
 from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import Cycle, CycleUnit
-from kaohe.notify.deadlines import Reminder, is_near, time_left
+from kaohe.notify.deadlines import Reminder, is_near, time_left, time_left_text
 from kaohe.notify.todo import Todo
 
 
@@ -61,8 +62,10 @@ def self_assessment_reminders(today: date, days: int) -> list[Reminder]:
         if unit.code in users:
             deadline = unit.cycle.self_assessment_deadline
             assert deadline is not None  # the query asked for a deadline near
-            reminders.append(Reminder(users[unit.code], _("%(cycle)s：本单位自评将于%(date)s截止") % {
-                "cycle": unit.cycle.name, "date": deadline.isoformat()},
-                _("本单位自评尚未提交（%(left)s）。") % {"left": time_left(deadline, today)},
+            reminders.append(Reminder(
+                users[unit.code],
+                Text.of(gettext_noop("%(cycle)s：本单位自评将于%(date)s截止"), cycle=unit.cycle.name,
+                        date=deadline.isoformat()),
+                Text.of(gettext_noop("本单位自评尚未提交（%(left)s）。"), left=time_left_text(deadline, today)),
                 f"/cycles/{unit.cycle_id}/self/{unit.code}/", about=sheet_key(unit.cycle, unit)))
     return reminders

@@ -14,7 +14,7 @@ site's English catalogue.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -101,9 +101,79 @@ def _fill(template: str, params: tuple[tuple[str, Any], ...], translate: Callabl
     return text % {name: _render(value, translate) for name, value in params}
 
 
-def _render(value: Any, translate: Callable[[str], str]) -> str:
+def _render(value: Any, translate: Callable[[str], str]) -> Any:
     if isinstance(value, Text):
         return value.render(translate)
     if isinstance(value, tuple):
-        return translate(LIST_SEPARATOR).join(_render(item, translate) for item in value)
+        return translate(LIST_SEPARATOR).join(str(_render(item, translate)) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value  # for a %(n)d
     return str(value)
+
+
+# ----------------------------------------------------------------------------- stored messages
+#
+# A Text kept in a database row (a notification's subject and body, kaohe.notify) is stored as JSON:
+# {"template": …, "params": {name: value}}, a value being a stored Text, a list (a tuple of names),
+# an int or a str. `from_data` reads it back, or gives None for anything else (a row's old plain text
+# is then shown as it is).
+
+
+def joined(parts: Iterable[Any], separator: str = "\n") -> Text:
+    """Texts (and plain strings: data) one after another, by default one per line, as one Text;
+    empty parts are left out."""
+    kept = [part for part in parts if part]
+    template = separator.replace("%", "%%").join(f"%(part{i})s" for i in range(len(kept)))
+    return Text(template, tuple((f"part{i}", part) for i, part in enumerate(kept)))
+
+
+def as_data(message: Text) -> dict[str, Any]:
+    """`message` as JSON data (see above)."""
+    return {"template": message.template, "params": {name: _value_data(value) for name, value in message.params}}
+
+
+def _value_data(value: Any) -> Any:
+    if isinstance(value, Text):
+        return as_data(value)
+    if isinstance(value, tuple):
+        return [_value_data(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+class BadData(ValueError):
+    """Stored data that is not a message."""
+
+
+def from_data(data: Any) -> Text | None:
+    """The Text `as_data` stored, or None if `data` is not one (or its template does not fit its values)."""
+    try:
+        return _text_of(data, depth=0)  # a Text is made by filling its template: it must take its values
+    except (BadData, KeyError, ValueError, TypeError):
+        return None
+
+
+_DEPTH = 8  # Texts within Texts, at most
+
+
+def _text_of(data: Any, depth: int) -> Text:
+    if depth > _DEPTH or not isinstance(data, dict) or not isinstance(data.get("template"), str) \
+            or not isinstance(data.get("params", {}), dict):
+        raise BadData(data)
+    params = tuple((str(name), _value_of(value, depth + 1)) for name, value in data.get("params", {}).items())
+    if not params and "%(" in data["template"]:  # a template without its values
+        raise BadData(data)
+    return Text(data["template"], params)
+
+
+def _value_of(value: Any, depth: int) -> Any:
+    if isinstance(value, dict):
+        return _text_of(value, depth)
+    if isinstance(value, list):
+        if depth > _DEPTH:
+            raise BadData(value)
+        return tuple(_value_of(item, depth + 1) for item in value)
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return value
+    raise BadData(value)

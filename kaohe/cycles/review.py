@@ -24,6 +24,7 @@ from kaohe.accounts.models import DEPARTMENT_ROLES, Role, User
 from kaohe.accounts.permissions import is_office
 from kaohe.audit.record import record
 from kaohe.core import text
+from kaohe.core.messages import Text, gettext_noop, joined
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import SCORING, Cycle, Score, Submission
 from kaohe.notify.send import department_users, notify, office_users, settle
@@ -161,12 +162,12 @@ def reopen(user: User, submission: Submission, reason: str) -> Submission:
 
 def _subjects() -> dict[str, str]:
     return {
-        "submit": _("%(cycle)s：%(department)s的评分已提交，待您审核"),
-        "approve": _("%(cycle)s：%(department)s的评分已通过部门审核，待考核办审核锁定"),
-        "send_back": _("%(cycle)s：%(department)s的评分被部门负责人退回"),
-        "return": _("%(cycle)s：%(department)s的评分被考核办退回"),
-        "lock": _("%(cycle)s：%(department)s的评分已审核锁定"),
-        "reopen": _("%(cycle)s：%(department)s的评分已被考核办重新打开"),
+        "submit": gettext_noop("%(cycle)s：%(department)s的评分已提交，待您审核"),
+        "approve": gettext_noop("%(cycle)s：%(department)s的评分已通过部门审核，待考核办审核锁定"),
+        "send_back": gettext_noop("%(cycle)s：%(department)s的评分被部门负责人退回"),
+        "return": gettext_noop("%(cycle)s：%(department)s的评分被考核办退回"),
+        "lock": gettext_noop("%(cycle)s：%(department)s的评分已审核锁定"),
+        "reopen": gettext_noop("%(cycle)s：%(department)s的评分已被考核办重新打开"),
     }
 
 
@@ -180,12 +181,13 @@ def _tell(user: User, submission: Submission, action: str) -> Submission:
         recipients = office_users()
     else:
         recipients = department_users(department, roles=DEPARTMENT_ROLES)
-    names = {"cycle": cycle.name, "department": department.name}
-    lines = [_subjects()[action] % names, _("操作人：%(user)s") % {"user": user}]
+    subject = Text.of(_subjects()[action], cycle=cycle.name, department=department.name)
+    comment = None
     if submission.comment:
-        label = _("重新打开的理由") if action == "reopen" else _("意见")
-        lines.append(f"{label}：{submission.comment}")
+        said = gettext_noop("重新打开的理由：%(comment)s") if action == "reopen" else gettext_noop("意见：%(comment)s")
+        comment = Text.of(said, comment=submission.comment)
+    body = joined([subject, Text.of(gettext_noop("操作人：%(user)s"), user=str(user)), comment])
     page = "cycles:review" if action == "approve" else "cycles:scoring"
-    notify(recipients.exclude(pk=user.pk), _subjects()[action] % names, "\n".join(lines),
+    notify(recipients.exclude(pk=user.pk), subject, body,
            reverse(page, args=[cycle.pk]), about="" if action == "lock" else key(submission))
     return submission

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.permissions import department_code, is_office
+from kaohe.core.messages import Text, gettext_noop
 from kaohe.cycles import cockpit, review
 from kaohe.cycles.access import visible_cycles
 from kaohe.cycles.models import SCORING, Submission
-from kaohe.notify.deadlines import Reminder, is_near, time_left
+from kaohe.notify.deadlines import Reminder, is_near, time_left, time_left_text
 from kaohe.notify.todo import Todo
 
 
@@ -98,13 +99,14 @@ def scoring_reminders(today: date, days: int) -> list[Reminder]:
     for submission in submissions:
         cycle, deadline = submission.cycle, submission.cycle.scoring_deadline
         assert deadline is not None  # the query asked for a deadline near
-        names = {"cycle": cycle.name, "department": submission.department.name,
-                 "count": submission.missing,  # type: ignore[attr-defined]  # annotated by the query
-                 "date": deadline.isoformat(), "left": time_left(deadline, today)}
+        missing: int = submission.missing  # type: ignore[attr-defined]  # annotated by the query
         reminders.append(Reminder(
             users=scorers.get(submission.department.code, []),
-            subject=_("评分截止临近：%(cycle)s（%(date)s截止）") % names,
-            body=_("%(department)s在“%(cycle)s”中还有%(count)d项未评分，评分截止日期为%(date)s（%(left)s）。"
-                   "请尽快完成评分并提交。") % names,
+            subject=Text.of(gettext_noop("评分截止临近：%(cycle)s（%(date)s截止）"),
+                            cycle=cycle.name, date=deadline.isoformat()),
+            body=Text.of(gettext_noop("%(department)s在“%(cycle)s”中还有%(count)d项未评分，评分截止日期为%(date)s（%(left)s）。"
+                                      "请尽快完成评分并提交。"),
+                         department=submission.department.name, cycle=cycle.name, count=missing,
+                         date=deadline.isoformat(), left=time_left_text(deadline, today)),
             url=reverse("cycles:scoring", args=[cycle.pk]), about=review.key(submission)))
     return reminders

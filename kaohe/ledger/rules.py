@@ -47,12 +47,13 @@ from kaohe.claims.models import Evidence
 from kaohe.claims.rules import ClaimError, Upload, store_evidence
 from kaohe.core import ledger as core
 from kaohe.core import text
+from kaohe.core.messages import Text, gettext_noop, joined, translated
 from kaohe.core.points import format_points, optional_points
 from kaohe.cycles.access import scoring_department
 from kaohe.cycles.models import Cycle, CycleDepartment, CycleUnit, Score
 from kaohe.cycles.scoring import ScoreError, parse_score
 from kaohe.ledger.models import Dispute, Entry, LedgerSettings
-from kaohe.notify.send import department_users, notify, office_users, unit_users
+from kaohe.notify.send import department_users, label_of, notify, office_users, unit_users
 from kaohe.results.service import settings_for
 from kaohe.schemes.models import Node
 
@@ -417,7 +418,7 @@ def confirm(user: User, cycle: Cycle, entry_ids: Iterable[int]) -> list[Entry]:
         for entry in entries:
             if entry.state != Entry.State.DRAFT:
                 raise LedgerError(LedgerError.CLOSED, _("台账记录“%(entry)s”%(state)s，不能确认。") % {
-                    "entry": _short(entry), "state": entry.get_state_display()})
+                    "entry": translated(_short(entry), _), "state": entry.get_state_display()})
         now = timezone.now()
         for entry in entries:
             entry.state, entry.confirmed_by, entry.confirmed_at = Entry.State.CONFIRMED, user, now
@@ -441,8 +442,8 @@ def send_back(user: User, cycle: Cycle, entry_id: int, comment: str) -> Entry:
         entry.save(update_fields=["state", "comment", "version"])
         audit("ledger.send_back", "ledger", key(entry), cycle=cycle, reason=comment, new={"state": entry.state})
         if entry.recorded_by is not None:
-            notify([entry.recorded_by], _("%(cycle)s：台账记录被退回") % {"cycle": cycle.name},
-                   _("%(entry)s。退回理由：%(reason)s") % {"entry": _short(entry), "reason": comment}, url(entry))
+            notify([entry.recorded_by], Text.of(gettext_noop("%(cycle)s：台账记录被退回"), cycle=cycle.name),
+                   Text.of(gettext_noop("%(entry)s。退回理由：%(reason)s"), entry=_short(entry), reason=comment), url(entry))
         return entry
 
 
@@ -472,8 +473,8 @@ def void(user: User, cycle: Cycle, entry_id: int, reason: str) -> Entry:
             dispute.state, dispute.office_comment = Dispute.State.CLOSED, reason
             dispute.closed_by, dispute.closed_at = user, now
             dispute.save(update_fields=["state", "office_comment", "closed_by", "closed_at"])
-        subject = _("%(cycle)s：一条台账记录已作废") % {"cycle": cycle.name}
-        body = _("%(entry)s。作废理由：%(reason)s") % {"entry": _short(entry), "reason": reason}
+        subject = Text.of(gettext_noop("%(cycle)s：一条台账记录已作废"), cycle=cycle.name)
+        body = Text.of(gettext_noop("%(entry)s。作废理由：%(reason)s"), entry=_short(entry), reason=reason)
         notify(department_users(entry.department), subject, body, url(entry))
         if entry.confirmed_at is not None:
             notify(unit_users(entry.unit.code), subject, body, url(entry))
@@ -513,29 +514,32 @@ def url(entry: Entry) -> str:
     return f"/cycles/{entry.cycle_id}/ledger/{entry.pk}/"
 
 
-def describe(entry: Entry) -> str:
-    """An entry in one line, as notifications say it: date, kind and points, item, reason."""
-    what = entry.get_kind_display()
-    if entry.points is not None:
-        what += format_points(entry.points) + _("分")
+def describe(entry: Entry, reason: str | None = None) -> Text:
+    """An entry in one line, as notifications say it: date, kind and points, item, reason (the
+    entry's, or `reason`)."""
+    kind = label_of(Entry.Kind(entry.kind))
+    what = kind if entry.points is None else Text.of(gettext_noop("%(kind)s%(points)s分"), kind=kind,
+                                                     points=format_points(entry.points))
     item = f" {entry.task.node.code}" if entry.task is not None else ""
-    return f"{entry.date.isoformat()} {what}{item}：{entry.reason}"
+    return Text.of(gettext_noop("%(date)s %(what)s%(item)s：%(reason)s"), date=entry.date.isoformat(), what=what,
+                   item=item, reason=entry.reason if reason is None else reason)
 
 
-def _short(entry: Entry) -> str:
+def _short(entry: Entry) -> Text:
+    """`describe(entry)` in at most 80 characters (in Chinese): its reason cut with "…" if need be."""
     line = describe(entry)
-    return line if len(line) <= 80 else line[:79] + "…"
+    if len(line) <= 80:
+        return line
+    return describe(entry, entry.reason[:max(len(entry.reason) - (len(line) - 79), 0)] + "…")
 
 
 def _tell_unit(cycle: Cycle, entry: Entry, department: CycleDepartment) -> None:
     closes = window_closes(cycle, entry)
-    body = _("%(department)s登记：%(entry)s") % {"department": department.name, "entry": describe(entry)}
-    if entry.document:
-        body += _("（依据：%(document)s）") % {"document": entry.document}
-    if closes is not None:
-        body += "\n" + _("如有异议，请于%(date)s前在台账中提出。") % {"date": closes.isoformat()}
-    notify(unit_users(entry.unit.code), _("%(cycle)s：本单位有一条新的台账%(kind)s") % {
-        "cycle": cycle.name, "kind": entry.get_kind_display()}, body, url(entry))
+    recorded = joined([Text.of(gettext_noop("%(department)s登记：%(entry)s"), department=department.name, entry=describe(entry)),
+                       entry.document and Text.of(gettext_noop("（依据：%(document)s）"), document=entry.document)], "")
+    body = joined([recorded, closes and Text.of(gettext_noop("如有异议，请于%(date)s前在台账中提出。"), date=closes.isoformat())])
+    notify(unit_users(entry.unit.code), Text.of(gettext_noop("%(cycle)s：本单位有一条新的台账%(kind)s"), cycle=cycle.name,
+                                                kind=label_of(Entry.Kind(entry.kind))), body, url(entry))
 
 
 # ----------------------------------------------------------------------------- disputes
@@ -562,9 +566,9 @@ def dispute(user: User, cycle: Cycle, entry_id: int, reason: str, files: Sequenc
             raise LedgerError(error.kind, error.message, "file") from None
         found.evidence.add(*stored)
         audit("ledger.dispute", "ledger", key(entry), cycle=cycle, reason=reason, new={"files": len(stored)})
-        notify(department_users(entry.department), _("%(cycle)s：%(unit)s对台账记录提出异议") % {
-            "cycle": cycle.name, "unit": entry.unit.name},
-            _("%(entry)s\n异议理由：%(reason)s") % {"entry": _short(entry), "reason": reason}, url(entry))
+        notify(department_users(entry.department),
+               Text.of(gettext_noop("%(cycle)s：%(unit)s对台账记录提出异议"), cycle=cycle.name, unit=entry.unit.name),
+               Text.of(gettext_noop("%(entry)s\n异议理由：%(reason)s"), entry=_short(entry), reason=reason), url(entry))
         return found
 
 
@@ -598,10 +602,10 @@ def answer(user: User, cycle: Cycle, entry_id: int, decision: str, points: str |
         found.save(update_fields=["decision", "new_points", "answer", "answered_by", "answered_at", "state"])
         audit("ledger.answer", "ledger", key(entry), cycle=cycle, reason=reason, old=old,
               new={"decision": decision, "points": optional_points(new_points)})
-        notify(office_users(), _("%(cycle)s：%(unit)s的台账异议已答复，待办结") % {
-            "cycle": cycle.name, "unit": entry.unit.name},
-            _("%(entry)s\n答复：%(decision)s。%(reason)s") % {
-                "entry": _short(entry), "decision": found.get_decision_display(), "reason": reason}, url(entry))
+        notify(office_users(),
+               Text.of(gettext_noop("%(cycle)s：%(unit)s的台账异议已答复，待办结"), cycle=cycle.name, unit=entry.unit.name),
+               Text.of(gettext_noop("%(entry)s\n答复：%(decision)s。%(reason)s"), entry=_short(entry),
+                       decision=label_of(Dispute.Decision(found.decision)), reason=reason), url(entry))
         return found
 
 
@@ -645,9 +649,9 @@ def close(user: User, cycle: Cycle, entry_id: int, comment: str = "") -> Dispute
         found.save(update_fields=["state", "office_comment", "closed_by", "closed_at"])
         audit("ledger.close", "ledger", key(entry), cycle=cycle, reason=comment, old=old,
               new={"state": entry.state, "points": optional_points(entry.points), "decision": found.decision})
-        subject = _("%(cycle)s：台账异议已办结") % {"cycle": cycle.name}
-        body = _("%(entry)s\n结果：%(decision)s。%(answer)s") % {
-            "entry": _short(entry), "decision": found.get_decision_display(), "answer": found.answer}
+        subject = Text.of(gettext_noop("%(cycle)s：台账异议已办结"), cycle=cycle.name)
+        body = Text.of(gettext_noop("%(entry)s\n结果：%(decision)s。%(answer)s"), entry=_short(entry),
+                       decision=label_of(Dispute.Decision(found.decision)), answer=found.answer)
         notify(unit_users(entry.unit.code), subject, body, url(entry))
         notify(department_users(entry.department), subject, body, url(entry))
         return found
@@ -665,8 +669,8 @@ def send_back_dispute(user: User, cycle: Cycle, entry_id: int, comment: str) -> 
         found.state, found.office_comment, found.decision, found.new_points = Dispute.State.FILED, comment, "", None
         found.save(update_fields=["state", "office_comment", "decision", "new_points"])
         audit("ledger.dispute_send_back", "ledger", key(entry), cycle=cycle, reason=comment)
-        notify(department_users(entry.department), _("%(cycle)s：考核办退回了台账异议的答复") % {"cycle": cycle.name},
-               _("%(entry)s\n意见：%(comment)s") % {"entry": _short(entry), "comment": comment}, url(entry))
+        notify(department_users(entry.department), Text.of(gettext_noop("%(cycle)s：考核办退回了台账异议的答复"), cycle=cycle.name),
+               Text.of(gettext_noop("%(entry)s\n意见：%(comment)s"), entry=_short(entry), comment=comment), url(entry))
         return found
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
+from kaohe.core.messages import Text, gettext_noop, translated
 from kaohe.notify.models import Notification
 from kaohe.notify.send import notify, one_line
 
@@ -27,8 +28,8 @@ DEFAULT_DAYS = 3
 @dataclass(frozen=True)
 class Reminder:
     users: list[User]
-    subject: str
-    body: str
+    subject: Text
+    body: Text
     url: str
     about: str = ""  # the work it asks for (kaohe.notify.send.settle ends it)
 
@@ -49,9 +50,15 @@ def is_near(deadline: date | None, today: date, days: int = DEFAULT_DAYS) -> boo
     return deadline is not None and today <= deadline <= today + timedelta(days=days)
 
 
-def time_left(deadline: date, today: date) -> str:
+def time_left_text(deadline: date, today: date) -> Text:
+    """"今天截止" or "还剩n天", for a notification (translated where it is read)."""
     left = (deadline - today).days
-    return _("今天截止") if left == 0 else _("还剩%(days)d天") % {"days": left}
+    return Text.of(gettext_noop("今天截止")) if left == 0 else Text.of(gettext_noop("还剩%(days)d天"), days=left)
+
+
+def time_left(deadline: date, today: date) -> str:
+    """`time_left_text` in the active language, for a page."""
+    return translated(time_left_text(deadline, today), _)
 
 
 def _already_told(reminder: Reminder, today: date) -> set[int]:

@@ -1,8 +1,11 @@
 """`notify(users, subject, body, url, about)`: tell users that something waits for them;
 `settle(about)`: the work it asked for is done.
 
-Every notification is stored as a `Notification` row inside the caller's transaction (it rolls
-back with the action). The e-mail goes out only after the transaction commits, one per user who is
+The subject and body are Texts (kaohe.core.messages: a marked template and its values), stored
+with the row so that the pages show them in their reader's language; `label_of` makes a model
+choice's label one. Every notification is stored as a `Notification` row inside the caller's
+transaction (it rolls back with the action). The e-mail, in the site's language (users have no
+language of their own: the language menu sets the browser's), goes out only after the transaction commits, one per user who is
 active, has an address and has not switched e-mail off; the subject is prefixed "[考核] " and the
 body ends with the absolute link (settings.KAOHE_BASE_URL + url). A failing mail server is logged
 and never breaks the action; `emailed` records which mails were handed over.
@@ -18,6 +21,7 @@ Recipients: `department_users`, `unit_users`, `office_users` (active users only)
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -25,24 +29,26 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, QuerySet, Value
+from django.db.models import Choices, F, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaohe.accounts.models import DEPARTMENT_ROLES, Role, User
-from kaohe.notify.models import Notification
+from kaohe.core.messages import Text, as_data
+from kaohe.core.text import visible
+from kaohe.notify.models import BODY_LENGTH, Notification, shown
 
 logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[考核] "
-SUBJECT_LENGTH = Notification._meta.get_field("subject").max_length
+SUBJECT_LENGTH: int = Notification._meta.get_field("subject").max_length or 200
 
 
-def notify(users: Iterable[User], subject: str, body: str, url: str = "", about: str = "") -> None:
+def notify(users: Iterable[User], subject: Text, body: Text, url: str = "", about: str = "") -> None:
     """Store a notification for each active user and e-mail those who want it, after commit.
     `about`: what work it asks for, ended by `settle(about)`; empty for a notification that only informs."""
-    subject = one_line(subject)
-    body, url = str(body).strip(), str(url or "")
+    subject_message, body_message = stored(subject, SUBJECT_LENGTH), stored(body, BODY_LENGTH)
+    subject_text, body_text, url = one_line(subject), visible(str(body))[:BODY_LENGTH], str(url or "")
     seen: set[int] = set()
     recipients = []
     for user in users:
@@ -52,12 +58,33 @@ def notify(users: Iterable[User], subject: str, body: str, url: str = "", about:
     if not recipients:
         return
     rows = Notification.objects.bulk_create(
-        [Notification(user=user, subject=subject, body=body, url=url, about=about) for user in recipients])
+        [Notification(user=user, subject=subject_text, body=body_text, subject_message=subject_message,
+                      body_message=body_message, url=url, about=about) for user in recipients])
     mails = [(row.pk, user.email) for row, user in zip(rows, recipients, strict=True)
              if user.email and user.email_notifications]
     if mails:
-        text = f"{body}\n\n{absolute(url)}" if url else body
-        transaction.on_commit(lambda: _deliver(mails, SUBJECT_PREFIX + subject, text), robust=True)
+        with translation.override(settings.LANGUAGE_CODE):
+            mail_subject = one_line(shown(subject_message, subject_text))
+            mail_body = shown(body_message, body_text)
+        text = f"{mail_body}\n\n{absolute(url)}" if url else mail_body
+        transaction.on_commit(lambda: _deliver(mails, SUBJECT_PREFIX + mail_subject, text), robust=True)
+
+
+def stored(message: Text, limit: int) -> dict[str, object] | None:
+    """A Text's template and values as stored beside its text, or None: a plain string (an older
+    caller's), or a message longer than `limit` characters (only its text is kept, cut)."""
+    if not isinstance(message, Text) or len(message) > limit:
+        return None
+    data = as_data(message)
+    if len(json.dumps(data, ensure_ascii=False)) > 2 * limit + 1000:  # many short values: their names add up
+        return None
+    return data
+
+
+def label_of(choice: Choices) -> Text:
+    """A model choice's label as a Text: its Chinese (the catalogue's key), translated where it is read."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return Text.of(str(choice.label))
 
 
 def settle(*about: str) -> int:
@@ -72,8 +99,9 @@ def settle(*about: str) -> int:
 
 
 def one_line(subject: str) -> str:
-    """The subject as stored and mailed: one line (mail headers refuse newlines), at most 200 characters."""
-    return " ".join(str(subject).split())[:SUBJECT_LENGTH]
+    """The subject as stored and mailed: visible characters on one line (mail headers refuse
+    newlines), at most 200 characters."""
+    return " ".join(visible(str(subject), multiline=False).split())[:SUBJECT_LENGTH]
 
 
 def absolute(url: str) -> str:

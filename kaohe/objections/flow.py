@@ -36,6 +36,7 @@ from kaohe.claims import storage
 from kaohe.claims.models import Evidence
 from kaohe.claims.rules import ClaimError, Upload, find_unit, is_units_user, store_evidence
 from kaohe.core import text
+from kaohe.core.messages import Text, gettext_noop, joined
 from kaohe.core.points import optional_points
 from kaohe.cycles import totals
 from kaohe.cycles.access import scoring_department
@@ -179,9 +180,9 @@ def file(user: User, cycle: Cycle, unit_code: str, items: Sequence[str | tuple[s
         for code in reasons:
             by_department.setdefault(scores[code].department, []).append(code)
         for department, codes in by_department.items():
-            notify(department_users(department), _("%(cycle)s：%(unit)s对本部门的评分提出异议") % {
-                "cycle": cycle.name, "unit": unit.name},
-                "\n".join(_("%(code)s：%(reason)s") % {"code": code, "reason": reasons[code]} for code in codes),
+            notify(department_users(department),
+                   Text.of(gettext_noop("%(cycle)s：%(unit)s对本部门的评分提出异议"), cycle=cycle.name, unit=unit.name),
+                   joined([Text.of(gettext_noop("%(code)s：%(reason)s"), code=code, reason=reasons[code]) for code in codes]),
                 _url(objection))
         return objection
 
@@ -240,9 +241,9 @@ def answer(user: User, cycle: Cycle, objection_id: int, item_code: str, decision
         if not unanswered and objection.state == Objection.State.FILED:
             objection.state = Objection.State.ANSWERED
             objection.save(update_fields=["state"])
-            notify(office_users(), _("%(cycle)s：%(unit)s的异议已答复，待确认") % {
-                "cycle": cycle.name, "unit": objection.unit.name},
-                _("各评分部门已答复全部%(count)d项，请确认或退回。") % {"count": objection.items.count()},
+            notify(office_users(),
+                   Text.of(gettext_noop("%(cycle)s：%(unit)s的异议已答复，待确认"), cycle=cycle.name, unit=objection.unit.name),
+                   Text.of(gettext_noop("各评分部门已答复全部%(count)d项，请确认或退回。"), count=objection.items.count()),
                 _url(objection), about=_key(objection))
         return item
 
@@ -280,10 +281,10 @@ def confirm(user: User, cycle: Cycle, objection_id: int, comment: str = "") -> O
         record("objection.confirm", "objection", _key(objection), cycle=cycle, reason=objection.office_comment,
                new={"changed": [i.score.node.code for i in changed], "result_version": objection.result_version})
         settle(_key(objection))
-        body = (_("%(count)d项评分已修改，结果已重新发布为第%(version)d版。") % {
-            "count": len(changed), "version": objection.result_version} if changed
-            else _("各项评分均维持原评分。"))
-        notify(unit_users(objection.unit.code), _("%(cycle)s：本单位的异议已办结") % {"cycle": cycle.name}, body,
+        body = (Text.of(gettext_noop("%(count)d项评分已修改，结果已重新发布为第%(version)d版。"),
+                        count=len(changed), version=objection.result_version or 0) if changed
+                else Text.of(gettext_noop("各项评分均维持原评分。")))
+        notify(unit_users(objection.unit.code), Text.of(gettext_noop("%(cycle)s：本单位的异议已办结"), cycle=cycle.name), body,
                _url(objection))
         return objection
 
@@ -302,8 +303,9 @@ def send_back(user: User, cycle: Cycle, objection_id: int, comment: str) -> Obje
         record("objection.send_back", "objection", _key(objection), cycle=cycle, reason=comment)
         settle(_key(objection))
         departments = {i.score.department for i in objection.items.select_related("score__department")}
-        _notify_departments(departments, _("%(cycle)s：考核办退回了对%(unit)s异议的答复") % {
-            "cycle": cycle.name, "unit": objection.unit.name}, _("意见：%(comment)s") % {"comment": comment}, objection)
+        _notify_departments(departments, Text.of(gettext_noop("%(cycle)s：考核办退回了对%(unit)s异议的答复"),
+                                                 cycle=cycle.name, unit=objection.unit.name),
+                            Text.of(gettext_noop("意见：%(comment)s"), comment=comment), objection)
         return objection
 
 
@@ -321,7 +323,7 @@ def _department_key(objection: Objection, department_code: str) -> str:
     return f"{_key(objection)}/department:{department_code}"
 
 
-def _notify_departments(departments: Iterable, subject: str, body: str, objection: Objection) -> None:
+def _notify_departments(departments: Iterable, subject: Text, body: Text, objection: Objection) -> None:
     for department in departments:
         notify(department_users(department), subject, body, _url(objection),
                about=_department_key(objection, department.code))

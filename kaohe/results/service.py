@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.errors import Refused
 from kaohe.audit.record import record
 from kaohe.core import text as free_text
-from kaohe.core.messages import translated
+from kaohe.core.messages import Text, gettext_noop, translated
 from kaohe.core.points import format_points
 from kaohe.core.results import (
     Component,
@@ -407,8 +407,8 @@ def publish(cycle: Cycle, user: Any, confirm_incomplete: bool = False) -> Result
 
 def results_published(cycle: Cycle, version: int) -> None:
     """Tell every unit of the cycle that its results are out (inside the publishing transaction)."""
-    subject = _("%(cycle)s：结果已发布") % {"cycle": cycle.name}
-    body = _("%(cycle)s：结果已发布，可查看本单位成绩单（第%(version)d版）。") % {
-        "cycle": cycle.name, "version": version}
+    subject = Text.of(gettext_noop("%(cycle)s：结果已发布"), cycle=cycle.name)
+    body = Text.of(gettext_noop("%(cycle)s：结果已发布，可查看本单位成绩单（第%(version)d版）。"),
+                   cycle=cycle.name, version=version)
     notify(unit_users(cycle.units.values_list("code", flat=True)), subject, body,
            reverse("objections:scorecard", args=[cycle.pk]))
