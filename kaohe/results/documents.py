@@ -279,7 +279,7 @@ def store_template(kind: str, cycle: Cycle | None, user: Any, name: str, data: b
     try:
         check_template(data, sample(), known)
     except TemplateError as error:
-        raise ResultsError(_("模板未采用：%(reason)s") % {"reason": error}) from None
+        raise ResultsError(_("模板未采用：%(reason)s") % {"reason": error.message(_)}) from None
     try:
         shown = free_text.clean(name or "template.docx", free_text.EVIDENCE_NAME)
     except free_text.TextError:
@@ -319,7 +319,7 @@ def notice_docx(snapshot: ResultSnapshot) -> bytes:
     try:
         return render_docx(template_bytes(DocumentTemplate.Kind.NOTICE, snapshot.cycle), context)
     except TemplateError as error:
-        raise ResultsError(_("通报模板无法使用：%(reason)s") % {"reason": error}) from None
+        raise ResultsError(_("通报模板无法使用：%(reason)s") % {"reason": error.message(_)}) from None
 
 
 def _html(template: str, context: Mapping[str, Any]) -> str:
@@ -427,7 +427,7 @@ def scorecard_docx(cycle: Cycle, context: Mapping[str, Any]) -> bytes:
     try:
         return render_docx(template_bytes(DocumentTemplate.Kind.SCORECARD, cycle), scorecard_format.word_context(context))
     except TemplateError as error:
-        raise ResultsError(_("得分表模板无法使用：%(reason)s") % {"reason": error}) from None
+        raise ResultsError(_("得分表模板无法使用：%(reason)s") % {"reason": error.message(_)}) from None
 
 
 def scorecards_html(contexts: list[Mapping[str, Any]]) -> str:

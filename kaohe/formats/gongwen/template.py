@@ -12,7 +12,8 @@
 - `check_template(template, context, known)`: what an upload must pass — it renders with a sample
   context, and it names no placeholder outside `known`, even in a branch the sample does not take.
 
-Every failure is a `TemplateError` whose message says why, in Chinese.
+Every failure is a `TemplateError` whose message says why: `str(error)` in Chinese,
+`error.message(gettext)` in the page's language (its reasons are in the catalogue).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import io
 import operator
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from docxtpl import DocxTemplate  # type: ignore[import-untyped]  # no type information
@@ -40,8 +41,22 @@ WORD_TEMPLATE_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessi
 MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 
 
+def _(text: str) -> str:
+    """Marks a reason for the translation catalogue; `TemplateError.message` translates it."""
+    return text
+
+
 class TemplateError(Exception):
-    """A template that cannot be used; the message says why."""
+    """A template that cannot be used; the message says why (a reason with %(name)s values)."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        self.reason, self.values = reason, values
+        super().__init__(reason % values if values else reason)
+
+    def message(self, translate: Callable[[str], str]) -> str:
+        """The reason in the language of `translate` (gettext)."""
+        text = translate(self.reason)
+        return text % self.values if self.values else text
 
 
 class _Sandbox(SandboxedEnvironment):
@@ -69,43 +84,45 @@ def environment() -> SandboxedEnvironment:
 def check_package(data: bytes) -> None:
     """Refuse what is not a bounded Word document (see the module docstring)."""
     if len(data) > MAX_TEMPLATE_BYTES:
-        raise TemplateError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），模板不能超过 "
-                            f"{MAX_TEMPLATE_BYTES // 1024 // 1024} MB。")
+        raise TemplateError(_("文件过大（%(size)s MB），模板不能超过 %(limit)s MB。"),
+                            size=f"{len(data) / 1024 / 1024:.1f}", limit=MAX_TEMPLATE_BYTES // 1024 // 1024)
     if data.startswith(OLE_MAGIC):
-        raise TemplateError("这是旧版 Word 文档（.doc）或加密文档，请在 Word 或 WPS 中另存为 .docx 后上传。")
+        raise TemplateError(_("这是旧版 Word 文档（.doc）或加密文档，请在 Word 或 WPS 中另存为 .docx 后上传。"))
     if not data.startswith(b"PK\x03\x04"):
-        raise TemplateError("不是 Word 文档（.docx）。")
+        raise TemplateError(_("不是 Word 文档（.docx）。"))
     source = io.BytesIO(data)
     announced = zip_directory(source)
     if announced is None:
-        raise TemplateError("文件已损坏：不是完整的 .docx 压缩包。")
+        raise TemplateError(_("文件已损坏：不是完整的 .docx 压缩包。"))
     if announced[0] > MAX_MEMBERS or announced[1] > MAX_DIRECTORY:
-        raise TemplateError(f"压缩包的成员过多（超过 {MAX_MEMBERS} 个），不是 Word 文档。")
+        raise TemplateError(_("压缩包的成员过多（超过 %(limit)s 个），不是 Word 文档。"), limit=MAX_MEMBERS)
     try:
         with zipfile.ZipFile(source) as package:
             members = package.infolist()
             if sum(member.file_size for member in members) > MAX_TEMPLATE_UNPACKED:
-                raise TemplateError(f"解压后超过 {MAX_TEMPLATE_UNPACKED // 1024 // 1024} MB，不是正常的 Word 模板。")
+                raise TemplateError(_("解压后超过 %(limit)s MB，不是正常的 Word 模板。"),
+                                    limit=MAX_TEMPLATE_UNPACKED // 1024 // 1024)
             names = {member.filename for member in members}
             if "[Content_Types].xml" not in names:
-                raise TemplateError("不是 Word 文档（.docx）：缺少内容类型说明。")
+                raise TemplateError(_("不是 Word 文档（.docx）：缺少内容类型说明。"))
             types = package.read("[Content_Types].xml").decode("utf-8", errors="replace")
     except BROKEN_ZIP:
-        raise TemplateError("文件已损坏，无法解压。") from None
+        raise TemplateError(_("文件已损坏，无法解压。")) from None
     if MACRO_MAIN in types or any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise TemplateError("模板含有宏（.docm），不予接受：请另存为不含宏的 .docx。")
+        raise TemplateError(_("模板含有宏（.docm），不予接受：请另存为不含宏的 .docx。"))
     if WORD_MAIN not in types and WORD_TEMPLATE_MAIN not in types:
-        raise TemplateError("不是 Word 文档（.docx）：其中没有 Word 正文。")
+        raise TemplateError(_("不是 Word 文档（.docx）：其中没有 Word 正文。"))
 
 
-def _reason(error: Exception) -> str:
+def _refused(error: Exception) -> TemplateError:
     if isinstance(error, UndefinedError):
-        return f"模板中有未知的占位符：{error.message}"
+        return TemplateError(_("模板中有未知的占位符：%(detail)s"), detail=error.message)
     if isinstance(error, TemplateSyntaxError):
-        return f"模板语法错误：{error.message}（请检查 {{{{ }}}} 和 {{% %}} 是否成对、拼写是否正确）"
+        return TemplateError(_("模板语法错误：%(detail)s（请检查 {{ }} 和 {%% %%} 是否成对、拼写是否正确）"),
+                             detail=error.message)
     if isinstance(error, SecurityError):
-        return f"模板中有不允许的操作：{error}"
-    return f"模板无法生成文档：{error}"
+        return TemplateError(_("模板中有不允许的操作：%(detail)s"), detail=str(error))
+    return TemplateError(_("模板无法生成文档：%(detail)s"), detail=str(error))
 
 
 def _open(template: bytes) -> DocxTemplate:
@@ -114,9 +131,9 @@ def _open(template: bytes) -> DocxTemplate:
         document = DocxTemplate(io.BytesIO(template))
         document.init_docx()
     except (*BROKEN_ZIP, KeyError) as error:
-        raise TemplateError(f"文件已损坏，无法作为 Word 文档打开（{type(error).__name__}）。") from None
+        raise TemplateError(_("文件已损坏，无法作为 Word 文档打开（%(detail)s）。"), detail=type(error).__name__) from None
     except Exception as error:  # python-docx raises its own errors for a document it cannot read
-        raise TemplateError(f"文件无法作为 Word 文档打开：{error}") from None
+        raise TemplateError(_("文件无法作为 Word 文档打开：%(detail)s"), detail=str(error)) from None
     return document
 
 
@@ -128,11 +145,11 @@ def render_docx(template: bytes, context: Mapping[str, Any]) -> bytes:
         out = io.BytesIO()
         document.save(out)
     except (JinjaError, SecurityError) as error:
-        raise TemplateError(_reason(error)) from None
+        raise _refused(error) from None
     except Exception as error:  # the XML the template's text produces may not parse
-        raise TemplateError(f"模板无法生成文档：{type(error).__name__}：{error}") from None
+        raise TemplateError(_("模板无法生成文档：%(detail)s"), detail=f"{type(error).__name__}：{error}") from None
     if out.tell() > MAX_OUTPUT_BYTES:
-        raise TemplateError("生成的文档过大。")
+        raise TemplateError(_("生成的文档过大。"))
     return out.getvalue()
 
 
@@ -142,7 +159,7 @@ def placeholders(template: bytes) -> set[str]:
     try:
         return set(document.get_undeclared_template_variables(environment()))
     except JinjaError as error:
-        raise TemplateError(_reason(error)) from None
+        raise _refused(error) from None
 
 
 def check_template(template: bytes, context: Mapping[str, Any], known: Iterable[str]) -> bytes:
@@ -150,5 +167,5 @@ def check_template(template: bytes, context: Mapping[str, Any], known: Iterable[
     returns the rendered sample."""
     unknown = sorted(placeholders(template) - set(known))
     if unknown:
-        raise TemplateError(f"模板中有未知的占位符：{'、'.join(unknown)}（可用的占位符见本页说明）。")
+        raise TemplateError(_("模板中有未知的占位符：%(names)s（可用的占位符见本页说明）。"), names=", ".join(unknown))
     return render_docx(template, context)
