@@ -31,7 +31,7 @@ import filetype
 
 from kaohe.core.text import EVIDENCE_NAME, visible
 from kaohe.formats.errors import FormatError
-from kaohe.formats.workbook import zip_directory
+from kaohe.formats.zipped import zip_directory
 
 OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")  # the compound-file container of doc, xls, ppt, wps, et, dps
 MAX_NAME = EVIDENCE_NAME.limit

@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import struct
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,10 +38,8 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 from kaohe.core.scheme import Location
 from kaohe.formats.cells import EXCEL_COLUMNS, EXCEL_ROWS, MAX_UNCOMPRESSED
 from kaohe.formats.errors import BROKEN_ZIP, FormatError
+from kaohe.formats.zipped import MAX_DIRECTORY, MAX_MEMBERS, OLE_MAGIC, zip_directory
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and encrypted workbooks
-MAX_MEMBERS = 1_000  # a workbook written by Excel, WPS or LibreOffice has a few dozen
-MAX_DIRECTORY = 1024 * 1024  # bytes of the zip's central directory
 MAX_CELL_TEXT = 32_767  # characters: what one Excel cell can hold
 CHUNK = 64 * 1024  # bytes of XML fed to the parser at a time
 _PARTS_BUDGET_ELEMENTS = 20_000  # workbook.xml and relations: a few elements per sheet
@@ -91,20 +88,6 @@ class Cell:
 
 
 # -- the zip -------------------------------------------------------------------------------------
-
-def zip_directory(source: IO[bytes]) -> tuple[int, int] | None:
-    """(members, directory bytes) announced by a zip's end record, read without parsing the
-    directory; None when there is no end record. Leaves `source` at its start."""
-    size = source.seek(0, io.SEEK_END)
-    source.seek(max(0, size - 65_557))
-    tail = source.read()
-    source.seek(0)
-    end = tail.rfind(b"PK\x05\x06")
-    if end < 0 or len(tail) < end + 22:
-        return None
-    _disk, _start_disk, _here, total, directory, _offset, _comment = struct.unpack("<HHHHIIH", tail[end + 4:end + 22])
-    return total, directory
-
 
 def _check_directory(source: IO[bytes], where: Location) -> None:
     """Refuse a zip whose end record announces more members, or a bigger directory, than any

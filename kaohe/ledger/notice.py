@@ -25,7 +25,7 @@ from kaohe.audit.record import record
 from kaohe.core.points import format_points
 from kaohe.cycles.models import Cycle
 from kaohe.formats.gongwen.frame import Frame
-from kaohe.formats.ledger_report import NoticeText, default_opening, default_title, standings_docx
+from kaohe.formats.ledger_report.notice import NoticeText, default_opening, default_title, standings_docx
 from kaohe.ledger import standings
 from kaohe.ledger.models import StandingsNotice
 from kaohe.ledger.rules import LedgerError

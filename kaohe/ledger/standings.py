@@ -18,7 +18,7 @@ from django.utils import timezone
 from kaohe.core import ledger as core
 from kaohe.core.points import format_points
 from kaohe.cycles.models import Cycle, CycleUnit
-from kaohe.formats.ledger_report import LedgerReport, ReportEntry
+from kaohe.formats.ledger_report.report import LedgerReport, ReportEntry
 from kaohe.ledger.models import Entry
 from kaohe.results.service import groups_for, settings_for
 from kaohe.schemes.models import Node

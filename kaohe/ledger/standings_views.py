@@ -23,7 +23,7 @@ from kaohe.accounts.permissions import is_office
 from kaohe.core import ledger as core
 from kaohe.cycles.access import visible_cycle_or_404
 from kaohe.cycles.models import Cycle
-from kaohe.formats.ledger_report import standings_xlsx
+from kaohe.formats.ledger_report.workbook import standings_xlsx
 from kaohe.ledger import notice, standings
 from kaohe.ledger.rules import LedgerError
 from kaohe.results.forms import NoticeForm

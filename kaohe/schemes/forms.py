@@ -23,11 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from kaohe.formats.errors import FormatError
 from kaohe.formats.text import decode_bytes
+from kaohe.formats.zipped import OLE_MAGIC
 from kaohe.schemes.models import SchemeRecord
 
 SUFFIXES = (".xlsx", ".yaml", ".yml")
 ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (97-2003) and encrypted workbooks
 MAX_YAML_DEPTH = 40  # a scheme file nests about a dozen levels deep
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 

@@ -30,7 +30,7 @@ from jinja2 import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from kaohe.formats.errors import BROKEN_ZIP
-from kaohe.formats.workbook import MAX_DIRECTORY, MAX_MEMBERS, OLE_MAGIC, zip_directory
+from kaohe.formats.zipped import MAX_DIRECTORY, MAX_MEMBERS, OLE_MAGIC, zip_directory
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024  # a Word template with a logo is some 100 KB
 MAX_TEMPLATE_UNPACKED = 40 * 1024 * 1024

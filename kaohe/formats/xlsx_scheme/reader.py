@@ -37,15 +37,14 @@ from kaohe.formats.xlsx_scheme.limits import check_extent, check_package
 from kaohe.formats.xlsx_scheme.metadata_apply import Applier, MetaRow, read_metadata
 from kaohe.formats.xlsx_scheme.table import Cell, Row, TableBuilder, build_tree
 from kaohe.formats.xlsx_scheme.text import clean
-
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+from kaohe.formats.zipped import OLE_MAGIC
 
 
 def _open_workbook(data: bytes, filename: str | None) -> Workbook:
     where = Location(file=filename)
     if not data:
         raise FormatError("文件为空", where)
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
         raise FormatError("这是旧版 Excel 97-2003（.xls）文件或加密的工作簿，请另存为 .xlsx 后再导入", where)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise FormatError("不是 xlsx 工作簿：内容不是 Excel 文件（可能是改了扩展名的文本或其他文件）", where)
