@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import BinaryIO, Protocol, TypeVar
@@ -100,6 +101,9 @@ class chunks(Iterator[bytes]):  # used like the generator function it replaces
     def __init__(self, file: BinaryIO, size: int = CHUNK) -> None:
         self.file, self.size = file, size
         file.seek(0)
+        # The finaliser holds the file until this reader is gone, so even when both are garbage in
+        # one reference cycle the file is closed by it, never finalised unclosed (ResourceWarning).
+        self._closer = weakref.finalize(self, file.close)
 
     def __next__(self) -> bytes:
         block = b"" if self.file.closed else self.file.read(self.size)
@@ -109,7 +113,4 @@ class chunks(Iterator[bytes]):  # used like the generator function it replaces
         return block
 
     def close(self) -> None:
-        self.file.close()
-
-    def __del__(self) -> None:
-        self.close()
+        self._closer()

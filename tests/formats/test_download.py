@@ -52,3 +52,19 @@ def test_chunks_collected_unread_close_the_file():
     reader = chunks(out)
     del reader
     assert out.closed
+
+
+def test_chunks_in_a_reference_cycle_close_the_file_before_it_is_collected():
+    """A response and its content often sit in a reference cycle (the test client's response holds
+    its request and client); the garbage collector may then finalise the file before the reader, and
+    the file's own finaliser warns (an error in this suite). The file is closed first, always."""
+    import gc
+    import warnings
+
+    for _ in range(50):
+        holder: dict = {"reader": chunks(tempfile.TemporaryFile())}
+        holder["self"] = holder  # a cycle: only the collector frees it
+        del holder
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ResourceWarning)
+            gc.collect()
