@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kaohe.core import ledger as rules
+from kaohe.results.models import FrameDetails
 
 
 class LedgerSettings(models.Model):
@@ -151,26 +152,12 @@ class Basis(models.Model):
         verbose_name_plural = _("评分依据")
 
 
-class StandingsNotice(models.Model):
-    """What the office fills in for a quarter's 季度通报: the 公文's frame (kaohe.formats.gongwen)
-    and the opening and closing paragraphs. Absent → the defaults of
-    `kaohe.ledger.notice.notice_defaults`. Every text by the one text rule (kaohe.core.text), with
-    the limits of the results notice's."""
+class StandingsNotice(FrameDetails):
+    """What the office fills in for a quarter's 季度通报 (the results notice's fields). Absent → the
+    defaults of `kaohe.ledger.notice.notice_defaults`."""
 
     cycle = models.ForeignKey("cycles.Cycle", on_delete=models.CASCADE, related_name="standings_notices")
     quarter = models.PositiveSmallIntegerField(_("季度"))
-    issuer = models.CharField(_("发文机关"), max_length=60, blank=True)
-    number = models.CharField(_("发文字号"), max_length=40, blank=True)
-    title = models.CharField(_("标题"), max_length=200, blank=True)
-    recipients = models.CharField(_("主送机关"), max_length=500, blank=True)
-    copies = models.CharField(_("抄送机关"), max_length=500, blank=True)
-    printer = models.CharField(_("印发机关"), max_length=60, blank=True)
-    day = models.DateField(_("成文日期"))
-    opening = models.TextField(_("开头段落"), blank=True)
-    closing = models.TextField(_("结尾段落"), blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("季度通报信息")

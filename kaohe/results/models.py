@@ -134,12 +134,11 @@ class ResultSnapshot(models.Model):
         raise SnapshotImmutable(f"result snapshot v{self.version} is published and cannot be deleted")
 
 
-class NoticeDetails(models.Model):
-    """What the office fills in for the notice (通报) of one published version: the 公文's frame
-    (kaohe.formats.gongwen) and the opening and closing paragraphs. Absent → the defaults of
-    `kaohe.results.documents.notice_defaults`. Every text by the one text rule (kaohe.core.text)."""
+class FrameDetails(models.Model):
+    """What the office fills in for a 公文 it issues: the frame (kaohe.formats.gongwen) and the
+    opening and closing paragraphs; the results notice and the ledger's 季度通报 alike. Every text by
+    the one text rule (kaohe.core.text)."""
 
-    snapshot = models.OneToOneField(ResultSnapshot, on_delete=models.CASCADE, related_name="notice")
     issuer = models.CharField(_("发文机关"), max_length=60, blank=True)
     number = models.CharField(_("发文字号"), max_length=40, blank=True)
     title = models.CharField(_("标题"), max_length=200, blank=True)
@@ -152,6 +151,16 @@ class NoticeDetails(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class NoticeDetails(FrameDetails):
+    """The notice (通报) of one published version. Absent → the defaults of
+    `kaohe.results.documents.notice_defaults`."""
+
+    snapshot = models.OneToOneField(ResultSnapshot, on_delete=models.CASCADE, related_name="notice")
 
     class Meta:
         verbose_name = _("通报信息")
