@@ -5,8 +5,9 @@ kaohe/cycles/totals.py), in integer hundredths of a point. One GROUP BY unit ove
 totals gives, per unit: tasks, scored, obtained and maximum, and for each dimension (一级指标)
 obtained = Σ points (unscored = 0) and maximum = Σ the items' points, as filtered aggregates — a
 pivot, one row per unit (measured against reading the rows in unit order and pivoting in Python,
-the pivot is the faster: BENCHMARKS.md, section 1). The sums stay integers: the core computes on
-them (kaohe/core/results/), and no Decimal is made for them. The rest is a handful of small
+the pivot is the faster: BENCHMARKS.md, section 1), each pair of sums packed into one integer
+(`sum_rows`). The sums stay integers: the core computes on them (kaohe/core/results/), and no
+Decimal is made for them. The rest is a handful of small
 queries whatever the cycle's size: the cycle's units, the scheme's dimension titles, the
 adjustments and the entered component values. Never a query per unit, never a score row read.
 
@@ -25,11 +26,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
 
 from kaohe.core.results import Adjustment as CoreAdjustment
 from kaohe.core.results import DimensionSum, UnitInput, paused_gc
@@ -42,26 +41,38 @@ LARGE_CYCLE_UNITS = 2000  # from this many units on, the GROUP BY gets the setti
 FETCH_ROWS = 5000  # rows turned into Python objects at a time
 
 
+PACK = 1 << 32  # two non-negative sums below 2**31 in one integer: high · PACK + low
+
+
+def packed(high: int, low: int) -> int:
+    """Two sums in one integer, as `sum_rows` returns them: packed(maximum, obtained)."""
+    return high * PACK + low
+
+
 def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterator[tuple[int, ...]]:
-    """One row per unit with tasks: (unit id, tasks, scored, obtained, maximum, obtained₁,
-    maximum₁, …, obtainedₙ, maximumₙ) for the dimension codes `codes`, in that order, every sum an
-    integer number of hundredths of a point (0 where a dimension has no task). One GROUP BY unit
-    over the cycle's dimension totals, each dimension's sums a filtered aggregate (a pivot: a row
-    per unit, not per unit and dimension), read through a plain cursor. `large`: tune PostgreSQL
-    (a sorted aggregate, whose rows come out while it runs) and stream the rows from the server in
-    chunks.
+    """One row per unit with tasks: (unit id, tasks · PACK + scored, maximum · PACK + obtained,
+    then maximum · PACK + obtained for each dimension code of `codes`, in that order, or None where
+    the unit has no task under it), every sum an integer number of hundredths of a point. Two sums
+    travel as one integer (`divmod(value, PACK)` takes them apart): the sums are below 2**31 — a
+    unit's maximum is its scheme's total, at most 999,999.99 points (the schemes' field), and
+    obtained is at most the maximum — so the low part never carries into the high one, and a sum
+    of packed values is the packed value of the sums. Half the columns, and a third of the
+    aggregates, of one SUM per figure (BENCHMARKS.md, section 1). One GROUP BY unit over the
+    cycle's dimension totals, each dimension a filtered SUM (a pivot: a row per unit, not per unit
+    and dimension), read through a plain cursor. `large`: tune PostgreSQL (a sorted aggregate,
+    whose rows come out while it runs) and stream the rows from the server in chunks.
 
     A generator: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less
     than a row per unit (as `unit_inputs` does) never holds them all. Consume it to the end: the
     query's transaction is open until then."""
-    pivot: dict[str, Sum | Coalesce] = {"all_tasks": Sum("tasks"), "all_scored": Sum("scored"),
-                                        "all_obtained": Sum("obtained_cents"), "all_maximum": Sum("maximum_cents")}
-    for index, code in enumerate(codes):  # 0, not NULL, where a unit has no task under a dimension
-        in_dimension = Q(dimension_code=code)
-        pivot[f"obtained_{index}"] = Coalesce(Sum("obtained_cents", filter=in_dimension), 0)
-        pivot[f"maximum_{index}"] = Coalesce(Sum("maximum_cents", filter=in_dimension), 0)
-    query = DimensionTotal.objects.filter(cycle=cycle).order_by().values_list("unit_id").annotate(**pivot)
-    sql, params = query.query.sql_with_params()
+    table = connection.ops.quote_name(DimensionTotal._meta.db_table)
+    # PostgreSQL sums bigints into a numeric: back to a bigint, which Python receives as an int
+    as_int = "CAST({} AS bigint)" if connection.vendor == "postgresql" else "{}"
+    pair = f"maximum_cents * {PACK} + obtained_cents"
+    columns = [as_int.format(f"SUM(tasks * {PACK} + scored)"), as_int.format(f"SUM({pair})")]
+    columns += [as_int.format(f"SUM({pair}) FILTER (WHERE dimension_code = %s)") for _ in codes]
+    sql = f"SELECT unit_id, {', '.join(columns)} FROM {table} WHERE cycle_id = %s GROUP BY unit_id"
+    params = [*codes, cycle.pk]
     tuned = large and connection.vendor == "postgresql"
     with transaction.atomic() if tuned else _no_transaction():
         if tuned:
@@ -143,38 +154,44 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     else:
         rows = [(unit.pk, unit.code, unit.name, unit.category) for unit in units]
     titles = dimension_titles(cycle)
-    codes = list(titles)
-    slots = [(code, title, 5 + 2 * index) for index, (code, title) in enumerate(titles.items())]
     # Units with the same sums under a dimension share one DimensionSum: at scale most units repeat a
     # few hundred values, so this saves most of the memory (and the core checks each sum and makes
     # its result once). A row is reduced to these shared values as it arrives, so the rows themselves
-    # are never all held.
-    shared: list[tuple[str, str, int, dict[tuple[int, int], DimensionSum]]] = [
-        (code, title, at, {}) for code, title, at in slots]
+    # are never all held. Each dimension's sums are found by their packed value (None: no task).
+    shared: list[dict[int | None, DimensionSum]] = [
+        {None: DimensionSum.in_hundredths(code, title, 0, 0)} for code, title in titles.items()]
+    made_sum = DimensionSum.in_hundredths
+    lookup = dict.get
 
-    def share(known: dict[tuple[int, int], DimensionSum], code: str, title: str, key: tuple[int, int]
-              ) -> DimensionSum:
-        made = known[key] = DimensionSum.in_hundredths(code, title, *key)
-        return made
+    def reduced(row: tuple[int, ...]) -> tuple[tuple[DimensionSum, ...], int, int]:
+        found = tuple(map(lookup, shared, row[3:]))
+        if None in found:  # a value met for the first time
+            found = tuple([known.get(value) or known.setdefault(value, made_sum(code, title, *_parts(value)))
+                           for known, value, (code, title) in zip(shared, row[3:], titles.items(), strict=True)])
+        return cast("tuple[DimensionSum, ...]", found), row[1], row[2]
 
-    def reduced(found: tuple[int, ...]) -> tuple[tuple[DimensionSum, ...], int, int, int, int]:
-        return (tuple([known.get(key := (found[at], found[at + 1])) or share(known, code, title, key)
-                       for code, title, at, known in shared]), found[3], found[4], found[1], found[2])
-
-    sums = {row[0]: reduced(row) for row in sum_rows(cycle, codes, large=len(rows) >= LARGE_CYCLE_UNITS)}
+    sums = {row[0]: reduced(row) for row in sum_rows(cycle, list(titles), large=len(rows) >= LARGE_CYCLE_UNITS)}
     adjustments = adjustments_by_unit(cycle)
     components = components_by_unit(cycle)
     plain: tuple[tuple[CoreAdjustment, ...], Mapping[str, Decimal]] = ((), NO_COMPONENTS)
     extras = {pk: (adjustments.get(pk, ()), components.get(pk, NO_COMPONENTS))  # the few units that have any
               for pk in adjustments.keys() | components.keys()}
-    nothing = reduced((0, 0, 0, 0, 0, *(0 for _ in codes for _ in (0, 1))))
+    nothing = (tuple(known[None] for known in shared), 0, 0)
     categories: dict[str, str] = {}  # one string per category, not one per unit
     made = UnitInput.in_hundredths
     rows.reverse()
     while rows:  # each row and its sums dropped once its input is made
         pk, unit_code, name, category = rows.pop()
-        dimensions, obtained, maximum, tasks, scored = sums.pop(pk, nothing)
+        dimensions, counts, total = sums.pop(pk, nothing)
+        tasks, scored = divmod(counts, PACK)
+        maximum, obtained = divmod(total, PACK)
         group = categories.get(category) or categories.setdefault(category, category)
         unit_adjustments, unit_components = extras.get(pk, plain)
         yield made(unit_code, name, groups.get(unit_code) or group if groups else group, obtained, maximum, tasks,
                    scored, dimensions, unit_adjustments, unit_components)
+
+
+def _parts(value: int) -> tuple[int, int]:
+    """A packed pair of sums (`sum_rows`) as (obtained, maximum)."""
+    maximum, obtained = divmod(value, PACK)
+    return obtained, maximum
