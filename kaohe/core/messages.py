@@ -45,11 +45,13 @@ class Text(str):
 
     @classmethod
     def of(cls, template: str, **params: Any) -> Text:
-        if all(type(value) in _PLAIN for value in params.values()):  # the common case, made cheaply
-            text = str.__new__(cls, template % params)
-            text.template, text._params = template, tuple(params.items())
-            return text
-        return cls(template, tuple(params.items()))
+        for value in params.values():
+            if isinstance(value, tuple):  # a list of names, joined when rendered
+                return cls(template, tuple(params.items()))
+        # the common case, made cheaply: every other value, a Text too, formats as its own rendering
+        text = str.__new__(cls, template % params)
+        text.template, text._params = template, tuple(params.items())
+        return text
 
     @property
     def params(self) -> tuple[tuple[str, Any], ...]:
@@ -58,8 +60,6 @@ class Text(str):
     def render(self, translate: Callable[[str], str] = _as_is) -> str:
         return _fill(self.template, self.params, translate)
 
-
-_PLAIN = frozenset({str, int})
 
 
 class _Made(Text):
@@ -102,8 +102,8 @@ def _fill(template: str, params: tuple[tuple[str, Any], ...], translate: Callabl
 
 
 def _render(value: Any, translate: Callable[[str], str]) -> Any:
-    if isinstance(value, Text):
-        return value.render(translate)
+    if isinstance(value, Text):  # a Text is its own Chinese rendering: only another language renders it again
+        return value if translate is _as_is else value.render(translate)
     if isinstance(value, tuple):
         return translate(LIST_SEPARATOR).join(str(_render(item, translate)) for item in value)
     if isinstance(value, int) and not isinstance(value, bool):

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import chain, islice
 from typing import Any, cast
 
 from django.db import connection, transaction
@@ -44,11 +45,6 @@ FETCH_ROWS = 5000  # rows turned into Python objects at a time
 PACK = 1 << 32  # two non-negative sums below 2**31 in one integer: high · PACK + low
 
 
-def packed(high: int, low: int) -> int:
-    """Two sums in one integer, as `sum_rows` returns them: packed(maximum, obtained)."""
-    return high * PACK + low
-
-
 def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterator[tuple[int, ...]]:
     """One row per unit with tasks: (unit id, tasks · PACK + scored, maximum · PACK + obtained,
     then maximum · PACK + obtained for each dimension code of `codes`, in that order, or None where
@@ -62,9 +58,13 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
     and dimension), read through a plain cursor. `large`: tune PostgreSQL (a sorted aggregate,
     whose rows come out while it runs) and stream the rows from the server in chunks.
 
-    A generator: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less
-    than a row per unit (as `unit_inputs` does) never holds them all. Consume it to the end: the
-    query's transaction is open until then."""
+    Lazy: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less than a
+    row per unit (as `unit_inputs` does) never holds them all. Consume it to the end: the query's
+    transaction is open until then."""
+    return chain.from_iterable(_sum_chunks(cycle, codes, large))  # row by row in C, a chunk at a time
+
+
+def _sum_chunks(cycle: Cycle, codes: Sequence[str], large: bool) -> Iterator[Sequence[tuple[int, ...]]]:
     table = connection.ops.quote_name(DimensionTotal._meta.db_table)
     # PostgreSQL sums bigints into a numeric: back to a bigint, which Python receives as an int
     as_int = "CAST({} AS bigint)" if connection.vendor == "postgresql" else "{}"
@@ -83,23 +83,25 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
                 settings.execute("SET LOCAL enable_hashagg = off")
                 settings.execute("SET LOCAL enable_sort = off")
         with connection.cursor() as cursor:
-            yield from _fetched(cursor, sql, params, tuned)
+            yield from _chunks(cursor, sql, params, tuned)
         if tuned:  # SET LOCAL lasts to the end of an enclosing transaction (publishing): not past this query
             with connection.cursor() as settings:
                 settings.execute("SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN "
                                  "('jit', 'work_mem', 'enable_hashagg', 'enable_sort')")
 
 
-def _fetched(cursor: Any, sql: str, params: Sequence[object], streamed: bool) -> Iterator[tuple]:
-    """The query's rows, `FETCH_ROWS` at a time. `streamed` (PostgreSQL): the client receives them
-    in chunks too (psycopg's stream), instead of the whole result first; unlike a server-side
+def _chunks(cursor: Any, sql: str, params: Sequence[object], streamed: bool) -> Iterator[Sequence[tuple]]:
+    """The query's rows, in lists of `FETCH_ROWS`. `streamed` (PostgreSQL): the client receives
+    them in chunks too (psycopg's stream), instead of the whole result first; unlike a server-side
     cursor this keeps the aggregate's parallel plan."""
     if streamed:
-        yield from cursor.cursor.stream(sql, params, size=FETCH_ROWS)
+        rows = cursor.cursor.stream(sql, params, size=FETCH_ROWS)
+        while chunk := list(islice(rows, FETCH_ROWS)):
+            yield chunk
         return
     cursor.execute(sql, params)
-    while rows := cursor.fetchmany(FETCH_ROWS):
-        yield from rows
+    while chunk := cursor.fetchmany(FETCH_ROWS):
+        yield chunk
 
 
 class _no_transaction:  # used like transaction.atomic
@@ -150,7 +152,8 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
                  .values_list("pk", "code", "name", "category"))
         sql, params = found.query.sql_with_params()
         with connection.cursor() as cursor:
-            rows = list(_fetched(cursor, sql, params, streamed=False))
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     else:
         rows = [(unit.pk, unit.code, unit.name, unit.category) for unit in units]
     titles = dimension_titles(cycle)

@@ -10,7 +10,9 @@ decided before caps and vetoes, so a capped or vetoed unit keeps its quota place
 
 from __future__ import annotations
 
-from operator import attrgetter
+from bisect import bisect_right
+from itertools import islice
+from operator import attrgetter, neg
 
 from kaohe.core.messages import Text, gettext_noop
 from kaohe.core.points import format_points
@@ -30,69 +32,87 @@ def _source(adjustment: Adjustment) -> str:
 
 
 def rank_group(members: list[UnitResult], rules: Rules) -> None:
-    """Order `members` (one group) by rank and code, and set each one's rank, grade and explanation."""
+    """Order `members` (one group) by rank and code, and set each one's rank, grade and explanation.
+
+    Done a stage at a time over the whole group, each stage's loop in C where it can be (a group
+    can hold 100,000 units): the ranks from each final's first position, the grades by threshold
+    as slices of the ordered group (found by bisection), then only the members the quota, a cap or
+    a veto changes."""
     members.sort(key=_by_code)
     members.sort(key=_by_rounded, reverse=True)  # stable: equal finals stay in code order
-    names = [g.name for g in rules.grades]
-    thresholds = [exact.at_least(g.threshold, rules.rank_places) for g in rules.grades]
-    last = len(names) - 1
-    quota = rules.top_quota
-    allowed = None
-    basis = Text("")
-    if quota is not None:
-        if quota.count is not None:
-            allowed = quota.count
-        else:
-            assert quota.share is not None
-            allowed = exact.floor_share(quota.share, len(members))
-            basis = Text.of(gettext_noop("（本组%(count)s个单位×%(share)s%%，向下取整）"),
-                            count=len(members), share=format_points(quota.share * HUNDRED))
-
     count = len(members)
-    index = 0  # the grade by threshold: finals only fall along the ordered group
-    previous = None
-    rank = grade = 0
-    name = names[0]
-    quota_note = None
-    for position, member in enumerate(members):
-        rounded = member._r
-        if rounded != previous:  # a run of equal rounded finals starts: its rank, grade and quota
-            previous, rank = rounded, position + 1
-            while index < last and rounded < thresholds[index]:
-                index += 1
-            grade = index
-            quota_note = None
-            if grade == 0 and allowed is not None:
-                end = position + 1
-                while end < count and members[end]._r == rounded:
-                    end += 1
-                tied = end - position
-                if rank + tied - 1 > allowed:
-                    grade = 1
-                    who = (Text.of(gettext_noop("并列第%(rank)s名的%(tied)s个单位均"), rank=rank, tied=tied) if tied > 1
-                           else Text.of(gettext_noop("第%(rank)s名"), rank=rank))
-                    quota_note = Text.of(gettext_noop("名额限制：%(grade)s等次限%(allowed)s个%(basis)s，%(who)s评为%(next)s"),
-                                         grade=names[0], allowed=allowed, basis=basis, who=who, next=names[1])
-            name = names[grade]
+    finals = list(map(_by_rounded, members))  # descending
+    first = dict(zip(reversed(finals), range(count, 0, -1), strict=True))  # final → 1 + the members above it
+    for member, rank in zip(members, map(first.__getitem__, finals), strict=True):
         member.rank = rank
-        if quota_note is None and member._marks is None:
+
+    names = [g.name for g in rules.grades]
+    last = len(names) - 1
+    # grade i: the finals at or above its threshold and below the one before (the last: all the rest)
+    ends = [bisect_right(finals, -exact.at_least(g.threshold, rules.rank_places), key=neg) for g in rules.grades[:last]]
+    ends.append(count)
+    start = 0
+    for name, end in zip(names, ends, strict=True):  # the ends never decrease: thresholds strictly do
+        for member in islice(members, start, end):
             member.grade = name
-            continue
+        start = end
+
+    _apply_quota(members, finals, first, ends[0], names, rules)
+    marked = [member for member in members if member._marks is not None]
+    if marked:
+        _apply_marks(marked, names)
+
+
+def _apply_quota(members: list[UnitResult], finals: list[int], first: dict[int, int], top: int, names: list[str],
+                 rules: Rules) -> None:
+    """The top grade's quota: a run of equal finals keeps the top grade only if it ends within the
+    allowed number, so from the run that crosses it on, every run the thresholds made top drops to
+    the next grade whole, each with a note."""
+    quota = rules.top_quota
+    if quota is None:
+        return
+    if quota.count is not None:
+        allowed, basis = quota.count, Text("")
+    else:
+        assert quota.share is not None
+        allowed = exact.floor_share(quota.share, len(members))
+        basis = Text.of(gettext_noop("（本组%(count)s个单位×%(share)s%%，向下取整）"),
+                        count=len(members), share=format_points(quota.share * HUNDRED))
+    if top <= allowed:
+        return
+    position = first[finals[allowed]] - 1  # the crossing run's first member
+    while position < top:
+        rank = position + 1
+        end = bisect_right(finals, -finals[position], lo=position, key=neg)
+        tied = end - position
+        who = (Text.of(gettext_noop("并列第%(rank)s名的%(tied)s个单位均"), rank=rank, tied=tied) if tied > 1
+               else Text.of(gettext_noop("第%(rank)s名"), rank=rank))
+        note = Text.of(gettext_noop("名额限制：%(grade)s等次限%(allowed)s个%(basis)s，%(who)s评为%(next)s"),
+                       grade=names[0], allowed=allowed, basis=basis, who=who, next=names[1])
+        for member in members[position:end]:
+            member.grade = names[1]
+            member.explanation = (*member.explanation, note)
+        position = end
+
+
+def _apply_marks(marked: list[UnitResult], names: list[str]) -> None:
+    """Grade caps (the strictest wins) and vetoes (the lowest grade), after the quota."""
+    index = {name: at for at, name in enumerate(names)}
+    last = len(names) - 1
+    for member in marked:
+        assert member._marks is not None
+        caps, vetoes = member._marks
         notes = list(member.explanation)
-        if quota_note is not None:
-            notes.append(quota_note)
-        own = grade
-        if member._marks is not None:
-            caps, vetoes = member._marks
-            if caps:
-                for cap_index, adjustment in sorted(caps, key=lambda c: c[0]):
-                    if cap_index > own:
-                        notes.append(Text.of(gettext_noop("不得评为%(grades)s等次：%(source)s"),
-                                             grades=tuple(names[:cap_index]), source=_source(adjustment)))
-                own = max([own] + [cap_index for cap_index, _ in caps])
-            for adjustment in vetoes:
-                own = last
-                notes.append(Text.of(gettext_noop("一票否决：%(source)s"), source=_source(adjustment)))
-            member._marks = None
+        own = index[member.grade]
+        if caps:
+            for cap_index, adjustment in sorted(caps, key=lambda c: c[0]):
+                if cap_index > own:
+                    notes.append(Text.of(gettext_noop("不得评为%(grades)s等次：%(source)s"),
+                                         grades=tuple(names[:cap_index]), source=_source(adjustment)))
+            own = max([own] + [cap_index for cap_index, _ in caps])
+        for adjustment in vetoes:
+            own = last
+            notes.append(Text.of(gettext_noop("一票否决：%(source)s"), source=_source(adjustment)))
+        member._marks = None
         member.grade = names[own]
         member.explanation = tuple(notes)
