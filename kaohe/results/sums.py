@@ -66,13 +66,10 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
 
 def _sum_chunks(cycle: Cycle, codes: Sequence[str], large: bool) -> Iterator[Sequence[tuple[int, ...]]]:
     table = connection.ops.quote_name(DimensionTotal._meta.db_table)
-    # PostgreSQL sums bigints into a numeric: back to a bigint, which Python receives as an int
-    as_int = "CAST({} AS bigint)" if connection.vendor == "postgresql" else "{}"
-    pair = f"maximum_cents * {PACK} + obtained_cents"
-    columns = [as_int.format(f"SUM(tasks * {PACK} + scored)"), as_int.format(f"SUM({pair})")]
-    columns += [as_int.format(f"SUM({pair}) FILTER (WHERE dimension_code = %s)") for _ in codes]
-    sql = f"SELECT unit_id, {', '.join(columns)} FROM {table} WHERE cycle_id = %s GROUP BY unit_id"
-    params = [*codes, cycle.pk]
+    columns = [_packed_sum("tasks", "scored"), _packed_sum("maximum_cents", "obtained_cents")]
+    columns += [_packed_sum("maximum_cents", "obtained_cents", code) for code in codes]
+    sql = f"SELECT unit_id, {', '.join(sql for sql, _ in columns)} FROM {table} WHERE cycle_id = %s GROUP BY unit_id"
+    params = [*(param for _, given in columns for param in given), cycle.pk]
     tuned = large and connection.vendor == "postgresql"
     with transaction.atomic() if tuned else _no_transaction():
         if tuned:
@@ -88,6 +85,17 @@ def _sum_chunks(cycle: Cycle, codes: Sequence[str], large: bool) -> Iterator[Seq
             with connection.cursor() as settings:
                 settings.execute("SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN "
                                  "('jit', 'work_mem', 'enable_hashagg', 'enable_sort')")
+
+
+def _packed_sum(high: str, low: str, dimension: str | None = None) -> tuple[str, list[str]]:
+    """SQL and its parameters: SUM(high) · PACK + SUM(low) over the unit's rows, or over its rows of
+    `dimension` only (NULL where it has none). SQLite adds the packed values (one aggregate);
+    PostgreSQL packs the two sums, which stay bigints, where a sum of packed bigints would be a
+    numeric (measured: BENCHMARKS.md, section 1)."""
+    only, params = (" FILTER (WHERE dimension_code = %s)", [dimension]) if dimension is not None else ("", [])
+    if connection.vendor == "postgresql":
+        return f"SUM({high}){only} * {PACK} + SUM({low}){only}", params * 2
+    return f"SUM({high} * {PACK} + {low}){only}", params
 
 
 def _chunks(cursor: Any, sql: str, params: Sequence[object], streamed: bool) -> Iterator[Sequence[tuple]]:

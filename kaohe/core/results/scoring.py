@@ -112,13 +112,15 @@ class Run:
                 ((NO_MAXIMUM,) if not m else ())
 
         result = _new(UnitResult)
-        # every slot set here, in one go; the dimensions' results are read from the shared sums (records)
-        (result.code, result.name, result.group, result._dimensions, result.complete, result.rank, result.grade,
-         result._o, result._m, result._decimals, result._values, result._run, result._figures, result._adjustments,
-         result._marks) = (unit.code, unit.name, unit.group, unit.dimensions, complete, 0, "", o, m, unit._decimals,
-                           unit.components, self, None, None, None)
-        for total in unit.dimensions:
-            if total._result is None:
+        # every slot set here, in one go, but the rank and grade (the ranking sets them); the
+        # dimensions' results are read from the shared sums (records)
+        dimensions = unit.dimensions
+        (result.code, result.name, result.group, result._dimensions, result.complete, result._o, result._m,
+         result._decimals, result._values, result._run, result._figures, result._adjustments, result._marks) = (
+            unit.code, unit.name, unit.group, dimensions, complete, o, m, unit._decimals, unit.components, self, None,
+            None, None)
+        for total in dimensions:
+            if total._result is None:  # a sum met for the first time
                 self.dimension(total, unit, problems)
 
         if self.plain and not unit.adjustments:

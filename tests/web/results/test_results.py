@@ -550,13 +550,13 @@ def test_a_large_cycles_query_settings_do_not_outlast_it_in_an_enclosing_transac
     with transaction.atomic():
         before = current()
         seen = []
-        real = sums._fetched
+        real = sums._chunks
 
         def watched(*args: object, **kwargs: object):  # the settings while the query runs
             seen.append(current())
             yield from real(*args, **kwargs)
 
-        monkeypatch.setattr(sums, "_fetched", watched)
+        monkeypatch.setattr(sums, "_chunks", watched)
         assert service.compute_cycle(cycle)
         assert current() == before
     assert seen[-1] != before and "off" in seen[-1]
