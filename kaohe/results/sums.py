@@ -188,7 +188,8 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     extras = {pk: (adjustments.get(pk, ()), components.get(pk, NO_COMPONENTS))  # the few units that have any
               for pk in adjustments.keys() | components.keys()}
     nothing = (tuple(known[None] for known in shared), 0, 0)
-    categories: dict[str, str] = {}  # one string per category, not one per unit
+    categories: dict[str, str] = {}
+    interned = categories.setdefault  # one string per category, not one per unit
     made = UnitInput.in_hundredths
     rows.reverse()
     while rows:  # each row and its sums dropped once its input is made
@@ -196,7 +197,7 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
         dimensions, counts, total = sums.pop(pk, nothing)
         tasks, scored = divmod(counts, PACK)
         maximum, obtained = divmod(total, PACK)
-        group = categories.get(category) or categories.setdefault(category, category)
+        group = interned(category, category)
         unit_adjustments, unit_components = extras.get(pk, plain)
         yield made(unit_code, name, groups.get(unit_code) or group if groups else group, obtained, maximum, tasks,
                    scored, dimensions, unit_adjustments, unit_components)

@@ -11,7 +11,6 @@ decided before caps and vetoes, so a capped or vetoed unit keeps its quota place
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import islice
 from operator import attrgetter, neg
 
 from kaohe.core.messages import Text, gettext_noop
@@ -43,19 +42,17 @@ def rank_group(members: list[UnitResult], rules: Rules) -> None:
     count = len(members)
     finals = list(map(_by_rounded, members))  # descending
     first = dict(zip(reversed(finals), range(count, 0, -1), strict=True))  # final → 1 + the members above it
-    for member, rank in zip(members, map(first.__getitem__, finals), strict=True):
-        member.rank = rank
 
     names = [g.name for g in rules.grades]
     last = len(names) - 1
     # grade i: the finals at or above its threshold and below the one before (the last: all the rest)
     ends = [bisect_right(finals, -exact.at_least(g.threshold, rules.rank_places), key=neg) for g in rules.grades[:last]]
     ends.append(count)
-    start = 0
+    grades: list[str] = []
     for name, end in zip(names, ends, strict=True):  # the ends never decrease: thresholds strictly do
-        for member in islice(members, start, end):
-            member.grade = name
-        start = end
+        grades += [name] * (end - len(grades))
+    for member, rank, grade in zip(members, map(first.__getitem__, finals), grades, strict=True):
+        member.rank, member.grade = rank, grade
 
     _apply_quota(members, finals, first, ends[0], names, rules)
     marked = [member for member in members if member._marks is not None]
@@ -89,9 +86,10 @@ def _apply_quota(members: list[UnitResult], finals: list[int], first: dict[int, 
                else Text.of(gettext_noop("第%(rank)s名"), rank=rank))
         note = Text.of(gettext_noop("名额限制：%(grade)s等次限%(allowed)s个%(basis)s，%(who)s评为%(next)s"),
                        grade=names[0], allowed=allowed, basis=basis, who=who, next=names[1])
+        alone = (note,)  # the explanation of most: they had none
         for member in members[position:end]:
             member.grade = names[1]
-            member.explanation = (*member.explanation, note)
+            member.explanation = (*member.explanation, note) if member.explanation else alone
         position = end
 
 
