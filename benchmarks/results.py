@@ -7,10 +7,13 @@ integers (kaohe/core/results/).
 
 The floor (issue 20) is the same full results computed by one DuckDB query (benchmarks/floor.py),
 its rows fetched into Python, checked to agree with Kaohe on every unit:
-- over the totals and over the raw score rows, both copied into DuckDB's own memory before timing
-  (the analytical floor: the computation, no storage in between); the ratio's baseline is the first;
-- over the same two, read from the database itself through DuckDB's scanner (what DuckDB would
-  take beside Kaohe on the same database).
+- over the totals and over the raw score rows, read from the database itself through DuckDB's
+  scanner: what DuckDB takes in Kaohe's place on the same database, and what the issue measured
+  (its 150 ms over the score rows is this variant's; a copy takes half that). The target's ratio
+  is against the first (docs/decisions/2026-12-06-integer-results-core.md);
+- over the same two, copied into DuckDB's own memory before timing: the stricter floor, the
+  computation alone with no storage in between, on as many threads as there are cores. Its ratio
+  is reported beside the target's, with the CPU time of both.
 Beside them, the hand-written SQL aggregates of issue 6 (SUM per unit; SUM per unit and dimension).
 
 Every candidate is timed in the same process, interleaved: one warm-up round of all, then rounds
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import os
 import resource
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,18 +74,29 @@ def database_label() -> str:
         else connection.vendor
 
 
-def interleaved(candidates: dict[str, Callable[[], object]], rounds: int, warmup: int = 1) -> dict[str, Timing]:
+def interleaved(candidates: dict[str, Callable[[], object]], rounds: int, warmup: int = 1,
+                cpu: dict[str, list[float]] | None = None) -> dict[str, Timing]:
     """Each candidate once per round, the order rotating from round to round, after `warmup` rounds
-    that are not counted: noise from other work on the machine falls on all of them alike."""
+    that are not counted: noise from other work on the machine falls on all of them alike. `cpu`,
+    if given, gets each timed run's CPU seconds: this process's (every thread: DuckDB's too) and
+    the local database server process's that serves Django's connection."""
     names = list(candidates)
     samples: dict[str, list[float]] = {name: [] for name in names}
+    server = _server_stat() if cpu is not None else None
     for number in range(warmup + rounds):
         shift = number % len(names)
         for name in names[shift:] + names[:shift]:
+            served, used = _server_cpu(server), time.process_time()
             start = time.perf_counter()
             candidates[name]()
+            wall = time.perf_counter() - start
+            used = time.process_time() - used
             if number >= warmup:
-                samples[name].append(time.perf_counter() - start)
+                samples[name].append(wall)
+                if cpu is not None:
+                    after = _server_cpu(server)
+                    cpu.setdefault(name, []).append(used + (after - served if after is not None and served is not None
+                                                            else 0))
     return {name: Timing(tuple(values)) for name, values in samples.items()}
 
 
@@ -134,12 +149,7 @@ def _cpu(cycle: Cycle) -> str:
     """Where one compute_cycle's time goes in CPU seconds, which the load of other work on the
     machine changes far less than the wall clock: this process's, and (PostgreSQL on this machine)
     the database server process's that ran its queries."""
-    server = None
-    host = str(connection.settings_dict.get("HOST") or "")
-    if connection.vendor == "postgresql" and (host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            server = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    server = _server_stat()
     before = _server_cpu(server)
     start, cpu = time.perf_counter(), time.process_time()
     service.compute_cycle(cycle)
@@ -148,6 +158,17 @@ def _cpu(cycle: Cycle) -> str:
     served = f"; the database server's process {used - before:.2f} s (parallel workers not counted)" \
         if used is not None and before is not None else ""
     return f"CPU time of one compute_cycle ({wall:.3f} s on the clock): this process {cpu:.3f} s{served}"
+
+
+def _server_stat() -> Path | None:
+    """/proc's file of the PostgreSQL server process serving Django's connection, where it runs on
+    this machine; None otherwise (SQLite runs in this process)."""
+    host = str(connection.settings_dict.get("HOST") or "")
+    if connection.vendor != "postgresql" or not (host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return Path(f"/proc/{cursor.fetchone()[0]}/stat")
 
 
 def _server_cpu(stat: Path | None) -> float | None:
@@ -208,7 +229,8 @@ def measure(cycle: Cycle, *, runs: int, warmup: int, full: bool) -> list[Figure]
     candidates["limit: one SQL aggregate, SUM per unit"] = _query(PER_UNIT, cycle.pk)
     candidates["limit: one SQL aggregate, SUM per unit and dimension, joined to the nodes"] = \
         _query(PER_DIMENSION, cycle.pk)
-    timings = interleaved(candidates, rounds=rounds, warmup=warmup)
+    cpu: dict[str, list[float]] = {}
+    timings = interleaved(candidates, rounds=rounds, warmup=warmup, cpu=cpu)
 
     results = service.compute_cycle(cycle)
     settings = service.settings_for(cycle)
@@ -218,14 +240,20 @@ def measure(cycle: Cycle, *, runs: int, warmup: int, full: bool) -> list[Figure]
     method = (f"interleaved: {warmup} warm-up round(s), then {rounds} rounds of all {len(candidates)} candidates in "
               "rotating order; median and [min, max] of the rounds")
     ours = timings["compute_cycle"]
-    floor_value = timings["DuckDB over the totals"].median if duckdb else None
+    read, copy = "DuckDB over the totals, read from the database", "DuckDB over the totals"
+    floor_value = timings[read].median if duckdb else None
     ratio = ours.median / floor_value if floor_value else None
-    target = "≤ 1.5× DuckDB over the totals" if full else "(at the full size) ≤ 1.5× DuckDB over the totals"
+    target = f"≤ 1.5× {read}" if full else f"(at the full size) ≤ 1.5× {read}"
     figures = [Figure(benchmark, f"compute_cycle: sums, percent, ranks, grades ({size})", ours.median, "s",
-                      ours.spread, baseline="DuckDB over the totals (its own copy), the same rounds",
+                      ours.spread, baseline=f"{read} (the issue's floor), the same rounds",
                       baseline_value=floor_value, target=target,
                       met=ratio <= 1.5 if ratio is not None and full else None,
                       notes=[method] + phases(cycle) + _read_both_ways(cycle))]
+    if duckdb:
+        figures.append(Figure(
+            benchmark, "compute_cycle against DuckDB's own in-memory copy of the totals (the stricter floor)",
+            ours.median, "s", ours.spread, baseline=f"{copy} (its own copy), the same rounds",
+            baseline_value=timings[copy].median, notes=[_cpu_note(cpu, copy, connection.vendor)]))
     if big:
         figures.append(Figure(benchmark, "compute_cycle, the same rounds", ours.median, "s", ours.spread,
                               target="< 3 s", met=ours.median < 3))
@@ -248,6 +276,16 @@ def measure(cycle: Cycle, *, runs: int, warmup: int, full: bool) -> list[Figure]
         figures.append(Figure(benchmark, f"{name} ({size})", timing.median, "s", timing.spread,
                               baseline="compute_cycle, the same rounds", baseline_value=ours.median))
     return figures
+
+
+def _cpu_note(cpu: dict[str, list[float]], floor_name: str, vendor: str) -> str:
+    """compute_cycle's CPU time against the floor's, medians of the same rounds."""
+    ours, theirs = statistics.median(cpu["compute_cycle"]), statistics.median(cpu[floor_name])
+    server = " and the database server process's" if vendor == "postgresql" else ""
+    return (f"CPU time per run, medians of the same rounds: compute_cycle {ours:.3f} s (this process's{server}), "
+            f"{floor_name} (its own copy) {theirs:.3f} s (this process's: all of DuckDB's threads), "
+            f"{ours / theirs:.2f}×: compute_cycle runs in one thread (and the server's process), DuckDB in "
+            "as many as the machine has cores")
 
 
 def _read_both_ways(cycle: Cycle) -> list[str]:
