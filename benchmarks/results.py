@@ -37,7 +37,7 @@ from django.db import connection, transaction
 
 from benchmarks import floor
 from benchmarks.measure import Figure, Timing
-from kaohe.core.results import compute
+from kaohe.core.results import compute_rows, paused_gc
 from kaohe.cycles.models import Cycle, DimensionTotal, Score
 from kaohe.results import service, sums
 from kaohe.schemes.models import Node
@@ -135,13 +135,14 @@ def phases(cycle: Cycle) -> list[str]:
     found = list(sums.sum_rows(cycle, list(sums.dimension_titles(cycle)), large=large))
     query = time.perf_counter() - start
     start = time.perf_counter()
-    inputs = sums.unit_inputs(cycle, service.groups_for(settings))
-    build = time.perf_counter() - start - query  # unit_inputs runs the query again
+    with paused_gc():
+        rows = list(sums.iter_unit_rows(cycle, service.groups_for(settings)))
+    build = time.perf_counter() - start - query  # the rows' making runs the query again
     start = time.perf_counter()
-    compute(inputs, service.rules_for(cycle, settings))
+    compute_rows(rows, service.rules_for(cycle, settings))
     core = time.perf_counter() - start
     return [f"phases of one run: the totals' GROUP BY (a row per unit, dimensions pivoted) and fetching its "
-            f"{len(found):,} rows {query:.3f} s; building the units' inputs {max(build, 0):.3f} s; the core "
+            f"{len(found):,} rows {query:.3f} s; making the units' rows for the core {max(build, 0):.3f} s; the core "
             f"(percent, ranks, grades, on integers) {core:.3f} s", _cpu(cycle)]
 
 

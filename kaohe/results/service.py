@@ -33,9 +33,10 @@ from kaohe.core.results import (
     Rules,
     RulesError,
     UnitResult,
-    compute,
+    compute_rows,
     reason_problem,
     validate_rules,
+    with_components,
 )
 from kaohe.cycles.models import Cycle, CycleUnit
 from kaohe.notify.send import notify, unit_users
@@ -46,7 +47,7 @@ from kaohe.results.models import (
     ResultSettings,
     ResultSnapshot,
 )
-from kaohe.results.sums import iter_unit_inputs
+from kaohe.results.sums import iter_unit_rows
 from kaohe.survey.models import Survey
 from kaohe.survey.outcome import published_values
 
@@ -153,11 +154,11 @@ def compute_cycle(cycle: Cycle, settings: ResultSettings | None = None,
     component taken from another cycle)."""
     settings = settings if settings is not None else settings_for(cycle)
     sourced = sourced_components(settings)
-    inputs = iter_unit_inputs(cycle, groups_for(settings), units)  # scored as they come, never all held
+    rows = iter_unit_rows(cycle, groups_for(settings), units)  # scored as they come, never all held
     if sourced:
-        inputs = (unit.with_components({key: by_code[unit.code] for key, by_code in sourced.items()
-                                        if unit.code in by_code}) for unit in inputs)
-    return compute(inputs, rules_for(cycle, settings))
+        rows = (with_components(row, {key: by_code[row[0]] for key, by_code in sourced.items() if row[0] in by_code})
+                for row in rows)
+    return compute_rows(rows, rules_for(cycle, settings))
 
 
 def component_label(component: Mapping[str, Any]) -> str:

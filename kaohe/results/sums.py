@@ -32,7 +32,7 @@ from typing import Any, cast
 from django.db import connection, transaction
 
 from kaohe.core.results import Adjustment as CoreAdjustment
-from kaohe.core.results import DimensionSum, UnitInput, paused_gc
+from kaohe.core.results import DimensionSum, UnitInput, UnitRow, paused_gc
 from kaohe.core.results.records import NO_COMPONENTS
 from kaohe.cycles.models import Cycle, CycleUnit, DimensionTotal
 from kaohe.results.models import Adjustment, ComponentValue
@@ -147,13 +147,14 @@ def unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     """One UnitInput per CycleUnit, in the cycle's order. A unit with no tasks still appears (maximum
     0). `groups` maps unit code → ranking group; a unit not in it ranks in its category."""
     with paused_gc():  # hundreds of thousands of rows and inputs at scale, none of them in a cycle
-        return list(iter_unit_inputs(cycle, groups, units))
+        return [UnitInput.in_hundredths(*row[:10]) for row in iter_unit_rows(cycle, groups, units)]
 
 
-def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
-                     units: list[CycleUnit] | None = None) -> Iterator[UnitInput]:
-    """`unit_inputs` one at a time, for `kaohe.core.results.compute` to score each as it comes: the
-    inputs are never all held (their queries run when the iteration starts)."""
+def iter_unit_rows(cycle: Cycle, groups: Mapping[str, str] | None = None,
+                   units: list[CycleUnit] | None = None) -> Iterator[UnitRow]:
+    """`unit_inputs` as the core's rows (`kaohe.core.results.UnitRow`, the sums in hundredths), one
+    at a time, for `compute_rows` to score each as it comes: they are never all held (their queries
+    run when the iteration starts)."""
     groups = groups or {}
     if units is None:  # plain rows through a cursor, fetched in chunks (no ORM row per unit)
         found = (CycleUnit.objects.filter(cycle=cycle).order_by("position", "code")
@@ -190,17 +191,16 @@ def iter_unit_inputs(cycle: Cycle, groups: Mapping[str, str] | None = None,
     nothing = (tuple(known[None] for known in shared), 0, 0)
     categories: dict[str, str] = {}
     interned = categories.setdefault  # one string per category, not one per unit
-    made = UnitInput.in_hundredths
     rows.reverse()
-    while rows:  # each row and its sums dropped once its input is made
+    while rows:  # each row and its sums dropped once its core row is made
         pk, unit_code, name, category = rows.pop()
         dimensions, counts, total = sums.pop(pk, nothing)
         tasks, scored = divmod(counts, PACK)
         maximum, obtained = divmod(total, PACK)
         group = interned(category, category)
         unit_adjustments, unit_components = extras.get(pk, plain)
-        yield made(unit_code, name, groups.get(unit_code) or group if groups else group, obtained, maximum, tasks,
-                   scored, dimensions, unit_adjustments, unit_components)
+        yield (unit_code, name, groups.get(unit_code) or group if groups else group, obtained, maximum, tasks, scored,
+               dimensions, unit_adjustments, unit_components, None)
 
 
 def _parts(value: int) -> tuple[int, int]:

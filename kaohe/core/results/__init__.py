@@ -39,8 +39,16 @@ problem in Chinese; `validate_rules` returns the rule problems without raising.
 from __future__ import annotations
 
 from kaohe.core.points import round_half_up as round_score
-from kaohe.core.results.compute import compute, paused_gc
-from kaohe.core.results.records import Adjustment, DimensionResult, DimensionSum, UnitInput, UnitResult
+from kaohe.core.results.compute import compute, compute_rows, paused_gc
+from kaohe.core.results.records import (
+    Adjustment,
+    DimensionResult,
+    DimensionSum,
+    UnitInput,
+    UnitResult,
+    UnitRow,
+    with_components,
+)
 from kaohe.core.results.rules import (
     ADJUSTED,
     ADJUSTMENT_KINDS,
@@ -59,5 +67,6 @@ from kaohe.core.results.rules import (
 __all__ = [
     "ADJUSTED", "ADJUSTMENT_KINDS", "KIND_LABELS", "MAX_RANK_PLACES", "PRECISION", "Adjustment", "Component",
     "DimensionResult", "DimensionSum", "GradeBand", "Quota", "Rules", "RulesError", "UnitInput", "UnitResult",
-    "compute", "paused_gc", "reason_problem", "round_score", "validate_rules",
+    "UnitRow", "compute", "compute_rows", "paused_gc", "reason_problem", "round_score", "validate_rules",
+    "with_components",
 ]

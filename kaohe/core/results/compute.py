@@ -1,4 +1,4 @@
-"""`compute(units, rules)`: every unit scored (kaohe.core.results.scoring), then each ranking group
+"""`compute(units, rules)` (or `compute_rows`): every unit scored (kaohe.core.results.scoring), then each ranking group
 ranked and graded (kaohe.core.results.ranking)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from operator import attrgetter
 
 from kaohe.core.results.ranking import rank_group
-from kaohe.core.results.records import UnitInput, UnitResult
+from kaohe.core.results.records import UnitInput, UnitResult, UnitRow
 from kaohe.core.results.rules import Rules, RulesError, validate_rules
 from kaohe.core.results.scoring import Run
 
@@ -44,13 +44,18 @@ def compute(units: Iterable[UnitInput], rules: Rules) -> list[UnitResult]:
 
     Raises `RulesError` with every problem when the rules are invalid or a unit cannot be computed.
     """
+    return compute_rows(map(UnitInput.row, units), rules)
+
+
+def compute_rows(rows: Iterable[UnitRow], rules: Rules) -> list[UnitResult]:
+    """`compute` on the units' rows (`UnitRow`), as the database side makes them."""
     problems = validate_rules(rules)
     if problems:
         raise RulesError(problems)
     run = Run(rules)
     with paused_gc():
         score = run.score
-        results = [score(unit, problems) for unit in units]
+        results = [score(row, problems) for row in rows]
         if len(set(map(_code, results))) < len(results):
             counts = Counter(map(_code, results))
             duplicates = [code for code, n in counts.items() if n > 1]

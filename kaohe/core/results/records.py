@@ -3,7 +3,8 @@ adjustments (`Adjustment`), and its result (`UnitResult`, `DimensionResult`).
 
 Inside, sums are integers: `UnitInput.in_hundredths` and `DimensionSum.in_hundredths` take the
 integer hundredths the database keeps, and a record made from Decimals keeps their exact integers
-beside them. Out, every figure is the Decimal it has always been — percent, bonus, penalty,
+beside them. The core computes on a unit's `UnitRow`, a plain tuple of its fields (`UnitInput.row`):
+the database side makes rows directly, one tuple per unit and no object (kaohe.results.sums). Out, every figure is the Decimal it has always been — percent, bonus, penalty,
 adjusted and final with 28 significant digits, made by the same Decimal operations as before the
 core ran on integers — but made only when it is read (a page, the JSON, a document): the core
 decides ranks and grades on exact integers and never needs them. So a cycle of 200,000 units
@@ -45,6 +46,20 @@ ZERO = Decimal(0)
 CONTEXT = Context(prec=PRECISION)  # the figures' own context: the caller's does not matter
 NO_COMPONENTS: Mapping[str, Decimal] = MappingProxyType({})
 _new = object.__new__
+
+
+UnitRow = tuple[str, str, str, int, int, int, int, tuple["DimensionSum", ...], tuple["Adjustment", ...],
+                Mapping[str, Decimal], "tuple[Decimal, Decimal] | None"]
+"""A unit as the core computes on it: (code, name, group, obtained, maximum, tasks, scored,
+dimensions, adjustments, components, the Decimals the sums were given as or None), the two sums
+integers on one scale: hundredths when the last is None."""
+
+
+def with_components(row: UnitRow, values: Mapping[str, Decimal]) -> UnitRow:
+    """The same unit with `values` added to its components (e.g. finals of another cycle)."""
+    if not values:
+        return row
+    return (*row[:9], {**row[9], **values}, row[10])
 
 
 def scaled_pair(obtained: Decimal, maximum: Decimal) -> tuple[int, int]:
@@ -162,13 +177,10 @@ class UnitInput(_Sums):
         made._o, made._m, made._decimals = obtained, maximum, None
         return made
 
-    def with_components(self, values: Mapping[str, Decimal]) -> UnitInput:
-        """The same unit with `values` added to its components (e.g. finals of another cycle)."""
-        made = _new(UnitInput)
-        for name in UnitInput.__slots__ + _Sums.__slots__:
-            setattr(made, name, getattr(self, name))
-        made.components = {**self.components, **values} if values else self.components
-        return made
+    def row(self) -> UnitRow:
+        """The unit as the core computes on it."""
+        return (self.code, self.name, self.group, self._o, self._m, self.tasks, self.scored, self.dimensions,
+                self.adjustments, self.components, self._decimals)
 
     def __repr__(self) -> str:
         return (f"UnitInput({self.code!r}, {self.name!r}, {self.group!r}, {self.obtained!r}, {self.maximum!r}, "

@@ -27,8 +27,8 @@ from kaohe.core.results.records import (
     DimensionResult,
     DimensionSum,
     Figures,
-    UnitInput,
     UnitResult,
+    UnitRow,
     edge_figures,
 )
 from kaohe.core.results.rules import ADJUSTED, Rules
@@ -88,23 +88,23 @@ class Run:
             return found
         return edge_figures(result, self.rules, self.percents)
 
-    def dimension(self, total: DimensionSum, unit: UnitInput, problems: list[str]) -> DimensionResult:
+    def dimension(self, total: DimensionSum, who: str, problems: list[str]) -> DimensionResult:
         """A DimensionSum's result, kept on the sum for the units that share it (kaohe.results.sums
         shares one per distinct value). A sum that fails its check keeps none: each unit reports it."""
         result = DimensionResult.of(total)
         if total._m < 0 or total._o < 0 or total._o > total._m:
-            problems.extend(sums_problems(f"{unit.name}（{unit.code}）", f"“{total.title}”",
-                                          total.obtained, total.maximum))
+            problems.extend(sums_problems(who, f"“{total.title}”", total.obtained, total.maximum))
         else:
             total._result = result
         return result
 
-    def score(self, unit: UnitInput, problems: list[str]) -> UnitResult:
-        o, m, tasks, scored = unit._o, unit._m, unit.tasks, unit.scored
+    def score(self, row: UnitRow, problems: list[str]) -> UnitResult:
+        code, name, group, o, m, tasks, scored, dimensions, adjustments, components, decimals = row
         if not 0 <= o <= m:
-            problems.extend(sums_problems(f"{unit.name}（{unit.code}）", "", unit.obtained, unit.maximum))
+            obtained, maximum = decimals if decimals is not None else (from_hundredths(o), from_hundredths(m))
+            problems.extend(sums_problems(f"{name}（{code}）", "", obtained, maximum))
         if not 0 <= scored <= tasks:
-            problems.append(f"{unit.name}（{unit.code}）的已评项数{scored}与适用项数{tasks}不合理。")
+            problems.append(f"{name}（{code}）的已评项数{scored}与适用项数{tasks}不合理。")
         complete = scored >= tasks
         notes: tuple[str, ...] = ()
         if not complete or not m:
@@ -114,42 +114,40 @@ class Run:
         result = _new(UnitResult)
         # every slot set here, in one go, but the rank and grade (the ranking sets them); the
         # dimensions' results are read from the shared sums (records)
-        dimensions = unit.dimensions
         (result.code, result.name, result.group, result._dimensions, result.complete, result._o, result._m,
          result._decimals, result._values, result._run, result._figures, result._adjustments, result._marks) = (
-            unit.code, unit.name, unit.group, dimensions, complete, o, m, unit._decimals, unit.components, self, None,
-            None, None)
+            code, name, group, dimensions, complete, o, m, decimals, components, self, None, None, None)
         for total in dimensions:
             if total._result is None:  # a sum met for the first time
-                self.dimension(total, unit, problems)
+                self.dimension(total, f"{name}（{code}）", problems)
 
-        if self.plain and not unit.adjustments:
+        if self.plain and not adjustments:
             rounded = self.rounded.get((o, m))
             if rounded is None:
                 rounded = self.rounded[(o, m)] = exact.half_up(100 * o, m, self.places) if m else 0
             result._r, result.explanation = rounded, notes
             return result
-        result._r = self._general(unit, result, notes, problems)
+        result._r = self._general(row, result, notes, problems)
         return result
 
-    def _general(self, unit: UnitInput, result: UnitResult, notes: tuple[str, ...], problems: list[str]) -> int:
+    def _general(self, row: UnitRow, result: UnitResult, notes: tuple[str, ...], problems: list[str]) -> int:
         """A unit with adjustments, or rules with several components: the final as an exact fraction."""
-        o, m = unit._o, unit._m
+        code, name, _group, o, m, _tasks, _scored, _dimensions, adjustments, components, _decimals = row
         adjusted: exact.Fraction = (100 * o, m) if m else (0, 1)
         said = list(notes)
         cap_problems = []  # reported after the components', as always
-        if unit.adjustments:
+        if adjustments:
             caps: list[tuple[int, Adjustment]] = []
             vetoes: list[Adjustment] = []
             bonuses = penalty = ZERO
-            for adjustment in unit.adjustments:
+            for adjustment in adjustments:
                 if adjustment.kind == "bonus":
                     bonuses = CONTEXT.add(bonuses, adjustment.points)
                 elif adjustment.kind == "penalty":
                     penalty = CONTEXT.add(penalty, adjustment.points)
                 elif adjustment.kind == "grade_cap":
                     if adjustment.cap not in self.grade_index:
-                        cap_problems.append(f"{unit.name}（{unit.code}）的等次限制“{adjustment.cap}”不是已设置的等次"
+                        cap_problems.append(f"{name}（{code}）的等次限制“{adjustment.cap}”不是已设置的等次"
                                             f"（{'、'.join(self.grade_index)}）。")
                     else:
                         caps.append((self.grade_index[adjustment.cap], adjustment))
@@ -171,18 +169,18 @@ class Run:
         final: exact.Fraction = adjusted
         if not self.plain:
             final = (0, 1)
-            values: Mapping[str, Decimal] = unit.components or NO_COMPONENTS
+            values: Mapping[str, Decimal] = components or NO_COMPONENTS
             for key, label, weight in self.weights:
                 if key == ADJUSTED:
                     value = adjusted
                 else:
                     given = values.get(key)
                     if given is None:
-                        problems.append(f"{unit.name}（{unit.code}）缺少“{label}”（{key}）的分值。")
+                        problems.append(f"{name}（{code}）缺少“{label}”（{key}）的分值。")
                         value = (0, 1)
                     else:
                         if not 0 <= given <= 100:
-                            problems.append(f"{unit.name}（{unit.code}）的“{label}”（{key}）应在0到100之间，"
+                            problems.append(f"{name}（{code}）的“{label}”（{key}）应在0到100之间，"
                                             f"现为{format_points(given)}。")
                         value = exact.ratio(given)
                 final = exact.add(final, exact.times(weight, value))
