@@ -40,8 +40,6 @@ from kaohe.schemes.models import Node
 
 LARGE_CYCLE_UNITS = 2000  # from this many units on, the GROUP BY gets the settings above on PostgreSQL
 FETCH_ROWS = 5000  # rows turned into Python objects at a time
-
-
 PACK = 1 << 32  # two non-negative sums below 2**31 in one integer: high · PACK + low
 
 
@@ -52,14 +50,14 @@ def sum_rows(cycle: Cycle, codes: Sequence[str], large: bool = False) -> Iterato
     travel as one integer (`divmod(value, PACK)` takes them apart): the sums are below 2**31 — a
     unit's maximum is its scheme's total, at most 999,999.99 points (the schemes' field), and
     obtained is at most the maximum — so the low part never carries into the high one, and a sum
-    of packed values is the packed value of the sums. Half the columns, and a third of the
-    aggregates, of one SUM per figure (BENCHMARKS.md, section 1). One GROUP BY unit over the
+    of packed values is the packed value of the sums. Half the columns of one SUM per figure, and
+    on SQLite half the aggregates (BENCHMARKS.md, section 1). One GROUP BY unit over the
     cycle's dimension totals, each dimension a filtered SUM (a pivot: a row per unit, not per unit
     and dimension), read through a plain cursor. `large`: tune PostgreSQL (a sorted aggregate,
     whose rows come out while it runs) and stream the rows from the server in chunks.
 
     Lazy: rows become Python objects `FETCH_ROWS` at a time, so a caller that keeps less than a
-    row per unit (as `unit_inputs` does) never holds them all. Consume it to the end: the query's
+    row per unit (as `iter_unit_rows` does) never holds them all. Consume it to the end: the query's
     transaction is open until then."""
     return chain.from_iterable(_sum_chunks(cycle, codes, large))  # row by row in C, a chunk at a time
 
@@ -156,7 +154,7 @@ def iter_unit_rows(cycle: Cycle, groups: Mapping[str, str] | None = None,
     at a time, for `compute_rows` to score each as it comes: they are never all held (their queries
     run when the iteration starts)."""
     groups = groups or {}
-    if units is None:  # plain rows through a cursor, fetched in chunks (no ORM row per unit)
+    if units is None:  # plain rows through a cursor (no ORM row per unit), in order along an index
         found = (CycleUnit.objects.filter(cycle=cycle).order_by("position", "code")
                  .values_list("pk", "code", "name", "category"))
         sql, params = found.query.sql_with_params()
