@@ -223,8 +223,11 @@ def _sections(size: str, conf: Size | None = None) -> dict[str, Section]:
                            f"cycle of {pg_units:,} units × {pg_items} items on PostgreSQL and {lite_units:,} × "
                            f"{lite_items} on SQLite, against the floor: the same full results computed by one DuckDB "
                            "query (benchmarks/floor.py), over the totals and over the score rows, checked to agree "
-                           "on every unit; beside them the hand-written SQL aggregates of issue 6. All candidates "
-                           "in one process, interleaved in rotating order after a warm-up round."),
+                           "on every unit. The target's ratio is against DuckDB reading the same database's totals "
+                           "(what the issue measured); DuckDB's own in-memory copy of them is beside it as the "
+                           "stricter floor, with the CPU time of both. Beside them the hand-written SQL aggregates "
+                           "of issue 6. All candidates in one process, interleaved in rotating order after a "
+                           "warm-up round."),
         "api": Section("api", "2. Saving scores through the API under load",
                        "benchmarks/api/: concurrent clients on loopback against gunicorn, against a trivial "
                        "authenticated JSON view on the same stack (the ceiling)."),
