@@ -185,3 +185,18 @@ def test_a_run_of_some_sections_replaces_only_those_in_an_existing_file(tmp_path
     assert text.index("## 2. Saving scores") < text.index("## 5. Reading and checking schemes")
     assert "Measured by `python -m benchmarks run --tiny --only scheme` on " in text
     assert "check a synthetic scheme of 200 criteria" in text and text.count("## 5. Reading") == 1
+
+
+def test_the_demo_pages_benchmarks_run_once_untimed():
+    """tests/web/test_bench_pages.py is marked `bench`, so the suite leaves it out: run each of its
+    benchmarks once, untimed, so they cannot rot unseen (its audit export's fake events once did)."""
+    import subprocess
+    import sys
+
+    from benchmarks import CHECKOUT
+
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-m",
+                           "bench", "--benchmark-disable", "tests/web/test_bench_pages.py"],
+                          cwd=CHECKOUT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]  # 5 would be: none collected
+    assert re.search(r"\b\d+ passed\b", done.stdout), done.stdout[-1000:]
