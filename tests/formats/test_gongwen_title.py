@@ -33,6 +33,22 @@ def test_long_titles_break_between_words_into_lines_of_similar_length(title, lin
     assert all(text_width(line) <= TITLE_CHARACTERS for line in lines)
 
 
+@pytest.mark.parametrize(("title", "lines"), [  # jieba alone cut 基层|党建, 主体|责任 and 党风廉政|建设
+    ("关于开展2018年度全市基层党建工作述职评议考核的通知", ["关于开展2018年度全市", "基层党建工作述职评议考核的通知"]),
+    ("关于落实全面从严治党主体责任和基层党建工作责任制的通知",
+     ["关于落实全面从严治党", "主体责任和基层党建工作责任制的通知"]),
+    ("关于2018年度全市党风廉政建设和反腐败工作考核结果的通报",
+     ["关于2018年度全市党风廉政建设和反腐败", "工作考核结果的通报"]),
+])
+def test_the_assessments_own_terms_are_kept_whole(title, lines):
+    assert title_lines(title) == lines
+    costs = break_costs(title)
+    for term in ("基层党建", "主体责任", "党风廉政建设"):
+        if term in title:
+            at = title.index(term)
+            assert min(costs[at + 1:at + len(term)]) >= costs[at]  # inside it costs more than before it
+
+
 def test_a_title_that_fits_is_one_line_and_the_offices_bar_is_its_own_break():
     assert title_lines("关于考核结果的通报") == ["关于考核结果的通报"]
     assert title_lines("关于2018年度县(市、区)党建工作综合考核 | 结果的通报") == [

@@ -5,7 +5,8 @@ words whole, "排列对称，长短适宜", as a 梯形 or a 菱形), one rule f
 - A line longer than the block (20 characters of 2号) is broken where it costs least: at the known
   seams of a generated title (after "关于", before "的通报" and the like, before "结果的通报"),
   then after 、，； or around a bracketed part, then between two words (rjieba, the jieba
-  dictionary's segmentation); never inside a word, a number or a Latin word, never with a line
+  dictionary's segmentation, with the assessment's own terms kept whole: `TERMS`); never inside a
+  word, a number or a Latin word, never with a line
   starting with a closing sign or ending with an opening one, never with a line ending in "的"
   or "和" — unless nothing else fits the width. Of the breaks that fit, the one whose lines are
   closest to one length wins, so the lines make a 梯形 rather than a long line and a stub.
@@ -28,6 +29,10 @@ _PAUSES = set("、，,；;：:。")
 _KINDS = ("通报", "通知", "决定", "意见", "报告", "批复", "请示", "函", "方案", "办法", "规定", "纪要")
 _SEAMS = ("结果的",) + tuple(f"的{kind}" for kind in _KINDS)  # a line may start with these
 _JOINING = ("的", "和", "及", "与", "或", "暨")  # words a line neither ends nor starts with
+# Terms of party-building assessment that jieba's general dictionary cuts in two ("基层|党建",
+# "主体|责任"): a break inside one costs as much as one inside a word.
+TERMS = ("党建工作", "基层党建", "党风廉政建设", "全面从严治党", "主体责任", "平时考核", "综合考核", "年度考核",
+         "述职评议", "民主测评", "党组织书记", "意识形态工作")
 
 # the cost of a break by where it is; a line's lengths cost (difference from the mean)²
 SEAM, PAUSE, WORD, INSIDE, FORBIDDEN = 0.0, 1.0, 4.0, 400.0, 10_000.0
@@ -107,6 +112,12 @@ def break_costs(text: str) -> list[float]:
             costs[at] = INSIDE
         else:
             costs[at] = WORD
+    for term in TERMS:
+        start = text.find(term)
+        while start >= 0:
+            for at in range(start + 1, start + len(term)):
+                costs[at] = max(costs[at], INSIDE)
+            start = text.find(term, start + 1)
     return costs
 
 
