@@ -239,10 +239,16 @@ def _head(builder: Builder) -> None:
 
 
 def _end(builder: Builder) -> None:
-    """The signature and the date (placed by leading spaces the frame computes), then the 版记."""
+    """The signature and the date (placed by leading spaces the frame computes), then the 版记. The
+    body's last paragraph, the space below it, the signature and the date stay on one page (GB/T
+    9704 7.3.5.1: the signature with the text, never a page without it)."""
+    last = next(p for p in reversed(builder.document.paragraphs) if not p.text.startswith("{%p"))
     builder.blank()
-    builder.paragraph("{{ signature_line }}", SIGNATURE)
+    above = builder.document.paragraphs[-1]
+    signature = builder.paragraph("{{ signature_line }}", SIGNATURE)
     builder.paragraph("{{ date_line }}", SIGNATURE)
+    for paragraph in (last, above, signature):
+        paragraph.paragraph_format.keep_with_next = True
     builder.blank(2)
     right = Mm(gb.BLOCK_WIDTH) - Pt(gb.SIZE_4)
     builder.tag("if copies")
