@@ -61,7 +61,6 @@ class Text(str):
         return _fill(self.template, self.params, translate)
 
 
-
 class _Made(Text):
     """A Text of a `Template`: nothing kept beside the string; its values are read back from it."""
 

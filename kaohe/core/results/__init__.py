@@ -1,7 +1,7 @@
 """The results engine: from each unit's summed points to percent, adjusted and final score, rank and grade.
 
-The database adds up the scores (one record per unit, `UnitInput`); `compute(units, rules)` does the
-rest (`scoring` a unit, `ranking` a group, on `exact` integers; the `records` in and out; the `rules`), following issue 5 and docs/decisions/2026-11-25-results-engine.md:
+The database adds up the scores (one record per unit: a `UnitInput`, or its plain `UnitRow`);
+`compute(units, rules)` (`compute_rows` for rows) does the rest (`scoring` a unit, `ranking` a group, on `exact` integers; the `records` in and out; the `rules`), following issue 5 and docs/decisions/2026-11-25-results-engine.md:
 
 1. percent = obtained × 100 ÷ maximum (百分制折算), per unit and per dimension; 0 when the maximum is 0.
    A unit with fewer scored than applicable tasks is marked incomplete (unscored items count as 0).

@@ -1,5 +1,5 @@
-"""`compute(units, rules)` (or `compute_rows`): every unit scored (kaohe.core.results.scoring), then each ranking group
-ranked and graded (kaohe.core.results.ranking)."""
+"""`compute(units, rules)` (or `compute_rows(rows, rules)`): every unit scored
+(kaohe.core.results.scoring), then each ranking group ranked and graded (kaohe.core.results.ranking)."""
 
 from __future__ import annotations
 

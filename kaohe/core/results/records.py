@@ -3,10 +3,11 @@ adjustments (`Adjustment`), and its result (`UnitResult`, `DimensionResult`).
 
 Inside, sums are integers: `UnitInput.in_hundredths` and `DimensionSum.in_hundredths` take the
 integer hundredths the database keeps, and a record made from Decimals keeps their exact integers
-beside them. The core computes on a unit's `UnitRow`, a plain tuple of its fields (`UnitInput.row`):
-the database side makes rows directly, one tuple per unit and no object (kaohe.results.sums). Out, every figure is the Decimal it has always been — percent, bonus, penalty,
-adjusted and final with 28 significant digits, made by the same Decimal operations as before the
-core ran on integers — but made only when it is read (a page, the JSON, a document): the core
+beside them. The core computes on a unit's `UnitRow`, a plain tuple of its fields
+(`UnitInput.row`): the database side makes rows directly, one tuple per unit and no object
+(kaohe.results.sums). Out, every figure is the Decimal it has always been — percent, bonus,
+penalty, adjusted and final with 28 significant digits, made by the same Decimal operations as
+before the core ran on integers — but made only when it is read (a page, the JSON, a document): the core
 decides ranks and grades on exact integers and never needs them. So a cycle of 200,000 units
 computes without making a Decimal per unit, and every figure shown is what it was.
 
