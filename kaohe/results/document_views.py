@@ -92,9 +92,10 @@ def notice(request: SignedInRequest, pk: int, version: int) -> HttpResponse:
         status = 400
     else:
         form = NoticeForm(initial=documents.details_json(details))
+    missing = documents.missing_fields(details)
     return render(request, "results/notice.html", {
         "cycle": snapshot.cycle, "snapshot": snapshot, "form": form, "saved": not details._state.adding,
-        "missing": documents.missing_fields(details), "missing_text": _("、").join(documents.missing_fields(details)),
+        "missing": missing, "missing_text": _("、").join(missing),
         "template": documents.template_in_use("notice", snapshot.cycle),
     }, status=status)
 

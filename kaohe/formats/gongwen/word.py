@@ -93,6 +93,12 @@ class Builder:
         """A docxtpl control paragraph (`{%p … %}`): removed when the template is rendered."""
         return self.paragraph(f"{{%p {statement} %}}", BODY)
 
+    def each(self, loop: str, text: str) -> None:
+        """One paragraph `text` per item of `loop` ("para in closing"): a docxtpl paragraph loop."""
+        self.tag(f"for {loop}")
+        self.paragraph(text)
+        self.tag("endfor")
+
     def heading(self, text: str, level: int) -> Paragraph:
         heading = self.paragraph(text, HEADING_1 if level == 1 else HEADING_2)
         heading.paragraph_format.keep_with_next = True

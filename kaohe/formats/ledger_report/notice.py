@@ -38,6 +38,7 @@ from kaohe.formats.ledger_report.report import (
 from kaohe.formats.results_report.notice import chinese_ordinal, paragraphs, word_context
 
 HEADERS = ("名次", "单位", "扣分", "加分", "净分")
+ROW_CELLS = ("{{ row.rank }}", "{{ row.name }}", "{{ row.deductions }}", "{{ row.bonus }}", "{{ row.net }}")
 WIDTHS_MM = (18, 62, 24, 24, 26)
 NO_ENTRIES = "本季度没有已确认的扣分和加分记录。"
 
@@ -102,25 +103,17 @@ def notice_context(report: LedgerReport, text: NoticeText) -> dict[str, Any]:
 
 
 def _body(builder: Builder) -> None:
-    builder.tag("for para in opening")
-    builder.paragraph("{{ para }}")
-    builder.tag("endfor")
+    builder.each("para in opening", "{{ para }}")
     builder.tag("for group in groups")
     builder.heading("{{ group.heading }}", 1)
     builder.heading("{{ group.quarter_heading }}", 2)
-    builder.table(HEADERS, ("{{ row.rank }}", "{{ row.name }}", "{{ row.deductions }}", "{{ row.bonus }}",
-                            "{{ row.net }}"), WIDTHS_MM, "row in group.quarter_rows", left=(1,))
+    builder.table(HEADERS, ROW_CELLS, WIDTHS_MM, "row in group.quarter_rows", left=(1,))
     builder.heading("{{ group.year_heading }}", 2)
-    builder.table(HEADERS, ("{{ row.rank }}", "{{ row.name }}", "{{ row.deductions }}", "{{ row.bonus }}",
-                            "{{ row.net }}"), WIDTHS_MM, "row in group.year_rows", left=(1,))
+    builder.table(HEADERS, ROW_CELLS, WIDTHS_MM, "row in group.year_rows", left=(1,))
     builder.tag("endfor")
     builder.heading("{{ entries_heading }}", 1)
-    builder.tag("for para in entries")
-    builder.paragraph("{{ para }}")
-    builder.tag("endfor")
-    builder.tag("for para in closing")
-    builder.paragraph("{{ para }}")
-    builder.tag("endfor")
+    builder.each("para in entries", "{{ para }}")
+    builder.each("para in closing", "{{ para }}")
 
 
 @cache

@@ -173,26 +173,18 @@ def notice_context(report: ResultsReport, text: NoticeText) -> dict[str, Any]:
 
 
 def _body(builder: Builder) -> None:
-    builder.tag("for para in opening")
-    builder.paragraph("{{ para }}")
-    builder.tag("endfor")
+    builder.each("para in opening", "{{ para }}")
     builder.heading(RESULTS_HEADING, 1)
     builder.tag("for group in groups")
     builder.heading("{{ group.heading }}", 2)
     builder.paragraph("{{ group.summary }}")
     builder.table(NOTICE_HEADERS, ("{{ row.rank }}", "{{ row.name }}", "{{ row.final }}", "{{ row.grade }}"),
                   (22, 78, 30, 26), "row in group.rows", left=(1,))
-    builder.tag("for note in group.notes")
-    builder.paragraph("{{ note }}")
-    builder.tag("endfor")
+    builder.each("note in group.notes", "{{ note }}")
     builder.tag("endfor")
     builder.heading(ADJUSTMENTS_HEADING, 1)
-    builder.tag("for line in adjustments")
-    builder.paragraph("{{ line }}")
-    builder.tag("endfor")
-    builder.tag("for para in closing")
-    builder.paragraph("{{ para }}")
-    builder.tag("endfor")
+    builder.each("line in adjustments", "{{ line }}")
+    builder.each("para in closing", "{{ para }}")
 
 
 @cache
